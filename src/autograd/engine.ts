@@ -1,0 +1,202 @@
+/**
+ * The backward pass: PyTorch's engine in miniature. Roots seed input
+ * buffers; nodes run when all their consumers have sent gradients, later
+ * nodes first; gradients are reduced to each input's shape and dtype;
+ * saved tensors are freed unless retain_graph.
+ */
+import { runtimeError } from '../tensor/errors.js';
+import { sizeString } from '../tensor/ndarray.js';
+import { engineMath } from './engine-math.js';
+import { withGradMode } from './grad-mode.js';
+import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
+import { Tensor } from './tensor.js';
+
+export interface BackwardOptions {
+  retainGraph?: boolean | null;
+  createGraph?: boolean;
+}
+
+export interface GradOptions extends BackwardOptions {
+  allowUnused?: boolean;
+}
+
+/** Gradients for the roots: the given ones, checked, or implicit ones for scalars. */
+function makeGrads(outputs: readonly Tensor[], grads: readonly (Tensor | null)[]): Tensor[] {
+  return outputs.map((out, i) => {
+    const g = grads[i] ?? null;
+    if (g) {
+      if (g.shape.join() !== out.shape.join()) {
+        throw runtimeError(
+          `Mismatch in shape: grad_output[${i}] has a shape of ${sizeString(g.shape)} and output[${i}] has a shape of ${sizeString(out.shape)}.`,
+        );
+      }
+      return g;
+    }
+    if (out.requiresGrad && out.numel !== 1) {
+      throw runtimeError('grad can be implicitly created only for scalar outputs');
+    }
+    return engineMath().onesLike(out);
+  });
+}
+
+function rootEdges(outputs: readonly Tensor[]): Edge[] {
+  return outputs.map((out, i) => {
+    const edge = out.gradientEdge();
+    if (!edge) throw runtimeError(`element ${i} of tensors does not require grad and does not have a grad_fn`);
+    return edge;
+  });
+}
+
+/** Every node reachable from the roots, with how many edges point at it. */
+function countDependencies(roots: readonly Edge[]): Map<Node, number> {
+  const deps = new Map<Node, number>();
+  const stack: Node[] = [];
+  for (const e of roots) {
+    if (!deps.has(e.node)) {
+      deps.set(e.node, 0);
+      stack.push(e.node);
+    }
+  }
+  while (stack.length) {
+    const node = stack.pop()!;
+    for (const e of node.nextEdges) {
+      if (!e) continue;
+      const seen = deps.has(e.node);
+      deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
+      if (!seen) stack.push(e.node);
+    }
+  }
+  return deps;
+}
+
+/** Nodes from which some capture node can be reached (what autograd.grad must run). */
+function nodesLeadingTo(targets: ReadonlySet<Node>, all: Iterable<Node>): Set<Node> {
+  const leads = new Map<Node, boolean>();
+  for (const start of all) {
+    // Iterative post-order DFS: graphs of thousands of ops must not overflow the stack.
+    const stack: [Node, boolean][] = [[start, false]];
+    while (stack.length) {
+      const [node, childrenDone] = stack.pop()!;
+      if (leads.has(node)) continue;
+      if (!childrenDone) {
+        stack.push([node, true]);
+        for (const e of node.nextEdges) if (e && !leads.has(e.node)) stack.push([e.node, false]);
+        continue;
+      }
+      leads.set(node, targets.has(node) || node.nextEdges.some((e) => e !== null && leads.get(e.node) === true));
+    }
+  }
+  return new Set([...leads].filter(([, v]) => v).map(([k]) => k));
+}
+
+/** A max-heap on node priority: PyTorch runs the most recently created ready node first. */
+class ReadyQueue {
+  private readonly items: Node[] = [];
+  push(node: Node): void {
+    this.items.push(node);
+  }
+  pop(): Node | undefined {
+    let best = 0;
+    for (let i = 1; i < this.items.length; i++) {
+      if (this.items[i]!.priority > this.items[best]!.priority) best = i;
+    }
+    return this.items.splice(best, 1)[0];
+  }
+  get size(): number {
+    return this.items.length;
+  }
+}
+
+/** Make a node's output gradient fit the input it flows to (PyTorch's validate_outputs). */
+function fitToInput(node: Node, i: number, g: Tensor): Tensor {
+  if (!(node instanceof OpNode)) return g;
+  const meta = node.inputs[i]!;
+  let out = g;
+  if (out.shape.join() !== meta.shape.join()) out = engineMath().sumTo(out, meta.shape);
+  if (out.dtype !== meta.dtype) out = engineMath().cast(out, meta.dtype);
+  return out;
+}
+
+interface Capture {
+  edge: Edge;
+  grad: Tensor | null;
+}
+
+function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGraph: boolean, captures: Capture[] | null): void {
+  const deps = countDependencies(roots);
+  const captureNodes = new Set(captures?.map((c) => c.edge.node));
+  const needed = captures ? nodesLeadingTo(captureNodes, deps.keys()) : null;
+  const buffers = new Map<Node, (Tensor | null)[]>();
+  const addToBuffer = (edge: Edge, g: Tensor) => {
+    let buf = buffers.get(edge.node);
+    if (!buf) buffers.set(edge.node, (buf = []));
+    const old = buf[edge.inputNr];
+    buf[edge.inputNr] = old ? engineMath().add(old, g) : g;
+  };
+  roots.forEach((edge, i) => addToBuffer(edge, rootGrads[i]!));
+
+  const queue = new ReadyQueue();
+  for (const node of new Set(roots.map((r) => r.node))) if (deps.get(node) === 0) queue.push(node);
+  while (queue.size) {
+    const node = queue.pop()!;
+    const grads = buffers.get(node) ?? [];
+    buffers.delete(node);
+    for (const [outputNr, tensor] of node.retainedOutputs) {
+      const g = grads[outputNr];
+      if (g) tensor.grad = tensor.grad ? engineMath().add(tensor.grad, g) : new Tensor(g.array.copy());
+    }
+    for (const c of captures ?? []) {
+      if (c.edge.node === node) c.grad = grads[c.edge.inputNr] ?? null;
+    }
+    if (needed && !needed.has(node)) continue;
+    if (captures && node instanceof AccumulateGrad) continue;
+    const inputGrads = node.apply(grads);
+    if (!retainGraph) node.releaseSaved();
+    node.nextEdges.forEach((edge, i) => {
+      if (!edge) return;
+      const g = inputGrads[i];
+      if (g) addToBuffer(edge, fitToInput(node, i, g));
+      const left = deps.get(edge.node)! - 1;
+      deps.set(edge.node, left);
+      if (left === 0) queue.push(edge.node);
+    });
+  }
+}
+
+/** `t.backward(gradient, retain_graph, create_graph)` and `torch.autograd.backward`. */
+export function backward(outputs: readonly Tensor[], grads: readonly (Tensor | null)[], options: BackwardOptions = {}): void {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const rootGrads = makeGrads(outputs, grads);
+  const roots = rootEdges(outputs);
+  withGradMode(createGraph, () => execute(roots, rootGrads, retainGraph, null));
+}
+
+/** `torch.autograd.grad(outputs, inputs, grad_outputs, …)`: returns gradients, leaves `.grad` alone. */
+export function grad(
+  outputs: readonly Tensor[],
+  inputs: readonly Tensor[],
+  grads: readonly (Tensor | null)[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const rootGrads = makeGrads(outputs, grads);
+  const roots = rootEdges(outputs);
+  const captures: Capture[] = inputs.map((t) => {
+    const edge = t.gradientEdge();
+    if (!edge) throw runtimeError('One of the differentiated Tensors does not require grad');
+    return { edge, grad: null };
+  });
+  withGradMode(createGraph, () => execute(roots, rootGrads, retainGraph, captures));
+  return captures.map((c) => {
+    if (!c.grad && !options.allowUnused) {
+      throw runtimeError(
+        'One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.',
+      );
+    }
+    if (!c.grad) return null;
+    return createGraph ? c.grad : new Tensor(c.grad.array);
+  });
+}
+

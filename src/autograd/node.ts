@@ -1,0 +1,181 @@
+/**
+ * The graph autograd records: grad_fn nodes, the edges between them,
+ * AccumulateGrad for leaves, and saved tensors with their version checks.
+ */
+import { legacyTypeName } from '../tensor/dtype.js';
+import { runtimeError } from '../tensor/errors.js';
+import type { DType } from '../tensor/dtype.js';
+import type { NDArray } from '../tensor/ndarray.js';
+import { engineMath } from './engine-math.js';
+import { isGradEnabled } from './grad-mode.js';
+import { Tensor } from './tensor.js';
+
+export interface Edge {
+  node: Node;
+  inputNr: number;
+}
+
+let nextSequenceNr = 0;
+let nextAddress = 0x7f3a2c000000;
+
+export const BACKWARD_TWICE =
+  'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.';
+
+export abstract class Node {
+  /** Later nodes run first when several are ready, as in PyTorch's ready queue. */
+  readonly sequenceNr: number = nextSequenceNr++;
+  /** A stable fake address for `<MulBackward0 object at 0x…>`. */
+  readonly address: number = (nextAddress += 0x60);
+  /** Non-leaf tensors that called retain_grad(), by output number. */
+  readonly retainedOutputs = new Map<number, Tensor>();
+
+  constructor(
+    readonly name: string,
+    readonly nextEdges: readonly (Edge | null)[],
+  ) {}
+
+  /** Gradients for the inputs (one per next edge), given the gradients of the outputs. */
+  abstract apply(grads: readonly (Tensor | null)[]): (Tensor | null)[];
+
+  /** Free saved tensors after a backward without retain_graph. */
+  releaseSaved(): void {}
+
+  /** Execution priority: AccumulateGrad runs as soon as it is ready. */
+  get priority(): number {
+    return this.sequenceNr;
+  }
+}
+
+/** The sink of a leaf that requires grad: adds incoming gradients into `.grad`. */
+export class AccumulateGrad extends Node {
+  constructor(readonly variable: Tensor) {
+    super('AccumulateGrad', []);
+  }
+
+  override get priority(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    const g = grads[0];
+    if (!g) return [];
+    const v = this.variable;
+    if (v.grad === null) {
+      // With create_graph the copy stays differentiable (PyTorch prints CopyBackwards).
+      v.grad = isGradEnabled() ? engineMath().copyWithHistory(g) : new Tensor(g.array.copy());
+    } else if (isGradEnabled()) {
+      v.grad = engineMath().add(v.grad, g);
+    } else {
+      // In place, as PyTorch does: an earlier `g = x.grad` sees the sum too.
+      const a = v.grad.array;
+      const sum = a.values();
+      const add = g.array.values();
+      for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
+      a.assign(sum);
+    }
+    return [];
+  }
+}
+
+/**
+ * A tensor kept for backward. Inputs are kept by reference to the tensor
+ * itself (so `.data` changes and `x.data = t` reach backward); outputs by
+ * their storage at save time, as PyTorch's SavedVariable does.
+ */
+export class SavedTensor {
+  private readonly savedVersion: number;
+  private freed = false;
+
+  private constructor(
+    private readonly tensor: Tensor | null,
+    private readonly outputArray: NDArray | null,
+    private readonly outputOf: { node: Node; outputNr: number; requiresGrad: boolean } | null,
+  ) {
+    this.savedVersion = (tensor?.array ?? outputArray!).version.value;
+  }
+
+  static ofInput(t: Tensor): SavedTensor {
+    return new SavedTensor(t, null, null);
+  }
+
+  static ofOutput(t: Tensor, node: Node): SavedTensor {
+    return new SavedTensor(null, t.array, { node, outputNr: t.outputNr, requiresGrad: t.requiresGrad });
+  }
+
+  release(): void {
+    this.freed = true;
+  }
+
+  unpack(): Tensor {
+    if (this.freed) throw runtimeError(BACKWARD_TWICE);
+    const array = this.tensor?.array ?? this.outputArray!;
+    if (array.version.value !== this.savedVersion) throw this.versionError(array);
+    if (this.tensor) return this.tensor;
+    const out = new Tensor(this.outputArray!);
+    out.requiresGrad = this.outputOf!.requiresGrad;
+    out.gradFn = this.outputOf!.node;
+    out.outputNr = this.outputOf!.outputNr;
+    return out;
+  }
+
+  private versionError(array: NDArray): Error {
+    const owner = this.tensor ? this.tensor.gradFn : this.outputOf!.node;
+    const outputNr = this.tensor ? this.tensor.outputNr : this.outputOf!.outputNr;
+    const which = owner ? `, which is output ${outputNr} of ${owner.name},` : '';
+    return runtimeError(
+      `one of the variables needed for gradient computation has been modified by an inplace operation: [${legacyTypeName(array.dtype)} [${array.shape.join(', ')}]]${which} is at version ${array.version.value}; expected version ${this.savedVersion} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
+    );
+  }
+}
+
+/** Shape and dtype of an input, which its gradient must take. */
+export interface InputMeta {
+  shape: readonly number[];
+  dtype: DType;
+}
+
+export interface BackwardContext<A> {
+  readonly attrs: A;
+  /** A saved tensor by its registry name (`self`, `other`, `result`, …). */
+  saved(name: string): Tensor;
+  needsInputGrad(i: number): boolean;
+  readonly inputs: readonly InputMeta[];
+}
+
+/** What the op registry tells autograd about one differentiable op. */
+export interface BackwardSpec<A> {
+  readonly gradFn: string;
+  backward(grad: Tensor, ctx: BackwardContext<A>): (Tensor | null)[];
+}
+
+/** The node of one recorded op: its registry entry, attributes and saved tensors. */
+export class OpNode<A> extends Node implements BackwardContext<A> {
+  readonly savedTensors = new Map<string, SavedTensor>();
+
+  constructor(
+    readonly spec: BackwardSpec<A>,
+    readonly attrs: A,
+    edges: readonly (Edge | null)[],
+    readonly inputs: readonly InputMeta[],
+  ) {
+    super(spec.gradFn, edges);
+  }
+
+  saved(name: string): Tensor {
+    const s = this.savedTensors.get(name);
+    if (!s) throw new Error(`internal: ${this.name} did not save '${name}'`);
+    return s.unpack();
+  }
+
+  needsInputGrad(i: number): boolean {
+    return this.nextEdges[i] !== null;
+  }
+
+  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    return this.spec.backward(grads[0]!, this);
+  }
+
+  override releaseSaved(): void {
+    for (const s of this.savedTensors.values()) s.release();
+  }
+}

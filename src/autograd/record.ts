@@ -1,0 +1,110 @@
+/**
+ * Recording an op on the tape: wrap its result, and when grad mode is on
+ * and an input requires grad, attach a node with its edges and saved tensors.
+ */
+import { isFloating, type DType } from '../tensor/dtype.js';
+import { runtimeError } from '../tensor/errors.js';
+import type { NDArray } from '../tensor/ndarray.js';
+import { isGradEnabled } from './grad-mode.js';
+import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * A tensor the op keeps for backward: an input by position, or the result.
+ * `onlyIfGradFor`: keep it only when that input needs a gradient
+ * (PyTorch's `x * w` keeps x only if w requires grad).
+ */
+export interface SaveRule {
+  name: string;
+  input?: number;
+  onlyIfGradFor?: number;
+}
+
+export interface RecordableOp<A> extends BackwardSpec<A> {
+  readonly saves: readonly SaveRule[];
+  /** Ops such as comparisons have no derivative and never record. */
+  readonly differentiable: boolean;
+}
+
+/** Listens to every op the tape records (the symbolic side builds its trace from this). */
+export interface TapeListener {
+  op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean): void;
+}
+
+let listener: TapeListener | null = null;
+
+export function setTapeListener(l: TapeListener | null): void {
+  listener = l;
+}
+
+function needsGrad(op: RecordableOp<unknown>, inputs: readonly Tensor[], dtype: DType): boolean {
+  return op.differentiable && isGradEnabled() && isFloating(dtype) && inputs.some((t) => t.requiresGrad);
+}
+
+/**
+ * Make `out` the output of a new node for `op`. Edges and input metadata
+ * are taken before an in-place op changes its input.
+ */
+function attachNode<A>(
+  op: RecordableOp<A>,
+  attrs: A,
+  out: Tensor,
+  edges: ReturnType<Tensor['gradientEdge']>[],
+  inputs: readonly InputMeta[],
+  savedInput: (i: number) => Tensor,
+): void {
+  const node = new OpNode<A>(op, attrs, edges, inputs);
+  out.requiresGrad = true;
+  out.gradFn = node;
+  out.outputNr = 0;
+  for (const rule of op.saves) {
+    if (rule.onlyIfGradFor !== undefined && edges[rule.onlyIfGradFor] === null) continue;
+    const saved = rule.input === undefined ? SavedTensor.ofOutput(out, node) : SavedTensor.ofInput(savedInput(rule.input));
+    node.savedTensors.set(rule.name, saved);
+  }
+}
+
+function metaOf(inputs: readonly Tensor[]): InputMeta[] {
+  return inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+}
+
+/** Record an out-of-place op whose forward produced `result`. */
+export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], result: NDArray, attrs: A, isView = false): Tensor {
+  const out = new Tensor(result);
+  if (isView) out.base = inputs[0]!.base ?? inputs[0]!;
+  if (needsGrad(op as RecordableOp<unknown>, inputs, result.dtype)) {
+    attachNode(op, attrs, out, inputs.map((t) => t.gradientEdge()), metaOf(inputs), (i) => inputs[i]!);
+  }
+  listener?.op(op as RecordableOp<unknown>, inputs, out, attrs, false);
+  return out;
+}
+
+/** PyTorch's checks before an in-place op changes `self`. */
+export function checkInPlace(self: Tensor): void {
+  if (!isGradEnabled()) return;
+  if (self.requiresGrad && self.isLeaf) {
+    throw runtimeError('a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  if (self.base && self.base.requiresGrad && self.base.isLeaf) {
+    throw runtimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+}
+
+/**
+ * Record an in-place op: write `result` into self's storage, bump its
+ * version, and make the op's node self's new grad_fn. A saved `self` is
+ * a copy of self's old value, as PyTorch saves `self.clone()`.
+ */
+export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: readonly Tensor[], result: NDArray, attrs: A): Tensor {
+  checkInPlace(self);
+  const inputs = [self, ...others];
+  const grad = needsGrad(op as RecordableOp<unknown>, inputs, self.dtype);
+  const edges = inputs.map((t) => t.gradientEdge());
+  const metas = metaOf(inputs);
+  const oldSelf = grad ? new Tensor(self.array.copy()) : self;
+  self.array.assign(result.values());
+  self.array.version.bump();
+  if (grad) attachNode(op, attrs, self, edges, metas, (i) => (i === 0 ? oldSelf : others[i - 1]!));
+  listener?.op(op as RecordableOp<unknown>, inputs, self, attrs, true);
+  return self;
+}

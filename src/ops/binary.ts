@@ -1,0 +1,251 @@
+/**
+ * Arithmetic with broadcasting, powers, comparisons, where/clamp/maximum,
+ * and the fills. The engine reduces each gradient to its input's shape,
+ * so backward formulas here work at the broadcast shape.
+ */
+import type { Tensor } from '../autograd/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import { mapBinary, mapTernary, mapUnary } from '../tensor/kernels.js';
+import type { NDArray } from '../tensor/ndarray.js';
+import * as F from './functional.js';
+import { defineOp } from './registry.js';
+
+const binaryKernel =
+  (f: (x: number, y: number) => number) =>
+  ([a, b]: readonly NDArray[], _attrs: unknown, dtype: DType) =>
+    mapBinary(a!, b!, dtype, f);
+
+export const add = defineOp({
+  name: 'add',
+  gradFn: 'AddBackward0',
+  forward: binaryKernel((x, y) => x + y),
+  backward: (g) => [g, g],
+});
+
+export const sub = defineOp({
+  name: 'sub',
+  gradFn: 'SubBackward0',
+  forward: binaryKernel((x, y) => x - y),
+  backward: (g, ctx) => [g, ctx.needsInputGrad(1) ? F.neg(g) : null],
+});
+
+/** `2 - x` is `rsub(x, 2)`. */
+export const rsub = defineOp({
+  name: 'rsub',
+  gradFn: 'RsubBackward1',
+  forward: binaryKernel((x, y) => y - x),
+  backward: (g) => [F.neg(g), null],
+});
+
+export const mul = defineOp({
+  name: 'mul',
+  gradFn: 'MulBackward0',
+  // Each factor is kept only when the other one needs a gradient (PyTorch >= 1.13).
+  saves: [
+    { name: 'self', input: 0, onlyIfGradFor: 1 },
+    { name: 'other', input: 1, onlyIfGradFor: 0 },
+  ],
+  forward: binaryKernel((x, y) => x * y),
+  backward: (g, ctx) => [
+    ctx.needsInputGrad(0) ? F.mul(g, ctx.saved('other')) : null,
+    ctx.needsInputGrad(1) ? F.mul(g, ctx.saved('self')) : null,
+  ],
+});
+
+export const div = defineOp({
+  name: 'div',
+  gradFn: 'DivBackward0',
+  dtype: 'float',
+  saves: [
+    { name: 'self', input: 0, onlyIfGradFor: 1 },
+    { name: 'other', input: 1 },
+  ],
+  forward: binaryKernel((x, y) => x / y),
+  backward: (g, ctx) => {
+    const other = ctx.saved('other');
+    return [
+      ctx.needsInputGrad(0) ? F.div(g, other) : null,
+      // -(g * ((x / w) / w)): this grouping is bit-exact with PyTorch.
+      ctx.needsInputGrad(1) ? F.neg(F.mul(g, F.div(F.div(ctx.saved('self'), other), other))) : null,
+    ];
+  },
+});
+
+/** `x ** e` for a Python number e. */
+export const powScalar = defineOp<{ exponent: number }>({
+  name: 'pow',
+  gradFn: 'PowBackward0',
+  saves: [{ name: 'self', input: 0 }],
+  forward: ([a], { exponent }, dtype) => mapUnary(a!, dtype, (x) => Math.pow(x, exponent)),
+  backward: (g, ctx) => {
+    const e = ctx.attrs.exponent;
+    const x = ctx.saved('self');
+    if (e === 0) return [F.zerosLike(x)];
+    return [F.mul(g, F.mul(F.pow(x, e - 1), e))];
+  },
+  kinks: "x**0 has gradient 0 everywhere; (x**0.5)'(0) = inf",
+});
+
+/** `x ** w` with a tensor exponent (also `2 ** x`, whose base is wrapped as a tensor). */
+export const powTensor = defineOp({
+  name: 'pow_tensor',
+  gradFn: 'PowBackward1',
+  saves: [
+    { name: 'self', input: 0 },
+    { name: 'exponent', input: 1 },
+    { name: 'result' },
+  ],
+  forward: binaryKernel(Math.pow),
+  backward: (g, ctx) => {
+    const x = ctx.saved('self');
+    const w = ctx.saved('exponent');
+    const zero = F.zerosLike(g);
+    return [
+      ctx.needsInputGrad(0)
+        ? F.where(F.compare('eq', w, 0), zero, F.mul(g, F.mul(w, F.pow(x, F.sub(w, 1)))))
+        : null,
+      ctx.needsInputGrad(1)
+        ? F.mul(g, F.where(F.logicalAnd(F.compare('eq', x, 0), F.compare('ge', w, 0)), zero, F.mul(ctx.saved('result'), F.log(x))))
+        : null,
+    ];
+  },
+  kinks: 'pow(0, 0) = 1 with both gradients 0',
+});
+
+/** `torch.pow(2, x)`: a number base. */
+export const powScalarBase = defineOp<{ base: number }>({
+  name: 'pow_scalar_base',
+  gradFn: 'PowBackward2',
+  dtype: 'float',
+  saves: [{ name: 'exponent', input: 0 }, { name: 'result' }],
+  forward: ([a], { base }, dtype) => mapUnary(a!, dtype, (x) => Math.pow(base, x)),
+  backward: (g, ctx) => {
+    const { base } = ctx.attrs;
+    const x = ctx.saved('exponent');
+    const local = F.mul(ctx.saved('result'), Math.log(base));
+    return [F.mul(g, base === 0 ? F.where(F.compare('ge', x, 0), F.zerosLike(x), local) : local)];
+  },
+});
+
+export type ComparisonName = 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
+
+const comparisons: Record<ComparisonName, (x: number, y: number) => boolean> = {
+  lt: (x, y) => x < y,
+  le: (x, y) => x <= y,
+  gt: (x, y) => x > y,
+  ge: (x, y) => x >= y,
+  eq: (x, y) => x === y,
+  ne: (x, y) => x !== y,
+};
+
+export const comparisonOps = Object.fromEntries(
+  (Object.keys(comparisons) as ComparisonName[]).map((name) => [
+    name,
+    defineOp({
+      name,
+      gradFn: '',
+      forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](x, y) ? 1 : 0)),
+    }),
+  ]),
+) as Record<ComparisonName, ReturnType<typeof defineOp>>;
+
+export const logicalAnd = defineOp({
+  name: 'logical_and',
+  gradFn: '',
+  forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (x !== 0 && y !== 0 ? 1 : 0)),
+});
+
+export const where = defineOp({
+  name: 'where',
+  gradFn: 'WhereBackward0',
+  saves: [{ name: 'condition', input: 0 }],
+  // The condition's dtype is ignored in promotion: only the two branches count.
+  forward: ([c, a, b], _attrs, dtype) => mapTernary(c!, a!, b!, dtype, (cv, x, y) => (cv !== 0 ? x : y)),
+  backward: (g, ctx) => {
+    const c = ctx.saved('condition');
+    const zero = F.zerosLike(g);
+    return [null, ctx.needsInputGrad(1) ? F.where(c, g, zero) : null, ctx.needsInputGrad(2) ? F.where(c, zero, g) : null];
+  },
+});
+
+/** maximum/minimum: ties split the gradient in half between the two inputs. */
+function extremum(name: 'maximum' | 'minimum', gradFn: string, wins: (x: number, y: number) => boolean) {
+  return defineOp({
+    name,
+    gradFn,
+    saves: [
+      { name: 'self', input: 0 },
+      { name: 'other', input: 1 },
+    ],
+    forward: binaryKernel((x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : wins(x, y) || x === y ? x : y)),
+    backward: (g, ctx) => {
+      const x = ctx.saved('self');
+      const w = ctx.saved('other');
+      const half = F.div(g, 2);
+      const zero = F.zerosLike(g);
+      const tie = F.compare('eq', x, w);
+      const forX = F.where(tie, half, F.where(F.compare(name === 'maximum' ? 'gt' : 'lt', x, w), g, zero));
+      const forW = F.where(tie, half, F.where(F.compare(name === 'maximum' ? 'lt' : 'gt', x, w), g, zero));
+      return [ctx.needsInputGrad(0) ? forX : null, ctx.needsInputGrad(1) ? forW : null];
+    },
+    kinks: 'a tie sends half the gradient to each input',
+  });
+}
+
+export const maximum = extremum('maximum', 'MaximumBackward0', (x, y) => x > y);
+export const minimum = extremum('minimum', 'MinimumBackward0', (x, y) => x < y);
+
+export interface ClampBounds {
+  min: number | null;
+  max: number | null;
+}
+
+export const clamp = defineOp<ClampBounds>({
+  name: 'clamp',
+  gradFn: 'ClampBackward1',
+  dtype: 'first',
+  saves: [{ name: 'self', input: 0 }],
+  forward: ([a], { min, max }, dtype) =>
+    mapUnary(a!, dtype, (x) => {
+      if (Number.isNaN(x)) return x;
+      let v = x;
+      if (min !== null && v < min) v = min;
+      if (max !== null && v > max) v = max;
+      return v;
+    }),
+  backward: (g, ctx) => {
+    const { min, max } = ctx.attrs;
+    const x = ctx.saved('self');
+    let inside: Tensor | null = null;
+    if (min !== null) inside = F.compare('ge', x, min);
+    if (max !== null) inside = inside ? F.logicalAnd(inside, F.compare('le', x, max)) : F.compare('le', x, max);
+    return [inside ? F.where(inside, g, F.zerosLike(g)) : g];
+  },
+  kinks: 'the bounds are inclusive: gradient 1 at x = min and at x = max',
+});
+
+/** The in-place fills: their result no longer depends on the old values. */
+export const fill = defineOp<{ value: number }>({
+  name: 'fill',
+  gradFn: 'FillBackward2',
+  dtype: 'first',
+  forward: ([a], { value }, dtype) => mapUnary(a!, dtype, () => value),
+  backward: (g) => [F.zerosLike(g)],
+});
+
+export const zero = defineOp({
+  name: 'zero',
+  gradFn: 'ZeroBackward0',
+  dtype: 'first',
+  forward: ([a], _attrs, dtype) => mapUnary(a!, dtype, () => 0),
+  backward: (g) => [F.zerosLike(g)],
+});
+
+/** `self.copy_(src)`: self takes src's values (and its history). */
+export const copy = defineOp({
+  name: 'copy',
+  gradFn: 'CopyBackwards',
+  dtype: 'first',
+  forward: ([a, src], _attrs, dtype) => mapBinary(a!, src!, dtype, (_x, y) => y),
+  backward: (g, ctx) => [null, ctx.needsInputGrad(1) ? g : null],
+});

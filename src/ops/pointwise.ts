@@ -1,0 +1,209 @@
+/**
+ * Elementwise functions of one tensor, and the `*_backward` ops their
+ * backward formulas use (so create_graph shows PyTorch's
+ * `TanhBackwardBackward0` and friends). Each forward sits by its backward.
+ */
+import type { DType } from '../tensor/dtype.js';
+import { mapBinary, mapUnary } from '../tensor/kernels.js';
+import type { NDArray } from '../tensor/ndarray.js';
+import * as F from './functional.js';
+import { defineOp } from './registry.js';
+
+/** Round a double to the dtype's precision, for kernels that round between steps. */
+export function roundTo(dtype: DType, v: number): number {
+  return dtype === 'float32' ? Math.fround(v) : v;
+}
+
+const unaryKernel =
+  (f: (x: number) => number) =>
+  ([a]: readonly NDArray[], _attrs: unknown, dtype: DType) =>
+    mapUnary(a!, dtype, f);
+
+const self = [{ name: 'self', input: 0 }];
+const result = [{ name: 'result' }];
+
+export const neg = defineOp({
+  name: 'neg',
+  gradFn: 'NegBackward0',
+  dtype: 'first',
+  forward: unaryKernel((x) => -x),
+  backward: (g) => [F.neg(g)],
+});
+
+export const exp = defineOp({
+  name: 'exp',
+  gradFn: 'ExpBackward0',
+  dtype: 'float',
+  saves: result,
+  forward: unaryKernel(Math.exp),
+  backward: (g, ctx) => [F.mul(g, ctx.saved('result'))],
+});
+
+export const log = defineOp({
+  name: 'log',
+  gradFn: 'LogBackward0',
+  dtype: 'float',
+  saves: self,
+  forward: unaryKernel(Math.log),
+  backward: (g, ctx) => [F.div(g, ctx.saved('self'))],
+  kinks: "log'(0) = inf, log'(-1) = -1 (1/x, no domain masking)",
+});
+
+export const sin = defineOp({
+  name: 'sin',
+  gradFn: 'SinBackward0',
+  dtype: 'float',
+  saves: self,
+  forward: unaryKernel(Math.sin),
+  backward: (g, ctx) => [F.mul(g, F.cos(ctx.saved('self')))],
+});
+
+export const cos = defineOp({
+  name: 'cos',
+  gradFn: 'CosBackward0',
+  dtype: 'float',
+  saves: self,
+  forward: unaryKernel(Math.cos),
+  backward: (g, ctx) => [F.mul(g, F.neg(F.sin(ctx.saved('self'))))],
+});
+
+export const tan = defineOp({
+  name: 'tan',
+  gradFn: 'TanBackward0',
+  dtype: 'float',
+  saves: result,
+  forward: unaryKernel(Math.tan),
+  backward: (g, ctx) => [F.mul(g, F.add(F.pow(ctx.saved('result'), 2), 1))],
+});
+
+export const tanhBackward = defineOp({
+  name: 'tanh_backward',
+  gradFn: 'TanhBackwardBackward0',
+  saves: [{ name: 'grad_output', input: 0 }, { name: 'output', input: 1 }],
+  // PyTorch's CPU kernel forms 1 - y*y with one rounding (an FMA).
+  forward: ([g, y], _attrs, dtype) => mapBinary(g!, y!, dtype, (gv, yv) => gv * roundTo(dtype, 1 - yv * yv)),
+  backward: (gg, ctx) => [
+    ctx.needsInputGrad(0) ? F.tanhBackward(gg, ctx.saved('output')) : null,
+    ctx.needsInputGrad(1) ? F.mul(F.mul(gg, F.mul(ctx.saved('output'), -2)), ctx.saved('grad_output')) : null,
+  ],
+});
+
+export const tanh = defineOp({
+  name: 'tanh',
+  gradFn: 'TanhBackward0',
+  dtype: 'float',
+  saves: result,
+  forward: unaryKernel(Math.tanh),
+  backward: (g, ctx) => [F.tanhBackward(g, ctx.saved('result'))],
+});
+
+export const sigmoidBackward = defineOp({
+  name: 'sigmoid_backward',
+  gradFn: 'SigmoidBackwardBackward0',
+  saves: [{ name: 'grad_output', input: 0 }, { name: 'output', input: 1 }],
+  // g * (1 - y) * y, rounded in that order (bit-exact with PyTorch).
+  forward: ([g, y], _attrs, dtype) =>
+    mapBinary(g!, y!, dtype, (gv, yv) => roundTo(dtype, gv * roundTo(dtype, 1 - yv)) * yv),
+  backward: (gg, ctx) => {
+    const y = ctx.saved('output');
+    return [
+      ctx.needsInputGrad(0) ? F.sigmoidBackward(gg, y) : null,
+      ctx.needsInputGrad(1) ? F.mul(F.mul(gg, ctx.saved('grad_output')), F.rsub(F.mul(y, 2), 1)) : null,
+    ];
+  },
+});
+
+export const sigmoid = defineOp({
+  name: 'sigmoid',
+  gradFn: 'SigmoidBackward0',
+  dtype: 'float',
+  saves: result,
+  forward: unaryKernel((x) => 1 / (1 + Math.exp(-x))),
+  backward: (g, ctx) => [F.sigmoidBackward(g, ctx.saved('result'))],
+});
+
+export const thresholdBackward = defineOp<{ threshold: number }>({
+  name: 'threshold_backward',
+  gradFn: 'ThresholdBackwardBackward0',
+  saves: [{ name: 'self', input: 1 }],
+  forward: ([g, y], attrs, dtype) => mapBinary(g!, y!, dtype, (gv, yv) => (yv > attrs.threshold ? gv : 0)),
+  backward: (gg, ctx) => [
+    ctx.needsInputGrad(0) ? F.thresholdBackward(gg, ctx.saved('self'), ctx.attrs.threshold) : null,
+    ctx.needsInputGrad(1) ? F.zerosLike(ctx.saved('self')) : null,
+  ],
+});
+
+export const relu = defineOp({
+  name: 'relu',
+  gradFn: 'ReluBackward0',
+  dtype: 'first',
+  saves: result,
+  forward: unaryKernel((x) => (x > 0 ? x : x === 0 ? x : 0)),
+  backward: (g, ctx) => [F.thresholdBackward(g, ctx.saved('result'), 0)],
+  kinks: "relu'(0) = 0 (the saved result must be > 0)",
+});
+
+export const sqrt = defineOp({
+  name: 'sqrt',
+  gradFn: 'SqrtBackward0',
+  dtype: 'float',
+  saves: result,
+  forward: unaryKernel(Math.sqrt),
+  backward: (g, ctx) => [F.div(g, F.mul(ctx.saved('result'), 2))],
+  kinks: "sqrt'(0) = inf",
+});
+
+export const rsqrt = defineOp({
+  name: 'rsqrt',
+  gradFn: 'RsqrtBackward0',
+  dtype: 'float',
+  saves: result,
+  forward: unaryKernel((x) => 1 / Math.sqrt(x)),
+  backward: (g, ctx) => [F.mul(F.mul(g, -0.5), F.pow(ctx.saved('result'), 3))],
+});
+
+export const sign = defineOp({
+  name: 'sign',
+  gradFn: 'SignBackward0',
+  dtype: 'first',
+  forward: unaryKernel((x) => (Number.isNaN(x) ? x : x > 0 ? 1 : x < 0 ? -1 : 0)),
+  backward: (g) => [F.zerosLike(g)],
+});
+
+export const abs = defineOp({
+  name: 'abs',
+  gradFn: 'AbsBackward0',
+  dtype: 'first',
+  saves: self,
+  forward: unaryKernel(Math.abs),
+  backward: (g, ctx) => [F.mul(g, F.sign(ctx.saved('self')))],
+  kinks: "abs'(0) = 0 (sign(0) = 0)",
+});
+
+export const reciprocal = defineOp({
+  name: 'reciprocal',
+  gradFn: 'ReciprocalBackward0',
+  dtype: 'float',
+  saves: result,
+  forward: unaryKernel((x) => 1 / x),
+  backward: (g, ctx) => {
+    const r = ctx.saved('result');
+    return [F.mul(F.neg(g), F.mul(r, r))];
+  },
+});
+
+/** `F.softplus(x, beta=1, threshold=20)`: linear above the threshold, as PyTorch. */
+export const softplus = defineOp<{ beta: number; threshold: number }>({
+  name: 'softplus',
+  gradFn: 'SoftplusBackward0',
+  dtype: 'float',
+  saves: self,
+  forward: ([a], { beta, threshold }, dtype) =>
+    mapUnary(a!, dtype, (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta)),
+  backward: (g, ctx) => {
+    const { beta, threshold } = ctx.attrs;
+    const x = ctx.saved('self');
+    const scaled = F.mul(x, beta);
+    return [F.where(F.compare('gt', scaled, threshold), g, F.mul(g, F.sigmoid(scaled)))];
+  },
+});

@@ -1,0 +1,126 @@
+/**
+ * The op registry: one declarative entry per op (the idea of PyTorch's
+ * derivatives.yaml), its forward kernel next to its backward. The tape,
+ * the runner's method table and the docs all read these entries.
+ */
+import { recordInPlace, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
+import type { BackwardContext } from '../autograd/node.js';
+import { Tensor } from '../autograd/tensor.js';
+import { DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
+import { runtimeError } from '../tensor/errors.js';
+import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
+
+/**
+ * How an op's result dtype follows from its inputs:
+ * `promote` (PyTorch's promotion), `float` (promotion, then ints become the
+ * default float: `/`, `exp`), `bool` (comparisons), `first` (the first input's).
+ */
+export type DTypeRule = 'promote' | 'float' | 'bool' | 'first';
+
+export interface OpEntry<A = void> extends RecordableOp<A> {
+  /** The op's name in the script language and the docs (`mul`, `tanh_backward`). */
+  readonly name: string;
+  readonly dtype: DTypeRule;
+  /** The kernel: input arrays (scalars already wrapped in `computeDtype`) to the result. */
+  forward(inputs: readonly NDArray[], attrs: A, computeDtype: DType): NDArray;
+  /** The result shares the input's storage (view ops). */
+  readonly view?: boolean;
+  /** PyTorch's value at a kink or special point, for the docs. */
+  readonly kinks?: string;
+}
+
+interface EntrySpec<A> {
+  name: string;
+  gradFn: string;
+  dtype?: DTypeRule;
+  saves?: SaveRule[];
+  forward(inputs: readonly NDArray[], attrs: A, computeDtype: DType): NDArray;
+  /** Omitted for ops without a derivative (comparisons). */
+  backward?: (grad: Tensor, ctx: BackwardContext<A>) => (Tensor | null)[];
+  view?: boolean;
+  kinks?: string;
+}
+
+export const registry = new Map<string, OpEntry<any>>();
+
+export function defineOp<A = void>(spec: EntrySpec<A>): OpEntry<A> {
+  const entry: OpEntry<A> = {
+    name: spec.name,
+    gradFn: spec.gradFn,
+    dtype: spec.dtype ?? 'promote',
+    saves: spec.saves ?? [],
+    differentiable: spec.backward !== undefined,
+    forward: spec.forward,
+    backward: spec.backward ?? (() => []),
+    view: spec.view,
+    kinks: spec.kinks,
+  };
+  if (registry.has(spec.name)) throw new Error(`internal: op ${spec.name} defined twice`);
+  registry.set(spec.name, entry);
+  return entry;
+}
+
+/** A Python number operand: its value and whether it was an int, float or bool literal. */
+export interface Scalar {
+  value: number;
+  kind: ScalarKind;
+}
+
+export type Operand = Tensor | number | Scalar;
+
+function asScalar(x: number | Scalar): Scalar {
+  return typeof x === 'number' ? { value: x, kind: 'float' } : x;
+}
+
+/** The dtype operands are computed in: tensors promote; Python scalars only lift the category. */
+function computeDtypeOf(rule: DTypeRule, operands: readonly Operand[]): DType {
+  const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
+  let dtype: DType;
+  if (rule === 'first' && tensors[0]) dtype = tensors[0].dtype;
+  else if (tensors.length === 0) dtype = DEFAULT_FLOAT;
+  else {
+    dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
+    for (const o of operands) if (!(o instanceof Tensor)) dtype = promoteWithScalar(dtype, asScalar(o).kind);
+  }
+  return rule === 'float' && !isFloating(dtype) ? DEFAULT_FLOAT : dtype;
+}
+
+/** Python scalars become 0-d tensors of the compute dtype, as PyTorch wraps numbers. */
+function wrap(operand: Operand, dtype: DType): Tensor {
+  return operand instanceof Tensor ? operand : new Tensor(NDArray.scalar(asScalar(operand).value, dtype));
+}
+
+/** Run an op out of place and record it on the tape. */
+export function call<A>(entry: OpEntry<A>, operands: readonly Operand[], attrs: A): Tensor {
+  const dtype = computeDtypeOf(entry.dtype, operands);
+  const inputs = operands.map((o) => wrap(o, dtype));
+  const result = entry.forward(
+    inputs.map((t) => t.array),
+    attrs,
+    dtype,
+  );
+  return recordOp(entry, inputs, result, attrs, entry.view ?? false);
+}
+
+/** Run an op in place on `self` (`add_`, `x += …`), with PyTorch's shape and dtype checks. */
+export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly Operand[], attrs: A): Tensor {
+  const dtype = computeDtypeOf(entry.dtype, [self, ...others]);
+  if (isFloating(dtype) && !isFloating(self.dtype)) {
+    throw runtimeError(`result type ${dtypeTitle(dtype)} can't be cast to the desired output type ${dtypeTitle(self.dtype)}`);
+  }
+  const inputs = others.map((o) => wrap(o, dtype));
+  const result = entry.forward([self.array, ...inputs.map((t) => t.array)], attrs, dtype);
+  const shape = broadcastShapes(result.shape, self.shape);
+  if (shape.join() !== self.shape.join()) {
+    throw runtimeError(
+      `output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${shape.join(', ')}]`,
+    );
+  }
+  const fitted = shape.join() === result.shape.join() ? result : broadcastTo(result, shape).copy();
+  return recordInPlace(entry, self, inputs, fitted, attrs);
+}
+
+/** `Float`, `Long`, … as PyTorch's cast errors name dtypes. */
+export function dtypeTitle(dtype: DType): string {
+  return { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' }[dtype];
+}

@@ -1,0 +1,162 @@
+/**
+ * Numeric kernels on NDArrays: elementwise maps with broadcasting,
+ * reductions and matrix products. Results are new contiguous arrays whose
+ * stores round to the dtype (float32 via Float32Array), as PyTorch's
+ * float32 kernels do for single operations.
+ */
+import type { DType } from './dtype.js';
+import { runtimeError } from './errors.js';
+import {
+  NDArray,
+  allocate,
+  broadcastShapes,
+  broadcastTo,
+  castValue,
+  contiguousStrides,
+  normalizeDim,
+  numelOf,
+  VersionCounter,
+} from './ndarray.js';
+
+function fresh(buffer: Float32Array | Float64Array, shape: readonly number[], dtype: DType): NDArray {
+  return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+}
+
+export function mapUnary(a: NDArray, dtype: DType, f: (x: number) => number): NDArray {
+  const xs = a.values();
+  const out = allocate(dtype, xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!));
+  return fresh(out, a.shape, dtype);
+}
+
+export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y: number) => number): NDArray {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const xs = broadcastTo(a, shape).values();
+  const ys = broadcastTo(b, shape).values();
+  const out = allocate(dtype, xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!));
+  return fresh(out, shape, dtype);
+}
+
+export function mapTernary(
+  a: NDArray,
+  b: NDArray,
+  c: NDArray,
+  dtype: DType,
+  f: (x: number, y: number, z: number) => number,
+): NDArray {
+  const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
+  const xs = broadcastTo(a, shape).values();
+  const ys = broadcastTo(b, shape).values();
+  const zs = broadcastTo(c, shape).values();
+  const out = allocate(dtype, xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!, zs[i]!));
+  return fresh(out, shape, dtype);
+}
+
+/** Normalised, sorted, duplicate-checked reduction dims (all dims when none given). */
+export function reductionDims(ndim: number, dims: readonly number[] | null): number[] {
+  if (dims === null || dims.length === 0) return Array.from({ length: ndim }, (_, i) => i);
+  const out = dims.map((d) => normalizeDim(d, ndim));
+  const seen = new Set<number>();
+  for (const d of out) {
+    if (seen.has(d)) throw runtimeError(`dim ${d} appears multiple times in the list of dims`);
+    seen.add(d);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+/** Shape after reducing `dims`, keeping them as size 1 if `keepdim`. */
+export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((size, i) => {
+    if (!dims.includes(i)) out.push(size);
+    else if (keepdim) out.push(1);
+  });
+  return out;
+}
+
+/** Sum over `dims` (sorted, normalised). Accumulates in double, rounds once. */
+export function sumDims(a: NDArray, dims: readonly number[], keepdim: boolean, dtype: DType): NDArray {
+  const keptShape = reducedShape(a.shape, dims, true);
+  const xs = a.values();
+  const acc = new Float64Array(numelOf(keptShape));
+  const outStrides = contiguousStrides(keptShape).map((s, i) => (dims.includes(i) ? 0 : s));
+  const nd = a.ndim;
+  const index = new Array<number>(nd).fill(0);
+  let outOff = 0;
+  for (let i = 0; i < xs.length; i++) {
+    acc[outOff] += xs[i]!;
+    for (let d = nd - 1; d >= 0; d--) {
+      index[d]!++;
+      outOff += outStrides[d]!;
+      if (index[d]! < a.shape[d]!) break;
+      outOff -= outStrides[d]! * a.shape[d]!;
+      index[d] = 0;
+    }
+  }
+  const shape = reducedShape(a.shape, dims, keepdim);
+  const out = allocate(dtype, acc.length);
+  for (let i = 0; i < acc.length; i++) out[i] = castValue(dtype, acc[i]!);
+  return fresh(out, shape, dtype);
+}
+
+/**
+ * Sum a gradient of a broadcast result back down to `shape`: over the
+ * leading dims and the dims where `shape` has size 1 (PyTorch's sum_to).
+ */
+export function sumToShape(a: NDArray, shape: readonly number[]): NDArray {
+  const lead = a.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < a.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && a.shape[i] !== 1)) dims.push(i);
+  }
+  if (dims.length === 0) return a;
+  const summed = sumDims(a, dims, true, a.dtype);
+  return summed.view([...shape], contiguousStrides(shape));
+}
+
+function matmulShapeError(a: readonly number[], b: readonly number[]): Error {
+  return runtimeError(`mat1 and mat2 shapes cannot be multiplied (${a[0]}x${a[1]} and ${b[0]}x${b[1]})`);
+}
+
+/** (n×k)·(k×m), double accumulation. */
+export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
+  const [n, k] = a.shape as [number, number];
+  const [k2, m] = b.shape as [number, number];
+  if (k !== k2) throw matmulShapeError(a.shape, b.shape);
+  const xs = a.values();
+  const ys = b.values();
+  const out = allocate(dtype, n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
+      out[i * m + j] = castValue(dtype, s);
+    }
+  }
+  return fresh(out, [n, m], dtype);
+}
+
+export function mv(a: NDArray, v: NDArray, dtype: DType): NDArray {
+  const [n, k] = a.shape as [number, number];
+  if (v.shape[0] !== k) {
+    throw runtimeError(`size mismatch, got input (${n}), mat (${n}x${k}), vec (${v.shape[0]})`);
+  }
+  const column = v.view([k, 1], [v.strides[0]!, 1]);
+  const r = mm(a, column, dtype);
+  return r.view([n], [1]);
+}
+
+export function dot(a: NDArray, b: NDArray, dtype: DType): NDArray {
+  if (a.shape[0] !== b.shape[0]) {
+    throw runtimeError(
+      `inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
+    );
+  }
+  const xs = a.values();
+  const ys = b.values();
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]! * ys[i]!;
+  return NDArray.scalar(s, dtype);
+}

@@ -1,0 +1,203 @@
+/**
+ * Dense strided arrays: the numeric storage under every tensor. Knows
+ * shapes, strides, views and dtypes; knows nothing of gradients.
+ */
+import type { DType } from './dtype.js';
+import { LimitError, PyError, runtimeError } from './errors.js';
+
+export type Buffer = Float32Array | Float64Array;
+
+/** Largest tensor dzdx allocates: scripts are untrusted, memory is not. */
+export const MAX_ELEMENTS = 10_000_000;
+
+/**
+ * PyTorch's version counter: shared by a tensor, its views and `detach()`,
+ * bumped by every in-place change. `.data` gets a counter of its own, which
+ * is why autograd cannot see changes made through it.
+ */
+export class VersionCounter {
+  value = 0;
+  bump(): void {
+    this.value++;
+  }
+}
+
+export function allocate(dtype: DType, n: number): Buffer {
+  if (n > MAX_ELEMENTS) {
+    throw new LimitError(`tensor of ${n} elements is larger than dzdx's limit of ${MAX_ELEMENTS} elements`);
+  }
+  // float32 rounds on every store, exactly as float32 kernels do;
+  // int64 and bool hold whole numbers in doubles (exact up to 2^53).
+  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+export function numelOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** Store a computed value as the dtype holds it (ints truncate, bools are 0/1). */
+export function castValue(dtype: DType, v: number): number {
+  if (dtype === 'bool') return v !== 0 && !Number.isNaN(v) ? 1 : 0;
+  if (dtype === 'int64') return Number.isFinite(v) ? Math.trunc(v) + 0 : v;
+  return v;
+}
+
+export class NDArray {
+  constructor(
+    readonly buffer: Buffer,
+    readonly dtype: DType,
+    readonly shape: readonly number[],
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly version: VersionCounter,
+  ) {}
+
+  static fromValues(values: ArrayLike<number>, shape: readonly number[], dtype: DType): NDArray {
+    const n = numelOf(shape);
+    const buffer = allocate(dtype, n);
+    for (let i = 0; i < n; i++) buffer[i] = castValue(dtype, values[i]!);
+    return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+  }
+
+  static full(shape: readonly number[], value: number, dtype: DType): NDArray {
+    const buffer = allocate(dtype, numelOf(shape));
+    buffer.fill(castValue(dtype, value));
+    return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+  }
+
+  static scalar(value: number, dtype: DType): NDArray {
+    return NDArray.full([], value, dtype);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get numel(): number {
+    return numelOf(this.shape);
+  }
+
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i]!;
+    }
+    return true;
+  }
+
+  /** Buffer offsets of every element in row-major order. */
+  offsets(): Int32Array | number[] {
+    const n = this.numel;
+    if (this.isContiguous()) {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = this.offset + i;
+      return out;
+    }
+    const out = new Int32Array(n);
+    const nd = this.shape.length;
+    const index = new Array<number>(nd).fill(0);
+    let off = this.offset;
+    for (let i = 0; i < n; i++) {
+      out[i] = off;
+      for (let d = nd - 1; d >= 0; d--) {
+        index[d]!++;
+        off += this.strides[d]!;
+        if (index[d]! < this.shape[d]!) break;
+        off -= this.strides[d]! * this.shape[d]!;
+        index[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  /** The elements in row-major order, as doubles. */
+  values(): Float64Array {
+    const offsets = this.offsets();
+    const out = new Float64Array(offsets.length);
+    for (let i = 0; i < offsets.length; i++) out[i] = this.buffer[offsets[i]!]!;
+    return out;
+  }
+
+  item(): number {
+    return this.buffer[this.offset]!;
+  }
+
+  /** A contiguous copy (with a fresh version counter), optionally in another dtype. */
+  copy(dtype: DType = this.dtype): NDArray {
+    return NDArray.fromValues(this.values(), this.shape, dtype);
+  }
+
+  /** Same storage and counter, other geometry: every view op ends here. */
+  view(shape: readonly number[], strides: readonly number[], offset = this.offset): NDArray {
+    return new NDArray(this.buffer, this.dtype, shape, strides, offset, this.version);
+  }
+
+  /** The same storage under a new version counter: what `.data` returns. */
+  withOwnVersion(): NDArray {
+    return new NDArray(this.buffer, this.dtype, this.shape, this.strides, this.offset, new VersionCounter());
+  }
+
+  /** Write `values` (row-major, already broadcast to this shape) into this array's storage. */
+  assign(values: ArrayLike<number>): void {
+    const offsets = this.offsets();
+    for (let i = 0; i < offsets.length; i++) this.buffer[offsets[i]!] = castValue(this.dtype, values[i]!);
+  }
+}
+
+/** `torch.Size([2, 3])` */
+export function sizeString(shape: readonly number[]): string {
+  return `torch.Size([${shape.join(', ')}])`;
+}
+
+/** Broadcast two shapes with PyTorch's message on mismatch. */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw runtimeError(
+        `The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i}`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** A view of `a` broadcast to `shape` (stride 0 along expanded dims). */
+export function broadcastTo(a: NDArray, shape: readonly number[]): NDArray {
+  const lead = shape.length - a.ndim;
+  const strides = shape.map((size, i) => {
+    const j = i - lead;
+    if (j < 0) return 0;
+    return a.shape[j] === 1 && size !== 1 ? 0 : a.strides[j]!;
+  });
+  return a.view([...shape], strides);
+}
+
+/** Wrap a possibly negative dim as PyTorch does, with its IndexError text. */
+export function normalizeDim(dim: number, ndim: number): number {
+  const n = Math.max(ndim, 1);
+  if (dim < -n || dim >= n) {
+    throw new PyError(
+      'IndexError',
+      `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`,
+    );
+  }
+  return dim < 0 ? dim + n : dim;
+}
