@@ -14,7 +14,9 @@ export type PyErrorType =
   | 'KeyError'
   | 'UnboundLocalError'
   | 'OverflowError'
-  | 'NotImplementedError';
+  | 'NotImplementedError'
+  | 'RecursionError'
+  | 'Exception';
 
 export class PyError extends Error {
   constructor(

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * The `dzdx` command. Each command loads its own modules on demand, so
+ * `dzdx run` starts fast and never loads the symbolic side.
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+
+const VERSION = '0.1.0';
+
+function readSource(file: string): string {
+  try {
+    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`dzdx: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('dzdx')
+  .usage('$0 <command> [options]')
+  .command(
+    'run <file>',
+    'Run a PyTorch script (the subset in docs/script-subset.md) and print what PyTorch prints',
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
+        .option('time-limit', { type: 'number', default: 10, describe: 'seconds the script may run' }),
+    async (argv) => {
+      const source = readSource(argv.file);
+      const { runScript } = await import('../src/program/run.js');
+      const name = argv.file === '-' ? '<stdin>' : argv.file;
+      const result = runScript(source, {
+        fileName: name,
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+        limits: { maxSeconds: argv['time-limit'] },
+      });
+      process.exitCode = result.exitCode;
+    },
+  )
+  .demandCommand(1, 'Name a command: dzdx run FILE')
+  .strict()
+  .version(VERSION)
+  .help()
+  .fail((msg, err) => {
+    if (err) throw err;
+    process.stderr.write(`dzdx: ${msg}\nRun dzdx --help for usage.\n`);
+    process.exit(2);
+  })
+  .parseAsync();

@@ -1,0 +1,111 @@
+/** Factory functions: `torch.tensor`, `ones`, `arange`, … (never recorded on the tape). */
+import { Tensor } from '../autograd/tensor.js';
+import { DEFAULT_FLOAT, type DType } from '../tensor/dtype.js';
+import { PyError, runtimeError } from '../tensor/errors.js';
+import { NDArray, numelOf } from '../tensor/ndarray.js';
+import type { Scalar } from './registry.js';
+
+export type Nested = Scalar | readonly Nested[];
+
+export interface FactoryOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+function finish(array: NDArray, requiresGrad: boolean | undefined, viaFactory = true): Tensor {
+  const t = new Tensor(array);
+  if (requiresGrad) {
+    if (array.dtype !== 'float32' && array.dtype !== 'float64') {
+      throw runtimeError(
+        viaFactory
+          ? 'Only Tensors of floating point and complex dtype can require gradients'
+          : 'only Tensors of floating point dtype can require gradients',
+      );
+    }
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+/** Shape, row-major values and inferred dtype of nested lists, with PyTorch's ragged-list error. */
+function flatten(data: Nested): { shape: number[]; values: number[]; dtype: DType } {
+  const shape: number[] = [];
+  for (let d: Nested = data; Array.isArray(d); d = (d as readonly Nested[])[0]!) {
+    shape.push((d as readonly Nested[]).length);
+    if ((d as readonly Nested[]).length === 0) break;
+  }
+  const values: number[] = [];
+  let kind = 'bool' as Scalar['kind'];
+  const rank = { bool: 0, int: 1, float: 2 };
+  const walk = (d: Nested, dim: number) => {
+    if (!Array.isArray(d)) {
+      if (dim !== shape.length) throw new PyError('ValueError', `expected sequence of length ${shape[dim]} at dim ${dim} (got scalar)`);
+      const s = d as Scalar;
+      if (rank[s.kind] > rank[kind]) kind = s.kind;
+      values.push(s.value);
+      return;
+    }
+    const list = d as readonly Nested[];
+    if (dim >= shape.length) throw new PyError('TypeError', 'not a sequence');
+    if (list.length !== shape[dim]) {
+      throw new PyError('ValueError', `expected sequence of length ${shape[dim]} at dim ${dim} (got ${list.length})`);
+    }
+    for (const item of list) walk(item, dim + 1);
+  };
+  walk(data, 0);
+  const dtype: DType = values.length === 0 ? DEFAULT_FLOAT : kind === 'float' ? DEFAULT_FLOAT : kind === 'int' ? 'int64' : 'bool';
+  return { shape, values, dtype };
+}
+
+export function tensor(data: Nested, options: FactoryOptions = {}): Tensor {
+  const { shape, values, dtype } = flatten(data);
+  return finish(NDArray.fromValues(values, shape, options.dtype ?? dtype), options.requiresGrad);
+}
+
+export function full(shape: readonly number[], value: number, options: FactoryOptions & { valueKind?: Scalar['kind'] } = {}): Tensor {
+  for (const d of shape) {
+    if (d < 0) throw runtimeError(`Trying to create tensor with negative dimension ${d}: [${shape.join(', ')}]`);
+  }
+  const inferred: DType = options.valueKind === 'int' ? 'int64' : options.valueKind === 'bool' ? 'bool' : DEFAULT_FLOAT;
+  return finish(NDArray.full(shape, value, options.dtype ?? inferred), options.requiresGrad);
+}
+
+export const zeros = (shape: readonly number[], options: FactoryOptions = {}) => full(shape, 0, options);
+export const ones = (shape: readonly number[], options: FactoryOptions = {}) => full(shape, 1, options);
+
+export function eye(n: number, m = n, options: FactoryOptions = {}): Tensor {
+  const t = full([n, m], 0, options);
+  const values = t.array.values();
+  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  t.array.assign(values);
+  return t;
+}
+
+/** `arange(start, end, step)`: int64 when all three are ints, else the default float. */
+export function arange(start: Scalar, end: Scalar, step: Scalar, options: FactoryOptions = {}): Tensor {
+  if (step.value === 0) throw runtimeError('step must be nonzero');
+  const count = Math.ceil((end.value - start.value) / step.value);
+  if ((end.value - start.value) / step.value < 0) {
+    throw runtimeError('upper bound and larger bound inconsistent with step sign');
+  }
+  const allInt = [start, end, step].every((s) => s.kind !== 'float');
+  const n = Math.max(0, count);
+  const values = Array.from({ length: Math.min(n, 1e8) }, (_, i) => start.value + i * step.value);
+  return finish(NDArray.fromValues(values, [n], options.dtype ?? (allInt ? 'int64' : DEFAULT_FLOAT)), options.requiresGrad);
+}
+
+export function linspace(start: number, end: number, steps: number, options: FactoryOptions = {}): Tensor {
+  if (steps < 0) throw runtimeError('number of steps must be non-negative');
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // PyTorch fills the first half from start and the second half from end, for symmetry.
+  const half = Math.floor(steps / 2);
+  const values = Array.from({ length: steps }, (_, i) => (i < half ? start + step * i : end - step * (steps - 1 - i)));
+  return finish(NDArray.fromValues(values, [steps], options.dtype ?? DEFAULT_FLOAT), options.requiresGrad);
+}
+
+/** `zeros_like`, `ones_like`, `full_like`. */
+export function fullLike(like: Tensor, value: number, options: FactoryOptions = {}): Tensor {
+  return finish(NDArray.full(like.shape, value, options.dtype ?? like.dtype), options.requiresGrad);
+}
+
+export { numelOf };
