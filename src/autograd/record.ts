@@ -5,6 +5,7 @@
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { NDArray } from '../tensor/ndarray.js';
+import { rebaseHistory } from './copy-slices.js';
 import { isGradEnabled } from './grad-mode.js';
 import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
@@ -52,7 +53,7 @@ function attachNode<A>(
   edges: ReturnType<Tensor['gradientEdge']>[],
   inputs: readonly InputMeta[],
   savedInput: (i: number) => Tensor,
-): void {
+): OpNode<A> {
   const node = new OpNode<A>(op, attrs, edges, inputs);
   out.requiresGrad = true;
   out.gradFn = node;
@@ -62,6 +63,7 @@ function attachNode<A>(
     const saved = rule.input === undefined ? SavedTensor.ofOutput(out, node) : SavedTensor.ofInput(savedInput(rule.input));
     node.savedTensors.set(rule.name, saved);
   }
+  return node;
 }
 
 function metaOf(inputs: readonly Tensor[]): InputMeta[] {
@@ -102,9 +104,13 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   const edges = inputs.map((t) => t.gradientEdge());
   const metas = metaOf(inputs);
   const oldSelf = grad ? new Tensor(self.array.copy()) : self;
+  const baseEdge = self.base?.gradientEdge() ?? null;
   self.array.assign(result.values());
   self.array.version.bump();
-  if (grad) attachNode(op, attrs, self, edges, metas, (i) => (i === 0 ? oldSelf : others[i - 1]!));
+  if (grad) {
+    const node = attachNode(op, attrs, self, edges, metas, (i) => (i === 0 ? oldSelf : others[i - 1]!));
+    if (self.base) rebaseHistory(self, self.base, node as OpNode<unknown>, baseEdge);
+  }
   listener?.op(op as RecordableOp<unknown>, inputs, self, attrs, true);
   return self;
 }

@@ -72,18 +72,33 @@ function asScalar(x: number | Scalar): Scalar {
   return typeof x === 'number' ? { value: x, kind: 'float' } : x;
 }
 
-/** The dtype operands are computed in: tensors promote; Python scalars only lift the category. */
+/**
+ * PyTorch's result_type: tensors with dims decide; a 0-d tensor counts only
+ * when it is of a higher category (bool < int < float) than they are, and
+ * a Python number only when it is higher than both.
+ */
 function computeDtypeOf(rule: DTypeRule, operands: readonly Operand[]): DType {
   const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
   let dtype: DType;
   if (rule === 'first' && tensors[0]) dtype = tensors[0].dtype;
-  else if (tensors.length === 0) dtype = DEFAULT_FLOAT;
   else {
-    dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
-    for (const o of operands) if (!(o instanceof Tensor)) dtype = promoteWithScalar(dtype, asScalar(o).kind);
+    const dimmed = tensors.filter((t) => t.shape.length > 0).map((t) => t.dtype);
+    const zeroDim = tensors.filter((t) => t.shape.length === 0).map((t) => t.dtype);
+    let result: DType | null = dimmed.length ? dimmed.reduce(promoteTypes) : null;
+    if (zeroDim.length) {
+      const z = zeroDim.reduce(promoteTypes);
+      if (result === null || category(z) > category(result)) result = z;
+    }
+    dtype = result ?? DEFAULT_FLOAT;
+    const scalars = operands.filter((o) => !(o instanceof Tensor)) as (number | Scalar)[];
+    if (result === null && scalars.length) dtype = scalars.map((o) => scalarDtype(asScalar(o).kind)).reduce(promoteTypes);
+    else for (const o of scalars) dtype = promoteWithScalar(dtype, asScalar(o).kind);
   }
   return rule === 'float' && !isFloating(dtype) ? DEFAULT_FLOAT : dtype;
 }
+
+const category = (d: DType) => (d === 'bool' ? 0 : d === 'int64' ? 1 : 2);
+const scalarDtype = (kind: ScalarKind): DType => (kind === 'bool' ? 'bool' : kind === 'int' ? 'int64' : DEFAULT_FLOAT);
 
 /** Python scalars become 0-d tensors of the compute dtype, as PyTorch wraps numbers. */
 function wrap(operand: Operand, dtype: DType): Tensor {

@@ -1,0 +1,79 @@
+/**
+ * In-place ops on a view of a tensor with history (`z[1] = 10.`, `z[0] *= 3`):
+ * PyTorch rewrites the base's history as `CopySlices`, which runs the op's
+ * backward on the viewed region of the base's gradient and passes the rest
+ * through; the view itself then differentiates as `AsStridedBackward0`.
+ * Gradients through these two nodes are not themselves recorded (no
+ * create_graph through them).
+ */
+import { NDArray } from '../tensor/ndarray.js';
+import { Node, type Edge, type OpNode } from './node.js';
+import { Tensor } from './tensor.js';
+
+/** Where a view sits inside its (contiguous) base, in element offsets. */
+interface Region {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+function regionOf(view: Tensor, base: Tensor): Region {
+  return { shape: view.shape, strides: view.array.strides, offset: view.array.offset - base.array.offset };
+}
+
+function viewInto(a: NDArray, r: Region): NDArray {
+  return a.view(r.shape, r.strides, a.offset + r.offset);
+}
+
+class CopySlices extends Node {
+  constructor(
+    baseEdge: Edge | null,
+    private readonly inner: OpNode<unknown>,
+    private readonly region: Region,
+  ) {
+    super('CopySlices', [baseEdge, ...inner.nextEdges.slice(1)]);
+  }
+
+  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    const result = grads[0]!.array.copy();
+    const target = viewInto(result, this.region);
+    const innerGrads = this.inner.apply([new Tensor(target.copy())]);
+    const own = innerGrads[0];
+    target.assign(own ? own.array.values() : new Float64Array(target.numel));
+    return [new Tensor(result), ...innerGrads.slice(1)];
+  }
+
+  override releaseSaved(): void {
+    this.inner.releaseSaved();
+  }
+}
+
+class AsStridedBackward extends Node {
+  constructor(
+    baseEdge: Edge,
+    private readonly region: Region,
+    private readonly baseShape: readonly number[],
+  ) {
+    super('AsStridedBackward0', [baseEdge]);
+  }
+
+  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    const g = grads[0]!;
+    const out = NDArray.full(this.baseShape, 0, g.dtype);
+    viewInto(out, this.region).assign(g.array.values());
+    return [new Tensor(out)];
+  }
+}
+
+/**
+ * After an in-place op recorded as `inner` on `view`, move the history onto
+ * the base. `baseEdge` is the base's gradient edge from before the op.
+ */
+export function rebaseHistory(view: Tensor, base: Tensor, inner: OpNode<unknown>, baseEdge: Edge | null): void {
+  const region = regionOf(view, base);
+  base.gradFn = new CopySlices(baseEdge, inner, region);
+  base.outputNr = 0;
+  base.requiresGrad = true;
+  view.gradFn = new AsStridedBackward({ node: base.gradFn, inputNr: 0 }, region, base.shape);
+  view.outputNr = 0;
+}
