@@ -27,7 +27,8 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
-        .option('time-limit', { type: 'number', default: 10, describe: 'seconds the script may run' }),
+        .option('time-limit', { type: 'number', default: 10, describe: 'seconds the script may run' })
+        .option('max-ops', { type: 'number', default: 50_000, describe: 'tensor ops the script may run' }),
     async (argv) => {
       const source = readSource(argv.file);
       const { runScript } = await import('../src/program/run.js');
@@ -36,7 +37,7 @@ await yargs(hideBin(process.argv))
         fileName: name,
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
-        limits: { maxSeconds: argv['time-limit'] },
+        limits: { maxSeconds: argv['time-limit'], maxOps: argv['max-ops'] },
       });
       process.exitCode = result.exitCode;
     },

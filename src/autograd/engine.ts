@@ -141,7 +141,7 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
     const node = queue.pop()!;
     const grads = buffers.get(node) ?? [];
     buffers.delete(node);
-    for (const [outputNr, tensor] of node.retainedOutputs) {
+    for (const [outputNr, tensor] of node.hasRetainedOutputs() ? node.retainedOutputs : []) {
       const g = grads[outputNr];
       if (g) tensor.grad = tensor.grad ? engineMath().add(tensor.grad, g) : new Tensor(g.array.copy());
     }

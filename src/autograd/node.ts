@@ -26,8 +26,16 @@ export abstract class Node {
   readonly sequenceNr: number = nextSequenceNr++;
   /** A stable fake address for `<MulBackward0 object at 0x…>`. */
   readonly address: number = (nextAddress += 0x60);
-  /** Non-leaf tensors that called retain_grad(), by output number. */
-  readonly retainedOutputs = new Map<number, Tensor>();
+  /** Non-leaf tensors that called retain_grad(), by output number (rarely any: made on demand). */
+  private retained: Map<number, Tensor> | null = null;
+
+  get retainedOutputs(): Map<number, Tensor> {
+    return (this.retained ??= new Map());
+  }
+
+  hasRetainedOutputs(): boolean {
+    return this.retained !== null;
+  }
 
   constructor(
     readonly name: string,

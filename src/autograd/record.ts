@@ -33,6 +33,12 @@ export interface TapeListener {
 }
 
 let listener: TapeListener | null = null;
+let opsRun = 0;
+
+/** How many ops have run in this process: lets a caller bound the work an untrusted script does. */
+export function opsRunSoFar(): number {
+  return opsRun;
+}
 
 export function setTapeListener(l: TapeListener | null): void {
   listener = l;
@@ -72,6 +78,7 @@ function metaOf(inputs: readonly Tensor[]): InputMeta[] {
 
 /** Record an out-of-place op whose forward produced `result`. */
 export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], result: NDArray, attrs: A, isView = false): Tensor {
+  opsRun++;
   const out = new Tensor(result);
   if (isView) out.base = inputs[0]!.base ?? inputs[0]!;
   if (needsGrad(op as RecordableOp<unknown>, inputs, result.dtype)) {
@@ -99,6 +106,7 @@ export function checkInPlace(self: Tensor): void {
  */
 export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: readonly Tensor[], result: NDArray, attrs: A): Tensor {
   checkInPlace(self);
+  opsRun++;
   const inputs = [self, ...others];
   const grad = needsGrad(op as RecordableOp<unknown>, inputs, self.dtype);
   const edges = inputs.map((t) => t.gradientEdge());

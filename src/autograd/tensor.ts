@@ -6,6 +6,7 @@
 import type { DType } from '../tensor/dtype.js';
 import { isFloating } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
+import { formatTensor } from '../tensor/format.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
 
@@ -110,6 +111,14 @@ export class Tensor {
       throw runtimeError(`a Tensor with ${this.numel} elements cannot be converted to Scalar`);
     }
     return this.array.values()[0]!;
+  }
+
+  /** PyTorch's repr: `tensor([1., 2.], requires_grad=True)`. */
+  toString(): string {
+    return formatTensor(this.array.values(), this.shape, this.dtype, {
+      gradFn: this.gradFn?.name,
+      requiresGrad: this.requiresGrad,
+    });
   }
 
   /** Python's `float(t)` / `int(t)` conversion check. */

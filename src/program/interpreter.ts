@@ -3,6 +3,7 @@
  * Python's control flow, with bounds on steps, time and call depth.
  */
 import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
+import { opsRunSoFar } from '../autograd/record.js';
 import { Node } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { LimitError, PyError } from '../tensor/errors.js';
@@ -34,12 +35,14 @@ import {
 export interface Limits {
   /** Statements and loop iterations executed. */
   maxSteps: number;
+  /** Tensor ops run (each one also grows the autograd graph). */
+  maxOps: number;
   maxSeconds: number;
   maxCallDepth: number;
   maxOutputChars: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxSteps: 2_000_000, maxSeconds: 10, maxCallDepth: 200, maxOutputChars: 10_000_000 };
+export const DEFAULT_LIMITS: Limits = { maxSteps: 2_000_000, maxOps: 50_000, maxSeconds: 10, maxCallDepth: 200, maxOutputChars: 10_000_000 };
 
 export interface InterpreterIO {
   stdout(text: string): void;
@@ -68,6 +71,7 @@ export class Interpreter {
   private callDepth = 0;
   private outputChars = 0;
   private readonly deadline: number;
+  private readonly opsAtStart = opsRunSoFar();
   private readonly warned = new Set<string>();
   /** The statement being run: where an uncaught error is reported. */
   line = 1;
@@ -94,6 +98,9 @@ export class Interpreter {
     this.steps++;
     if (this.steps > this.limits.maxSteps) {
       throw limitError(pos, `the script ran more than ${this.limits.maxSteps} steps (an endless loop?)`);
+    }
+    if (opsRunSoFar() - this.opsAtStart > this.limits.maxOps) {
+      throw limitError(pos, `the script ran more than ${this.limits.maxOps} tensor ops (an endless loop?)`);
     }
     if ((this.steps & 1023) === 0 && Date.now() > this.deadline) {
       throw limitError(pos, `the script ran longer than ${this.limits.maxSeconds} s`);

@@ -6,7 +6,7 @@ import { Node } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { PyError, type PyErrorType } from '../tensor/errors.js';
-import { formatSize, formatTensor } from '../tensor/format.js';
+import { formatSize } from '../tensor/format.js';
 import type { Param, Stmt } from './ast.js';
 import { pyFloatRepr } from './pyformat.js';
 
@@ -138,10 +138,7 @@ export function typeName(v: PyValue): string {
 }
 
 export function tensorRepr(t: Tensor): string {
-  return formatTensor(t.array.values(), t.shape, t.dtype, {
-    gradFn: t.gradFn?.name,
-    requiresGrad: t.requiresGrad,
-  });
+  return t.toString();
 }
 
 function stringRepr(s: string): string {

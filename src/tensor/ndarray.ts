@@ -125,6 +125,7 @@ export class NDArray {
 
   /** The elements in row-major order, as doubles. */
   values(): Float64Array {
+    if (this.isContiguous()) return Float64Array.from(this.buffer.subarray(this.offset, this.offset + this.numel));
     const offsets = this.offsets();
     const out = new Float64Array(offsets.length);
     for (let i = 0; i < offsets.length; i++) out[i] = this.buffer[offsets[i]!]!;
@@ -166,7 +167,8 @@ export function sizeString(shape: readonly number[]): string {
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
+  // From the last dim backwards, as PyTorch checks (and reports) them.
+  for (let i = n - 1; i >= 0; i--) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {

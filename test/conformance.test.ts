@@ -1,0 +1,27 @@
+/**
+ * Every recorded PyTorch script: the shared corpus (test/conformance), our
+ * own (test/fixtures/own) and the examples must print what PyTorch printed.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadFixtures, runFixture } from './helpers/fixtures.js';
+
+const suites = {
+  'shared corpus': 'test/conformance',
+  'own fixtures': 'test/fixtures/own',
+  examples: 'examples',
+};
+
+for (const [suite, dir] of Object.entries(suites)) {
+  const fixtures = loadFixtures(dir);
+  describe(`${suite} (${dir})`, () => {
+    it('has fixtures', () => expect(fixtures.length).toBeGreaterThan(0));
+    for (const f of fixtures) {
+      it(f.name, () => {
+        const r = runFixture(f);
+        expect(r.stdout).toBe(r.expectedStdout);
+        expect(r.lastErr).toBe(f.err);
+        expect(r.exitCode).toBe(f.code);
+      });
+    }
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * The conformance rule of ../shared/spec/script-subset.md, in-process:
+ * stdout byte-identical up to object addresses, the last stderr line
+ * (warnings read as `XWarning: msg`), and the exit code.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runScript } from '../../src/program/run.js';
+
+export interface Fixture {
+  name: string;
+  source: string;
+  out: string;
+  err: string;
+  code: number;
+}
+
+export function loadFixtures(dir: string): Fixture[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.py') && existsSync(join(dir, f.replace(/\.py$/, '.code'))))
+    .sort()
+    .map((f) => {
+      const base = join(dir, f.replace(/\.py$/, ''));
+      return {
+        name: f.replace(/\.py$/, ''),
+        source: readFileSync(`${base}.py`, 'utf8'),
+        out: readFileSync(`${base}.out`, 'utf8'),
+        err: readFileSync(`${base}.err`, 'utf8').replace(/\n$/, ''),
+        code: Number(readFileSync(`${base}.code`, 'utf8').trim()),
+      };
+    });
+}
+
+const addresses = (s: string) => s.replace(/0x[0-9a-f]+/g, '0x?');
+
+/** The last non-empty stderr line, with `file:LINE: XWarning: msg` read as `XWarning: msg` and its source echo dropped. */
+export function lastErrorLine(stderr: string): string {
+  const lines: string[] = [];
+  let skipEcho = false;
+  for (const raw of stderr.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const m = /:[0-9]+: ([A-Za-z_][A-Za-z0-9_]*Warning: .*)$/.exec(line);
+    if (m) {
+      lines.push(m[1]!);
+      skipEcho = true;
+      continue;
+    }
+    if (skipEcho && line.startsWith('  ')) {
+      skipEcho = false;
+      continue;
+    }
+    skipEcho = false;
+    lines.push(line);
+  }
+  return [...lines].reverse().find((l) => /[^ \t]/.test(l)) ?? '';
+}
+
+export function runFixture(f: Fixture) {
+  const result = runScript(f.source, { fileName: `${f.name}.py` });
+  return {
+    stdout: addresses(result.stdout),
+    expectedStdout: addresses(f.out),
+    lastErr: lastErrorLine(result.stderr),
+    exitCode: result.exitCode,
+  };
+}
