@@ -30,9 +30,11 @@ await yargs(hideBin(process.argv))
         .option('time-limit', { type: 'number', default: 10, describe: 'seconds the script may run' })
         .option('max-ops', { type: 'number', default: 50_000, describe: 'tensor ops the script may run' }),
     async (argv) => {
-      const source = readSource(argv.file);
+      // yargs hands a lone `-` over as an empty string.
+      const file = argv.file === '' ? '-' : argv.file;
+      const source = readSource(file);
       const { runScript } = await import('../src/program/run.js');
-      const name = argv.file === '-' ? '<stdin>' : argv.file;
+      const name = file === '-' ? '<stdin>' : file;
       const result = runScript(source, {
         fileName: name,
         stdout: (t) => process.stdout.write(t),
