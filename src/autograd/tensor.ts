@@ -106,10 +106,9 @@ export class Tensor {
     this.grad = g;
   }
 
+  /** The value of a one-element tensor (`.item()`, `float(t)`). */
   item(): number {
-    if (this.numel !== 1) {
-      throw runtimeError(`a Tensor with ${this.numel} elements cannot be converted to Scalar`);
-    }
+    if (this.numel !== 1) throw new PyError('ValueError', 'only one element tensors can be converted to Python scalars');
     return this.array.values()[0]!;
   }
 
@@ -119,11 +118,5 @@ export class Tensor {
       gradFn: this.gradFn?.name,
       requiresGrad: this.requiresGrad,
     });
-  }
-
-  /** Python's `float(t)` / `int(t)` conversion check. */
-  scalarValue(): number {
-    if (this.numel !== 1) throw new PyError('ValueError', 'only one element tensors can be converted to Python scalars');
-    return this.array.values()[0]!;
   }
 }

@@ -2,7 +2,7 @@
 import { Tensor } from '../autograd/tensor.js';
 import { PyError, type PyErrorType } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
-import { bind, seq, toInt } from './args.js';
+import { bind, toInt } from './args.js';
 import { binary, compare } from './operators.js';
 import { pyRound } from './pyformat.js';
 import { itemOf } from './tensor-attrs.js';
@@ -65,7 +65,7 @@ function toFloatValue(v: PyValue | undefined): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v instanceof Tensor) return v.scalarValue();
+  if (v instanceof Tensor) return v.item();
   if (typeof v === 'string') {
     const s = v.trim().toLowerCase();
     if (['inf', '+inf', 'infinity', '+infinity'].includes(s)) return Infinity;
@@ -81,7 +81,7 @@ function toIntValue(v: PyValue | undefined): bigint {
   if (v === undefined) return 0n;
   if (typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1n : 0n;
-  const x = v instanceof Tensor ? v.scalarValue() : typeof v === 'number' ? v : NaN;
+  const x = v instanceof Tensor ? v.item() : typeof v === 'number' ? v : NaN;
   if (typeof v === 'string') {
     if (/^\s*[+-]?\d+\s*$/.test(v)) return BigInt(v.trim());
     throw new PyError('ValueError', `invalid literal for int() with base 10: ${repr(v)}`);

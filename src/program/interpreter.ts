@@ -439,7 +439,10 @@ export class Interpreter {
       scope.set(p.name, v);
     });
     if (call.args.length > fn.params.length) {
-      throw new PyError('TypeError', `${fn.name}() takes ${fn.params.length} positional arguments but ${call.args.length} were given`);
+      const required = fn.defaults.filter((d) => d === undefined).length;
+      const takes = required === fn.params.length ? `${required}` : `from ${required} to ${fn.params.length}`;
+      const s = fn.params.length === 1 && required === 1 ? '' : 's';
+      throw new PyError('TypeError', `${fn.name}() takes ${takes} positional argument${s} but ${call.args.length} were given`);
     }
     for (const k of call.kwargs.keys()) {
       if (!fn.params.some((p) => p.name === k)) throw new PyError('TypeError', `${fn.name}() got an unexpected keyword argument '${k}'`);

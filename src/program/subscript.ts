@@ -18,7 +18,7 @@ function sequenceItem<T>(items: readonly T[], index: PyValue, what: string): T |
   if (index instanceof SliceValue) {
     const { start, stop, step } = sliceOf(index);
     if (step < 0) throw new PyError('ValueError', 'dzdx: negative slice steps are not supported');
-    const [s, e] = resolveSlice(items.length, start, stop, step);
+    const [s, e] = resolveSlice(items.length, start, stop);
     const out: T[] = [];
     for (let i = s; i < e; i += step) out.push(items[i]!);
     return out;
@@ -43,7 +43,7 @@ function tensorIndex(t: Tensor, index: PyValue): Tensor {
       const s = sliceOf(p);
       if (s.step < 0) throw new PyError('ValueError', 'step must be greater than zero');
       const size = out.shape[dim]!;
-      const [start, stop] = resolveSlice(size, s.start, s.stop, s.step);
+      const [start, stop] = resolveSlice(size, s.start, s.stop);
       if (!(start === 0 && stop === size && s.step === 1)) out = F.slice(out, { dim, ...s });
       dim++;
     } else if (isNumber(p) || (p instanceof Tensor && p.numel === 1 && p.dtype === 'int64')) {

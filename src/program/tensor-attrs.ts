@@ -1,13 +1,12 @@
 /** Attributes and methods of tensors and grad_fn nodes in scripts. */
 import { backward } from '../autograd/engine.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import { Node } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { tensorFunctions } from './torch-ops.js';
-import { Builtin, isNumber, PyDType, PyTuple, TorchSize, type CallArgs, type PyValue } from './values.js';
+import { Builtin, PyDType, PyTuple, TorchSize, type CallArgs, type PyValue } from './values.js';
 
 /** What attribute access needs from the interpreter. */
 export interface ScriptHost {
@@ -65,12 +64,7 @@ const methods: Record<string, Method> = {
     self.setRequiresGrad(toBool(a.requires_grad, true), true);
     return self;
   },
-  item: (self) => {
-    if (self.numel !== 1) {
-      throw new PyError('RuntimeError', `a Tensor with ${self.numel} elements cannot be converted to Scalar`);
-    }
-    return itemOf(self);
-  },
+  item: (self) => itemOf(self),
   tolist: (self) => toList(self),
   numel: (self) => BigInt(self.numel),
   nelement: (self) => BigInt(self.numel),
@@ -176,4 +170,3 @@ export function nodeAttr(node: Node, name: string): PyValue | undefined {
   return undefined;
 }
 
-export { isGradEnabled, isNumber };

@@ -141,7 +141,7 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
 export function mv(a: NDArray, v: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   if (v.shape[0] !== k) {
-    throw runtimeError(`size mismatch, got input (${n}), mat (${n}x${k}), vec (${v.shape[0]})`);
+    throw runtimeError(`size mismatch, got ${n}, ${n}x${k},${v.shape[0]}`);
   }
   const column = v.view([k, 1], [v.strides[0]!, 1]);
   const r = mm(a, column, dtype);

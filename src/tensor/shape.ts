@@ -175,7 +175,7 @@ export function select(a: NDArray, dim: number, index: number): NDArray {
 }
 
 /** Python slice bounds resolved against a size (step > 0). */
-export function resolveSlice(size: number, start: number | null, stop: number | null, step: number): [number, number] {
+export function resolveSlice(size: number, start: number | null, stop: number | null): [number, number] {
   const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = start === null ? 0 : clamp(start);
   const e = stop === null ? size : clamp(stop);
@@ -186,7 +186,7 @@ export function resolveSlice(size: number, start: number | null, stop: number | 
 export function slice(a: NDArray, dim: number, start: number | null, stop: number | null, step: number): NDArray {
   if (step <= 0) throw new PyError('ValueError', 'step must be greater than zero');
   const d = normalizeDim(dim, a.ndim);
-  const [s, e] = resolveSlice(a.shape[d]!, start, stop, step);
+  const [s, e] = resolveSlice(a.shape[d]!, start, stop);
   const shape = [...a.shape];
   const strides = [...a.strides];
   shape[d] = Math.ceil((e - s) / step);
