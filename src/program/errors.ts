@@ -1,0 +1,47 @@
+/**
+ * Errors found before a script runs: syntax errors, constructs outside the
+ * supported subset, and resource limits on untrusted input. The CLI prints
+ * them with formatScriptError and exits 2.
+ */
+
+export type ScriptErrorKind = 'syntax' | 'unsupported' | 'limit';
+
+export interface ScriptErrorInit {
+  kind: ScriptErrorKind;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column, counted in UTF-16 code units (a tab counts as one). */
+  col: number;
+  message: string;
+}
+
+export class ScriptSyntaxError extends Error {
+  readonly kind: ScriptErrorKind;
+  readonly line: number;
+  readonly col: number;
+
+  constructor(init: ScriptErrorInit) {
+    super(init.message);
+    this.name = 'ScriptSyntaxError';
+    this.kind = init.kind;
+    this.line = init.line;
+    this.col = init.col;
+  }
+}
+
+/**
+ * `FILE:LINE:COL: message`, the source line, and a caret under the column.
+ * The caret line copies the tabs of the source line so that the caret lines
+ * up whatever tab width the terminal uses. No trailing newline.
+ */
+export function formatScriptError(
+  err: { line: number; col: number; message: string },
+  fileName: string,
+  source: string,
+): string {
+  const lines = source.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  const text = lines[err.line - 1] ?? '';
+  let prefix = '';
+  for (let i = 0; i < err.col - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';
+  return `${fileName}:${err.line}:${err.col}: ${err.message}\n${text}\n${prefix}^`;
+}

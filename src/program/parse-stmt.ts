@@ -1,0 +1,326 @@
+/** Mapping of lezer statement nodes onto the AST's Stmt. */
+import type { BinaryOp, ExceptHandler, Expr, Param, Stmt, Target, WithItem } from './ast.js';
+import { MAX_DEPTH, splitCommas, type Ctx, type Node } from './parse-util.js';
+import { mapArgs, mapExpr, mapExprList } from './parse-expr.js';
+
+/** What encloses a statement, for Python's compile-time checks (`'break' outside loop`). */
+interface Scope {
+  inLoop: boolean;
+  inFunction: boolean;
+}
+
+const UNSUPPORTED: Record<string, string> = {
+  ClassDefinition: 'classes are not supported',
+  DeleteStatement: "'del' statements are not supported",
+  YieldStatement: "'yield' is not supported",
+  MatchStatement: "'match' statements are not supported",
+  TypeDefinition: "'type' statements are not supported",
+};
+
+/** The last name of a decorator that may stay: the interpreter decides the rest (e.g. what `torch` is). */
+const GRAD_MODE_DECORATORS = new Set(['no_grad', 'enable_grad', 'inference_mode', 'set_grad_enabled']);
+
+const AUG_OPS = new Set<string>(['+', '-', '*', '/', '//', '%', '**', '@']);
+
+export function mapScript(c: Ctx, script: Node): Stmt[] {
+  return c.kids(script).flatMap((k) => mapStmt(c, k, 0, { inLoop: false, inFunction: false }));
+}
+
+/** The statements of a block (`Body` is `:` then the statements). */
+function mapBody(c: Ctx, body: Node, depth: number, scope: Scope): Stmt[] {
+  c.checkDepth(depth, body);
+  const kids = c.kids(body).slice(1);
+  if (kids.length === 0) return c.syntax(body.to);
+  return kids.flatMap((k) => mapStmt(c, k, depth, scope));
+}
+
+function mapStmt(c: Ctx, n: Node, depth: number, scope: Scope): Stmt[] {
+  c.checkDepth(depth, n);
+  const pos = c.pos(n);
+  const kids = c.kids(n);
+  const expr = (k: Node): Expr => mapExpr(c, k, depth + 1);
+  switch (n.name) {
+    case 'ExpressionStatement':
+      return [{ kind: 'expr', pos, expr: mapExprList(c, kids, depth + 1, n) }];
+    case 'AssignStatement':
+      return [mapAssign(c, n, kids, depth)];
+    case 'UpdateStatement':
+      return [mapUpdate(c, n, kids, depth)];
+    case 'StatementGroup':
+      return kids.filter((k) => k.name !== ';').flatMap((k) => mapStmt(c, k, depth, scope));
+    case 'PassStatement':
+      return [{ kind: 'pass', pos }];
+    case 'BreakStatement':
+    case 'ContinueStatement': {
+      const kind = n.name === 'BreakStatement' ? 'break' : 'continue';
+      if (!scope.inLoop) c.syntax(n, `'${kind}' ${kind === 'break' ? 'outside' : 'not properly in'} loop`);
+      return [{ kind, pos }];
+    }
+    case 'ReturnStatement': {
+      if (!scope.inFunction) c.syntax(n, "'return' outside function");
+      const values = kids.slice(1);
+      return [{ kind: 'return', pos, value: values.length ? mapExprList(c, values, depth + 1, n) : null }];
+    }
+    case 'RaiseStatement': {
+      if (kids.length > 2 && kids[2]!.name === 'from') c.unsupported(kids[2]!, "'raise ... from ...' is not supported");
+      if (kids.length > 2) c.syntax(kids[2]!);
+      return [{ kind: 'raise', pos, exc: kids[1] ? expr(kids[1]) : null }];
+    }
+    case 'AssertStatement': {
+      const { groups, trailing } = splitCommas(kids.slice(1));
+      if (trailing || groups.length > 2 || groups.some((g) => g.length !== 1)) c.syntax(n);
+      return [{ kind: 'assert', pos, test: expr(groups[0]![0]!), msg: groups[1] ? expr(groups[1][0]!) : null }];
+    }
+    case 'ImportStatement':
+      return mapImport(c, n, kids);
+    case 'ScopeStatement':
+      return c.unsupported(n, `'${c.text(kids[0]!)}' statements are not supported`);
+    case 'PrintStatement':
+      return c.syntax(n, "Missing parentheses in call to 'print'. Did you mean print(...)?");
+    case 'IfStatement':
+      return [mapIf(c, kids, depth, scope)];
+    case 'WhileStatement':
+      if (kids.length > 3) c.unsupported(kids[3]!, "'else' clauses on loops are not supported");
+      return [{ kind: 'while', pos, test: expr(kids[1]!), body: mapBody(c, kids[2]!, depth + 1, { ...scope, inLoop: true }) }];
+    case 'ForStatement':
+      return [mapFor(c, n, kids, depth, scope)];
+    case 'TryStatement':
+      return [mapTry(c, n, kids, depth, scope)];
+    case 'WithStatement':
+      return [mapWith(c, n, kids, depth, scope)];
+    case 'FunctionDefinition':
+      return [mapDef(c, n, kids, depth, [])];
+    case 'DecoratedStatement': {
+      const decorators = kids.slice(0, -1).map((d) => mapDecorator(c, d, depth + 1));
+      const def = kids[kids.length - 1]!;
+      if (def.name !== 'FunctionDefinition') return c.unsupported(def, 'classes are not supported');
+      return [mapDef(c, def, c.kids(def), depth, decorators)];
+    }
+    default: {
+      const message = UNSUPPORTED[n.name];
+      if (message) c.unsupported(n, message);
+      return c.syntax(n);
+    }
+  }
+}
+
+/** Turn an expression into an assignment target, with CPython's message when it cannot be one. */
+export function toTarget(c: Ctx, e: Expr): Target {
+  switch (e.kind) {
+    case 'name':
+    case 'attr':
+    case 'subscript':
+      return e;
+    case 'tuple':
+    case 'list':
+      return { kind: 'tuple', pos: e.pos, elts: e.elts.map((x) => toTarget(c, x)) };
+    default:
+      return c.syntax(e.pos, `cannot assign to ${describe(e)}`);
+  }
+}
+
+function describe(e: Expr): string {
+  switch (e.kind) {
+    case 'call':
+      return 'function call';
+    case 'bool':
+      return e.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    case 'num':
+    case 'str':
+      return 'literal';
+    case 'fstr':
+      return 'f-string expression';
+    case 'compare':
+      return 'comparison';
+    case 'ifexp':
+      return 'conditional expression';
+    case 'tuple':
+      return 'tuple';
+    case 'list':
+      return 'list';
+    default:
+      return 'expression';
+  }
+}
+
+/** `a = b = value`, `a, b = f()`, `[x, y] = pair`. */
+function mapAssign(c: Ctx, n: Node, kids: Node[], depth: number): Stmt {
+  const typeDef = kids.find((k) => k.name === 'TypeDef');
+  if (typeDef) c.unsupported(typeDef, 'type annotations are not supported');
+  const groups: Node[][] = [[]];
+  for (const k of kids) {
+    if (k.name === 'AssignOp') groups.push([]);
+    else groups[groups.length - 1]!.push(k);
+  }
+  // Each target is checked before the next group is mapped, so that errors come in source order.
+  const targets = groups.slice(0, -1).map((g) => {
+    const e = mapExprList(c, g, depth + 1, n);
+    // CPython's hint for a lone non-target on the left of `=`.
+    const hint = ['call', 'num', 'str', 'fstr', 'compare', 'binary', 'unary', 'boolop', 'ifexp'].includes(e.kind);
+    return hint ? c.syntax(e.pos, `cannot assign to ${describe(e)} here. Maybe you meant '==' instead of '='?`) : toTarget(c, e);
+  });
+  const value = mapExprList(c, groups[groups.length - 1]!, depth + 1, n);
+  return { kind: 'assign', pos: c.pos(n), targets, value };
+}
+
+/** `x += 1`, `t.data -= g`, `a[0] *= 2`. */
+function mapUpdate(c: Ctx, n: Node, kids: Node[], depth: number): Stmt {
+  const at = kids.findIndex((k) => k.name === 'UpdateOp');
+  const opText = c.text(kids[at]!).slice(0, -1);
+  if (!AUG_OPS.has(opText)) c.unsupported(kids[at]!, `the '${opText}=' operator is not supported (bitwise operators)`);
+  const target = mapExprList(c, kids.slice(0, at), depth + 1, n);
+  if (target.kind !== 'name' && target.kind !== 'attr' && target.kind !== 'subscript') {
+    return c.syntax(target.pos, `'${describe(target)}' is an illegal expression for augmented assignment`);
+  }
+  const value = mapExprList(c, kids.slice(at + 1), depth + 1, n);
+  return { kind: 'augassign', pos: c.pos(n), target, op: opText as BinaryOp, value };
+}
+
+/** `if / elif / else`: each `elif` becomes an `if` alone in the orelse of the one before. */
+function mapIf(c: Ctx, kids: Node[], depth: number, scope: Scope): Stmt {
+  const clauses: { at: Node; test: Node; body: Node }[] = [];
+  let elseBody: Node | null = null;
+  for (let i = 0; i < kids.length; i += 3) {
+    const kw = kids[i]!;
+    if (kw.name === 'else') {
+      elseBody = kids[i + 1]!;
+      break;
+    }
+    if (kids[i + 2]?.name !== 'Body') c.syntax(kids[i + 1] ?? kw);
+    clauses.push({ at: kw, test: kids[i + 1]!, body: kids[i + 2]! });
+  }
+  // Each elif nests one level deeper in the AST, so the chain counts towards the depth limit.
+  const tooDeep = MAX_DEPTH - depth + 1;
+  if (tooDeep < clauses.length) c.checkDepth(depth + tooDeep, clauses[tooDeep]!.at);
+  // Map in source order (errors come in that order), then nest from the last clause.
+  const mapped = clauses.map(({ at, test, body }, k) => ({
+    pos: c.pos(at),
+    test: mapExpr(c, test, depth + k + 1),
+    body: mapBody(c, body, depth + k + 1, scope),
+  }));
+  let orelse = elseBody ? mapBody(c, elseBody, depth + clauses.length, scope) : [];
+  for (let k = mapped.length - 1; k >= 0; k--) orelse = [{ kind: 'if', ...mapped[k]!, orelse }];
+  return orelse[0]!;
+}
+
+function mapFor(c: Ctx, n: Node, kids: Node[], depth: number, scope: Scope): Stmt {
+  if (kids[0]!.name === 'async') c.unsupported(kids[0]!, "'async for' is not supported");
+  const inAt = kids.findIndex((k) => k.name === 'in');
+  const bodyAt = kids.findIndex((k) => k.name === 'Body');
+  if (kids[bodyAt + 1]) c.unsupported(kids[bodyAt + 1]!, "'else' clauses on loops are not supported");
+  const target = toTarget(c, mapExprList(c, kids.slice(1, inAt), depth + 1, n));
+  const iter = mapExprList(c, kids.slice(inAt + 1, bodyAt), depth + 1, n);
+  const body = mapBody(c, kids[bodyAt]!, depth + 1, { ...scope, inLoop: true });
+  return { kind: 'for', pos: c.pos(n), target, iter, body };
+}
+
+function mapTry(c: Ctx, n: Node, kids: Node[], depth: number, scope: Scope): Stmt {
+  const body = mapBody(c, kids[1]!, depth + 1, scope);
+  const handlers: ExceptHandler[] = [];
+  let orelse: Stmt[] = [];
+  let finalbody: Stmt[] = [];
+  let hasFinally = false;
+  for (let i = 2; i < kids.length; ) {
+    const kw = kids[i]!;
+    const bodyAt = kids.findIndex((k, j) => j > i && k.name === 'Body');
+    const between = kids.slice(i + 1, bodyAt);
+    const block = mapBody(c, kids[bodyAt]!, depth + 1, scope);
+    if (kw.name === 'else') orelse = block;
+    else if (kw.name === 'finally') (finalbody = block), (hasFinally = true);
+    else handlers.push(mapHandler(c, kw, between, block, depth, handlers));
+    i = bodyAt + 1;
+  }
+  if (handlers.length === 0 && !hasFinally) c.syntax(n.to, "expected 'except' or 'finally' block");
+  return { kind: 'try', pos: c.pos(n), body, handlers, orelse, finalbody };
+}
+
+/** `except:`, `except T:`, `except (A, B) as e:`. */
+function mapHandler(c: Ctx, kw: Node, between: Node[], body: Stmt[], depth: number, before: ExceptHandler[]): ExceptHandler {
+  if (before.length > 0 && before[before.length - 1]!.type === null) c.syntax(before[before.length - 1]!.pos, "default 'except:' must be last");
+  if (between[0]?.name === '*') c.unsupported(between[0], "'except*' is not supported");
+  if (between[1] && between[1].name !== 'as') c.syntax(between[0]!, 'multiple exception types must be parenthesized');
+  if (between.length !== 0 && between.length !== 1 && between.length !== 3) c.syntax(between[between.length - 1]!);
+  const type = between[0] ? mapExpr(c, between[0], depth + 1) : null;
+  return { pos: c.pos(kw), type, name: between[2] ? c.text(between[2]) : null, body };
+}
+
+/** `with A as b, C:`. */
+function mapWith(c: Ctx, n: Node, kids: Node[], depth: number, scope: Scope): Stmt {
+  if (kids[0]!.name === 'async') c.unsupported(kids[0]!, "'async with' is not supported");
+  const bodyAt = kids.findIndex((k) => k.name === 'Body');
+  const items: WithItem[] = splitCommas(kids.slice(1, bodyAt)).groups.map((g) => {
+    if (g.length !== 1 && !(g.length === 3 && g[1]!.name === 'as')) return c.syntax(g[1] ?? n);
+    return { context: mapExpr(c, g[0]!, depth + 1), asName: g[2] ? c.text(g[2]) : null };
+  });
+  return { kind: 'with', pos: c.pos(n), items, body: mapBody(c, kids[bodyAt]!, depth + 1, scope) };
+}
+
+/** `def f(a, b=1.0): ...`; plain and defaulted parameters only. */
+function mapDef(c: Ctx, n: Node, kids: Node[], depth: number, decorators: Expr[]): Stmt {
+  if (kids[0]!.name === 'async') c.unsupported(kids[0]!, "'async def' is not supported");
+  const nameNode = kids.find((k) => k.name === 'VariableName')!;
+  const generic = kids.find((k) => k.name === 'TypeParamList');
+  if (generic) c.unsupported(generic, 'type parameters are not supported');
+  const returns = kids.find((k) => k.name === 'TypeDef');
+  if (returns) c.unsupported(returns, 'type annotations are not supported');
+  const paramList = kids.find((k) => k.name === 'ParamList')!;
+  const params: Param[] = [];
+  const inner = c.kids(paramList).slice(1, -1);
+  for (const g of inner.length ? splitCommas(inner).groups : []) {
+    const first = g[0] ?? paramList;
+    if (first.name === '*') c.unsupported(first, g[1] ? "'*args' parameters are not supported" : 'keyword-only parameters are not supported');
+    if (first.name === '**') c.unsupported(first, "'**kwargs' parameters are not supported");
+    if (first.name === '/') c.unsupported(first, 'positional-only parameters are not supported');
+    if (first.name !== 'VariableName') c.syntax(first);
+    const typeDef = g.find((k) => k.name === 'TypeDef');
+    if (typeDef) c.unsupported(typeDef, 'type annotations are not supported');
+    const name = c.text(first);
+    if (params.some((p) => p.name === name)) c.syntax(first, `duplicate argument '${name}' in function definition`);
+    const deflt = g.length === 3 ? mapExpr(c, g[2]!, depth + 1) : null;
+    if (!deflt && params.some((p) => p.default)) c.syntax(first, 'non-default argument follows default argument');
+    params.push({ name, default: deflt, pos: c.pos(first) });
+  }
+  const body = mapBody(c, kids.find((k) => k.name === 'Body')!, depth + 1, { inLoop: false, inFunction: true });
+  return { kind: 'def', pos: c.pos(n), name: c.text(nameNode), params, body, decorators };
+}
+
+/** `@torch.no_grad()`: lezer only allows a dotted name with an optional argument list. */
+function mapDecorator(c: Ctx, d: Node, depth: number): Expr {
+  const kids = c.kids(d).slice(1); // without `@`
+  const names = kids.filter((k) => k.name === 'VariableName');
+  const last = names[names.length - 1]!;
+  if (!GRAD_MODE_DECORATORS.has(c.text(last))) c.unsupported(d, 'decorators other than @torch.no_grad() are not supported');
+  let e: Expr = { kind: 'name', pos: c.pos(names[0]!), id: c.text(names[0]!) };
+  for (const k of names.slice(1)) e = { kind: 'attr', pos: e.pos, obj: e, name: c.text(k) };
+  const argList = kids.find((k) => k.name === 'ArgList');
+  if (argList) e = { kind: 'call', pos: e.pos, fn: e, ...mapArgs(c, argList, depth + 1) };
+  return e;
+}
+
+/** `import a.b as c, d` (one Stmt per module) and `from a.b import c as d, e`. */
+function mapImport(c: Ctx, n: Node, kids: Node[]): Stmt[] {
+  const pos = c.pos(n);
+  // Read `name(.name)* (as name)?` items separated by commas, starting at kids[i].
+  const readNames = (i: number) => {
+    const items = kids.slice(i).filter((k) => k.name !== '(' && k.name !== ')');
+    return splitCommas(items).groups.map((g) => {
+      const asAt = g.findIndex((k) => k.name === 'as');
+      const dotted = asAt < 0 ? g : g.slice(0, asAt);
+      return { name: dotted.map((k) => c.text(k)).join(''), asName: asAt < 0 ? null : c.text(g[asAt + 1]!), at: g[0]! };
+    });
+  };
+  if (kids[0]!.name === 'import') {
+    return readNames(1).map(({ name, asName }) => ({ kind: 'import', pos, module: name, asName }));
+  }
+  const importAt = kids.findIndex((k) => k.name === 'import');
+  const moduleNodes = kids.slice(1, importAt);
+  if (moduleNodes[0]!.name === '.' || moduleNodes[0]!.name === 'Ellipsis' || moduleNodes[0]!.name === '...') {
+    c.unsupported(moduleNodes[0]!, 'relative imports are not supported');
+  }
+  if (kids[importAt + 1]?.name === '*') c.unsupported(kids[importAt + 1]!, "'from ... import *' is not supported");
+  const names = readNames(importAt + 1);
+  for (const { name, at } of names) if (name.includes('.')) c.syntax(at.nextSibling ?? at);
+  return [{ kind: 'importfrom', pos, module: moduleNodes.map((k) => c.text(k)).join(''), names: names.map(({ name, asName }) => ({ name, asName })) }];
+}
