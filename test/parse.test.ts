@@ -523,3 +523,16 @@ describe('conformance corpus', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('numbers with a trailing dot inside f-string fields', () => {
+  it('parse as floats, as outside strings', () => {
+    const stmt = parseProgram('print(f"{x(-0.)} {{1.}} {2.:.1f}")\n').body[0]!;
+    expect(stmt.kind).toBe('expr');
+    const call = (stmt as { expr: { args: { parts: unknown[] }[] } }).expr.args[0]!;
+    expect(call.parts).toMatchObject([
+      { kind: 'field', expr: { kind: 'call', args: [{ kind: 'unary', operand: { kind: 'num', value: 0, isInt: false } }] } },
+      { kind: 'text', value: ' {1.} ' },
+      { kind: 'field', expr: { kind: 'num', value: 2, isInt: false }, spec: '.1f' },
+    ]);
+  });
+});

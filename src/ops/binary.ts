@@ -8,6 +8,7 @@ import type { DType } from '../tensor/dtype.js';
 import { mapBinary, mapTernary, mapUnary } from '../tensor/kernels.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import * as F from './functional.js';
+import { roundTo } from './pointwise.js';
 import { defineOp } from './registry.js';
 
 const binaryKernel =
@@ -71,12 +72,29 @@ export const div = defineOp({
   },
 });
 
+/**
+ * PyTorch computes these exponents with plain arithmetic, rounding at each
+ * step (`x ** 3` is `x * x * x`), which shows in the last bits.
+ */
+function powKernel(e: number, dtype: DType): (x: number) => number {
+  const r = (v: number) => roundTo(dtype, v);
+  switch (e) {
+    case 2: return (x) => x * x;
+    case 3: return (x) => r(x * x) * x;
+    case -1: return (x) => 1 / x;
+    case -2: return (x) => 1 / r(x * x);
+    case 0.5: return Math.sqrt;
+    case -0.5: return (x) => 1 / r(Math.sqrt(x));
+    default: return (x) => Math.pow(x, e);
+  }
+}
+
 /** `x ** e` for a Python number e. */
 export const powScalar = defineOp<{ exponent: number }>({
   name: 'pow',
   gradFn: 'PowBackward0',
   saves: [{ name: 'self', input: 0 }],
-  forward: ([a], { exponent }, dtype) => mapUnary(a!, dtype, (x) => Math.pow(x, exponent)),
+  forward: ([a], { exponent }, dtype) => mapUnary(a!, dtype, powKernel(exponent, dtype)),
   backward: (g, ctx) => {
     const e = ctx.attrs.exponent;
     const x = ctx.saved('self');

@@ -180,6 +180,7 @@ export function scanSource(c: Ctx): ScanResult {
       if ((src[j] === "'" || src[j] === '"') && STRING_PREFIX.test(word)) {
         const end = skipString(c, i, j);
         if (typeof end !== 'number') return finish(end);
+        if (/f/i.test(word)) patchFieldNumbers(src, j, end, patches);
         i = end;
         lastToken = 's';
         continue;
@@ -217,6 +218,33 @@ export function scanSource(c: Ctx): ScanResult {
   if (header) missingBlock(n, header);
   if (lineHasTokens && lastToken === ':') missingBlock(n, { line: headerLine, owner: blockOwner(firstWord) });
   return finish();
+}
+
+/**
+ * The replacement fields of an f-string (`{x.item():.4f}`) are code, so a
+ * `1.` in them needs the same patch as elsewhere. `from`..`to` spans the
+ * quotes; quoted strings inside a field are skipped.
+ */
+function patchFieldNumbers(src: string, from: number, to: number, patches: [number, string][]): void {
+  let depth = 0;
+  for (let k = from; k < to; k++) {
+    const ch = src[k]!;
+    if (depth === 0) {
+      if ((ch === '{' || ch === '}') && src[k + 1] === ch) k++;
+      else if (ch === '{') depth = 1;
+      continue;
+    }
+    if (ch === '{') depth++;
+    else if (ch === '}') depth--;
+    else if (ch === "'" || ch === '"') {
+      const close = src.indexOf(ch, k + 1);
+      k = close < 0 || close >= to ? to : close;
+    } else if (isDigit(ch) && !isIdentChar(src[k - 1])) {
+      const num = lexNumber(src, k);
+      if (num.dot >= 0) patches.push([num.dot, '0']);
+      k = num.end - 1;
+    }
+  }
 }
 
 /** In Python 3 `print = f`, `print -x`, `print, y`: `print` followed by an operator is a name. */
