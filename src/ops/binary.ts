@@ -18,6 +18,7 @@ const binaryKernel =
 
 export const add = defineOp({
   name: 'add',
+  symbolic: { kind: 'elementwise', form: 'a + b' },
   gradFn: 'AddBackward0',
   forward: binaryKernel((x, y) => x + y),
   backward: (g) => [g, g],
@@ -25,6 +26,7 @@ export const add = defineOp({
 
 export const sub = defineOp({
   name: 'sub',
+  symbolic: { kind: 'elementwise', form: 'a - b' },
   gradFn: 'SubBackward0',
   forward: binaryKernel((x, y) => x - y),
   backward: (g, ctx) => [g, ctx.needsInputGrad(1) ? F.neg(g) : null],
@@ -33,6 +35,7 @@ export const sub = defineOp({
 /** `2 - x` is `rsub(x, 2)`. */
 export const rsub = defineOp({
   name: 'rsub',
+  symbolic: { kind: 'elementwise', form: 'b - a' },
   gradFn: 'RsubBackward1',
   forward: binaryKernel((x, y) => y - x),
   backward: (g) => [F.neg(g), null],
@@ -40,6 +43,7 @@ export const rsub = defineOp({
 
 export const mul = defineOp({
   name: 'mul',
+  symbolic: { kind: 'elementwise', form: 'a * b' },
   gradFn: 'MulBackward0',
   // Each factor is kept only when the other one needs a gradient (PyTorch >= 1.13).
   saves: [
@@ -55,6 +59,7 @@ export const mul = defineOp({
 
 export const div = defineOp({
   name: 'div',
+  symbolic: { kind: 'elementwise', form: 'a / b' },
   gradFn: 'DivBackward0',
   dtype: 'float',
   saves: [
@@ -92,6 +97,7 @@ function powKernel(e: number, dtype: DType): (x: number) => number {
 /** `x ** e` for a Python number e. */
 export const powScalar = defineOp<{ exponent: number }>({
   name: 'pow',
+  symbolic: { kind: 'elementwise', form: 'a ^ exponent' },
   gradFn: 'PowBackward0',
   saves: [{ name: 'self', input: 0 }],
   forward: ([a], { exponent }, dtype) => mapUnary(a!, dtype, powKernel(exponent, dtype)),
@@ -107,6 +113,7 @@ export const powScalar = defineOp<{ exponent: number }>({
 /** `x ** w` with a tensor exponent (also `2 ** x`, whose base is wrapped as a tensor). */
 export const powTensor = defineOp({
   name: 'pow_tensor',
+  symbolic: { kind: 'elementwise', form: 'a ^ b' },
   gradFn: 'PowBackward1',
   saves: [
     { name: 'self', input: 0 },
@@ -133,6 +140,7 @@ export const powTensor = defineOp({
 /** `torch.pow(2, x)`: a number base. */
 export const powScalarBase = defineOp<{ base: number }>({
   name: 'pow_scalar_base',
+  symbolic: { kind: 'elementwise', form: 'base ^ a' },
   gradFn: 'PowBackward2',
   dtype: 'float',
   saves: [{ name: 'exponent', input: 0 }, { name: 'result' }],
@@ -162,6 +170,7 @@ export const comparisonOps = Object.fromEntries(
     defineOp({
       name,
       gradFn: '',
+      symbolic: { kind: 'none' },
       forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](x, y) ? 1 : 0)),
     }),
   ]),
@@ -169,12 +178,14 @@ export const comparisonOps = Object.fromEntries(
 
 export const logicalAnd = defineOp({
   name: 'logical_and',
+  symbolic: { kind: 'none' },
   gradFn: '',
   forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (x !== 0 && y !== 0 ? 1 : 0)),
 });
 
 export const where = defineOp({
   name: 'where',
+  symbolic: { kind: 'where' },
   gradFn: 'WhereBackward0',
   saves: [{ name: 'condition', input: 0 }],
   // The condition's dtype is ignored in promotion: only the two branches count.
@@ -191,6 +202,7 @@ function extremum(name: 'maximum' | 'minimum', gradFn: string, wins: (x: number,
   return defineOp({
     name,
     gradFn,
+    symbolic: { kind: 'elementwise', form: name === 'maximum' ? 'max(a, b)' : 'min(a, b)' },
     saves: [
       { name: 'self', input: 0 },
       { name: 'other', input: 1 },
@@ -220,6 +232,7 @@ export interface ClampBounds {
 
 export const clamp = defineOp<ClampBounds>({
   name: 'clamp',
+  symbolic: { kind: 'elementwise', form: 'clamp(a, min, max)' },
   gradFn: 'ClampBackward1',
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }],
@@ -245,6 +258,7 @@ export const clamp = defineOp<ClampBounds>({
 /** The in-place fills: their result no longer depends on the old values. */
 export const fill = defineOp<{ value: number }>({
   name: 'fill',
+  symbolic: { kind: 'overwrite' },
   gradFn: 'FillBackward2',
   dtype: 'first',
   forward: ([a], { value }, dtype) => mapUnary(a!, dtype, () => value),
@@ -253,6 +267,7 @@ export const fill = defineOp<{ value: number }>({
 
 export const zero = defineOp({
   name: 'zero',
+  symbolic: { kind: 'overwrite' },
   gradFn: 'ZeroBackward0',
   dtype: 'first',
   forward: ([a], _attrs, dtype) => mapUnary(a!, dtype, () => 0),
@@ -262,6 +277,7 @@ export const zero = defineOp({
 /** `self.copy_(src)`: self takes src's values (and its history). */
 export const copy = defineOp({
   name: 'copy',
+  symbolic: { kind: 'overwrite' },
   gradFn: 'CopyBackwards',
   dtype: 'first',
   forward: ([a, src], _attrs, dtype) => mapBinary(a!, src!, dtype, (_x, y) => y),

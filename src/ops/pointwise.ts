@@ -24,6 +24,7 @@ const result = [{ name: 'result' }];
 
 export const neg = defineOp({
   name: 'neg',
+  symbolic: { kind: 'elementwise', form: '-a' },
   gradFn: 'NegBackward0',
   dtype: 'first',
   forward: unaryKernel((x) => -x),
@@ -32,6 +33,7 @@ export const neg = defineOp({
 
 export const exp = defineOp({
   name: 'exp',
+  symbolic: { kind: 'elementwise', form: 'exp(a)', inverse: 'log(result)' },
   gradFn: 'ExpBackward0',
   dtype: 'float',
   saves: result,
@@ -41,6 +43,7 @@ export const exp = defineOp({
 
 export const log = defineOp({
   name: 'log',
+  symbolic: { kind: 'elementwise', form: 'log(a)' },
   gradFn: 'LogBackward0',
   dtype: 'float',
   saves: self,
@@ -51,6 +54,7 @@ export const log = defineOp({
 
 export const sin = defineOp({
   name: 'sin',
+  symbolic: { kind: 'elementwise', form: 'sin(a)' },
   gradFn: 'SinBackward0',
   dtype: 'float',
   saves: self,
@@ -60,6 +64,7 @@ export const sin = defineOp({
 
 export const cos = defineOp({
   name: 'cos',
+  symbolic: { kind: 'elementwise', form: 'cos(a)' },
   gradFn: 'CosBackward0',
   dtype: 'float',
   saves: self,
@@ -69,6 +74,7 @@ export const cos = defineOp({
 
 export const tan = defineOp({
   name: 'tan',
+  symbolic: { kind: 'elementwise', form: 'tan(a)', inverse: 'atan(result)' },
   gradFn: 'TanBackward0',
   dtype: 'float',
   saves: result,
@@ -78,6 +84,7 @@ export const tan = defineOp({
 
 export const tanhBackward = defineOp({
   name: 'tanh_backward',
+  symbolic: { kind: 'elementwise', form: 'a * (1 - b ^ 2)' },
   gradFn: 'TanhBackwardBackward0',
   saves: [{ name: 'grad_output', input: 0 }, { name: 'output', input: 1 }],
   // PyTorch's CPU kernel forms 1 - y*y with one rounding (an FMA).
@@ -90,6 +97,7 @@ export const tanhBackward = defineOp({
 
 export const tanh = defineOp({
   name: 'tanh',
+  symbolic: { kind: 'elementwise', form: 'tanh(a)', inverse: 'atanh(result)' },
   gradFn: 'TanhBackward0',
   dtype: 'float',
   saves: result,
@@ -99,6 +107,7 @@ export const tanh = defineOp({
 
 export const sigmoidBackward = defineOp({
   name: 'sigmoid_backward',
+  symbolic: { kind: 'elementwise', form: 'a * (1 - b) * b' },
   gradFn: 'SigmoidBackwardBackward0',
   saves: [{ name: 'grad_output', input: 0 }, { name: 'output', input: 1 }],
   // g * (1 - y) * y, rounded in that order (bit-exact with PyTorch).
@@ -115,6 +124,7 @@ export const sigmoidBackward = defineOp({
 
 export const sigmoid = defineOp({
   name: 'sigmoid',
+  symbolic: { kind: 'elementwise', form: 'sigmoid(a)', inverse: 'log(result / (1 - result))' },
   gradFn: 'SigmoidBackward0',
   dtype: 'float',
   saves: result,
@@ -124,6 +134,7 @@ export const sigmoid = defineOp({
 
 export const thresholdBackward = defineOp<{ threshold: number }>({
   name: 'threshold_backward',
+  symbolic: { kind: 'elementwise', form: 'a * step(b - threshold)' },
   gradFn: 'ThresholdBackwardBackward0',
   saves: [{ name: 'self', input: 1 }],
   forward: ([g, y], attrs, dtype) => mapBinary(g!, y!, dtype, (gv, yv) => (yv > attrs.threshold ? gv : 0)),
@@ -135,6 +146,7 @@ export const thresholdBackward = defineOp<{ threshold: number }>({
 
 export const relu = defineOp({
   name: 'relu',
+  symbolic: { kind: 'elementwise', form: 'relu(a)', inverse: 'result' },
   gradFn: 'ReluBackward0',
   dtype: 'first',
   saves: result,
@@ -145,6 +157,7 @@ export const relu = defineOp({
 
 export const sqrt = defineOp({
   name: 'sqrt',
+  symbolic: { kind: 'elementwise', form: 'sqrt(a)', inverse: 'result ^ 2' },
   gradFn: 'SqrtBackward0',
   dtype: 'float',
   saves: result,
@@ -155,6 +168,7 @@ export const sqrt = defineOp({
 
 export const rsqrt = defineOp({
   name: 'rsqrt',
+  symbolic: { kind: 'elementwise', form: 'rsqrt(a)', inverse: '1 / result ^ 2' },
   gradFn: 'RsqrtBackward0',
   dtype: 'float',
   saves: result,
@@ -164,6 +178,7 @@ export const rsqrt = defineOp({
 
 export const sign = defineOp({
   name: 'sign',
+  symbolic: { kind: 'elementwise', form: 'sign(a)' },
   gradFn: 'SignBackward0',
   dtype: 'first',
   forward: unaryKernel((x) => (Number.isNaN(x) ? x : x > 0 ? 1 : x < 0 ? -1 : 0)),
@@ -172,6 +187,7 @@ export const sign = defineOp({
 
 export const abs = defineOp({
   name: 'abs',
+  symbolic: { kind: 'elementwise', form: 'abs(a)' },
   gradFn: 'AbsBackward0',
   dtype: 'first',
   saves: self,
@@ -182,6 +198,7 @@ export const abs = defineOp({
 
 export const reciprocal = defineOp({
   name: 'reciprocal',
+  symbolic: { kind: 'elementwise', form: '1 / a', inverse: '1 / result' },
   gradFn: 'ReciprocalBackward0',
   dtype: 'float',
   saves: result,
@@ -195,6 +212,7 @@ export const reciprocal = defineOp({
 /** `F.softplus(x, beta=1, threshold=20)`: linear above the threshold, as PyTorch. */
 export const softplus = defineOp<{ beta: number; threshold: number }>({
   name: 'softplus',
+  symbolic: { kind: 'elementwise', form: 'log(1 + exp(beta * a)) / beta' },
   gradFn: 'SoftplusBackward0',
   dtype: 'float',
   saves: self,

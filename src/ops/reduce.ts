@@ -24,6 +24,7 @@ const sumDtype = (dtype: string) => (dtype === 'bool' || dtype === 'int64' ? 'in
 
 export const sumAll = defineOp<Reduction>({
   name: 'sum',
+  symbolic: { kind: 'sum' },
   gradFn: 'SumBackward0',
   dtype: 'first',
   forward: ([a], r) => sumDims(a!, r.dims, false, sumDtype(a!.dtype)),
@@ -32,6 +33,7 @@ export const sumAll = defineOp<Reduction>({
 
 export const sumDim = defineOp<Reduction>({
   name: 'sum_dim',
+  symbolic: { kind: 'sum' },
   gradFn: 'SumBackward1',
   dtype: 'first',
   forward: ([a], r) => sumDims(a!, r.dims, r.keepdim, sumDtype(a!.dtype)),
@@ -50,6 +52,7 @@ function meanOf(a: NDArray, r: Reduction): NDArray {
 
 export const meanAll = defineOp<Reduction>({
   name: 'mean',
+  symbolic: { kind: 'mean' },
   gradFn: 'MeanBackward0',
   dtype: 'first',
   forward: ([a], r) => meanOf(a!, r),
@@ -58,6 +61,7 @@ export const meanAll = defineOp<Reduction>({
 
 export const meanDim = defineOp<Reduction>({
   name: 'mean_dim',
+  symbolic: { kind: 'mean' },
   gradFn: 'MeanBackward1',
   dtype: 'first',
   // PyTorch 1.13 keeps `self` for this backward, so a version bump of it is an error.
@@ -71,6 +75,7 @@ export const meanDim = defineOp<Reduction>({
 
 export const mm = defineOp({
   name: 'mm',
+  symbolic: { kind: 'matmul' },
   gradFn: 'MmBackward0',
   saves: [
     { name: 'self', input: 0, onlyIfGradFor: 1 },
@@ -85,6 +90,7 @@ export const mm = defineOp({
 
 export const mv = defineOp({
   name: 'mv',
+  symbolic: { kind: 'matmul' },
   gradFn: 'MvBackward0',
   saves: [
     { name: 'self', input: 0 },
@@ -99,6 +105,7 @@ export const mv = defineOp({
 
 export const dot = defineOp({
   name: 'dot',
+  symbolic: { kind: 'matmul' },
   gradFn: 'DotBackward0',
   saves: [
     { name: 'self', input: 0 },

@@ -17,6 +17,30 @@ import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
  */
 export type DTypeRule = 'promote' | 'float' | 'bool' | 'first';
 
+/**
+ * How the symbolic side (src/symbolic) reads an op. `elementwise`: each
+ * output element is `form` (mathjs syntax) of the broadcast input elements
+ * `a`, `b`, `c` and the op's attributes by name; `inverse` recovers `a`
+ * from the saved `result`, for ops whose backward reads their result. The
+ * other kinds name how output elements are made from input elements.
+ */
+export type SymbolicSpec =
+  | { kind: 'elementwise'; form: string; inverse?: string }
+  /** Output elements are input elements: `view` shares storage, `copy` is a row-major copy. */
+  | { kind: 'view' }
+  | { kind: 'copy' }
+  | { kind: 'sum' }
+  | { kind: 'mean' }
+  /** mm, mv, dot: sums of products. */
+  | { kind: 'matmul' }
+  | { kind: 'where' }
+  /** The backward of indexing: the input lands in a zero tensor. */
+  | { kind: 'scatter' }
+  /** fill_, zero_: constants; copy_: the second input's elements. */
+  | { kind: 'overwrite' }
+  /** No derivative (comparisons). */
+  | { kind: 'none' };
+
 export interface OpEntry<A = void> extends RecordableOp<A> {
   /** The op's name in the script language and the docs (`mul`, `tanh_backward`). */
   readonly name: string;
@@ -27,6 +51,7 @@ export interface OpEntry<A = void> extends RecordableOp<A> {
   readonly view?: boolean;
   /** PyTorch's value at a kink or special point, for the docs. */
   readonly kinks?: string;
+  readonly symbolic: SymbolicSpec;
 }
 
 interface EntrySpec<A> {
@@ -39,6 +64,7 @@ interface EntrySpec<A> {
   backward?: (grad: Tensor, ctx: BackwardContext<A>) => (Tensor | null)[];
   view?: boolean;
   kinks?: string;
+  symbolic: SymbolicSpec;
 }
 
 export const registry = new Map<string, OpEntry<any>>();
@@ -54,6 +80,7 @@ export function defineOp<A = void>(spec: EntrySpec<A>): OpEntry<A> {
     backward: spec.backward ?? (() => []),
     view: spec.view,
     kinks: spec.kinks,
+    symbolic: spec.symbolic,
   };
   if (registry.has(spec.name)) throw new Error(`internal: op ${spec.name} defined twice`);
   registry.set(spec.name, entry);

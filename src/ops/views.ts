@@ -22,6 +22,7 @@ function reshapeBack(g: Tensor, ctx: BackwardContext<{ inputShape: readonly numb
 
 export const view = defineOp<Reshape>({
   name: 'view',
+  symbolic: { kind: 'view' },
   gradFn: 'ViewBackward0',
   dtype: 'first',
   view: true,
@@ -32,6 +33,7 @@ export const view = defineOp<Reshape>({
 /** `reshape` of a tensor whose strides allow a view (PyTorch 1.13's name). */
 export const reshapeAlias = defineOp<Reshape>({
   name: 'reshape_alias',
+  symbolic: { kind: 'view' },
   gradFn: 'ReshapeAliasBackward0',
   dtype: 'first',
   view: true,
@@ -42,6 +44,7 @@ export const reshapeAlias = defineOp<Reshape>({
 /** `reshape` of a clone, when no view was possible. */
 export const unsafeView = defineOp<Reshape>({
   name: 'unsafe_view',
+  symbolic: { kind: 'copy' },
   gradFn: 'UnsafeViewBackward0',
   dtype: 'first',
   forward: ([a], { shape }) => S.viewAs(a!, shape),
@@ -50,6 +53,7 @@ export const unsafeView = defineOp<Reshape>({
 
 export const clone = defineOp({
   name: 'clone',
+  symbolic: { kind: 'copy' },
   gradFn: 'CloneBackward0',
   dtype: 'first',
   forward: ([a]) => a!.copy(),
@@ -59,6 +63,7 @@ export const clone = defineOp({
 /** The copy AccumulateGrad makes of a gradient under create_graph. */
 export const copyGrad = defineOp({
   name: 'copy_grad',
+  symbolic: { kind: 'copy' },
   gradFn: 'CopyBackwards',
   dtype: 'first',
   forward: ([a]) => a!.copy(),
@@ -67,6 +72,7 @@ export const copyGrad = defineOp({
 
 export const toCopy = defineOp<{ dtype: DType }>({
   name: 'to',
+  symbolic: { kind: 'copy' },
   gradFn: 'ToCopyBackward0',
   dtype: 'first',
   forward: ([a], { dtype }) => a!.copy(dtype),
@@ -75,6 +81,7 @@ export const toCopy = defineOp<{ dtype: DType }>({
 
 export const t = defineOp({
   name: 't',
+  symbolic: { kind: 'view' },
   gradFn: 'TBackward0',
   dtype: 'first',
   view: true,
@@ -84,6 +91,7 @@ export const t = defineOp({
 
 export const permute = defineOp<{ dims: readonly number[] }>({
   name: 'permute',
+  symbolic: { kind: 'view' },
   gradFn: 'PermuteBackward0',
   dtype: 'first',
   view: true,
@@ -97,6 +105,7 @@ export const permute = defineOp<{ dims: readonly number[] }>({
 
 export const transpose = defineOp<{ dim0: number; dim1: number }>({
   name: 'transpose',
+  symbolic: { kind: 'view' },
   gradFn: 'TransposeBackward0',
   dtype: 'first',
   view: true,
@@ -106,6 +115,7 @@ export const transpose = defineOp<{ dim0: number; dim1: number }>({
 
 export const unsqueeze = defineOp<{ dim: number }>({
   name: 'unsqueeze',
+  symbolic: { kind: 'view' },
   gradFn: 'UnsqueezeBackward0',
   dtype: 'first',
   view: true,
@@ -122,6 +132,7 @@ const squeezeForward = ([a]: readonly NDArray[], { dim }: Squeeze) => S.squeeze(
 
 export const squeezeAll = defineOp<Squeeze>({
   name: 'squeeze',
+  symbolic: { kind: 'view' },
   gradFn: 'SqueezeBackward0',
   dtype: 'first',
   view: true,
@@ -131,6 +142,7 @@ export const squeezeAll = defineOp<Squeeze>({
 
 export const squeezeDim = defineOp<Squeeze>({
   name: 'squeeze_dim',
+  symbolic: { kind: 'view' },
   gradFn: 'SqueezeBackward1',
   dtype: 'first',
   view: true,
@@ -141,6 +153,7 @@ export const squeezeDim = defineOp<Squeeze>({
 /** The squeeze matmul applies after `vector @ matrix` (PyTorch 1.13 records it as SqueezeBackward3). */
 export const squeezeMatmul = defineOp<Squeeze>({
   name: 'squeeze_matmul',
+  symbolic: { kind: 'view' },
   gradFn: 'SqueezeBackward3',
   dtype: 'first',
   view: true,
@@ -150,6 +163,7 @@ export const squeezeMatmul = defineOp<Squeeze>({
 
 export const expand = defineOp<{ sizes: readonly number[] }>({
   name: 'expand',
+  symbolic: { kind: 'view' },
   gradFn: 'ExpandBackward0',
   dtype: 'first',
   view: true,
@@ -172,6 +186,7 @@ function scatterInto(g: NDArray, shape: readonly number[], pick: (a: NDArray) =>
 
 export const selectBackward = defineOp<Select>({
   name: 'select_backward',
+  symbolic: { kind: 'scatter' },
   gradFn: 'SelectBackwardBackward0',
   dtype: 'first',
   forward: ([g], { dim, index, inputShape }) => scatterInto(g!, inputShape, (a) => S.select(a, dim, index)),
@@ -180,6 +195,7 @@ export const selectBackward = defineOp<Select>({
 
 export const select = defineOp<Select>({
   name: 'select',
+  symbolic: { kind: 'view' },
   gradFn: 'SelectBackward0',
   dtype: 'first',
   view: true,
@@ -197,6 +213,7 @@ interface Slice {
 
 export const sliceBackward = defineOp<Slice>({
   name: 'slice_backward',
+  symbolic: { kind: 'scatter' },
   gradFn: 'SliceBackwardBackward0',
   dtype: 'first',
   forward: ([g], s) => scatterInto(g!, s.inputShape, (a) => S.slice(a, s.dim, s.start, s.stop, s.step)),
@@ -205,6 +222,7 @@ export const sliceBackward = defineOp<Slice>({
 
 export const slice = defineOp<Slice>({
   name: 'slice',
+  symbolic: { kind: 'view' },
   gradFn: 'SliceBackward0',
   dtype: 'first',
   view: true,
