@@ -163,8 +163,53 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
   }
 }
 
+/** One backward pass as a checker sees it: what was asked, before the engine runs. */
+export interface BackwardCall {
+  kind: 'backward' | 'grad';
+  outputs: readonly Tensor[];
+  /** autograd.grad's inputs; empty for backward(). */
+  inputs: readonly Tensor[];
+  grads: readonly (Tensor | null)[];
+  retainGraph: boolean;
+  createGraph: boolean;
+}
+
+/** Sees every backward pass (dzdx check computes the expected gradients here). */
+export interface BackwardObserver {
+  before(call: BackwardCall): void;
+  /** `result`: autograd.grad's gradients; `error`: what the engine raised. */
+  after(call: BackwardCall, outcome: { result?: readonly (Tensor | null)[]; error?: unknown }): void;
+}
+
+let observer: BackwardObserver | null = null;
+
+export function setBackwardObserver(o: BackwardObserver | null): void {
+  observer = o;
+}
+
+function observed<T extends readonly (Tensor | null)[] | void>(call: BackwardCall, run: () => T): T {
+  if (!observer) return run();
+  const o = observer;
+  o.before(call);
+  let result: T;
+  try {
+    result = run();
+  } catch (error) {
+    o.after(call, { error });
+    throw error;
+  }
+  o.after(call, { result: result ?? undefined });
+  return result;
+}
+
 /** `t.backward(gradient, retain_graph, create_graph)` and `torch.autograd.backward`. */
 export function backward(outputs: readonly Tensor[], grads: readonly (Tensor | null)[], options: BackwardOptions = {}): void {
+  const createGraph = options.createGraph ?? false;
+  const call: BackwardCall = { kind: 'backward', outputs, inputs: [], grads, retainGraph: options.retainGraph ?? createGraph, createGraph };
+  observed(call, () => runBackward(outputs, grads, options));
+}
+
+function runBackward(outputs: readonly Tensor[], grads: readonly (Tensor | null)[], options: BackwardOptions): void {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
   const rootGrads = makeGrads(outputs, grads);
@@ -178,6 +223,17 @@ export function grad(
   inputs: readonly Tensor[],
   grads: readonly (Tensor | null)[],
   options: GradOptions = {},
+): (Tensor | null)[] {
+  const createGraph = options.createGraph ?? false;
+  const call: BackwardCall = { kind: 'grad', outputs, inputs, grads, retainGraph: options.retainGraph ?? createGraph, createGraph };
+  return observed(call, () => runGrad(outputs, inputs, grads, options));
+}
+
+function runGrad(
+  outputs: readonly Tensor[],
+  inputs: readonly Tensor[],
+  grads: readonly (Tensor | null)[],
+  options: GradOptions,
 ): (Tensor | null)[] {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;

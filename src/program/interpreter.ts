@@ -46,6 +46,9 @@ export const DEFAULT_LIMITS: Limits = { maxSteps: 2_000_000, maxOps: 50_000, max
 
 export interface InterpreterIO {
   stdout(text: string): void;
+  /** A name was bound to a value (dzdx check names tensors after the variables that hold them). */
+  assigned?(name: string, value: PyValue, line: number): void;
+  statement?(line: number): void;
   /** A warning as Python shows it: the line it was raised on, and its text. */
   warning(line: number, category: string, message: string): void;
 }
@@ -120,6 +123,7 @@ export class Interpreter {
 
   private exec(s: Stmt): void {
     this.line = s.pos.line;
+    this.io.statement?.(s.pos.line);
     this.tick(s.pos);
     try {
       this.execStmt(s);
@@ -276,6 +280,7 @@ export class Interpreter {
 
   private setName(name: string, value: PyValue): void {
     (this.locals ?? this.globals).set(name, value);
+    this.io.assigned?.(name, value, this.line);
   }
 
   private lookup(name: string): PyValue {
@@ -460,6 +465,7 @@ export class Interpreter {
     } finally {
       this.locals = saved.locals;
       this.line = saved.line;
+      this.io.statement?.(saved.line);
       this.callDepth--;
       if (fn.gradMode !== null) setGradEnabled(saved.grad);
       void pos;

@@ -15,6 +15,10 @@ export interface RunOptions {
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
   limits?: Partial<Limits>;
+  /** Called when a script binds a name (used by dzdx check to name tensors). */
+  assigned?: (name: string, value: unknown, line: number) => void;
+  /** Called before each statement runs, with its line. */
+  statement?: (line: number) => void;
 }
 
 export interface RunResult {
@@ -33,6 +37,8 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
   const interpreter = new Interpreter(
     {
       stdout: out,
+      assigned: options.assigned,
+      statement: options.statement,
       warning: (line, category, message) => err(`${fileName}:${line}: ${category}: ${message}\n  ${(lines[line - 1] ?? '').trim()}\n`),
     },
     { ...DEFAULT_LIMITS, ...options.limits },
