@@ -1,0 +1,183 @@
+/**
+ * Symbolic derivatives on mathjs trees.
+ *
+ * mathjs's `derivative` cannot be extended: its rules are a closed switch
+ * (an unknown function throws), it gives abs'(0) = abs(0)/0 = NaN where
+ * PyTorch gives 0, and it has no memo, so on a DAG (the checker's trees
+ * share subexpressions) it is exponential. So we run the chain rule
+ * ourselves, once per distinct node, and ask mathjs only for each node's
+ * LOCAL partial derivatives: the node with its arguments replaced by
+ * placeholder symbols (`sin(#u)`, `#u ^ 2`, `#u * #k1`), differentiated by
+ * `derivative(…, { simplify: false })` (its simplifying default blows up),
+ * tidied, and the real arguments put back in (shared, not copied).
+ * Functions mathjs lacks, and those whose kinks must take PyTorch's values,
+ * have their partials below (RULES).
+ */
+import type { MathNode } from 'mathjs';
+import { ExpressionError, parseUserExpression } from './expression.js';
+import { displayFormula, tidyNode } from './display.js';
+import { getMath, nodeBuilders } from './mathjs.js';
+
+type Node = MathNode & Record<string, unknown>;
+
+export class DeriveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeriveError';
+  }
+}
+
+/** A local partial: from the arguments and the node itself (for f' written with f). */
+type Partial = (args: readonly MathNode[], self: MathNode) => MathNode;
+
+/**
+ * Partials mathjs does not know or gets wrong at a kink, by function name,
+ * one per argument. Values at kinks are PyTorch's: relu'(0) = 0,
+ * abs'(0) = sign(0) = 0, clamp passes the gradient on [lo, hi] inclusive,
+ * max/min split it half and half on a tie.
+ */
+function rules(): ReadonlyMap<string, readonly Partial[]> {
+  const b = nodeBuilders();
+  const mul = (x: MathNode, y: MathNode) => b.op('*', 'multiply', [x, y]);
+  const sub = (x: MathNode, y: MathNode) => b.op('-', 'subtract', [x, y]);
+  const max: Partial[] = [([x, y]) => b.call('heaviside', [sub(x!, y!)]), ([x, y]) => b.call('heaviside', [sub(y!, x!)])];
+  const min: Partial[] = [max[1]!, max[0]!];
+  return new Map<string, readonly Partial[]>([
+    ['abs', [([x]) => b.call('sign', [x!])]],
+    ['relu', [([x]) => b.call('step', [x!])]],
+    // sigmoid' = s (1 - s), written with the node itself as PyTorch uses its result.
+    ['sigmoid', [(_, s) => mul(s, sub(b.num(1), s))]],
+    // softplus' is sigmoid (PyTorch's threshold 20 makes it exactly 1 above; sigmoid(20) = 1 - 2e-9).
+    ['softplus', [([x]) => b.call('sigmoid', [x!])]],
+    ['square', [([x]) => mul(b.num(2), x!)]],
+    // rsqrt' = -1/2 rsqrt^3, again with the result, as PyTorch.
+    ['rsqrt', [(_, r) => mul(b.op('-', 'unaryMinus', [b.num(0.5)]), b.op('^', 'pow', [r, b.num(3)]))]],
+    ['clamp', [
+      ([x, lo, hi]) => b.call('between', [x!, lo!, hi!]),
+      ([x, lo]) => b.call('step', [sub(lo!, x!)]),
+      ([x, , hi]) => b.call('step', [sub(x!, hi!)]),
+    ]],
+    ['max', max], ['maximum', max], ['min', min], ['minimum', min],
+    // Our helpers are piecewise constant.
+    ...['step', 'heaviside', 'sign'].map((n) => [n, [() => b.num(0)]] as const),
+    ['between', [() => b.num(0), () => b.num(0), () => b.num(0)]],
+  ]);
+}
+
+let ruleTable: ReadonlyMap<string, readonly Partial[]> | undefined;
+
+const WRT = '#u'; // placeholder names cannot clash: '#' is not in any identifier
+const isOne = (n: MathNode) => n.type === 'ConstantNode' && (n as Node).value === 1;
+
+/** ∂node/∂args[i] via mathjs, for an operator or a function mathjs knows. */
+function mathjsPartial(node: Node, i: number, args: readonly MathNode[]): MathNode {
+  const b = nodeBuilders();
+  const byName = new Map<string, MathNode>();
+  const local = args.map((arg, j) => {
+    if (j !== i && arg.type === 'ConstantNode') return arg; // keeps x^2 -> 2*x^1
+    const name = j === i ? WRT : `#k${j}`;
+    byName.set(name, arg);
+    return b.sym(name);
+  });
+  const form =
+    node.type === 'OperatorNode'
+      ? b.op(node.op as string, node.fn as string, local)
+      : b.call(((node.fn as Node).name as string) ?? '', local);
+  const partial = tidyNode(getMath().derivative(form, b.sym(WRT) as never, { simplify: false }));
+  return partial.transform((n: MathNode) => {
+    const arg = n.type === 'SymbolNode' ? byName.get((n as Node).name as string) : undefined;
+    return arg ?? n;
+  });
+}
+
+/**
+ * ∂node/∂wrt as a mathjs tree that shares subtrees with `node` (and with
+ * itself). Linear in the number of distinct nodes. Throws for functions no
+ * rule covers.
+ */
+export function deriveNode(node: MathNode, wrt: string): MathNode {
+  const b = nodeBuilders();
+  ruleTable ??= rules();
+  const table = ruleTable;
+  const memo = new Map<MathNode, MathNode | null>(); // null: does not depend on wrt
+
+  const d = (node: MathNode): MathNode | null => {
+    if (memo.has(node)) return memo.get(node)!;
+    const n = node as Node;
+    let out: MathNode | null;
+    switch (node.type) {
+      case 'ConstantNode': out = null; break;
+      case 'SymbolNode': out = n.name === wrt ? b.num(1) : null; break;
+      case 'ParenthesisNode': out = d(n.content as MathNode); break;
+      case 'AssignmentNode': out = d(n.value as MathNode); break;
+      case 'OperatorNode':
+      case 'FunctionNode': out = chain(n); break;
+      default: throw new DeriveError(`cannot differentiate ${node.type}`);
+    }
+    memo.set(node, out);
+    return out;
+  };
+
+  /** Chain rule: Σ ∂f/∂arg_i · arg_i', over the arguments that depend on wrt. */
+  const chain = (n: Node): MathNode | null => {
+    const args = n.args as MathNode[];
+    const ds = args.map(d);
+    if (ds.every((x) => x === null)) return null;
+    const fn = n.fn as string | Node;
+    // Linear operators: the same rules as mathjs's, without the round trip.
+    if (n.type === 'OperatorNode' && (fn === 'add' || fn === 'unaryPlus')) return sum(ds);
+    if (n.type === 'OperatorNode' && fn === 'unaryMinus') return b.op('-', 'unaryMinus', [ds[0]!]);
+    if (n.type === 'OperatorNode' && fn === 'subtract' && ds.length === 2) {
+      const [da, db] = ds;
+      if (db === null) return da!;
+      const minus = da === null ? b.op('-', 'unaryMinus', [db!]) : b.op('-', 'subtract', [da, db!]);
+      return minus;
+    }
+    const name = n.type === 'FunctionNode' ? ((fn as Node).name as string) : '';
+    const own = table.get(name);
+    if (own !== undefined && own.length !== args.length) {
+      throw new DeriveError(`cannot differentiate ${name} with ${args.length} argument(s)`);
+    }
+    const terms: MathNode[] = [];
+    ds.forEach((di, i) => {
+      if (di === null) return;
+      const partial = own !== undefined ? own[i]!(args, n) : mathjsPartial(n, i, args);
+      terms.push(isOne(partial) ? di : isOne(di) ? partial : b.op('*', 'multiply', [partial, di]));
+    });
+    return sum(terms);
+  };
+
+  const sum = (terms: readonly (MathNode | null)[]): MathNode | null => {
+    let acc: MathNode | null = null;
+    for (const t of terms) if (t !== null) acc = acc === null ? t : b.op('+', 'add', [acc, t]);
+    return acc;
+  };
+
+  try {
+    // The tidy is value-exact and keeps sharing (see display.ts).
+    return tidyNode(d(node) ?? b.num(0));
+  } catch (err) {
+    if (err instanceof DeriveError) throw err;
+    // mathjs: 'Cannot process function "foo" in derivative: …'
+    throw new DeriveError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export interface DerivedFormula {
+  derivative: MathNode;
+  text: string;
+  latex: string;
+  /** Whether `text`/`latex` show mathjs's (verified) simplification. */
+  simplified: boolean;
+}
+
+/** The CLI's `dzdx diff`: parse untrusted text, differentiate, display. */
+export function derive(exprText: string, wrt: string): DerivedFormula {
+  const parsed = parseUserExpression(exprText);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(wrt)) {
+    throw new ExpressionError(`invalid variable name ${JSON.stringify(wrt)}`, wrt, 0);
+  }
+  const derivative = deriveNode(parsed.node, wrt);
+  const shown = displayFormula(derivative);
+  return { derivative, text: shown.text, latex: shown.latex, simplified: shown.simplified };
+}
