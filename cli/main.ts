@@ -44,7 +44,32 @@ await yargs(hideBin(process.argv))
       process.exitCode = result.exitCode;
     },
   )
-  .demandCommand(1, 'Name a command: dzdx run FILE')
+  .command(
+    'check <file>',
+    'Check every backward() and autograd.grad() of a script: the tape against symbolic derivatives and finite differences',
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+        .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4)' })
+        .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5)' }),
+    async (argv) => {
+      const file = argv.file === '' ? '-' : argv.file;
+      const source = readSource(file);
+      const { check } = await import('../src/check/check.js');
+      const { formatReport } = await import('../src/check/report.js');
+      const float32 = { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 };
+      const report = check(source, { fileName: file === '-' ? '<stdin>' : file, tolerances: { float32 } });
+      if (report.exitCode === 2) {
+        process.stderr.write(report.stderr);
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+      process.exitCode = report.ok ? 0 : 1;
+    },
+  )
+  .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE')
   .strict()
   .version(VERSION)
   .help()

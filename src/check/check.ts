@@ -1,0 +1,210 @@
+/**
+ * `check(source)`: run a script on the tape with the symbolic trace
+ * listening, and for every backward()/autograd.grad() call hold the
+ * tape's gradients (actual) against the symbolic ones (expected) and
+ * against finite differences of the program (mathematical).
+ */
+import type { MathNode } from 'mathjs';
+import { setBackwardObserver, type BackwardCall } from '../autograd/engine.js';
+import { setTapeListener } from '../autograd/record.js';
+import { Tensor } from '../autograd/tensor.js';
+import { runScript } from '../program/run.js';
+import { compileNode } from '../symbolic/compile.js';
+import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
+import { getMath } from '../symbolic/mathjs.js';
+import { SymbolBuilder } from '../symbolic/nodes.js';
+import { SymbolicTrace } from '../symbolic/trace.js';
+import { explain } from './explain.js';
+import { centralDifferences } from './fd.js';
+import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
+import { displayElementwise } from './display.js';
+
+export interface TargetReport {
+  name: string;
+  shape: number[];
+  dtype: string;
+  /** dz/d(name), readable; `name` alone when the formula is the same for every element. */
+  formula: string;
+  latex: string;
+  expected: number[];
+  actual: number[] | null;
+  finiteDifferences: number[] | null;
+  maxAbsError: number;
+  maxRelError: number;
+  verdict: 'agree' | 'disagree';
+}
+
+export interface CallReport {
+  kind: 'backward' | 'grad';
+  line: number;
+  statement: string;
+  expectedError: PredictedError[] | null;
+  actualError: string | null;
+  targets: TargetReport[];
+  /** Why actual differs from finite differences (cuts, mutations, kinks, accumulation). */
+  notes: string[];
+  verdict: 'agree' | 'disagree';
+}
+
+export interface CheckReport {
+  exitCode: 0 | 1 | 2;
+  stdout: string;
+  stderr: string;
+  calls: CallReport[];
+  /** True when every call agrees and the script ended as PyTorch's would. */
+  ok: boolean;
+}
+
+export interface CheckOptions {
+  fileName?: string;
+  tolerances?: Partial<Tolerances>;
+}
+
+const ERROR_KINDS: [PredictedError, string][] = [
+  ['no-grad', 'does not require grad and does not have a grad_fn'],
+  ['implicit-scalar', 'grad can be implicitly created only for scalar outputs'],
+  ['shape', 'Mismatch in shape'],
+  ['unused', 'appears to not have been used in the graph'],
+  ['not-requiring-grad', 'One of the differentiated Tensors does not require grad'],
+  ['version', 'modified by an inplace operation'],
+  ['backward-twice', 'Trying to backward through the graph a second time'],
+];
+
+function errorKind(message: string): PredictedError | null {
+  return ERROR_KINDS.find(([, text]) => message.includes(text))?.[0] ?? null;
+}
+
+export function check(source: string, options: CheckOptions = {}): CheckReport {
+  const tolerances = { ...DEFAULT_TOLERANCES, ...options.tolerances };
+  const builder = new SymbolBuilder(getMath());
+  const trace = new SymbolicTrace(builder);
+  const expectedGradients = new ExpectedGradients(trace, builder);
+  const lines = source.split(/\r\n|\r|\n/);
+  const calls: CallReport[] = [];
+  let pending: { expected: ExpectedCall; before: (number[] | null)[] } | null = null;
+
+  setTapeListener(trace);
+  setBackwardObserver({
+    before(call: BackwardCall) {
+      const expected = expectedGradients.compute(call, trace.line);
+      const before = expected.targets.map((t) => (call.kind === 'backward' && t.tensor.grad ? Array.from(t.tensor.grad.array.values()) : null));
+      pending = { expected, before };
+      trace.paused = true;
+    },
+    after(call, outcome) {
+      trace.paused = false;
+      const { expected, before } = pending!;
+      pending = null;
+      const report = buildCall(expected, before, outcome, trace, lines, tolerances);
+      calls.push(report);
+      // Gradients were accumulated in place by the engine, unseen by the trace.
+      for (const t of expected.targets) if (t.tensor.grad) trace.forget(t.tensor.grad.array.buffer);
+      if (!outcome.error && !call.retainGraph) expectedGradients.freeReached(expected);
+      if (!outcome.error && call.createGraph) {
+        const grads = call.kind === 'grad' ? (outcome.result ?? []) : expected.targets.map((t) => t.tensor.grad);
+        const pairs = grads.map((g, i) => [g, expected.targets[i]!.formulas] as const).filter(([g]) => g instanceof Tensor);
+        expectedGradients.attachHistory(pairs.map(([g]) => g as Tensor), pairs.map(([, f]) => f));
+      }
+    },
+  });
+  let run;
+  try {
+    run = runScript(source, {
+      fileName: options.fileName,
+      statement: (line) => (trace.line = line),
+      assigned: (name, value) => value instanceof Tensor && trace.named(name, value),
+    });
+  } finally {
+    setTapeListener(null);
+    setBackwardObserver(null);
+  }
+  // An uncaught error is expected only when it is the (predicted) error of the last backward call.
+  const last = calls.at(-1);
+  const expectedFailure = run.exitCode === 1 && last?.actualError != null && last.verdict === 'agree' && run.stderr.includes(last.actualError);
+  return {
+    exitCode: run.exitCode,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    calls,
+    ok: (run.exitCode === 0 || expectedFailure) && calls.every((c) => c.verdict === 'agree'),
+  };
+}
+
+function buildCall(
+  expected: ExpectedCall,
+  before: (number[] | null)[],
+  outcome: { result?: readonly (Tensor | null)[]; error?: unknown },
+  trace: SymbolicTrace,
+  lines: readonly string[],
+  tolerances: Tolerances,
+): CallReport {
+  const { call } = expected;
+  const actualError = outcome.error instanceof Error ? outcome.error.message : outcome.error ? String(outcome.error) : null;
+  const base = {
+    kind: call.kind,
+    line: expected.line,
+    statement: (lines[expected.line - 1] ?? '').trim(),
+  };
+  const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);
+  if (predicted.length || actualError) {
+    const kind = actualError ? errorKind(actualError) : null;
+    const agree = actualError !== null && kind !== null && predicted.includes(kind);
+    return { ...base, expectedError: predicted, actualError, targets: [], notes: explainError(predicted, expected, trace), verdict: agree ? 'agree' : 'disagree' };
+  }
+  const variables = [...trace.bindings.keys()];
+  const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
+  const targets = expected.targets.map((target, i) => {
+    const values = target.formulas.map((f) => compileNode(f, variables)(point));
+    const actualTensor = call.kind === 'grad' ? (outcome.result?.[i] ?? null) : target.tensor.grad;
+    let actual: number[] | null = actualTensor ? Array.from(actualTensor.array.values()) : null;
+    if (actual && before[i]) actual = actual.map((v, k) => v - before[i]![k]!);
+    const fd = expected.objective && target.symbols.every((s) => s !== null)
+      ? centralDifferences(compileNode(expected.objective, variables), point, target.symbols.map((s) => variables.indexOf(s!)))
+      : null;
+    // float64 tolerances only when everything on the path was float64.
+    const precision = target.tensor.dtype === 'float64' && expected.reached.every((r) => r.output.dtype !== 'float32') ? 'float64' : 'float32';
+    const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
+    const shown = displayElementwise(target.formulas, target.symbols, target.name);
+    return {
+      name: target.name,
+      shape: [...target.tensor.shape],
+      dtype: target.tensor.dtype,
+      formula: shown.text,
+      latex: shown.latex,
+      expected: values,
+      actual,
+      finiteDifferences: fd,
+      maxAbsError: cmp.maxAbs,
+      maxRelError: cmp.maxRel,
+      verdict: cmp.ok ? ('agree' as const) : ('disagree' as const),
+    };
+  });
+  const notes = explain(expected, targets, before, trace, lines, tolerances);
+  return {
+    ...base,
+    expectedError: null,
+    actualError: null,
+    targets,
+    notes,
+    verdict: targets.every((t) => t.verdict === 'agree') ? 'agree' : 'disagree',
+  };
+}
+
+function explainError(predicted: PredictedError[], expected: ExpectedCall, trace: SymbolicTrace): string[] {
+  const notes: string[] = [];
+  if (predicted.includes('version')) {
+    for (const r of expected.reached) {
+      for (const s of r.saved) {
+        if (s.array.version.value !== s.version) {
+          notes.push(`${trace.nameOf(s.tensor)} was saved by line ${r.line} at version ${s.version} and changed in place since (now version ${s.array.version.value}): PyTorch refuses to backward through it.`);
+        }
+      }
+    }
+  }
+  if (predicted.includes('backward-twice')) {
+    notes.push('an earlier backward without retain_graph=True freed the saved tensors this pass needs.');
+  }
+  return notes;
+}
+
+export type { MathNode };

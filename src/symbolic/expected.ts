@@ -1,0 +1,228 @@
+/**
+ * Expected gradients of one backward()/autograd.grad() call, derived from
+ * the symbolic trace alone: the chain rule over the recorded history, each
+ * local partial derived by mathjs from the op's registry form and evaluated
+ * at the values its backward will read (so `.data` mutations of saved
+ * tensors count and cut values are constants). Also predicts the errors
+ * PyTorch raises (version counter, backward twice, implicit gradient).
+ */
+import type { MathNode } from 'mathjs';
+import type { BackwardCall } from '../autograd/engine.js';
+import type { Tensor } from '../autograd/tensor.js';
+import { deriveNode } from './derive.js';
+import type { SymbolBuilder } from './nodes.js';
+import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
+
+export type PredictedError = 'no-grad' | 'implicit-scalar' | 'shape' | 'unused' | 'not-requiring-grad' | 'version' | 'backward-twice';
+
+export interface ExpectedTarget {
+  tensor: Tensor;
+  name: string;
+  /** Per element (row-major): dz/d(element), in terms of the leaves' symbols. */
+  formulas: MathNode[];
+  /** The element symbols, for leaves. */
+  symbols: (string | null)[];
+  /** The target received no gradient at all (autograd.grad would call it unused). */
+  unused: boolean;
+}
+
+export interface ExpectedCall {
+  call: BackwardCall;
+  line: number;
+  errors: PredictedError[];
+  targets: ExpectedTarget[];
+  /** The ops the backward pass runs through. */
+  reached: OpRecord[];
+  /** Σ gradient · output, as an expression of the leaves: what finite differences differentiate. */
+  objective: MathNode | null;
+}
+
+export class ExpectedGradients {
+  private readonly partials = new Map<string, MathNode>();
+
+  constructor(
+    private readonly trace: SymbolicTrace,
+    private readonly b: SymbolBuilder,
+  ) {}
+
+  /**
+   * d(form)/d(slot), derived once per form and slot. For an op that saves
+   * its result, where the derivative contains the op's own form it reads
+   * the symbol `result` instead (exp' = result, d(a^b)/db = result * log(a)),
+   * as the op's backward reads its saved result.
+   */
+  private partialTemplate(form: string, slot: number, savesResult: boolean): MathNode {
+    const key = `${slot}:${savesResult}:${form}`;
+    let p = this.partials.get(key);
+    if (!p) {
+      const own = this.b.template(form);
+      p = deriveNode(own, 'abc'[slot]!);
+      if (savesResult) {
+        const result = this.b.symbol('result');
+        p = p.transform((n) => (n.equals(own) ? result : n));
+      }
+      this.partials.set(key, p);
+    }
+    return p;
+  }
+
+  private read(ref: ValueRef): MathNode {
+    if (!ref.live) return ref.atOp;
+    return this.trace.valueAt(ref.tensor ? locationOf(ref.tensor, ref.index!) : ref.loc);
+  }
+
+  private partial(node: ElemNode, term: Term): MathNode {
+    switch (term.kind) {
+      case 'constant':
+        return this.b.constant(term.value);
+      case 'factor':
+        return this.read(term.factor);
+      case 'formula':
+        return term.partial;
+      case 'elementwise': {
+        const spec = node.record!.entry.symbolic;
+        if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
+        const operands = term.operands.map((o) => this.read(o));
+        const attrs = { ...((node.record!.attrs ?? {}) as Record<string, unknown>) };
+        const savesResult = node.record!.entry.saves.some((r) => r.input === undefined);
+        if (savesResult) {
+          const current = this.trace.valueAt(term.result.loc);
+          // If the saved result was changed, the input its other uses read is the one that gives it.
+          if (spec.inverse && current !== term.result.atOp) {
+            operands[0] = this.b.substitute(this.b.template(spec.inverse), new Map([['result', current]]));
+          }
+          return this.b.instantiate(this.partialTemplate(spec.form, term.slot, true), operands, attrs, new Map([['result', current]]));
+        }
+        return this.b.instantiate(this.partialTemplate(spec.form, term.slot, false), operands, attrs);
+      }
+    }
+  }
+
+  /** Everything reachable from the roots, latest first (a valid reverse topological order). */
+  private reachable(roots: readonly ElemNode[]): ElemNode[] {
+    const seen = new Set<ElemNode>();
+    const stack = [...roots];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      for (const t of n.terms) stack.push(t.input);
+    }
+    return [...seen].sort((x, y) => y.id - x.id);
+  }
+
+  compute(call: BackwardCall, line: number): ExpectedCall {
+    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null };
+    const root = call.outputs[0]!;
+    const given = call.grads[0] ?? null;
+    if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
+    if (!given && root.requiresGrad && root.numel !== 1) result.errors.push('implicit-scalar');
+    if (!root.requiresGrad) result.errors.push('no-grad');
+    if (call.inputs.some((t) => !t.requiresGrad)) result.errors.push('not-requiring-grad');
+    if (result.errors.length) return result;
+
+    const rootOffsets = Array.from(root.array.offsets());
+    const seeds = rootOffsets.map((_, k) => (given ? this.trace.valueAt({ buffer: given.array.buffer, offset: given.array.offsets()[k]! }) : this.b.constant(1)));
+    result.objective = this.b.sum(
+      rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))),
+    );
+    const contributions = new Map<ElemNode, MathNode[]>();
+    const give = (n: ElemNode, v: MathNode) => {
+      const list = contributions.get(n);
+      if (list) list.push(v);
+      else contributions.set(n, [v]);
+    };
+    const rootNodes: ElemNode[] = [];
+    rootOffsets.forEach((offset, k) => {
+      const n = this.trace.nodeAt(root, offset);
+      if (n) {
+        give(n, seeds[k]!);
+        rootNodes.push(n);
+      }
+    });
+    const order = this.reachable(rootNodes);
+    const adjoint = new Map<ElemNode, MathNode>();
+    const records = new Set<OpRecord>();
+    for (const n of order) {
+      const adj = this.b.sum(contributions.get(n) ?? []);
+      adjoint.set(n, adj);
+      if (n.record) records.add(n.record);
+      for (const t of n.terms) {
+        // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0.
+        const p = this.partial(n, t);
+        give(t.input, this.b.constantValue(p) === 0 ? p : this.b.multiply(adj, p));
+      }
+    }
+    result.reached = [...records].sort((x, y) => x.id - y.id);
+    for (const r of result.reached) {
+      if (r.freed && r.saved.length) result.errors.push('backward-twice');
+      if (r.saved.some((s) => s.array.version.value !== s.version)) result.errors.push('version');
+    }
+    result.errors = [...new Set(result.errors)];
+
+    const targets = call.kind === 'grad' ? call.inputs : this.reachedLeaves(order);
+    for (const t of targets) {
+      const offsets = Array.from(t.array.offsets());
+      const nodes = offsets.map((o) => this.trace.nodeAt(t, o));
+      const formulas = nodes.map((n) => (n && adjoint.has(n) ? adjoint.get(n)! : this.b.constant(0)));
+      result.targets.push({
+        tensor: t,
+        name: this.trace.nameOf(t),
+        formulas,
+        symbols: nodes.map((n) => n?.leaf?.symbol ?? null),
+        unused: !nodes.some((n) => n && adjoint.has(n)),
+      });
+      if (call.kind === 'grad' && result.targets.at(-1)!.unused) result.errors.push('unused');
+    }
+    return result;
+  }
+
+  private reachedLeaves(order: readonly ElemNode[]): Tensor[] {
+    const leaves: Tensor[] = [];
+    for (const n of [...order].reverse()) if (n.leaf && !leaves.includes(n.leaf.tensor)) leaves.push(n.leaf.tensor);
+    return leaves;
+  }
+
+  /**
+   * create_graph: the returned gradients are differentiable. Their history
+   * is their formula, differentiated by mathjs with respect to each leaf
+   * symbol in it (not the tape's backward ops: expected stays independent).
+   */
+  attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[]): void {
+    grads.forEach((g, i) => {
+      const offsets = Array.from(g.array.offsets());
+      offsets.forEach((offset, k) => {
+        const formula = formulas[i]![k]!;
+        const terms: Term[] = [];
+        for (const symbol of this.symbolsIn(formula)) {
+          const leaf = this.trace.leafOfSymbol(symbol);
+          const input = leaf && this.trace.nodeAt(leaf.tensor, leaf.offset);
+          if (input) terms.push({ kind: 'formula', input, partial: deriveNode(formula, symbol) });
+        }
+        this.trace.define(g, offset, formula, terms.length ? new ElemNode(null, terms, null) : null);
+      });
+    });
+  }
+
+  private symbolsIn(node: MathNode): Set<string> {
+    const found = new Set<string>();
+    const seen = new Set<MathNode>();
+    const stack = [node];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      if (n.type === 'SymbolNode' && this.trace.leafOfSymbol((n as MathNode & { name: string }).name)) {
+        found.add((n as MathNode & { name: string }).name);
+      }
+      n.forEach((child) => stack.push(child));
+    }
+    return found;
+  }
+
+  /** After a successful pass without retain_graph, its ops' saved tensors are gone. */
+  freeReached(expected: ExpectedCall): void {
+    for (const r of expected.reached) r.freed = true;
+  }
+}
+

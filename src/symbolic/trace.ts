@@ -1,0 +1,476 @@
+/**
+ * The symbolic trace of a run. It listens to every op the tape records and
+ * keeps, independently of the tape's gradients:
+ * - the value of every storage element as a mathjs expression of the leaves
+ *   (leaf elements are symbols such as `x[0,1]`), updated by in-place ops
+ *   and `.data` mutations, so cuts are transparent to it;
+ * - the autograd history of every element (ElemNode), built from the
+ *   registry's symbolic specs; a value that does not require grad has none.
+ * Expected gradients (expected.ts) walk this history.
+ */
+import type { MathNode } from 'mathjs';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { Tensor } from '../autograd/tensor.js';
+import type { TapeListener } from '../autograd/record.js';
+import type { OpEntry } from '../ops/registry.js';
+import type { Buffer } from '../tensor/ndarray.js';
+import { NDArray } from '../tensor/ndarray.js';
+import * as S from '../tensor/shape.js';
+import { SymbolBuilder } from './nodes.js';
+
+/** Where an element lives: its storage buffer and offset. */
+export interface Location {
+  buffer: Buffer;
+  offset: number;
+}
+
+/**
+ * A value an op's local partial reads: its value at op time, or (`live`)
+ * what backward will read. An input is saved as the tensor itself, so
+ * backward reads element `index` of whatever storage it has then (also after
+ * `x.data = t`); a result is saved as its storage (`tensor` absent).
+ */
+export interface ValueRef {
+  loc: Location;
+  atOp: MathNode;
+  live: boolean;
+  tensor?: Tensor;
+  index?: number;
+}
+
+/** Where element `index` (row-major) of `t` lives now. */
+export function locationOf(t: Tensor, index: number): Location {
+  const { shape, strides, offset, buffer } = t.array;
+  let rest = index;
+  let at = offset;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at += (rest % shape[d]!) * strides[d]!;
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return { buffer, offset: at };
+}
+
+export interface SavedRef {
+  tensor: Tensor;
+  array: NDArray;
+  version: number;
+}
+
+export interface OpRecord {
+  id: number;
+  entry: OpEntry<unknown>;
+  attrs: unknown;
+  line: number;
+  inPlace: boolean;
+  gradMode: boolean;
+  output: Tensor;
+  inputs: readonly Tensor[];
+  saved: SavedRef[];
+  /** Saved tensors were freed by a backward without retain_graph. */
+  freed: boolean;
+}
+
+export type Term =
+  | { kind: 'elementwise'; input: ElemNode; slot: number; operands: ValueRef[]; result: ValueRef }
+  | { kind: 'constant'; input: ElemNode; value: number }
+  | { kind: 'factor'; input: ElemNode; factor: ValueRef }
+  /** A gradient returned with create_graph: its own formula, differentiated symbolically. */
+  | { kind: 'formula'; input: ElemNode; partial: MathNode };
+
+let nextElemId = 0;
+
+/** One element in the autograd history: a leaf element, or an op's output element and its inputs. */
+export class ElemNode {
+  readonly id = nextElemId++;
+  constructor(
+    readonly record: OpRecord | null,
+    readonly terms: readonly Term[],
+    readonly leaf: { tensor: Tensor; symbol: string } | null,
+  ) {}
+}
+
+/** A `.data`-style change of storage that autograd cannot see, or a cut: for the explanations. */
+export interface TraceEvent {
+  kind: 'mutation' | 'cut';
+  line: number;
+  record: OpRecord;
+  /** The tensor written (mutation) or read without history (cut). */
+  tensor: Tensor;
+  buffer: Buffer;
+}
+
+function broadcastIndex(outShape: readonly number[], inShape: readonly number[]): (k: number) => number {
+  const lead = outShape.length - inShape.length;
+  const inStrides = inShape.map((_, i) => inShape.slice(i + 1).reduce((p, d) => p * d, 1));
+  return (k) => {
+    let rest = k;
+    let idx = 0;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      const size = outShape[d]!;
+      const coord = rest % size;
+      rest = Math.floor(rest / size);
+      const j = d - lead;
+      if (j >= 0 && inShape[j] !== 1) idx += coord * inStrides[j]!;
+    }
+    return idx;
+  };
+}
+
+export class SymbolicTrace implements TapeListener {
+  readonly records: OpRecord[] = [];
+  readonly events: TraceEvent[] = [];
+  readonly names = new WeakMap<Tensor, string>();
+  /** Symbol name to its numeric value (leaf elements and named constants). */
+  readonly bindings = new Map<string, number>();
+  /** Leaf element symbols: where each lives. */
+  private readonly symbolLeaves = new Map<string, { tensor: Tensor; offset: number }>();
+  private readonly values = new WeakMap<Buffer, Map<number, MathNode>>();
+  private readonly owners = new WeakMap<Buffer, Tensor>();
+  private readonly history = new WeakMap<Tensor, Map<number, ElemNode>>();
+  private readonly symbolic = new WeakSet<MathNode>();
+  private unnamed = 0;
+  line = 0;
+  /** Ops run by the engine inside a backward pass are not the script's. */
+  paused = false;
+
+  constructor(readonly b: SymbolBuilder) {}
+
+  /** The script bound `name` to `t`: the first name a storage gets names its symbols. */
+  named(name: string, t: Tensor): void {
+    if (!this.names.has(t)) this.names.set(t, name);
+    if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+  }
+
+  nameOf(t: Tensor): string {
+    let n = this.names.get(t) ?? this.names.get(t.base ?? t);
+    if (!n) this.names.set(t, (n = `t${++this.unnamed}`));
+    return n;
+  }
+
+  /** The name of the tensor that owns a storage (`x` for the storage of `x.data`). */
+  storageName(buffer: Buffer): string | null {
+    const owner = this.owners.get(buffer);
+    return owner ? this.nameOf(owner) : null;
+  }
+
+  isSymbolic(n: MathNode): boolean {
+    return this.symbolic.has(n);
+  }
+
+  private symbolFor(owner: Tensor, offset: number): string {
+    const name = this.nameOf(owner);
+    if (owner.shape.length === 0) return name;
+    const idx: number[] = [];
+    let rest = offset - owner.array.offset;
+    for (const st of owner.array.strides) {
+      idx.push(st === 0 ? 0 : Math.floor(rest / st));
+      rest = st === 0 ? rest : rest % st;
+    }
+    return `${name}[${idx.join(',')}]`;
+  }
+
+  /** The current value of a storage element as an expression. */
+  valueAt(loc: Location): MathNode {
+    let map = this.values.get(loc.buffer);
+    if (!map) this.values.set(loc.buffer, (map = new Map()));
+    const known = map.get(loc.offset);
+    if (known) return known;
+    const owner = this.owners.get(loc.buffer);
+    const v = loc.buffer[loc.offset]!;
+    let node: MathNode;
+    if (owner && owner.isLeaf && owner.requiresGrad) {
+      const name = this.symbolFor(owner, loc.offset);
+      node = this.b.symbol(name);
+      this.symbolic.add(node);
+      this.bindings.set(name, v);
+      this.symbolLeaves.set(name, { tensor: owner, offset: loc.offset });
+    } else {
+      node = this.b.constant(v);
+    }
+    map.set(loc.offset, node);
+    return node;
+  }
+
+  leafOfSymbol(name: string): { tensor: Tensor; offset: number } | undefined {
+    return this.symbolLeaves.get(name);
+  }
+
+  /** The engine wrote this storage behind the trace's back (gradient accumulation): read it afresh. */
+  forget(buffer: Buffer): void {
+    this.values.delete(buffer);
+  }
+
+  /** Give an element a value and a history (gradients returned with create_graph). */
+  define(t: Tensor, offset: number, value: MathNode, node: ElemNode | null): void {
+    this.setValue({ buffer: t.array.buffer, offset }, value);
+    if (this.inputsSymbolic(value)) this.symbolic.add(value);
+    this.setHistory(t, offset, node);
+  }
+
+  private setValue(loc: Location, node: MathNode): void {
+    let map = this.values.get(loc.buffer);
+    if (!map) this.values.set(loc.buffer, (map = new Map()));
+    map.set(loc.offset, node);
+  }
+
+  private locations(t: Tensor): Location[] {
+    const offsets = t.array.offsets();
+    return Array.from(offsets, (offset) => ({ buffer: t.array.buffer, offset }));
+  }
+
+  /** The history node of element `offset` of `t`, or null when it carries no gradient. */
+  nodeAt(t: Tensor, offset: number): ElemNode | null {
+    if (!t.requiresGrad) return null;
+    const root = t.base ?? t;
+    let map = this.history.get(root);
+    if (!map) this.history.set(root, (map = new Map()));
+    const known = map.get(offset);
+    if (known) return known;
+    if (!(root.isLeaf && root.requiresGrad)) return null;
+    this.owners.set(root.array.buffer, this.owners.get(root.array.buffer) ?? root);
+    const value = this.valueAt({ buffer: root.array.buffer, offset });
+    const leaf = new ElemNode(null, [], { tensor: root, symbol: value.type === 'SymbolNode' ? (value as MathNode & { name: string }).name : this.symbolFor(root, offset) });
+    map.set(offset, leaf);
+    return leaf;
+  }
+
+  private setHistory(t: Tensor, offset: number, node: ElemNode | null): void {
+    const root = t.base ?? t;
+    let map = this.history.get(root);
+    if (!map) this.history.set(root, (map = new Map()));
+    if (node) map.set(offset, node);
+    else map.delete(offset);
+  }
+
+  op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean): void {
+    if (this.paused) return;
+    for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+    const record: OpRecord = {
+      id: this.records.length,
+      entry,
+      attrs,
+      line: this.line,
+      inPlace,
+      gradMode: isGradEnabled(),
+      output,
+      inputs,
+      saved: [],
+      freed: false,
+    };
+    this.records.push(record);
+    const inLocs = inputs.map((t) => this.locations(t));
+    const inValues = inLocs.map((locs) => locs.map((l) => this.valueAt(l)));
+    const inNodes = inputs.map((t, i) => inLocs[i]!.map((l) => this.nodeAt(t, l.offset)));
+    this.noteEvents(record, inValues);
+    for (const rule of entry.saves) {
+      const t = rule.input === undefined ? output : inputs[rule.input]!;
+      if (rule.onlyIfGradFor !== undefined && !inputs[rule.onlyIfGradFor]!.requiresGrad) continue;
+      // An in-place op saves a copy of self's old value: nothing can change it.
+      if (inPlace && rule.input === 0) continue;
+      record.saved.push({ tensor: t, array: t.array, version: t.array.version.value });
+    }
+    const outLocs = this.locations(output);
+    const differentiable = output.requiresGrad && record.gradMode;
+    // An in-place op under no_grad changes values only: a leaf stays the same leaf.
+    const keepsHistory = inPlace && !record.gradMode;
+    const spec = entry.symbolic;
+    const set = (k: number, value: MathNode, node: ElemNode | null) => {
+      this.setValue(outLocs[k]!, value);
+      if (this.inputsSymbolic(value)) this.symbolic.add(value);
+      if (!keepsHistory) this.setHistory(output, outLocs[k]!.offset, differentiable ? node : null);
+    };
+    switch (spec.kind) {
+      case 'view':
+        return; // same storage, same history
+      case 'none':
+        outLocs.forEach((l, k) => set(k, this.b.constant(l.buffer[l.offset]!), null));
+        return;
+      case 'copy':
+        outLocs.forEach((_, k) => set(k, inValues[0]![k]!, inNodes[0]![k]!));
+        return;
+      case 'overwrite': {
+        // The old value no longer matters, but PyTorch's graph keeps the edge (a zero gradient flows
+        // through it, so the ops behind still run their backward and its checks).
+        const old = (k: number) => inNodes[0]![k] ?? null;
+        const zeroTo = (k: number): Term[] => (old(k) ? [{ kind: 'constant', input: old(k)!, value: 0 }] : []);
+        if (inputs.length > 1) {
+          const map = broadcastIndex(output.shape, inputs[1]!.shape);
+          outLocs.forEach((_, k) => {
+            const src = inNodes[1]![map(k)];
+            const terms: Term[] = src ? [{ kind: 'constant', input: src, value: 1 }] : [];
+            set(k, inValues[1]![map(k)]!, terms.length ? new ElemNode(record, terms, null) : null);
+          });
+        } else {
+          outLocs.forEach((l, k) => set(k, this.b.constant(l.buffer[l.offset]!), zeroTo(k).length ? new ElemNode(record, zeroTo(k), null) : null));
+        }
+        return;
+      }
+      case 'where': {
+        // The unchosen branch gets an exact zero, as where(c, g, 0) gives it.
+        const maps = inputs.map((t) => broadcastIndex(output.shape, t.shape));
+        const cond = inputs[0]!.array.values();
+        outLocs.forEach((_, k) => {
+          const chosen = cond[maps[0]!(k)] !== 0 ? 1 : 2;
+          const terms: Term[] = [];
+          for (const branch of [1, 2]) {
+            const input = inNodes[branch]![maps[branch]!(k)];
+            if (input) terms.push({ kind: 'constant', input, value: branch === chosen ? 1 : 0 });
+          }
+          set(k, inValues[chosen]![maps[chosen]!(k)]!, terms.length ? new ElemNode(record, terms, null) : null);
+        });
+        return;
+      }
+      case 'scatter':
+        return this.scatter(record, inValues[0]!, inNodes[0]!, outLocs, set);
+      case 'sum':
+      case 'mean':
+        return this.reduce(spec.kind, record, inValues[0]!, inNodes[0]!, set);
+      case 'matmul':
+        return this.matmul(record, inLocs, inValues, inNodes, set);
+      case 'elementwise':
+        return this.elementwise(record, spec.form, inLocs, inValues, inNodes, outLocs, set);
+    }
+  }
+
+  private inputsSymbolic(value: MathNode): boolean {
+    if (this.symbolic.has(value)) return true;
+    let found = false;
+    value.forEach((child) => {
+      if (this.symbolic.has(child)) found = true;
+    });
+    return found;
+  }
+
+  /** Cuts (a value with leaves in it read without history) and mutations autograd cannot see. */
+  private noteEvents(record: OpRecord, inValues: MathNode[][]): void {
+    const { inputs, output } = record;
+    if (record.inPlace && (!output.requiresGrad || !record.gradMode)) {
+      this.events.push({ kind: 'mutation', line: record.line, record, tensor: output, buffer: output.array.buffer });
+    }
+    inputs.forEach((t, i) => {
+      const viaHistory = t.requiresGrad && record.gradMode;
+      if (!viaHistory && inValues[i]!.some((v) => this.symbolic.has(v)) && !(record.inPlace && i === 0)) {
+        this.events.push({ kind: 'cut', line: record.line, record, tensor: t, buffer: t.array.buffer });
+      }
+    });
+  }
+
+  private elementwise(
+    record: OpRecord,
+    form: string,
+    inLocs: Location[][],
+    inValues: MathNode[][],
+    inNodes: (ElemNode | null)[][],
+    outLocs: Location[],
+    set: (k: number, value: MathNode, node: ElemNode | null) => void,
+  ): void {
+    const { inputs, output, entry } = record;
+    const maps = inputs.map((t) => broadcastIndex(output.shape, t.shape));
+    const liveSlots = new Set(entry.saves.filter((r) => r.input !== undefined && !(record.inPlace && r.input === 0)).map((r) => r.input!));
+    const attrs = (record.attrs ?? {}) as Record<string, unknown>;
+    outLocs.forEach((loc, k) => {
+      const operands: ValueRef[] = inputs.map((_, i) => {
+        const j = maps[i]!(k);
+        return { loc: inLocs[i]![j]!, atOp: inValues[i]![j]!, live: liveSlots.has(i), tensor: inputs[i], index: j };
+      });
+      const value = this.b.instantiate(form, operands.map((o) => o.atOp), attrs);
+      const terms: Term[] = [];
+      const result: ValueRef = { loc, atOp: value, live: true };
+      inputs.forEach((_, i) => {
+        const input = inNodes[i]![maps[i]!(k)];
+        if (input) terms.push({ kind: 'elementwise', input, slot: i, operands, result });
+      });
+      set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
+    });
+  }
+
+  private reduce(
+    kind: 'sum' | 'mean',
+    record: OpRecord,
+    inValues: MathNode[],
+    inNodes: (ElemNode | null)[],
+    set: (k: number, value: MathNode, node: ElemNode | null) => void,
+  ): void {
+    const { dims, shape } = record.attrs as { dims: number[]; shape: readonly number[] };
+    const keptShape = shape.map((d, i) => (dims.includes(i) ? 1 : d));
+    const groups: number[][] = Array.from({ length: keptShape.reduce((p, d) => p * d, 1) }, () => []);
+    /** The output element an input element is summed into. */
+    const outOf = (inIndex: number) => {
+      let rest = inIndex;
+      let out = 0;
+      let mult = 1;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        const coord = rest % shape[d]!;
+        rest = Math.floor(rest / shape[d]!);
+        if (!dims.includes(d)) {
+          out += coord * mult;
+          mult *= shape[d]!;
+        }
+      }
+      return out;
+    };
+    inValues.forEach((_, i) => groups[outOf(i)]!.push(i));
+    groups.forEach((members, k) => {
+      const n = members.length;
+      let value = this.b.sum(members.map((i) => inValues[i]!));
+      if (kind === 'mean') value = this.b.divide(value, this.b.constant(n));
+      const terms: Term[] = [];
+      for (const i of members) {
+        const input = inNodes[i];
+        if (input) terms.push({ kind: 'constant', input, value: kind === 'mean' ? 1 / n : 1 });
+      }
+      set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
+    });
+  }
+
+  private matmul(
+    record: OpRecord,
+    inLocs: Location[][],
+    inValues: MathNode[][],
+    inNodes: (ElemNode | null)[][],
+    set: (k: number, value: MathNode, node: ElemNode | null) => void,
+  ): void {
+    const [a, b] = record.inputs as [Tensor, Tensor];
+    const as = a.shape.length === 1 ? [1, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+    const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : [b.shape[0]!, b.shape[1]!];
+    const [n, kk] = as as [number, number];
+    const m = bs[1]!;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        const products: MathNode[] = [];
+        const terms: Term[] = [];
+        for (let p = 0; p < kk; p++) {
+          const ia = i * kk + p;
+          const ib = p * m + j;
+          products.push(this.b.multiply(inValues[0]![ia]!, inValues[1]![ib]!));
+          // A factor is kept for backward whenever the other side needs a gradient: read it live.
+        const na = inNodes[0]![ia];
+          const nb = inNodes[1]![ib];
+          if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib } });
+          if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia } });
+        }
+        set(i * m + j, this.b.sum(products), terms.length ? new ElemNode(record, terms, null) : null);
+      }
+    }
+  }
+
+  private scatter(
+    record: OpRecord,
+    inValues: MathNode[],
+    inNodes: (ElemNode | null)[],
+    outLocs: Location[],
+    set: (k: number, value: MathNode, node: ElemNode | null) => void,
+  ): void {
+    const s = record.attrs as { dim: number; index?: number; start?: number | null; stop?: number | null; step?: number; inputShape: number[] };
+    const n = s.inputShape.reduce((p, d) => p * d, 1);
+    const linear = NDArray.fromValues(Array.from({ length: n }, (_, i) => i), s.inputShape, 'float64');
+    const region = s.index !== undefined ? S.select(linear, s.dim, s.index) : S.slice(linear, s.dim, s.start ?? null, s.stop ?? null, s.step ?? 1);
+    const target = new Map<number, number>();
+    region.values().forEach((outIndex, r) => target.set(outIndex, r));
+    outLocs.forEach((_, k) => {
+      const r = target.get(k);
+      if (r === undefined) set(k, this.b.constant(0), null);
+      else set(k, inValues[r]!, inNodes[r]!);
+    });
+  }
+}
