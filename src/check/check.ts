@@ -58,6 +58,8 @@ export interface CheckReport {
 export interface CheckOptions {
   fileName?: string;
   tolerances?: Partial<Tolerances>;
+  /** Show formulas (simplified for display within a budget); off for the fastest check. */
+  formulas?: boolean;
 }
 
 const ERROR_KINDS: [PredictedError, string][] = [
@@ -95,7 +97,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       trace.paused = false;
       const { expected, before } = pending!;
       pending = null;
-      const report = buildCall(expected, before, outcome, trace, lines, tolerances);
+      const report = buildCall(expected, before, outcome, trace, lines, tolerances, options.formulas ?? true);
       calls.push(report);
       // Gradients were accumulated in place by the engine, unseen by the trace.
       for (const t of expected.targets) if (t.tensor.grad) trace.forget(t.tensor.grad.array.buffer);
@@ -137,6 +139,7 @@ function buildCall(
   trace: SymbolicTrace,
   lines: readonly string[],
   tolerances: Tolerances,
+  formulas: boolean,
 ): CallReport {
   const { call } = expected;
   const actualError = outcome.error instanceof Error ? outcome.error.message : outcome.error ? String(outcome.error) : null;
@@ -164,7 +167,7 @@ function buildCall(
     // float64 tolerances only when everything on the path was float64.
     const precision = target.tensor.dtype === 'float64' && expected.reached.every((r) => r.output.dtype !== 'float32') ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
-    const shown = displayElementwise(target.formulas, target.symbols, target.name);
+    const shown = formulas ? displayElementwise(target.formulas, target.symbols, target.name) : { text: '', latex: '' };
     return {
       name: target.name,
       shape: [...target.tensor.shape],
