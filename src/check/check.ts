@@ -28,7 +28,10 @@ export interface TargetReport {
   latex: string;
   expected: number[];
   actual: number[] | null;
+  /** Central differences, for every element, or for the elements in `sampled` when the leaf is large. */
   finiteDifferences: number[] | null;
+  /** Which elements finite differences were taken for, when not all (leaves past FD_SAMPLE elements). */
+  sampled?: number[];
   maxAbsError: number;
   maxRelError: number;
   verdict: 'agree' | 'disagree';
@@ -161,8 +164,9 @@ function buildCall(
     const actualTensor = call.kind === 'grad' ? (outcome.result?.[i] ?? null) : target.tensor.grad;
     let actual: number[] | null = actualTensor ? Array.from(actualTensor.array.values()) : null;
     if (actual && before[i]) actual = actual.map((v, k) => v - before[i]![k]!);
+    const sampled = sampleIndices(target.symbols.length);
     const fd = expected.objective && target.symbols.every((s) => s !== null)
-      ? centralDifferences(compileNode(expected.objective, variables), point, target.symbols.map((s) => variables.indexOf(s!)))
+      ? centralDifferences(compileNode(expected.objective, variables), point, sampled.map((k) => variables.indexOf(target.symbols[k]!)))
       : null;
     // float64 tolerances only when everything on the path was float64.
     const precision = target.tensor.dtype === 'float64' && expected.reached.every((r) => r.output.dtype !== 'float32') ? 'float64' : 'float32';
@@ -177,6 +181,7 @@ function buildCall(
       expected: values,
       actual,
       finiteDifferences: fd,
+      ...(sampled.length < values.length ? { sampled } : {}),
       maxAbsError: cmp.maxAbs,
       maxRelError: cmp.maxRel,
       verdict: cmp.ok ? ('agree' as const) : ('disagree' as const),
@@ -191,6 +196,14 @@ function buildCall(
     notes,
     verdict: targets.every((t) => t.verdict === 'agree') ? 'agree' : 'disagree',
   };
+}
+
+/** Finite differences cost two runs of the program per element: past this many, an even sample. */
+export const FD_SAMPLE = 64;
+
+function sampleIndices(n: number): number[] {
+  if (n <= FD_SAMPLE) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: FD_SAMPLE }, (_, i) => Math.round((i * (n - 1)) / (FD_SAMPLE - 1)));
 }
 
 function explainError(predicted: PredictedError[], expected: ExpectedCall, trace: SymbolicTrace): string[] {

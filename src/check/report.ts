@@ -9,9 +9,17 @@ function num(v: number): string {
   return s;
 }
 
+/** Past this many elements, values are summarised as PyTorch summarises a print. */
+const SHOWN_VALUES = 20;
+
 /** Values nested as the tensor's shape: `[[2, 4], [6, 8]]`. */
 export function nested(values: readonly number[], shape: readonly number[]): string {
   if (shape.length === 0) return num(values[0]!);
+  if (values.length > SHOWN_VALUES) {
+    const head = values.slice(0, 3).map(num);
+    const tail = values.slice(-3).map(num);
+    return `[${[...head, '…', ...tail].join(', ')}] (${values.length} elements, shape [${shape.join(', ')}])`;
+  }
   let i = 0;
   const build = (dim: number): string =>
     dim === shape.length ? num(values[i++]!) : `[${Array.from({ length: shape[dim]! }, () => build(dim + 1)).join(', ')}]`;
@@ -24,7 +32,9 @@ function target(t: TargetReport, of: string): string[] {
     `    expected            ${nested(t.expected, t.shape)}`,
     `    actual (tape)       ${t.actual ? nested(t.actual, t.shape) : 'None (no gradient)'}`,
   ];
-  if (t.finiteDifferences) rows.push(`    finite differences  ${nested(t.finiteDifferences, t.shape)}`);
+  if (t.finiteDifferences && t.sampled) {
+    rows.push(`    finite differences  at ${t.sampled.length} sampled elements: ${t.finiteDifferences.map(num).join(', ')}`);
+  } else if (t.finiteDifferences) rows.push(`    finite differences  ${nested(t.finiteDifferences, t.shape)}`);
   rows.push(`    max abs error ${num(t.maxAbsError)}, max rel error ${num(t.maxRelError)}: ${t.verdict}`);
   return rows;
 }
