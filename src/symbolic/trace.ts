@@ -13,10 +13,11 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TapeListener } from '../autograd/record.js';
 import type { OpEntry } from '../ops/registry.js';
-import type { Buffer } from '../tensor/ndarray.js';
-import { NDArray } from '../tensor/ndarray.js';
-import * as S from '../tensor/shape.js';
+import type { Buffer, NDArray } from '../tensor/ndarray.js';
+import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
 import { SymbolBuilder } from './nodes.js';
+
+export { locationOf } from './element-maps.js';
 
 /** Where an element lives: its storage buffer and offset. */
 export interface Location {
@@ -38,17 +39,6 @@ export interface ValueRef {
   index?: number;
 }
 
-/** Where element `index` (row-major) of `t` lives now. */
-export function locationOf(t: Tensor, index: number): Location {
-  const { shape, strides, offset, buffer } = t.array;
-  let rest = index;
-  let at = offset;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    at += (rest % shape[d]!) * strides[d]!;
-    rest = Math.floor(rest / shape[d]!);
-  }
-  return { buffer, offset: at };
-}
 
 export interface SavedRef {
   tensor: Tensor;
@@ -99,22 +89,6 @@ export interface TraceEvent {
   buffer: Buffer;
 }
 
-function broadcastIndex(outShape: readonly number[], inShape: readonly number[]): (k: number) => number {
-  const lead = outShape.length - inShape.length;
-  const inStrides = inShape.map((_, i) => inShape.slice(i + 1).reduce((p, d) => p * d, 1));
-  return (k) => {
-    let rest = k;
-    let idx = 0;
-    for (let d = outShape.length - 1; d >= 0; d--) {
-      const size = outShape[d]!;
-      const coord = rest % size;
-      rest = Math.floor(rest / size);
-      const j = d - lead;
-      if (j >= 0 && inShape[j] !== 1) idx += coord * inStrides[j]!;
-    }
-    return idx;
-  };
-}
 
 export class SymbolicTrace implements TapeListener {
   readonly records: OpRecord[] = [];
@@ -392,25 +366,7 @@ export class SymbolicTrace implements TapeListener {
     set: (k: number, value: MathNode, node: ElemNode | null) => void,
   ): void {
     const { dims, shape } = record.attrs as { dims: number[]; shape: readonly number[] };
-    const keptShape = shape.map((d, i) => (dims.includes(i) ? 1 : d));
-    const groups: number[][] = Array.from({ length: keptShape.reduce((p, d) => p * d, 1) }, () => []);
-    /** The output element an input element is summed into. */
-    const outOf = (inIndex: number) => {
-      let rest = inIndex;
-      let out = 0;
-      let mult = 1;
-      for (let d = shape.length - 1; d >= 0; d--) {
-        const coord = rest % shape[d]!;
-        rest = Math.floor(rest / shape[d]!);
-        if (!dims.includes(d)) {
-          out += coord * mult;
-          mult *= shape[d]!;
-        }
-      }
-      return out;
-    };
-    inValues.forEach((_, i) => groups[outOf(i)]!.push(i));
-    groups.forEach((members, k) => {
+    reductionGroups(shape, dims).forEach((members, k) => {
       const n = members.length;
       let value = this.b.sum(members.map((i) => inValues[i]!));
       if (kind === 'mean') value = this.b.divide(value, this.b.constant(n));
@@ -431,27 +387,18 @@ export class SymbolicTrace implements TapeListener {
     set: (k: number, value: MathNode, node: ElemNode | null) => void,
   ): void {
     const [a, b] = record.inputs as [Tensor, Tensor];
-    const as = a.shape.length === 1 ? [1, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
-    const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : [b.shape[0]!, b.shape[1]!];
-    const [n, kk] = as as [number, number];
-    const m = bs[1]!;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) {
-        const products: MathNode[] = [];
-        const terms: Term[] = [];
-        for (let p = 0; p < kk; p++) {
-          const ia = i * kk + p;
-          const ib = p * m + j;
-          products.push(this.b.multiply(inValues[0]![ia]!, inValues[1]![ib]!));
-          // A factor is kept for backward whenever the other side needs a gradient: read it live.
+    productPairs(a.shape, b.shape).forEach((pairs, k) => {
+      const terms: Term[] = [];
+      for (const [ia, ib] of pairs) {
+        // A factor is kept for backward whenever the other side needs a gradient: read it live.
         const na = inNodes[0]![ia];
-          const nb = inNodes[1]![ib];
-          if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib } });
-          if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia } });
-        }
-        set(i * m + j, this.b.sum(products), terms.length ? new ElemNode(record, terms, null) : null);
+        const nb = inNodes[1]![ib];
+        if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib } });
+        if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia } });
       }
-    }
+      const value = this.b.sum(pairs.map(([ia, ib]) => this.b.multiply(inValues[0]![ia]!, inValues[1]![ib]!)));
+      set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
+    });
   }
 
   private scatter(
@@ -461,12 +408,7 @@ export class SymbolicTrace implements TapeListener {
     outLocs: Location[],
     set: (k: number, value: MathNode, node: ElemNode | null) => void,
   ): void {
-    const s = record.attrs as { dim: number; index?: number; start?: number | null; stop?: number | null; step?: number; inputShape: number[] };
-    const n = s.inputShape.reduce((p, d) => p * d, 1);
-    const linear = NDArray.fromValues(Array.from({ length: n }, (_, i) => i), s.inputShape, 'float64');
-    const region = s.index !== undefined ? S.select(linear, s.dim, s.index) : S.slice(linear, s.dim, s.start ?? null, s.stop ?? null, s.step ?? 1);
-    const target = new Map<number, number>();
-    region.values().forEach((outIndex, r) => target.set(outIndex, r));
+    const target = scatterSources(record.attrs as ScatterAttrs);
     outLocs.forEach((_, k) => {
       const r = target.get(k);
       if (r === undefined) set(k, this.b.constant(0), null);
