@@ -4,16 +4,16 @@
  */
 import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
 import { opsRunSoFar } from '../autograd/record.js';
-import { Node } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { LimitError, PyError } from '../tensor/errors.js';
 import type { Expr, FStringPart, Pos, Stmt, Target } from './ast.js';
+import { getAttribute, setAttribute } from './attributes.js';
 import { builtins, exceptionMatches, iterate, makeException } from './builtins.js';
 import { ScriptSyntaxError } from './errors.js';
 import { binary, compare, unary } from './operators.js';
 import { formatValue } from './format-value.js';
 import { getItem, setItem } from './subscript.js';
-import { hasTensorMethod, nodeAttr, setTensorAttr, tensorAttr } from './tensor-attrs.js';
+import { tensorAttr } from './tensor-attrs.js';
 import { importableModules } from './torch-module.js';
 import {
   Builtin,
@@ -62,8 +62,6 @@ class ReturnSignal {
 const limitError = (pos: Pos, message: string) => new ScriptSyntaxError({ kind: 'limit', line: pos.line, col: pos.col, message });
 const unsupported = (pos: Pos, message: string) => new ScriptSyntaxError({ kind: 'unsupported', line: pos.line, col: pos.col, message });
 
-/** Modules whose unknown attributes mean "outside the subset" rather than a script bug. */
-const TORCH_MODULES = new Set(['torch', 'torch.nn', 'torch.nn.functional', 'torch.autograd']);
 
 export class Interpreter {
   private readonly globals = new Map<string, PyValue>();
@@ -311,7 +309,7 @@ export class Interpreter {
         return;
       }
       case 'attr':
-        return this.setAttr(this.eval(t.obj), t.name, value, t.pos);
+        return setAttribute(this.eval(t.obj), t.name, value, t.pos);
       case 'subscript':
         return setItem(this.eval(t.obj), this.eval(t.index), value);
     }
@@ -323,39 +321,16 @@ export class Interpreter {
     const obj = t.kind === 'name' ? null : this.eval(t.obj);
     const index = t.kind === 'subscript' ? this.eval(t.index) : null;
     const current =
-      t.kind === 'name' ? this.lookup(t.id) : t.kind === 'attr' ? this.getAttr(obj!, t.name, t.pos) : getItem(obj!, index!);
+      t.kind === 'name' ? this.lookup(t.id) : t.kind === 'attr' ? this.attr(obj!, t.name, t.pos) : getItem(obj!, index!);
     const value = this.eval(valueExpr);
     const result = current instanceof Tensor ? inPlaceOp(op, current, value) ?? binary(op, current, value) : binary(op, current, value);
     if (t.kind === 'name') this.setName(t.id, result);
-    else if (t.kind === 'attr') this.setAttr(obj!, t.name, result, t.pos);
+    else if (t.kind === 'attr') setAttribute(obj!, t.name, result, t.pos);
     else setItem(obj!, index!, result);
   }
 
-  private setAttr(obj: PyValue, name: string, value: PyValue, pos: Pos): void {
-    if (obj instanceof Tensor && setTensorAttr(obj, name, value)) return;
-    if (obj instanceof Tensor) throw unsupported(pos, `setting the tensor attribute '${name}' is not supported`);
-    throw new PyError('AttributeError', `'${typeName(obj)}' object has no attribute '${name}'`);
-  }
-
-  private getAttr(obj: PyValue, name: string, pos: Pos): PyValue {
-    if (obj instanceof Tensor) {
-      const v = tensorAttr(obj, name, { warn: (m) => this.warn(m) });
-      if (v !== undefined) return v;
-      if (!hasTensorMethod(name)) throw unsupported(pos, `the tensor attribute '${name}' is not supported`);
-    }
-    if (obj instanceof PyModule) {
-      const v = obj.attrs.get(name);
-      if (v !== undefined) return v;
-      if (TORCH_MODULES.has(obj.name)) throw unsupported(pos, `${obj.name}.${name} is not supported`);
-      throw new PyError('AttributeError', `module '${obj.name}' has no attribute '${name}'`);
-    }
-    if (obj instanceof Node) {
-      const v = nodeAttr(obj, name);
-      if (v !== undefined) return v;
-      throw unsupported(pos, `the grad_fn attribute '${name}' is not supported`);
-    }
-    if (obj instanceof PyException && name === 'args') return new PyTuple([obj.error.message]);
-    throw new PyError('AttributeError', `'${typeName(obj)}' object has no attribute '${name}'`);
+  private attr(obj: PyValue, name: string, pos: Pos): PyValue {
+    return getAttribute(obj, name, pos, (m) => this.warn(m));
   }
 
   eval(e: Expr): PyValue {
@@ -373,7 +348,7 @@ export class Interpreter {
       case 'name':
         return this.lookup(e.id);
       case 'attr':
-        return this.getAttr(this.eval(e.obj), e.name, e.pos);
+        return this.attr(this.eval(e.obj), e.name, e.pos);
       case 'subscript':
         return getItem(this.eval(e.obj), this.eval(e.index));
       case 'slice':

@@ -110,11 +110,6 @@ const methods: Record<string, Method> = {
   },
 };
 
-/** Names a tensor answers to, for "unsupported method" messages. */
-export function hasTensorMethod(name: string): boolean {
-  return name in methods || name in tensorFunctions;
-}
-
 export function tensorAttr(self: Tensor, name: string, host: ScriptHost): PyValue | undefined {
   switch (name) {
     case 'shape':
