@@ -13,11 +13,13 @@ import { ScriptSyntaxError } from './errors.js';
 import { binary, compare, unary } from './operators.js';
 import { formatValue } from './format-value.js';
 import { getItem, setItem } from './subscript.js';
-import { tensorAttr } from './tensor-attrs.js';
+import * as F from '../ops/functional.js';
+import { toScalar } from './args.js';
 import { importableModules } from './torch-module.js';
 import {
   Builtin,
   GradModeContext,
+  isNumber,
   PyException,
   PyExceptionClass,
   PyFunction,
@@ -448,11 +450,18 @@ export class Interpreter {
   }
 }
 
+/** `t += v` is `t.add_(v)` (Python's `__iadd__`); operators without an in-place form rebind. */
+const IN_PLACE: Partial<Record<string, (t: Tensor, v: F.Operand) => Tensor>> = {
+  '+': F.addInPlace,
+  '-': F.subInPlace,
+  '*': F.mulInPlace,
+  '/': F.divInPlace,
+};
+
 function inPlaceOp(op: string, t: Tensor, value: PyValue): Tensor | null {
-  const operand = value instanceof Tensor ? value : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? value : undefined;
-  if (operand === undefined) return null;
-  const method = { '+': 'add_', '-': 'sub_', '*': 'mul_', '/': 'div_' }[op];
-  if (!method) return null;
-  const fn = tensorAttr(t, method, { warn: () => {} }) as Builtin;
-  return fn.fn({ args: [operand], kwargs: new Map() }) as Tensor;
+  const f = IN_PLACE[op];
+  if (!f) return null;
+  if (value instanceof Tensor) return f(t, value);
+  if (isNumber(value)) return f(t, toScalar(value));
+  return null;
 }
