@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-const CLI = 'dist/cli/main.js';
+const CLI = 'dist/bundle/main.js';
 
 function run(source: string, ...args: string[]) {
   const r = spawnSync('node', [CLI, 'run', '-', ...args], { input: source, encoding: 'utf8', timeout: 20_000 });
