@@ -1,0 +1,513 @@
+/**
+ * fast-check arbitraries for autograd programs.
+ *
+ * Everything is generated as plain structural data (records, arrays of
+ * naturals) and then turned into a program by `buildProgram`, which reads
+ * references modulo what exists so far (a step's operand `7` among 4
+ * earlier values is value 3) and drops a step it cannot make valid (an
+ * operand outside the op's domain, shapes that do not broadcast). So
+ * fast-check's own shrinking (shorter arrays, smaller numbers) always
+ * yields a smaller valid program: fewer leaves, steps and elements, values
+ * nearer 0, features switched off.
+ *
+ * Values are multiples of 0.25 (exact in float32 and when printed), and
+ * with some probability exactly at a kink (0 for relu/abs, clamp's
+ * bounds, ties for maximum).
+ */
+import fc from 'fast-check';
+import { registry } from '../src/index.js';
+import { compileNode } from '../src/symbolic/compile.js';
+import { getMath } from '../src/symbolic/mathjs.js';
+import {
+  Evaluator,
+  DomainError,
+  numelOf,
+  opSpecs,
+  type Arg,
+  type DType,
+  type Leaf,
+  type Program,
+  type Step,
+  type ValueStep,
+} from './program.js';
+
+export const dtypeArb: fc.Arbitrary<DType> = fc.constantFrom<DType>('float32', 'float64');
+
+export interface ShapeOptions {
+  maxRank?: number;
+  maxDim?: number;
+}
+
+/** Shapes of rank 0..maxRank (default 2), sizes 1..maxDim (default 3); shrinks to `[]`. */
+export function shapeArb(options: ShapeOptions = {}): fc.Arbitrary<number[]> {
+  const { maxRank = 2, maxDim = 3 } = options;
+  return fc.array(fc.integer({ min: 1, max: maxDim }), { maxLength: maxRank });
+}
+
+/**
+ * `count` shapes that broadcast together: a base shape, and for each a
+ * variant with leading dims dropped and some dims set to 1.
+ */
+export function broadcastShapesArb(count: number, options: ShapeOptions = {}): fc.Arbitrary<number[][]> {
+  return fc
+    .record({
+      base: shapeArb(options),
+      variants: fc.array(fc.record({ drop: fc.nat(3), ones: fc.nat(7) }), { minLength: count, maxLength: count }),
+    })
+    .map(({ base, variants }) => variants.map((v) => variantOf(base, v)));
+}
+
+function variantOf(base: readonly number[], v: { drop: number; ones: number }): number[] {
+  const kept = base.slice(Math.min(v.drop, base.length));
+  return kept.map((d, i) => ((v.ones >> i) & 1 ? 1 : d));
+}
+
+/** Where an op wants its operands' values. */
+export interface Domain {
+  min: number;
+  max: number;
+  /** Values drawn on purpose now and then (kinks, bounds). */
+  kinks?: readonly number[];
+  /** Grid step of the values (default 0.25). */
+  step?: number;
+}
+
+export const GENERAL_DOMAIN: Domain = { min: -2, max: 2, kinks: [0, 0.5, -0.5, 1, -1, 2] };
+
+/** The domain to feed an op's operands directly (positive for log/sqrt, small for exp/pow, kinks included). */
+export function domainOf(op: string): Domain {
+  switch (op) {
+    case 'log':
+    case 'sqrt':
+    case 'rsqrt':
+    case 'pow_tensor':
+      return { min: 0.25, max: 3 };
+    case 'exp':
+    case 'pow_scalar_base':
+      return { min: -3, max: 3 };
+    case 'pow':
+      return { min: 0.25, max: 2 };
+    case 'div':
+    case 'reciprocal':
+      return { min: 0.25, max: 3 };
+    case 'tan':
+      return { min: -1, max: 1 };
+    case 'relu':
+    case 'abs':
+    case 'sign':
+      return { min: -2, max: 2, kinks: [0] };
+    case 'clamp':
+      return { min: -2, max: 2, kinks: [-1, -0.5, 0, 0.5, 1, 2] };
+    default:
+      return GENERAL_DOMAIN;
+  }
+}
+
+/** One value of a domain: a grid multiple, or (1 time in 6) one of its kinks. */
+export function valueArb(domain: Domain = GENERAL_DOMAIN): fc.Arbitrary<number> {
+  const step = domain.step ?? 0.25;
+  const lo = Math.ceil(domain.min / step);
+  const hi = Math.floor(domain.max / step);
+  const grid = fc.integer({ min: lo, max: hi }).map((k) => k * step + 0); // + 0: no -0
+  const kinks = (domain.kinks ?? []).filter((k) => k >= domain.min && k <= domain.max);
+  return kinks.length ? fc.oneof({ weight: 5, arbitrary: grid }, { weight: 1, arbitrary: fc.constantFrom(...kinks) }) : grid;
+}
+
+/** A tensor's values (row-major, numel of `shape`) inside `domain`. */
+export function tensorArb(shape: readonly number[], domain: Domain = GENERAL_DOMAIN): fc.Arbitrary<number[]> {
+  const n = numelOf(shape);
+  return fc.array(valueArb(domain), { minLength: n, maxLength: n });
+}
+
+// ---------------------------------------------------------------------------
+// Programs
+
+export interface ProgramOptions {
+  /** Ops to draw from (names of `opSpecs()`); default all. */
+  ops?: readonly string[];
+  maxLeaves?: number;
+  maxSteps?: number;
+  maxRank?: number;
+  maxDim?: number;
+  dtypes?: readonly DType[];
+  /** Leaves of different (broadcastable) shapes; false: all leaves one shape. */
+  broadcasting?: boolean;
+  /** `with torch.no_grad():` and `.detach()` cuts (or only one kind). */
+  cuts?: boolean | 'no_grad' | 'detach';
+  /** `.data` mutations (`'end'`: only after the last value step). */
+  dataMutations?: boolean | 'end';
+  /** In-place ops (`y.add_(1.0)`) on intermediates and on leaves not requiring grad. */
+  inPlace?: boolean;
+  /** Values exactly at kinks on purpose. */
+  kinks?: boolean;
+  /** Non-scalar roots take a gradient argument (else they are summed or averaged). */
+  gradientArg?: boolean;
+  /** A second backward (retain_graph), possibly after `x.grad.zero_()` / `x.grad = None`. */
+  secondBackward?: boolean;
+  resets?: boolean;
+  /** `torch.autograd.grad(..., create_graph=True)` then a second derivative. */
+  gradgrad?: boolean;
+  /** Some leaves do not require grad. */
+  constantLeaves?: boolean;
+  /** No backward at all (a bare DAG). */
+  noBackward?: boolean;
+}
+
+export const ALL_FEATURES: ProgramOptions = {
+  cuts: true,
+  dataMutations: true,
+  inPlace: true,
+  kinks: true,
+  gradientArg: true,
+  secondBackward: true,
+  resets: true,
+  gradgrad: true,
+  constantLeaves: true,
+};
+
+/** Only the smooth core: elementwise ops, broadcasting, reductions; no cuts, mutations or extra calls. */
+export const CORE: ProgramOptions = {
+  cuts: false,
+  dataMutations: false,
+  inPlace: false,
+  kinks: false,
+  gradientArg: false,
+  secondBackward: false,
+  resets: false,
+  gradgrad: false,
+  constantLeaves: false,
+};
+
+interface RawLeaf {
+  dtype: DType;
+  requiresGrad: boolean;
+  positive: boolean;
+  pool: number[];
+}
+
+interface RawStep {
+  op: number;
+  args: number[];
+  /** 0: no number operand; k: the k-th allowed number slot. */
+  numberSlot: number;
+  number: number;
+  attrs: number[];
+  method: boolean;
+  /** 0: none, 1: no_grad, 2: detach. */
+  cut: number;
+}
+
+interface RawMutation {
+  after: number;
+  target: number;
+  inPlace: boolean;
+  op: number;
+}
+
+interface RawTail {
+  root: 'sum' | 'mean' | 'gradient';
+  gradient: number[];
+  retain: boolean;
+  second: 'none' | 'again' | 'zero_' | 'reset';
+  gradgrad: boolean;
+  gradgradLeaf: number;
+}
+
+export interface RawProgram {
+  shapes: number[][];
+  leaves: RawLeaf[];
+  steps: RawStep[];
+  mutations: RawMutation[];
+  tail: RawTail;
+}
+
+const LEAF_NAMES = ['x', 'w', 'u', 'b', 'c', 'd'];
+const DATA_OPS: { op: '+=' | '-=' | '*='; value: number }[] = [
+  { op: '+=', value: 1.5 },
+  { op: '*=', value: 2 },
+  { op: '-=', value: 0.5 },
+  { op: '*=', value: -1 },
+];
+const INPLACE_OPS: { op: 'add_' | 'sub_' | 'mul_'; value: number }[] = [
+  { op: 'add_', value: 1 },
+  { op: 'mul_', value: 2 },
+  { op: 'sub_', value: 0.5 },
+];
+
+function rawArb(o: ProgramOptions): fc.Arbitrary<RawProgram> {
+  const maxLeaves = o.maxLeaves ?? 3;
+  const maxSteps = o.maxSteps ?? 5;
+  const dtypes = o.dtypes ?? ['float32', 'float64'];
+  const shapeOpts = { maxRank: o.maxRank ?? 2, maxDim: o.maxDim ?? 3 };
+  const shapes = o.broadcasting === false
+    ? shapeArb(shapeOpts).map((s) => Array.from({ length: maxLeaves }, () => s))
+    : broadcastShapesArb(maxLeaves, shapeOpts);
+  const value = valueArb(o.kinks === false ? { ...GENERAL_DOMAIN, kinks: [] } : GENERAL_DOMAIN);
+  const leaf: fc.Arbitrary<RawLeaf> = fc.record({
+    dtype: fc.constantFrom(...dtypes),
+    requiresGrad: o.constantLeaves ? fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) : fc.constant(true),
+    positive: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    pool: fc.array(value, { minLength: 1, maxLength: 9 }),
+  });
+  const cut = o.cuts ? fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2) }) : fc.constant(0);
+  const step: fc.Arbitrary<RawStep> = fc.record({
+    op: fc.nat(1000),
+    args: fc.array(fc.nat(20), { minLength: 3, maxLength: 3 }),
+    numberSlot: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 }) }),
+    number: fc.nat(10),
+    attrs: fc.array(fc.nat(10), { minLength: 3, maxLength: 3 }),
+    method: fc.boolean(),
+    cut,
+  });
+  const mutationsOn = !!o.dataMutations || !!o.inPlace;
+  const mutation: fc.Arbitrary<RawMutation> = fc.record({
+    after: fc.nat(10),
+    target: fc.nat(20),
+    inPlace: o.inPlace && o.dataMutations ? fc.boolean() : fc.constant(!!o.inPlace && !o.dataMutations),
+    op: fc.nat(10),
+  });
+  const secondChoices: RawTail['second'][] = o.secondBackward ? (o.resets ? ['none', 'again', 'zero_', 'reset'] : ['none', 'again']) : ['none'];
+  const tail: fc.Arbitrary<RawTail> = fc.record({
+    root: o.gradientArg ? fc.constantFrom<RawTail['root']>('sum', 'mean', 'gradient') : fc.constantFrom<RawTail['root']>('sum', 'mean'),
+    gradient: fc.array(fc.integer({ min: -4, max: 4 }).map((k) => k / 2 + 0), { minLength: 1, maxLength: 9 }),
+    retain: fc.boolean(),
+    second: fc.constantFrom(...secondChoices),
+    gradgrad: o.gradgrad ? fc.boolean() : fc.constant(false),
+    gradgradLeaf: fc.nat(5),
+  });
+  return fc.record({
+    shapes,
+    leaves: fc.array(leaf, { minLength: 1, maxLength: maxLeaves }),
+    steps: fc.array(step, { minLength: 1, maxLength: maxSteps }),
+    mutations: mutationsOn ? fc.array(mutation, { maxLength: 2 }) : fc.constant([]),
+    tail,
+  });
+}
+
+const cycle = (pool: readonly number[], n: number) => Array.from({ length: n }, (_, i) => pool[i % pool.length]!);
+
+function attrsFor(names: string[], choices: Readonly<Record<string, readonly number[]>>, raw: readonly number[]): Record<string, number> {
+  const attrs: Record<string, number> = {};
+  names.forEach((name, i) => {
+    const c = choices[name]!;
+    attrs[name] = c[(raw[i] ?? 0) % c.length]!;
+  });
+  return attrs;
+}
+
+/** Try one raw step against the evaluator: a valid value step, or null. */
+function tryStep(ev: Evaluator, raw: RawStep, name: string, ops: readonly string[], names: readonly string[], o: ProgramOptions): ValueStep | null {
+  const specs = opSpecs();
+  const spec = specs.get(ops[raw.op % ops.length]!)!;
+  const attrNames = Object.keys(spec.attrChoices).sort();
+  const attrs = attrsFor(attrNames, spec.attrChoices, raw.attrs);
+  const cut = raw.cut === 1 ? 'no_grad' : raw.cut === 2 ? 'detach' : undefined;
+  const cutKind = o.cuts === 'no_grad' || o.cuts === 'detach' ? (cut ? o.cuts : undefined) : cut;
+  const numberSlot = raw.numberSlot > 0 && spec.numberSlots.length ? spec.numberSlots[(raw.numberSlot - 1) % spec.numberSlots.length]! : -1;
+  // Choose each tensor operand: the first name, cycling from the raw index, that makes a valid step.
+  const args: Arg[] = [];
+  // Attributes that depend on the operand's shape are fitted once it is known.
+  const fit = (step: ValueStep): ValueStep => {
+    const first = step.args[0]!;
+    if (!('ref' in first)) return step;
+    const shape = ev.get(first.ref).shape;
+    const a = { ...step.attrs };
+    if (spec.kind === 'reduce' && a.dim! >= shape.length) a.dim = -1;
+    if (spec.name === 'select') {
+      if (shape.length === 0) return step;
+      if (a.dim! >= shape.length) a.dim = 0;
+      a.index = a.index! % shape[a.dim!]!;
+    }
+    if (spec.name === 'slice' && shape.length > 0) {
+      a.start = a.start! % shape[0]!;
+      a.stop = Math.min(Math.max(a.stop!, a.start! + 1), shape[0]!);
+    }
+    if (spec.kind === 'reduce' && a.dim! < 0) delete a.keepdim;
+    return { ...step, attrs: a };
+  };
+  // Depth-first over operand choices, each checked by evaluating the step.
+  const tryArgs = (slot: number): ValueStep | null => {
+    if (slot === spec.arity) {
+      const step = fit({ kind: 'value', name, op: spec.name, args: [...args], attrs, ...(raw.method && spec.hasMethod ? { method: true } : {}), ...(cutKind ? { cut: cutKind } : {}) });
+      if (knownBug(ev, step)) return null;
+      try {
+        ev.apply(step);
+        return step;
+      } catch (e) {
+        if (e instanceof DomainError) return null;
+        throw e;
+      }
+    }
+    if (slot === numberSlot) {
+      args[slot] = { num: spec.numbers[raw.number % spec.numbers.length]! };
+      return tryArgs(slot + 1);
+    }
+    const start = (raw.args[slot] ?? 0) % names.length;
+    for (let k = 0; k < names.length; k++) {
+      const ref = names[(start + k) % names.length]!;
+      const t = ev.get(ref);
+      if (!t.values.every((v) => spec.domain(v, slot, attrs))) continue;
+      args[slot] = { ref };
+      const done = tryArgs(slot + 1);
+      if (done) return done;
+    }
+    return null;
+  };
+  return tryArgs(0);
+}
+
+/** Turn raw structural data into a valid program (see the module comment). */
+export function buildProgram(raw: RawProgram, o: ProgramOptions = {}): Program {
+  const ops = (o.ops ?? [...opSpecs().keys()]).filter((n) => opSpecs().has(n));
+  if (ops.length === 0) throw new Error('programArb: no ops to draw from');
+  const leaves: Leaf[] = raw.leaves.map((l, i) => {
+    const shape = raw.shapes[i % raw.shapes.length] ?? [];
+    const values = cycle(l.pool, numelOf(shape)).map((v) => (l.positive ? Math.abs(v) + 0.25 : v));
+    return { name: LEAF_NAMES[i]!, shape, dtype: l.dtype, values, requiresGrad: l.requiresGrad };
+  });
+  if (!leaves.some((l) => l.requiresGrad)) leaves[0]!.requiresGrad = true;
+  const ev = new Evaluator(leaves);
+  const steps: Step[] = [];
+  const names = leaves.map((l) => l.name);
+  const valueNames: string[] = [];
+  let counter = 1;
+  const mutate = (m: RawMutation) => {
+    const step = mutationStep(ev, m, names);
+    if (step) steps.push(step);
+  };
+  raw.steps.forEach((rs, i) => {
+    const name = `y${counter}`;
+    const step = tryStep(ev, rs, name, ops, names, o);
+    if (step) {
+      steps.push(step);
+      names.push(name);
+      valueNames.push(name);
+      counter++;
+    }
+    if (o.dataMutations !== 'end') for (const m of raw.mutations.filter((m) => m.after % raw.steps.length === i)) mutate(m);
+  });
+  if (o.dataMutations === 'end') for (const m of raw.mutations) mutate(m);
+  if (o.noBackward) return { leaves, steps };
+
+  // The root: the last value that requires grad (else the last value, else a leaf's sum).
+  let root = [...valueNames].reverse().find((n) => ev.get(n).requiresGrad) ?? valueNames.at(-1) ?? leaves.find((l) => l.requiresGrad)!.name;
+  const rootShape = ev.get(root).shape;
+  const tail = raw.tail;
+  let gradient: number[] | undefined;
+  if (tail.root === 'gradient' && !ev.get(root).isLeaf) gradient = cycle(tail.gradient, numelOf(rootShape));
+  else if (rootShape.length > 0 || ev.get(root).isLeaf) {
+    const reduce: ValueStep = { kind: 'value', name: `y${counter++}`, op: tail.root === 'mean' ? 'mean' : 'sum', args: [{ ref: root }], attrs: { dim: -1 }, method: true };
+    ev.apply(reduce);
+    steps.push(reduce);
+    root = reduce.name;
+  }
+  const reached = [...ev.reachedLeaves(root)];
+  const scalarRoot = ev.get(root).shape.length === 0;
+  // TODO(dzdx bug 5, see docs/properties.md): a second derivative of a float64 leaf through float32
+  // values gets float64 tolerances in dzdx check and "disagrees" by float32 rounding; only
+  // single-dtype programs take autograd.grad(create_graph=True) until fixed.
+  const oneDtype = new Set([...ev.tensors.values()].map((t) => t.dtype)).size === 1;
+  if (tail.gradgrad && oneDtype && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'data' || s.kind === 'inplace')) {
+    steps.push({ kind: 'gradgrad', root, leaf: reached[tail.gradgradLeaf % reached.length]! });
+  }
+  const second = tail.second;
+  steps.push({ kind: 'backward', root, ...(gradient ? { gradient } : {}), ...(second !== 'none' || tail.retain ? { retainGraph: true } : {}) });
+  if (second !== 'none') {
+    if ((second === 'zero_' || second === 'reset') && reached.length) {
+      steps.push({ kind: 'reset', leaf: reached[tail.gradgradLeaf % reached.length]!, how: second === 'zero_' ? 'zero_' : 'none' });
+    }
+    steps.push({ kind: 'backward', root, ...(gradient ? { gradient } : {}) });
+  }
+  return { leaves, steps };
+}
+
+/** A `.data` mutation or an in-place op that keeps the program valid, or null. */
+function mutationStep(ev: Evaluator, m: RawMutation, names: readonly string[]): Step | null {
+  const start = m.target % names.length;
+  for (let k = 0; k < names.length; k++) {
+    const target = names[(start + k) % names.length]!;
+    const t = ev.get(target);
+    // No aliasing: not a view, and no view taken of it.
+    if (t.isView || t.aliases.size > 0) continue;
+    let step: Step;
+    if (m.inPlace) {
+      // In-place on a leaf that requires grad is an error PyTorch raises at once: not generated.
+      if (t.isLeaf && t.requiresGrad) continue;
+      const { op, value } = INPLACE_OPS[m.op % INPLACE_OPS.length]!;
+      step = { kind: 'inplace', target, op, value };
+    } else {
+      // TODO(dzdx bug, see docs/properties.md "Bugs found"): a `.data` mutation of a leaf that no op
+      // has read yet is applied twice by the symbolic side (expected is the derivative at the
+      // twice-mutated value; the tape and PyTorch use the once-mutated one). Excluded until fixed.
+      if (t.isLeaf && t.uses === 0) continue;
+      const { op, value } = DATA_OPS[m.op % DATA_OPS.length]!;
+      step = { kind: 'data', target, op, value };
+      // Ops that saved it will compute with the new values: keep them in those ops' domains.
+      const after = t.values.map((v) => (op === '+=' ? v + value : op === '-=' ? v - value : v * value));
+      if (!savedStaysValid(ev, t.id, after)) continue;
+    }
+    try {
+      ev.apply(step);
+      return step;
+    } catch (e) {
+      if (e instanceof DomainError) continue;
+      throw e;
+    }
+  }
+  return null;
+}
+
+function savedStaysValid(ev: Evaluator, id: number, values: readonly number[]): boolean {
+  for (const node of ev.nodes) {
+    const spec = opSpecs().get(node.op);
+    for (const s of node.saved) {
+      if (s.id !== id) continue;
+      if (s.slot < 0) {
+        if (!values.every((v) => Math.abs(v) >= 0.1 && Math.abs(v) <= 1e3)) return false;
+        // TODO(dzdx bug 3, see docs/properties.md "Bugs found"): the symbolic side reads a saved
+        // result through the op's `inverse` (atanh(result) for tanh); a `.data` mutation that moves
+        // the result outside the inverse's domain (tanh's result past 1) gives expected NaN where
+        // PyTorch computes 1 - result^2. Excluded until fixed.
+        const inverse = inverseOf(node.op);
+        if (inverse && !values.every((v) => Number.isFinite(inverse(v)))) return false;
+      } else if (spec && !values.every((v) => spec.domain(v, s.slot, node.attrs) || Number.isNaN(v))) return false;
+    }
+  }
+  return true;
+}
+
+const inverses = new Map<string, ((result: number) => number) | null>();
+function inverseOf(op: string): ((result: number) => number) | null {
+  if (!inverses.has(op)) {
+    const entry = registry.get(op);
+    const text = entry?.symbolic.kind === 'elementwise' ? entry.symbolic.inverse : undefined;
+    const f = text ? compileNode(getMath().parse(text), ['result']) : null;
+    inverses.set(op, f ? (r) => f([r]) : null);
+  }
+  return inverses.get(op)!;
+}
+
+/**
+ * Programs the generator leaves out because of known dzdx bugs (each a
+ * TODO: delete the case once the bug is fixed; docs/properties.md lists them).
+ */
+function knownBug(ev: Evaluator, step: ValueStep): boolean {
+  // TODO(dzdx bug 4): `u ** x` with a float32 tensor u and a float64 result: PyTorch (and the
+  // tape) compute log(u) in float32 for x's gradient, but dzdx check picks float64 tolerances
+  // (it only looks at the dtypes of op outputs on the path) and reports a disagreement of 3e-8.
+  if (step.op === 'pow_tensor') {
+    const dtypes = new Set(step.args.filter((a): a is { ref: string } => 'ref' in a).map((a) => ev.get(a.ref).dtype));
+    if (dtypes.size > 1) return true;
+  }
+  return false;
+}
+
+/** Whole programs with the features of `options` (default: all of them). */
+export function programArb(options: ProgramOptions = ALL_FEATURES): fc.Arbitrary<Program> {
+  return rawArb(options).map((raw) => buildProgram(raw, options));
+}
+
+/** DAGs of ops over leaves (later steps may reuse any earlier value), without backward calls. */
+export function exprDagArb(options: ProgramOptions = CORE): fc.Arbitrary<Program> {
+  return programArb({ ...options, noBackward: true });
+}
