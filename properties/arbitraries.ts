@@ -149,6 +149,12 @@ export interface ProgramOptions {
   gradgrad?: boolean;
   /** Some leaves do not require grad. */
   constantLeaves?: boolean;
+  /** How the root is made scalar: always this reduction, or always a gradient argument. */
+  rootReduce?: 'sum' | 'mean' | 'gradient';
+  /** Extra filter on generated value steps (an engine's limits): op, attributes, operand shapes. */
+  accept?: (op: string, attrs: Record<string, number>, shapes: readonly (readonly number[])[]) => boolean;
+  /** At least this many mutation steps are attempted (default 0). */
+  minMutations?: number;
   /** No backward at all (a bare DAG). */
   noBackward?: boolean;
 }
@@ -268,7 +274,11 @@ function rawArb(o: ProgramOptions): fc.Arbitrary<RawProgram> {
   });
   const secondChoices: RawTail['second'][] = o.secondBackward ? (o.resets ? ['none', 'again', 'zero_', 'reset'] : ['none', 'again']) : ['none'];
   const tail: fc.Arbitrary<RawTail> = fc.record({
-    root: o.gradientArg ? fc.constantFrom<RawTail['root']>('sum', 'mean', 'gradient') : fc.constantFrom<RawTail['root']>('sum', 'mean'),
+    root: o.rootReduce
+      ? fc.constant(o.rootReduce)
+      : o.gradientArg
+        ? fc.constantFrom<RawTail['root']>('sum', 'mean', 'gradient')
+        : fc.constantFrom<RawTail['root']>('sum', 'mean'),
     gradient: fc.array(fc.integer({ min: -4, max: 4 }).map((k) => k / 2 + 0), { minLength: 1, maxLength: 9 }),
     retain: fc.boolean(),
     second: fc.constantFrom(...secondChoices),
@@ -279,7 +289,7 @@ function rawArb(o: ProgramOptions): fc.Arbitrary<RawProgram> {
     shapes,
     leaves: fc.array(leaf, { minLength: 1, maxLength: maxLeaves }),
     steps: fc.array(step, { minLength: 1, maxLength: maxSteps }),
-    mutations: mutationsOn ? fc.array(mutation, { maxLength: 2 }) : fc.constant([]),
+    mutations: mutationsOn ? fc.array(mutation, { minLength: o.minMutations ?? 0, maxLength: Math.max(2, o.minMutations ?? 0) }) : fc.constant([]),
     tail,
   });
 }
@@ -303,7 +313,11 @@ function tryStep(ev: Evaluator, raw: RawStep, name: string, ops: readonly string
   const attrs = attrsFor(attrNames, spec.attrChoices, raw.attrs);
   const cut = raw.cut === 1 ? 'no_grad' : raw.cut === 2 ? 'detach' : undefined;
   const cutKind = o.cuts === 'no_grad' || o.cuts === 'detach' ? (cut ? o.cuts : undefined) : cut;
-  const numberSlot = raw.numberSlot > 0 && spec.numberSlots.length ? spec.numberSlots[(raw.numberSlot - 1) % spec.numberSlots.length]! : -1;
+  const numberSlot = spec.numberOnly?.length
+    ? spec.numberOnly[0]!
+    : raw.numberSlot > 0 && spec.numberSlots.length
+      ? spec.numberSlots[(raw.numberSlot - 1) % spec.numberSlots.length]!
+      : -1;
   // Choose each tensor operand: the first name, cycling from the raw index, that makes a valid step.
   const args: Arg[] = [];
   // Attributes that depend on the operand's shape are fitted once it is known.
@@ -330,6 +344,7 @@ function tryStep(ev: Evaluator, raw: RawStep, name: string, ops: readonly string
     if (slot === spec.arity) {
       const step = fit({ kind: 'value', name, op: spec.name, args: [...args], attrs, ...(raw.method && spec.hasMethod ? { method: true } : {}), ...(cutKind ? { cut: cutKind } : {}) });
       if (knownBug(ev, step)) return null;
+      if (o.accept && !o.accept(step.op, step.attrs, step.args.filter((a): a is { ref: string } => 'ref' in a).map((a) => ev.get(a.ref).shape))) return null;
       try {
         ev.apply(step);
         return step;
@@ -396,7 +411,8 @@ export function buildProgram(raw: RawProgram, o: ProgramOptions = {}): Program {
   let gradient: number[] | undefined;
   if (tail.root === 'gradient' && !ev.get(root).isLeaf) gradient = cycle(tail.gradient, numelOf(rootShape));
   else if (rootShape.length > 0 || ev.get(root).isLeaf) {
-    const reduce: ValueStep = { kind: 'value', name: `y${counter++}`, op: tail.root === 'mean' ? 'mean' : 'sum', args: [{ ref: root }], attrs: { dim: -1 }, method: true };
+    const op = tail.root === 'mean' || (o.ops && !o.ops.includes('sum') && o.ops.includes('mean')) ? 'mean' : 'sum';
+    const reduce: ValueStep = { kind: 'value', name: `y${counter++}`, op, args: [{ ref: root }], attrs: { dim: -1 }, method: true };
     ev.apply(reduce);
     steps.push(reduce);
     root = reduce.name;
@@ -492,13 +508,27 @@ function inverseOf(op: string): ((result: number) => number) | null {
  * TODO: delete the case once the bug is fixed; docs/properties.md lists them).
  */
 function knownBug(ev: Evaluator, step: ValueStep): boolean {
-  // TODO(dzdx bug 4): `u ** x` with a float32 tensor u and a float64 result: PyTorch (and the
-  // tape) compute log(u) in float32 for x's gradient, but dzdx check picks float64 tolerances
-  // (it only looks at the dtypes of op outputs on the path) and reports a disagreement of 3e-8.
-  if (step.op === 'pow_tensor') {
-    const dtypes = new Set(step.args.filter((a): a is { ref: string } => 'ref' in a).map((a) => ev.get(a.ref).dtype));
-    if (dtypes.size > 1) return true;
+  const tensors = step.args.filter((a): a is { ref: string } => 'ref' in a).map((a) => ev.get(a.ref));
+  const leafNames = new Set(ev.leaves.map((l) => l.name));
+  // TODO(dzdx bug 4, see docs/properties.md "Bugs found"): dzdx check chooses float64 tolerances
+  // when every op output on the backward path is float64, but a float32 input of such an op
+  // brings float32 rounding into backward: `u ** x` (u float32, x float64: PyTorch and the tape
+  // compute log(u) in float32) and `y4 * x` (y4 = tan(u) float32, x float64 0-d: the tape reads
+  // the float32 y4, expected uses tan(u) in double) "disagree" by ~3e-8. Excluded until fixed:
+  // float32 tensors meet float64 ones only as exact leaves, and never in pow_tensor.
+  if (new Set(tensors.map((t) => t.dtype)).size > 1) {
+    // TODO(dzdx bug 7, see docs/properties.md "Bugs found"): PyTorch's matmul does not promote
+    // (`float64 @ float32` raises "expected scalar type Double but found Float", dot: "expected
+    // both vectors to have same dtype"); dzdx promotes and computes. Not generated until fixed.
+    if (step.op === 'matmul') return true;
+    if (step.op === 'pow_tensor') return true;
+    if (tensors.some((t) => t.dtype === 'float32' && !leafNames.has(t.name))) return true;
   }
+  // TODO(dzdx bug 6, see docs/properties.md "Bugs found"): a view taken under no_grad of a tensor
+  // that requires grad (`with torch.no_grad(): y = x[0:1]`) is, in PyTorch, a leaf with
+  // requires_grad=True whose gradient reaches neither x nor y (x.grad stays None); dzdx's tape
+  // and symbolic side both send the gradient to x. Excluded until fixed.
+  if (step.cut === 'no_grad' && (step.op === 'select' || step.op === 'slice') && tensors.some((t) => t.requiresGrad)) return true;
   return false;
 }
 

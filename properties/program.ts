@@ -109,6 +109,8 @@ export interface OpSpec {
   arity: number;
   /** Operand positions that may be a Python number (never all of them). */
   numberSlots: readonly number[];
+  /** Operand positions that must be a Python number (`rsub`: `2.0 - x`). */
+  numberOnly?: readonly number[];
   /** Numbers to draw for a number operand. */
   numbers: readonly number[];
   /** Attribute values to draw from, by name. */
@@ -155,6 +157,7 @@ function savesOf(entryName: string): readonly SaveRule[] {
 interface KnownSpec {
   arity?: number;
   numberSlots?: number[];
+  numberOnly?: number[];
   numbers?: number[];
   attrChoices?: Record<string, number[]>;
   domain?: (v: number, slot: number, attrs: Record<string, number>) => boolean;
@@ -181,7 +184,7 @@ const bounded = inRange(-50, 50);
 const KNOWN: Record<string, KnownSpec> = {
   add: { numberSlots: [0, 1], numbers: NUMS, print: (a) => paren(`${a[0]} + ${operand(a[1]!)}`) },
   sub: { numberSlots: [1], numbers: NUMS, print: (a) => paren(`${a[0]} - ${operand(a[1]!)}`) },
-  rsub: { numberSlots: [1], arity: 2, numbers: NUMS, print: (a) => paren(`${a[1]} - ${operand(a[0]!)}`) },
+  rsub: { numberSlots: [1], numberOnly: [1], arity: 2, numbers: NUMS, print: (a) => paren(`${a[1]} - ${operand(a[0]!)}`) },
   mul: { numberSlots: [0, 1], numbers: NUMS, print: (a) => paren(`${a[0]} * ${operand(a[1]!)}`) },
   div: {
     numberSlots: [1],
@@ -315,6 +318,7 @@ function elementwiseSpec(name: string): OpSpec | null {
     kind: 'elementwise',
     arity: spec.arity ?? form.inputs,
     numberSlots: spec.numberSlots ?? [],
+    numberOnly: spec.numberOnly,
     numbers: spec.numbers ?? [],
     attrChoices: spec.attrChoices ?? {},
     domain: spec.domain ?? bounded,
@@ -618,7 +622,9 @@ export class Evaluator {
     const operands = step.args.map((a) => ('ref' in a ? this.get(a.ref) : null));
     const numbers = step.args.map((a) => ('num' in a ? a.num : null));
     const out = this.compute(spec, step, operands, numbers);
-    const recorded = !step.cut && operands.some((t) => t?.requiresGrad);
+    // where's condition (a comparison) carries no gradient.
+    const differentiable = operands.map((t, slot) => (spec.kind === 'where' && slot === 0 ? null : t));
+    const recorded = !step.cut && differentiable.some((t) => t?.requiresGrad);
     const prev = this.tensors.get(step.name);
     if (prev) throw new Error(`internal: ${step.name} assigned twice`);
     let gradFn: number | null = null;
@@ -636,8 +642,8 @@ export class Evaluator {
         step: index,
         op: step.op,
         attrs: step.attrs,
-        next: operands.map((t) => (t?.requiresGrad ? t.gradFn : null)),
-        leaves: operands.filter((t): t is TensorInfo => !!t && t.requiresGrad && t.isLeaf).map((t) => t.name),
+        next: differentiable.map((t) => (t?.requiresGrad ? t.gradFn : null)),
+        leaves: differentiable.filter((t): t is TensorInfo => !!t && t.requiresGrad && t.isLeaf).map((t) => t.name),
         saved,
       };
       this.nodes.push(node);
@@ -971,7 +977,7 @@ export function printProgram(p: Program): string {
           // backward calls still need (PyTorch frees it otherwise).
           // TODO(dzdx bug, see docs/properties.md "Bugs found"): without it, dzdx check does not predict the
           // "backward through the graph a second time" error the tape (rightly) raises.
-          `    h_${s.leaf}, = torch.autograd.grad(g_${s.leaf}.sum(), ${s.leaf}, retain_graph=True)`,
+          `    h_${s.leaf}, = torch.autograd.grad(g_${s.leaf}.sum(), ${s.leaf}, retain_graph=True, allow_unused=True)`,
           `    print(h_${s.leaf})`,
           'else:',
           `    print(torch.zeros_like(${s.leaf}))`,
@@ -1015,9 +1021,13 @@ export function withCuts(p: Program, how: 'no_grad' | 'detach'): Program {
   return { leaves: p.leaves, steps: p.steps.map((s) => (s.kind === 'value' && s.cut ? { ...s, cut: how } : s)) };
 }
 
-/** Every value step cut (nothing left to differentiate). */
+/**
+ * Every value step cut (nothing left to differentiate). New cuts are
+ * `.detach()`: a view taken under no_grad of a tensor that requires grad
+ * still requires grad in PyTorch.
+ */
 export function cutEverything(p: Program): Program {
-  return { leaves: p.leaves, steps: p.steps.map((s) => (s.kind === 'value' ? { ...s, cut: s.cut ?? 'no_grad' } : s)) };
+  return { leaves: p.leaves, steps: p.steps.map((s) => (s.kind === 'value' ? { ...s, cut: s.cut ?? 'detach' } : s)) };
 }
 
 /** The program without its `.data` mutations. */
