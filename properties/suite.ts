@@ -12,7 +12,7 @@ import { compileNode } from '../src/symbolic/compile.js';
 import { deriveNode } from '../src/symbolic/derive.js';
 import { nodeBuilders } from '../src/symbolic/mathjs.js';
 import { formatTensor } from '../src/tensor/format.js';
-import { ALL_FEATURES, CORE, dtypeArb, programArb, shapeArb, type ProgramOptions } from './arbitraries.js';
+import { ALL_FEATURES, CORE, dtypeArb, powAtZeroExponent, programArb, shapeArb } from './arbitraries.js';
 import { parsePrinted, parseTensor, printedTolerance, type ParsedTensor } from './parse-tensor.js';
 import {
   cutEverything,
@@ -389,6 +389,7 @@ export function secondDerivative(p: Program): void {
   fc.pre(root.shape.length === 0 && !root.isLeaf);
   const leafName = [...ev.reachedLeaves(bw!.root)][0];
   fc.pre(leafName !== undefined);
+  fc.pre(!powAtZeroExponent(ev, first.steps)); // TODO(dzdx bug 9): see arbitraries.ts
   const prog: Program = { leaves: first.leaves, steps: [...first.steps.slice(0, -1), { kind: 'gradgrad', root: bw!.root, leaf: leafName! }] };
   const { report } = checked(prog);
   if (report.exitCode !== 0) fail(`the script failed: ${lastLine(report.stderr)}`);
@@ -624,7 +625,9 @@ export const PROGRAM_PROPERTIES: PropertyDef<any>[] = [
   {
     name: 'secondDerivative',
     says: 'autograd.grad(create_graph=True) then grad again equals deriveNode applied twice to the forward expression',
-    arbitrary: () => programArb({ ...CORE, kinks: true, maxSteps: 4 }),
+    // One dtype per program. TODO(dzdx bug 5, see docs/properties.md): with float32 values under a
+    // float64 leaf, dzdx check compares the second derivative with float64 tolerances.
+    arbitrary: () => fc.oneof(programArb({ ...CORE, kinks: true, maxSteps: 4, dtypes: ['float32'] }), programArb({ ...CORE, kinks: true, maxSteps: 4, dtypes: ['float64'] })),
     check: secondDerivative,
     show: (p) => {
       const first = firstBackwardOnly(p);
