@@ -453,6 +453,11 @@ function mutationStep(ev: Evaluator, m: RawMutation, names: readonly string[]): 
       // leaf no op has read yet (`u.add_(1.0)` then `x * u`) is applied twice by the symbolic
       // side. Excluded until fixed.
       if (t.isLeaf && t.uses === 0) continue;
+      // TODO(dzdx bug 11, see docs/properties.md "Bugs found"): PyTorch's PowBackward1 unpacks its
+      // saved result even when only the base needs a gradient, so `y = u ** w; y.add_(1.0);
+      // y.backward()` raises the version error; dzdx's tape reads the result only for the
+      // exponent's gradient and raises nothing (the check predicts the error). Excluded until fixed.
+      if (ev.nodes.some((n) => n.op === 'pow_tensor' && n.saved.some((s) => s.slot < 0 && s.id === t.id))) continue;
       const { op, value } = INPLACE_OPS[m.op % INPLACE_OPS.length]!;
       step = { kind: 'inplace', target, op, value };
     } else {

@@ -10,16 +10,16 @@ import { assertProperty, PROGRAM_PROPERTIES } from '../properties/suite.js';
 const SEED = 20261128;
 /** Runs per property here: enough to exercise every feature, small enough for CI. */
 const RUNS: Record<string, number> = {
-  tapeEqualsSymbolic: 250,
-  symbolicEqualsFiniteDifferences: 200,
-  dataMutationHitsSavers: 200,
-  detachEqualsNoGrad: 120,
-  accumulatesTwice: 120,
-  linearInGradient: 120,
-  versionCheck: 200,
-  secondDerivative: 150,
-  printingRoundTrips: 300,
-  parserNeverCrashes: 400,
+  tapeEqualsSymbolic: 500,
+  symbolicEqualsFiniteDifferences: 400,
+  dataMutationHitsSavers: 400,
+  detachEqualsNoGrad: 250,
+  accumulatesTwice: 250,
+  linearInGradient: 250,
+  versionCheck: 400,
+  secondDerivative: 300,
+  printingRoundTrips: 500,
+  parserNeverCrashes: 600,
 };
 
 describe('property suite (seed 20261128)', () => {
