@@ -18,6 +18,12 @@ function readSource(file: string): string {
   }
 }
 
+/** A misused command (checked in the handler: yargs's own checks end in a stack trace here). */
+function usageError(message: string): void {
+  process.stderr.write(`dzdx: ${message}\nRun dzdx --help for usage.\n`);
+  process.exitCode = 2;
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('dzdx')
   .usage('$0 <command> [options]')
@@ -45,16 +51,49 @@ await yargs(hideBin(process.argv))
     },
   )
   .command(
-    'check <file>',
-    'Check every backward() and autograd.grad() of a script: the tape against symbolic derivatives and finite differences',
+    'check [file]',
+    'Check every backward() and autograd.grad() of a script, or with -e a quick expression at --at values: the tape against symbolic derivatives and finite differences',
     (y) =>
       y
-        .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
+        .positional('file', { type: 'string', describe: 'the script, or - for stdin (not with -e)' })
+        .option('expr', {
+          alias: 'e',
+          type: 'string',
+          describe: 'check a quick expression instead of a script, in mathjs syntax (** too): "z = x^2 + x^3"; one starting with - as -e=-x^2',
+        })
+        .option('at', { type: 'string', describe: 'with -e: the values of its variables, numbers or nested lists that broadcast together: "x=[[1,2],[3,4]], y=2"' })
+        .option('dtype', { choices: ['float32', 'float64'] as const, describe: 'with -e: dtype of the variables on the tape (default float64)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-        .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4)' })
-        .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5)' }),
+        .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4; with -e and float64: 1e-9)' })
+        .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' }),
     async (argv) => {
-      const file = argv.file === '' ? '-' : argv.file;
+      const misuse =
+        [argv.expr, argv.at, argv.dtype].some(Array.isArray) ? 'give -e, --at and --dtype once each'
+          : argv.expr !== undefined && argv.file !== undefined ? 'give a script or -e EXPR, not both'
+            : argv.expr === undefined && argv.file === undefined ? 'name a script (or - for stdin), or give -e EXPR --at VALUES'
+              : argv.expr !== undefined && argv.at === undefined ? '-e needs --at VALUES, e.g. --at "x=[1,2]"'
+                : argv.expr === undefined && (argv.at !== undefined || argv.dtype !== undefined) ? '--at and --dtype go with -e EXPR'
+                  : null;
+      if (misuse !== null) return usageError(misuse);
+      if (argv.expr !== undefined) {
+        const { checkExpression } = await import('../src/check/expression-check.js');
+        const { formatExpressionReport, formatExpressionError, toJson } = await import('../src/check/expression-report.js');
+        const dtype = argv.dtype ?? 'float64';
+        const tolerance =
+          dtype === 'float32' ? { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 } : { rtol: argv.rtol ?? 1e-9, atol: argv.atol ?? 1e-12 };
+        let report;
+        try {
+          report = checkExpression(argv.expr, argv.at ?? '', { dtype, tolerances: dtype === 'float32' ? { float32: tolerance } : { float64: tolerance } });
+        } catch (err) {
+          process.stderr.write(formatExpressionError(err, argv.expr) + '\n');
+          process.exitCode = 2;
+          return;
+        }
+        process.stdout.write(argv.json ? toJson(report) + '\n' : formatExpressionReport(report));
+        process.exitCode = report.exitCode;
+        return;
+      }
+      const file = argv.file === '' || argv.file === undefined ? '-' : argv.file;
       const source = readSource(file);
       const { check } = await import('../src/check/check.js');
       const { formatReport } = await import('../src/check/report.js');
@@ -67,6 +106,36 @@ await yargs(hideBin(process.argv))
       }
       process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
       process.exitCode = report.ok ? 0 : 1;
+    },
+  )
+  .command(
+    'diff [expr]',
+    'Differentiate a quick expression symbolically (mathjs syntax, ** too): print the formula and, with --at, its values',
+    (y) =>
+      y
+        .positional('expr', { type: 'string', describe: 'the expression: "x^2 + x^3", "z = x*y"; one starting with - after --: diff -- "-x^2"' })
+        .option('wrt', { type: 'string', describe: 'the variable to differentiate with respect to (default: the only one)' })
+        .option('at', { type: 'string', describe: 'values to evaluate the derivative at, elementwise: "x=[[1,2],[3,4]], y=2"' })
+        .option('latex', { type: 'boolean', default: false, describe: 'print the formula as LaTeX' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
+    async (argv) => {
+      // After `--` (for an expression starting with -) yargs leaves it in argv._.
+      const rest = argv._.slice(1).map(String);
+      const expr = argv.expr ?? rest[0];
+      if (expr === undefined) return usageError('name the expression: dzdx diff "x^2 + x^3" --wrt x');
+      if (rest.length > (argv.expr === undefined ? 1 : 0)) return usageError('give one expression (quote it)');
+      if ([argv.wrt, argv.at].some(Array.isArray)) return usageError('give --wrt and --at once each');
+      const { diffExpression } = await import('../src/check/expression-check.js');
+      const { formatDiff, formatExpressionError, toJson } = await import('../src/check/expression-report.js');
+      let result;
+      try {
+        result = diffExpression(expr, argv.wrt, { at: argv.at });
+      } catch (err) {
+        process.stderr.write(formatExpressionError(err, expr) + '\n');
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(argv.json ? toJson(result) + '\n' : formatDiff(result, { latex: argv.latex }));
     },
   )
   .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE')
