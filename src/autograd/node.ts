@@ -66,8 +66,8 @@ export class AccumulateGrad extends Node {
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
     const g = grads[0];
-    if (!g) return [];
     const v = this.variable;
+    if (!g || v.discardsGrad) return [];
     if (v.grad === null) {
       // With create_graph the copy stays differentiable (PyTorch prints CopyBackwards).
       v.grad = isGradEnabled() ? engineMath().copyWithHistory(g) : new Tensor(g.array.copy());
@@ -180,6 +180,9 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   }
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    // PyTorch's generated backward unpacks every saved tensor first: a changed or freed one
+    // fails the pass even when this backward would not read it.
+    for (const s of this.savedTensors.values()) s.unpack();
     return this.spec.backward(grads[0]!, this);
   }
 

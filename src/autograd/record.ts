@@ -29,7 +29,8 @@ export interface RecordableOp<A> extends BackwardSpec<A> {
 
 /** Listens to every op the tape records (the symbolic side builds its trace from this). */
 export interface TapeListener {
-  op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean): void;
+  /** `before`: for an in-place op, self's values before it wrote them. */
+  op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void;
 }
 
 let listener: TapeListener | null = null;
@@ -80,7 +81,13 @@ function metaOf(inputs: readonly Tensor[]): InputMeta[] {
 export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], result: NDArray, attrs: A, isView = false): Tensor {
   opsRun++;
   const out = new Tensor(result);
-  if (isView) out.base = inputs[0]!.base ?? inputs[0]!;
+  if (isView) {
+    out.base = inputs[0]!.base ?? inputs[0]!;
+    if (!isGradEnabled() && inputs[0]!.requiresGrad) {
+      out.requiresGrad = true;
+      out.discardsGrad = true;
+    }
+  }
   if (needsGrad(op as RecordableOp<unknown>, inputs, result.dtype)) {
     attachNode(op, attrs, out, inputs.map((t) => t.gradientEdge()), metaOf(inputs), (i) => inputs[i]!);
   }
@@ -113,12 +120,13 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   const metas = metaOf(inputs);
   const oldSelf = grad ? new Tensor(self.array.copy()) : self;
   const baseEdge = self.base?.gradientEdge() ?? null;
+  const before = listener ? self.array.values() : undefined;
   self.array.assign(result.values());
   self.array.version.bump();
   if (grad) {
     const node = attachNode(op, attrs, self, edges, metas, (i) => (i === 0 ? oldSelf : others[i - 1]!));
     if (self.base) rebaseHistory(self, self.base, node as OpNode<unknown>, baseEdge);
   }
-  listener?.op(op as RecordableOp<unknown>, inputs, self, attrs, true);
+  listener?.op(op as RecordableOp<unknown>, inputs, self, attrs, true, before);
   return self;
 }

@@ -21,6 +21,12 @@ export class Tensor {
   retainsGrad = false;
   /** For a view: the tensor it views (PyTorch's `_base`). */
   base: Tensor | null = null;
+  /**
+   * A view made under no_grad of a tensor that requires grad: PyTorch marks
+   * it requires_grad=True and a leaf, yet backward through it fills no
+   * `.grad`, neither its own nor its base's.
+   */
+  discardsGrad = false;
   private accumulator: AccumulateGrad | null = null;
 
   constructor(array: NDArray) {

@@ -71,8 +71,8 @@ export const div = defineOp({
     const other = ctx.saved('other');
     return [
       ctx.needsInputGrad(0) ? F.div(g, other) : null,
-      // -(g * ((x / w) / w)): this grouping is bit-exact with PyTorch.
-      ctx.needsInputGrad(1) ? F.neg(F.mul(g, F.div(F.div(ctx.saved('self'), other), other))) : null,
+      // -g * ((x / w) / w): this grouping is bit-exact with PyTorch.
+      ctx.needsInputGrad(1) ? F.mul(F.neg(g), F.div(F.div(ctx.saved('self'), other), other)) : null,
     ];
   },
 });
@@ -94,6 +94,16 @@ function powKernel(e: number, dtype: DType): (x: number) => number {
   }
 }
 
+/** Division by a number inside backward formulas (C++'s `grad / n`: PyTorch's DivBackward1). */
+export const divScalar = defineOp<{ divisor: number }>({
+  name: 'div_scalar',
+  gradFn: 'DivBackward1',
+  symbolic: { kind: 'elementwise', form: 'a / divisor' },
+  dtype: 'float',
+  forward: ([a], { divisor }, dtype) => mapUnary(a!, dtype, (x) => x / roundTo(dtype, divisor)),
+  backward: (g, ctx) => [F.divByNumber(g, ctx.attrs.divisor)],
+});
+
 /** `x ** e` for a Python number e. */
 export const powScalar = defineOp<{ exponent: number }>({
   name: 'pow',
@@ -113,7 +123,7 @@ export const powScalar = defineOp<{ exponent: number }>({
 /** `x ** w` with a tensor exponent (also `2 ** x`, whose base is wrapped as a tensor). */
 export const powTensor = defineOp({
   name: 'pow_tensor',
-  symbolic: { kind: 'elementwise', form: 'a ^ b' },
+  symbolic: { kind: 'elementwise', form: 'a ^ b', viaResult: { b: 'result * log(a)' } },
   gradFn: 'PowBackward1',
   saves: [
     { name: 'self', input: 0 },
@@ -140,7 +150,7 @@ export const powTensor = defineOp({
 /** `torch.pow(2, x)`: a number base. */
 export const powScalarBase = defineOp<{ base: number }>({
   name: 'pow_scalar_base',
-  symbolic: { kind: 'elementwise', form: 'base ^ a' },
+  symbolic: { kind: 'elementwise', form: 'base ^ a', viaResult: { a: 'result * log(base)' } },
   gradFn: 'PowBackward2',
   dtype: 'float',
   saves: [{ name: 'exponent', input: 0 }, { name: 'result' }],

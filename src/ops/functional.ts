@@ -12,7 +12,7 @@ import * as S from '../tensor/shape.js';
 import * as B from './binary.js';
 import * as P from './pointwise.js';
 import * as R from './reduce.js';
-import { call, callInPlace, type Operand, type Scalar } from './registry.js';
+import { call, callInPlace, dtypeTitle, type Operand, type Scalar } from './registry.js';
 import * as V from './views.js';
 
 export type { Operand, Scalar };
@@ -32,6 +32,8 @@ export const mul = (a: Operand, b: Operand): Tensor =>
 export const div = (a: Operand, b: Operand): Tensor =>
   a instanceof Tensor ? call(B.div, [a, b], undefined) : mul(reciprocal(b as Tensor), a);
 export const neg = (a: Tensor): Tensor => call(P.neg, [a], undefined);
+/** `t / n` as C++ backward formulas write it (a Scalar overload, DivBackward1). */
+export const divByNumber = (a: Tensor, divisor: number): Tensor => call(B.divScalar, [a], { divisor });
 
 /**
  * `a ** b`. A number exponent is PowBackward0; a tensor exponent
@@ -65,6 +67,8 @@ export const sign = (a: Tensor): Tensor => call(P.sign, [a], undefined);
 export const reciprocal = (a: Tensor): Tensor => call(P.reciprocal, [a], undefined);
 export const square = (a: Tensor): Tensor => pow(a, 2);
 export const softplus = (a: Tensor, beta = 1, threshold = 20): Tensor => call(P.softplus, [a], { beta, threshold });
+export const softplusBackward = (g: Tensor, x: Tensor, beta: number, threshold: number): Tensor =>
+  call(P.softplusBackward, [g, x], { beta, threshold });
 export const tanhBackward = (g: Tensor, y: Tensor): Tensor => call(P.tanhBackward, [g, y], undefined);
 export const sigmoidBackward = (g: Tensor, y: Tensor): Tensor => call(P.sigmoidBackward, [g, y], undefined);
 export const thresholdBackward = (g: Tensor, y: Tensor, threshold: number): Tensor =>
@@ -106,13 +110,27 @@ export function mean(a: Tensor, dims: readonly number[] | null = null, keepdim =
   }
   return dims === null ? call(R.meanAll, [a], reduction(a, null, false)) : call(R.meanDim, [a], reduction(a, dims, keepdim));
 }
+/** Matrix products do not promote: PyTorch wants one dtype. */
+function sameDtype(a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) throw runtimeError(`expected scalar type ${dtypeTitle(a.dtype)} but found ${dtypeTitle(b.dtype)}`);
+}
+
 export const mm = (a: Tensor, b: Tensor): Tensor => {
   if (a.shape.length !== 2) throw runtimeError('self must be a matrix');
   if (b.shape.length !== 2) throw runtimeError('mat2 must be a matrix');
+  sameDtype(a, b);
   return call(R.mm, [a, b], undefined);
 };
-export const mv = (a: Tensor, v: Tensor): Tensor => call(R.mv, [a, v], undefined);
-export const dot = (a: Tensor, b: Tensor): Tensor => call(R.dot, [a, b], undefined);
+export const mv = (a: Tensor, v: Tensor): Tensor => {
+  sameDtype(a, v);
+  return call(R.mv, [a, v], undefined);
+};
+export const dot = (a: Tensor, b: Tensor): Tensor => {
+  if (a.dtype !== b.dtype) {
+    throw runtimeError(`dot : expected both vectors to have same dtype, but found ${dtypeTitle(a.dtype)} and ${dtypeTitle(b.dtype)}`);
+  }
+  return call(R.dot, [a, b], undefined);
+};
 
 /** `a @ b` for 1-D and 2-D operands, composed from dot/mv/mm as PyTorch's matmul is. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -154,6 +172,7 @@ export const sliceBackward = (g: Tensor, s: V.Slice): Tensor => call(V.sliceBack
 
 /** Sum a broadcast gradient back to `shape` (PyTorch's sum_to). */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (shape.length === 0 && g.shape.length > 0) return sum(g);
   const lead = g.shape.length - shape.length;
   const dims: number[] = [];
   g.shape.forEach((size, i) => {

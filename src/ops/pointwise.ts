@@ -33,7 +33,7 @@ export const neg = defineOp({
 
 export const exp = defineOp({
   name: 'exp',
-  symbolic: { kind: 'elementwise', form: 'exp(a)', inverse: 'log(result)' },
+  symbolic: { kind: 'elementwise', form: 'exp(a)', viaResult: { a: 'result' } },
   gradFn: 'ExpBackward0',
   dtype: 'float',
   saves: result,
@@ -74,7 +74,7 @@ export const cos = defineOp({
 
 export const tan = defineOp({
   name: 'tan',
-  symbolic: { kind: 'elementwise', form: 'tan(a)', inverse: 'atan(result)' },
+  symbolic: { kind: 'elementwise', form: 'tan(a)', viaResult: { a: '1 + result ^ 2' } },
   gradFn: 'TanBackward0',
   dtype: 'float',
   saves: result,
@@ -97,7 +97,7 @@ export const tanhBackward = defineOp({
 
 export const tanh = defineOp({
   name: 'tanh',
-  symbolic: { kind: 'elementwise', form: 'tanh(a)', inverse: 'atanh(result)' },
+  symbolic: { kind: 'elementwise', form: 'tanh(a)', viaResult: { a: '1 - result ^ 2' } },
   gradFn: 'TanhBackward0',
   dtype: 'float',
   saves: result,
@@ -124,7 +124,7 @@ export const sigmoidBackward = defineOp({
 
 export const sigmoid = defineOp({
   name: 'sigmoid',
-  symbolic: { kind: 'elementwise', form: 'sigmoid(a)', inverse: 'log(result / (1 - result))' },
+  symbolic: { kind: 'elementwise', form: 'sigmoid(a)', viaResult: { a: '(1 - result) * result' } },
   gradFn: 'SigmoidBackward0',
   dtype: 'float',
   saves: result,
@@ -146,7 +146,7 @@ export const thresholdBackward = defineOp<{ threshold: number }>({
 
 export const relu = defineOp({
   name: 'relu',
-  symbolic: { kind: 'elementwise', form: 'relu(a)', inverse: 'result' },
+  symbolic: { kind: 'elementwise', form: 'relu(a)', viaResult: { a: 'step(result)' } },
   gradFn: 'ReluBackward0',
   dtype: 'first',
   saves: result,
@@ -157,7 +157,7 @@ export const relu = defineOp({
 
 export const sqrt = defineOp({
   name: 'sqrt',
-  symbolic: { kind: 'elementwise', form: 'sqrt(a)', inverse: 'result ^ 2' },
+  symbolic: { kind: 'elementwise', form: 'sqrt(a)', viaResult: { a: '1 / (2 * result)' } },
   gradFn: 'SqrtBackward0',
   dtype: 'float',
   saves: result,
@@ -168,7 +168,7 @@ export const sqrt = defineOp({
 
 export const rsqrt = defineOp({
   name: 'rsqrt',
-  symbolic: { kind: 'elementwise', form: 'rsqrt(a)', inverse: '1 / result ^ 2' },
+  symbolic: { kind: 'elementwise', form: 'rsqrt(a)', viaResult: { a: '-0.5 * result ^ 3' } },
   gradFn: 'RsqrtBackward0',
   dtype: 'float',
   saves: result,
@@ -198,7 +198,7 @@ export const abs = defineOp({
 
 export const reciprocal = defineOp({
   name: 'reciprocal',
-  symbolic: { kind: 'elementwise', form: '1 / a', inverse: '1 / result' },
+  symbolic: { kind: 'elementwise', form: '1 / a', viaResult: { a: '-(result ^ 2)' } },
   gradFn: 'ReciprocalBackward0',
   dtype: 'float',
   saves: result,
@@ -206,6 +206,32 @@ export const reciprocal = defineOp({
   backward: (g, ctx) => {
     const r = ctx.saved('result');
     return [F.mul(F.neg(g), F.mul(r, r))];
+  },
+});
+
+/** softplus's backward as its own op, as PyTorch's (so create_graph names SoftplusBackwardBackward0). */
+export const softplusBackward = defineOp<{ beta: number; threshold: number }>({
+  name: 'softplus_backward',
+  gradFn: 'SoftplusBackwardBackward0',
+  symbolic: { kind: 'elementwise', form: 'a * sigmoid(beta * b)' },
+  saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }],
+  forward: ([g, x], { beta, threshold }, dtype) =>
+    mapBinary(g!, x!, dtype, (gv, xv) => {
+      const z = Math.exp(xv * beta);
+      return xv * beta > threshold ? gv : (gv * z) / (z + 1);
+    }),
+  backward: (gg, ctx) => {
+    const { beta, threshold } = ctx.attrs;
+    const x = ctx.saved('self');
+    const scaled = F.mul(x, beta);
+    const linear = F.compare('gt', scaled, threshold);
+    const s = F.sigmoid(scaled);
+    return [
+      ctx.needsInputGrad(0) ? F.softplusBackward(gg, x, beta, threshold) : null,
+      ctx.needsInputGrad(1)
+        ? F.where(linear, F.zerosLike(x), F.mul(F.mul(F.mul(gg, ctx.saved('grad_output')), beta), F.mul(s, F.rsub(s, 1))))
+        : null,
+    ];
   },
 });
 
@@ -218,10 +244,5 @@ export const softplus = defineOp<{ beta: number; threshold: number }>({
   saves: self,
   forward: ([a], { beta, threshold }, dtype) =>
     mapUnary(a!, dtype, (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta)),
-  backward: (g, ctx) => {
-    const { beta, threshold } = ctx.attrs;
-    const x = ctx.saved('self');
-    const scaled = F.mul(x, beta);
-    return [F.where(F.compare('gt', scaled, threshold), g, F.mul(g, F.sigmoid(scaled)))];
-  },
+  backward: (g, ctx) => [F.softplusBackward(g, ctx.saved('self'), ctx.attrs.beta, ctx.attrs.threshold)],
 });

@@ -56,7 +56,7 @@ export const meanAll = defineOp<Reduction>({
   gradFn: 'MeanBackward0',
   dtype: 'first',
   forward: ([a], r) => meanOf(a!, r),
-  backward: (g, ctx) => [F.div(F.expand(g, ctx.attrs.shape), count(ctx.attrs))],
+  backward: (g, ctx) => [F.divByNumber(F.expand(g, ctx.attrs.shape), count(ctx.attrs))],
 });
 
 export const meanDim = defineOp<Reduction>({
@@ -64,13 +64,10 @@ export const meanDim = defineOp<Reduction>({
   symbolic: { kind: 'mean' },
   gradFn: 'MeanBackward1',
   dtype: 'first',
-  // PyTorch 1.13 keeps `self` for this backward, so a version bump of it is an error.
+  // PyTorch 1.13 keeps `self` for this backward (unused), so a version bump of it is an error.
   saves: [{ name: 'self', input: 0 }],
   forward: ([a], r) => meanOf(a!, r),
-  backward: (g, ctx) => {
-    ctx.saved('self');
-    return [F.div(expandBack(g, ctx.attrs), count(ctx.attrs))];
-  },
+  backward: (g, ctx) => [F.divByNumber(expandBack(g, ctx.attrs), count(ctx.attrs))],
 });
 
 export const mm = defineOp({

@@ -20,12 +20,15 @@ export type DTypeRule = 'promote' | 'float' | 'bool' | 'first';
 /**
  * How the symbolic side (src/symbolic) reads an op. `elementwise`: each
  * output element is `form` (mathjs syntax) of the broadcast input elements
- * `a`, `b`, `c` and the op's attributes by name; `inverse` recovers `a`
- * from the saved `result`, for ops whose backward reads their result. The
- * other kinds name how output elements are made from input elements.
+ * `a`, `b`, `c` and the op's attributes by name; its partials are derived
+ * from `form` by mathjs, except that an op whose backward reads its saved
+ * result gives that partial in terms of `result` (`viaResult`, checked
+ * against the mathjs derivative by test/symbolic-registry.test.ts), since a
+ * `.data` change of the result changes what backward computes. The other
+ * kinds name how output elements are made from input elements.
  */
 export type SymbolicSpec =
-  | { kind: 'elementwise'; form: string; inverse?: string }
+  | { kind: 'elementwise'; form: string; viaResult?: { a?: string; b?: string } }
   /** Output elements are input elements: `view` shares storage, `copy` is a row-major copy. */
   | { kind: 'view' }
   | { kind: 'copy' }

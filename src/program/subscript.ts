@@ -29,8 +29,13 @@ function sequenceItem<T>(items: readonly T[], index: PyValue, what: string): T |
   return items[j]!;
 }
 
-/** `t[i, a:b, …]`: ints select, slices narrow, full slices (`:`) leave the dim alone, as PyTorch. */
+/**
+ * `t[i, a:b, …]`: ints select, slices narrow. As PyTorch 1.13, inside a
+ * tuple index a slice that names the whole dim explicitly (`0:n`) is
+ * skipped, while `:` (no stop) and a lone slice index are always recorded.
+ */
 function tensorIndex(t: Tensor, index: PyValue): Tensor {
+  const inTuple = index instanceof PyTuple;
   const parts = index instanceof PyTuple ? index.items : [index];
   const used = parts.length;
   if (used > t.shape.length) {
@@ -42,9 +47,8 @@ function tensorIndex(t: Tensor, index: PyValue): Tensor {
     if (p instanceof SliceValue) {
       const s = sliceOf(p);
       if (s.step < 0) throw new PyError('ValueError', 'step must be greater than zero');
-      const size = out.shape[dim]!;
-      const [start, stop] = resolveSlice(size, s.start, s.stop);
-      if (!(start === 0 && stop === size && s.step === 1)) out = F.slice(out, { dim, ...s });
+      const skipped = inTuple && (s.start ?? 0) === 0 && s.stop === out.shape[dim] && s.step === 1;
+      if (!skipped) out = F.slice(out, { dim, ...s });
       dim++;
     } else if (isNumber(p) || (p instanceof Tensor && p.numel === 1 && p.dtype === 'int64')) {
       out = F.select(out, dim, toInt(p, 'index'));
