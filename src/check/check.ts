@@ -108,7 +108,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       if (!outcome.error && call.createGraph) {
         const grads = call.kind === 'grad' ? (outcome.result ?? []) : expected.targets.map((t) => t.tensor.grad);
         const pairs = grads.map((g, i) => [g, expected.targets[i]!.formulas] as const).filter(([g]) => g instanceof Tensor);
-        expectedGradients.attachHistory(pairs.map(([g]) => g as Tensor), pairs.map(([, f]) => f));
+        expectedGradients.attachHistory(pairs.map(([g]) => g as Tensor), pairs.map(([, f]) => f), expected.reached);
       }
     },
   });
@@ -168,8 +168,9 @@ function buildCall(
     const fd = expected.objective && target.symbols.every((s) => s !== null)
       ? centralDifferences(compileNode(expected.objective, variables), point, sampled.map((k) => variables.indexOf(target.symbols[k]!)))
       : null;
-    // float64 tolerances only when everything on the path was float64.
-    const precision = target.tensor.dtype === 'float64' && expected.reached.every((r) => r.output.dtype !== 'float32') ? 'float64' : 'float32';
+    // float64 tolerances only when everything on the path, inputs included, was float64.
+    const allDouble = expected.reached.every((r) => r.output.dtype !== 'float32' && r.inputs.every((t) => t.dtype !== 'float32'));
+    const precision = target.tensor.dtype === 'float64' && allDouble ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
     const shown = formulas ? displayElementwise(target.formulas, target.symbols, target.name) : { text: '', latex: '' };
     return {

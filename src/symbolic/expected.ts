@@ -45,22 +45,12 @@ export class ExpectedGradients {
     private readonly b: SymbolBuilder,
   ) {}
 
-  /**
-   * d(form)/d(slot), derived once per form and slot. For an op that saves
-   * its result, where the derivative contains the op's own form it reads
-   * the symbol `result` instead (exp' = result, d(a^b)/db = result * log(a)),
-   * as the op's backward reads its saved result.
-   */
-  private partialTemplate(form: string, slot: number, savesResult: boolean): MathNode {
-    const key = `${slot}:${savesResult}:${form}`;
+  /** d(form)/d(slot), derived once per form and slot. */
+  private partialTemplate(form: string, slot: number): MathNode {
+    const key = `${slot}:${form}`;
     let p = this.partials.get(key);
     if (!p) {
-      const own = this.b.template(form);
-      p = deriveNode(own, 'abc'[slot]!);
-      if (savesResult) {
-        const result = this.b.symbol('result');
-        p = p.transform((n) => (n.equals(own) ? result : n));
-      }
+      p = deriveNode(this.b.template(form), 'abc'[slot]!);
       this.partials.set(key, p);
     }
     return p;
@@ -83,17 +73,11 @@ export class ExpectedGradients {
         const spec = node.record!.entry.symbolic;
         if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
         const operands = term.operands.map((o) => this.read(o));
-        const attrs = { ...((node.record!.attrs ?? {}) as Record<string, unknown>) };
-        const savesResult = node.record!.entry.saves.some((r) => r.input === undefined);
-        if (savesResult) {
-          const current = this.trace.valueAt(term.result.loc);
-          // If the saved result was changed, the input its other uses read is the one that gives it.
-          if (spec.inverse && current !== term.result.atOp) {
-            operands[0] = this.b.substitute(this.b.template(spec.inverse), new Map([['result', current]]));
-          }
-          return this.b.instantiate(this.partialTemplate(spec.form, term.slot, true), operands, attrs, new Map([['result', current]]));
-        }
-        return this.b.instantiate(this.partialTemplate(spec.form, term.slot, false), operands, attrs);
+        const attrs = (node.record!.attrs ?? {}) as Record<string, unknown>;
+        // An op whose backward reads its saved result: the partial in terms of the result as it is now.
+        const viaResult = spec.viaResult?.[term.slot === 0 ? 'a' : 'b'];
+        if (viaResult) return this.b.instantiate(viaResult, operands, attrs, new Map([['result', this.trace.valueAt(term.result.loc)]]));
+        return this.b.instantiate(this.partialTemplate(spec.form, term.slot), operands, attrs);
       }
     }
   }
@@ -147,6 +131,7 @@ export class ExpectedGradients {
       const adj = this.b.sum(contributions.get(n) ?? []);
       adjoint.set(n, adj);
       if (n.record) records.add(n.record);
+      for (const r of n.via) records.add(r);
       for (const t of n.terms) {
         // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0.
         const p = this.partial(n, t);
@@ -188,7 +173,7 @@ export class ExpectedGradients {
    * is their formula, differentiated by mathjs with respect to each leaf
    * symbol in it (not the tape's backward ops: expected stays independent).
    */
-  attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[]): void {
+  attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[], via: readonly OpRecord[]): void {
     grads.forEach((g, i) => {
       const offsets = Array.from(g.array.offsets());
       offsets.forEach((offset, k) => {
@@ -199,7 +184,7 @@ export class ExpectedGradients {
           const input = leaf && this.trace.nodeAt(leaf.tensor, leaf.offset);
           if (input) terms.push({ kind: 'formula', input, partial: deriveNode(formula, symbol) });
         }
-        this.trace.define(g, offset, formula, terms.length ? new ElemNode(null, terms, null) : null);
+        this.trace.define(g, offset, formula, terms.length ? new ElemNode(null, terms, null, via) : null);
       });
     });
   }

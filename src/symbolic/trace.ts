@@ -76,6 +76,8 @@ export class ElemNode {
     readonly record: OpRecord | null,
     readonly terms: readonly Term[],
     readonly leaf: { tensor: Tensor; symbol: string } | null,
+    /** For a gradient returned with create_graph: the forward ops its own graph runs back through. */
+    readonly via: readonly OpRecord[] = [],
   ) {}
 }
 
@@ -143,14 +145,19 @@ export class SymbolicTrace implements TapeListener {
     return `${name}[${idx.join(',')}]`;
   }
 
-  /** The current value of a storage element as an expression. */
-  valueAt(loc: Location): MathNode {
+  /**
+   * The current value of a storage element as an expression. The first
+   * read names it: a symbol for a leaf that requires grad, else a constant
+   * of `numeric` (the storage's value unless an in-place op already
+   * overwrote it).
+   */
+  valueAt(loc: Location, numeric: number = loc.buffer[loc.offset]!): MathNode {
     let map = this.values.get(loc.buffer);
     if (!map) this.values.set(loc.buffer, (map = new Map()));
     const known = map.get(loc.offset);
     if (known) return known;
     const owner = this.owners.get(loc.buffer);
-    const v = loc.buffer[loc.offset]!;
+    const v = numeric;
     let node: MathNode;
     if (owner && owner.isLeaf && owner.requiresGrad) {
       const name = this.symbolFor(owner, loc.offset);
@@ -194,7 +201,7 @@ export class SymbolicTrace implements TapeListener {
 
   /** The history node of element `offset` of `t`, or null when it carries no gradient. */
   nodeAt(t: Tensor, offset: number): ElemNode | null {
-    if (!t.requiresGrad) return null;
+    if (!t.requiresGrad || t.discardsGrad) return null;
     const root = t.base ?? t;
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
@@ -216,7 +223,7 @@ export class SymbolicTrace implements TapeListener {
     else map.delete(offset);
   }
 
-  op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean): void {
+  op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void {
     if (this.paused) return;
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
@@ -233,7 +240,8 @@ export class SymbolicTrace implements TapeListener {
     };
     this.records.push(record);
     const inLocs = inputs.map((t) => this.locations(t));
-    const inValues = inLocs.map((locs) => locs.map((l) => this.valueAt(l)));
+    // An in-place op has already written self: what it read is `before`.
+    const inValues = inLocs.map((locs, i) => locs.map((l, k) => this.valueAt(l, i === 0 && before ? before[k] : undefined)));
     const inNodes = inputs.map((t, i) => inLocs[i]!.map((l) => this.nodeAt(t, l.offset)));
     this.noteEvents(record, inValues);
     for (const rule of entry.saves) {
