@@ -15,9 +15,6 @@
  * bounds, ties for maximum).
  */
 import fc from 'fast-check';
-import { registry } from '../src/index.js';
-import { compileNode } from '../src/symbolic/compile.js';
-import { getMath } from '../src/symbolic/mathjs.js';
 import {
   Evaluator,
   DomainError,
@@ -419,11 +416,7 @@ export function buildProgram(raw: RawProgram, o: ProgramOptions = {}): Program {
   }
   const reached = [...ev.reachedLeaves(root)];
   const scalarRoot = ev.get(root).shape.length === 0;
-  // TODO(dzdx bug 5, see docs/properties.md): a second derivative of a float64 leaf through float32
-  // values gets float64 tolerances in dzdx check and "disagrees" by float32 rounding; only
-  // single-dtype programs take autograd.grad(create_graph=True) until fixed.
-  const oneDtype = new Set([...ev.tensors.values()].map((t) => t.dtype)).size === 1;
-  if (tail.gradgrad && oneDtype && !powAtZeroExponent(ev, steps) && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'data' || s.kind === 'inplace')) {
+  if (tail.gradgrad && !powAtZeroExponent(ev, steps) && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'data' || s.kind === 'inplace')) {
     steps.push({ kind: 'gradgrad', root, leaf: reached[tail.gradgradLeaf % reached.length]! });
   }
   const second = tail.second;
@@ -449,22 +442,9 @@ function mutationStep(ev: Evaluator, m: RawMutation, names: readonly string[]): 
     if (m.inPlace) {
       // In-place on a leaf that requires grad is an error PyTorch raises at once: not generated.
       if (t.isLeaf && t.requiresGrad) continue;
-      // TODO(dzdx bug 8, see docs/properties.md "Bugs found"): like bug 1, an in-place op on a
-      // leaf no op has read yet (`u.add_(1.0)` then `x * u`) is applied twice by the symbolic
-      // side. Excluded until fixed.
-      if (t.isLeaf && t.uses === 0) continue;
-      // TODO(dzdx bug 11, see docs/properties.md "Bugs found"): PyTorch's PowBackward1 unpacks its
-      // saved result even when only the base needs a gradient, so `y = u ** w; y.add_(1.0);
-      // y.backward()` raises the version error; dzdx's tape reads the result only for the
-      // exponent's gradient and raises nothing (the check predicts the error). Excluded until fixed.
-      if (ev.nodes.some((n) => n.op === 'pow_tensor' && n.saved.some((s) => s.slot < 0 && s.id === t.id))) continue;
       const { op, value } = INPLACE_OPS[m.op % INPLACE_OPS.length]!;
       step = { kind: 'inplace', target, op, value };
     } else {
-      // TODO(dzdx bug, see docs/properties.md "Bugs found"): a `.data` mutation of a leaf that no op
-      // has read yet is applied twice by the symbolic side (expected is the derivative at the
-      // twice-mutated value; the tape and PyTorch use the once-mutated one). Excluded until fixed.
-      if (t.isLeaf && t.uses === 0) continue;
       const { op, value } = DATA_OPS[m.op % DATA_OPS.length]!;
       step = { kind: 'data', target, op, value };
       // Ops that saved it will compute with the new values: keep them in those ops' domains.
@@ -489,54 +469,22 @@ function savedStaysValid(ev: Evaluator, id: number, values: readonly number[]): 
       if (s.id !== id) continue;
       if (s.slot < 0) {
         if (!values.every((v) => Math.abs(v) >= 0.1 && Math.abs(v) <= 1e3)) return false;
-        // TODO(dzdx bug 3, see docs/properties.md "Bugs found"): the symbolic side reads a saved
-        // result through the op's `inverse` (atanh(result) for tanh); a `.data` mutation that moves
-        // the result outside the inverse's domain (tanh's result past 1) gives expected NaN where
-        // PyTorch computes 1 - result^2. Excluded until fixed.
-        const inverse = inverseOf(node.op);
-        if (inverse && !values.every((v) => Number.isFinite(inverse(v)))) return false;
       } else if (spec && !values.every((v) => spec.domain(v, s.slot, node.attrs) || Number.isNaN(v))) return false;
     }
   }
   return true;
 }
 
-const inverses = new Map<string, ((result: number) => number) | null>();
-function inverseOf(op: string): ((result: number) => number) | null {
-  if (!inverses.has(op)) {
-    const entry = registry.get(op);
-    const text = entry?.symbolic.kind === 'elementwise' ? entry.symbolic.inverse : undefined;
-    const f = text ? compileNode(getMath().parse(text), ['result']) : null;
-    inverses.set(op, f ? (r) => f([r]) : null);
-  }
-  return inverses.get(op)!;
-}
-
-/**
- * Programs the generator leaves out because of known dzdx bugs (each a
- * TODO: delete the case once the bug is fixed; docs/properties.md lists them).
- */
+/** Programs the generator leaves out: ones that would only end early, or that its evaluator does not model. */
 function knownBug(ev: Evaluator, step: ValueStep): boolean {
   const tensors = step.args.filter((a): a is { ref: string } => 'ref' in a).map((a) => ev.get(a.ref));
-  const leafNames = new Set(ev.leaves.map((l) => l.name));
-  // TODO(dzdx bug 4, see docs/properties.md "Bugs found"): dzdx check chooses float64 tolerances
-  // when every op output on the backward path is float64, but a float32 input of such an op
-  // brings float32 rounding into backward: `u ** x` (u float32, x float64: PyTorch and the tape
-  // compute log(u) in float32) and `y4 * x` (y4 = tan(u) float32, x float64 0-d: the tape reads
-  // the float32 y4, expected uses tan(u) in double) "disagree" by ~3e-8. Excluded until fixed:
-  // float32 tensors meet float64 ones only as exact leaves, and never in pow_tensor.
-  if (new Set(tensors.map((t) => t.dtype)).size > 1) {
-    // TODO(dzdx bug 7, see docs/properties.md "Bugs found"): PyTorch's matmul does not promote
-    // (`float64 @ float32` raises "expected scalar type Double but found Float", dot: "expected
-    // both vectors to have same dtype"); dzdx promotes and computes. Not generated until fixed.
-    if (step.op === 'matmul') return true;
-    if (step.op === 'pow_tensor') return true;
-    if (tensors.some((t) => t.dtype === 'float32' && !leafNames.has(t.name))) return true;
-  }
-  // TODO(dzdx bug 6, see docs/properties.md "Bugs found"): a view taken under no_grad of a tensor
-  // that requires grad (`with torch.no_grad(): y = x[0:1]`) is, in PyTorch, a leaf with
-  // requires_grad=True whose gradient reaches neither x nor y (x.grad stays None); dzdx's tape
-  // and symbolic side both send the gradient to x. Excluded until fixed.
+  // Matrix products refuse mixed dtypes (PyTorch raises "expected scalar type Double but found
+  // Float", as dzdx does): generating one would only end the program early.
+  if (step.op === 'matmul' && new Set(tensors.map((t) => t.dtype)).size > 1) return true;
+  // A view taken under no_grad of a tensor that requires grad (`with torch.no_grad(): y = x[0:1]`)
+  // is, in PyTorch, a leaf with requires_grad=True whose gradient reaches nothing. dzdx does the
+  // same (test/fixtures/own/view_under_no_grad.py), but this file's evaluator does not model it,
+  // so such programs are not generated.
   if (step.cut === 'no_grad' && (step.op === 'select' || step.op === 'slice') && tensors.some((t) => t.requiresGrad)) return true;
   return false;
 }

@@ -254,6 +254,8 @@ export const EXCLUDED_OPS: Readonly<Record<string, string>> = {
   tanh_backward: 'internal: the backward of tanh (reached through create_graph)',
   sigmoid_backward: 'internal: the backward of sigmoid (reached through create_graph)',
   threshold_backward: 'internal: the backward of relu (reached through create_graph)',
+  softplus_backward: 'internal: the backward of softplus (reached through create_graph)',
+  div_scalar: "internal: backward formulas' division by a number (reached through create_graph)",
 };
 
 /** Which operands a form reads: `a`, `b`, `c` in the registry's mathjs form. */
@@ -974,9 +976,7 @@ export function printProgram(p: Program): string {
           `print(g_${s.leaf})`,
           `if g_${s.leaf}.requires_grad:`,
           // retain_graph=True: g's history runs through the forward graph, which the later
-          // backward calls still need (PyTorch frees it otherwise).
-          // TODO(dzdx bug, see docs/properties.md "Bugs found"): without it, dzdx check does not predict the
-          // "backward through the graph a second time" error the tape (rightly) raises.
+          // backward calls still need (PyTorch frees it otherwise, and dzdx check predicts that).
           `    h_${s.leaf}, = torch.autograd.grad(g_${s.leaf}.sum(), ${s.leaf}, retain_graph=True, allow_unused=True)`,
           `    print(h_${s.leaf})`,
           'else:',
