@@ -56,9 +56,12 @@ export class ExpectedGradients {
     return p;
   }
 
+  /** What a backward formula reads: autograd's value, now (saved by reference) or at op time. */
   private read(ref: ValueRef): MathNode {
     if (!ref.live) return ref.atOp;
-    return this.trace.valueAt(ref.tensor ? locationOf(ref.tensor, ref.index!) : ref.loc);
+    const v = this.trace.agValueAt(ref.tensor ? locationOf(ref.tensor, ref.index!) : ref.loc);
+    if (!ref.cut || !ref.tensor || !this.trace.isSymbolic(v)) return v;
+    return this.trace.frozenValue(v, ref.tensor, ref.index!);
   }
 
   private partial(node: ElemNode, term: Term): MathNode {
@@ -76,7 +79,7 @@ export class ExpectedGradients {
         const attrs = (node.record!.attrs ?? {}) as Record<string, unknown>;
         // An op whose backward reads its saved result: the partial in terms of the result as it is now.
         const viaResult = spec.viaResult?.[term.slot === 0 ? 'a' : 'b'];
-        if (viaResult) return this.b.instantiate(viaResult, operands, attrs, new Map([['result', this.trace.valueAt(term.result.loc)]]));
+        if (viaResult) return this.b.instantiate(viaResult, operands, attrs, new Map([['result', this.trace.agValueAt(term.result.loc)]]));
         return this.b.instantiate(this.partialTemplate(spec.form, term.slot), operands, attrs);
       }
     }
@@ -106,7 +109,9 @@ export class ExpectedGradients {
     if (result.errors.length) return result;
 
     const rootOffsets = Array.from(root.array.offsets());
-    const seeds = rootOffsets.map((_, k) => (given ? this.trace.valueAt({ buffer: given.array.buffer, offset: given.array.offsets()[k]! }) : this.b.constant(1)));
+    const seeds = rootOffsets.map((_, k) =>
+      given ? this.read({ loc: locationOf(given, k), atOp: this.b.constant(0), live: true, tensor: given, index: k, cut: true }) : this.b.constant(1),
+    );
     result.objective = this.b.sum(
       rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))),
     );

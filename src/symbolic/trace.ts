@@ -15,6 +15,7 @@ import type { TapeListener } from '../autograd/record.js';
 import type { OpEntry } from '../ops/registry.js';
 import type { Buffer, NDArray } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
+import { compileNode } from './compile.js';
 import { SymbolBuilder } from './nodes.js';
 
 export { locationOf } from './element-maps.js';
@@ -37,6 +38,8 @@ export interface ValueRef {
   live: boolean;
   tensor?: Tensor;
   index?: number;
+  /** The operand did not require grad: to autograd its value is a constant. */
+  cut?: boolean;
 }
 
 
@@ -100,10 +103,16 @@ export class SymbolicTrace implements TapeListener {
   readonly bindings = new Map<string, number>();
   /** Leaf element symbols: where each lives. */
   private readonly symbolLeaves = new Map<string, { tensor: Tensor; offset: number }>();
+  /** Each storage element's value, seen through cuts: the program as a function of its leaves. */
   private readonly values = new WeakMap<Buffer, Map<number, MathNode>>();
+  /** The same as autograd sees it: values read through a cut are named constants. */
+  private readonly agValues = new WeakMap<Buffer, Map<number, MathNode>>();
   private readonly owners = new WeakMap<Buffer, Tensor>();
   private readonly history = new WeakMap<Tensor, Map<number, ElemNode>>();
-  private readonly symbolic = new WeakSet<MathNode>();
+  /** Whether a value depends on a leaf that requires grad (memo over the DAG). */
+  private readonly symbolic = new WeakMap<MathNode, boolean>();
+  /** Cut values as named constants, by value. */
+  private readonly frozen = new Map<MathNode, MathNode>();
   private unnamed = 0;
   line = 0;
   /** Ops run by the engine inside a backward pass are not the script's. */
@@ -129,8 +138,58 @@ export class SymbolicTrace implements TapeListener {
     return owner ? this.nameOf(owner) : null;
   }
 
-  isSymbolic(n: MathNode): boolean {
-    return this.symbolic.has(n);
+  isSymbolic(root: MathNode): boolean {
+    const known = this.symbolic.get(root);
+    if (known !== undefined) return known;
+    // Iterative post-order: values can be deep chains.
+    const stack: [MathNode, boolean][] = [[root, false]];
+    while (stack.length) {
+      const [n, expanded] = stack.pop()!;
+      if (this.symbolic.has(n)) continue;
+      if (!expanded) {
+        stack.push([n, true]);
+        n.forEach((c) => {
+          if (!this.symbolic.has(c)) stack.push([c, false]);
+        });
+        continue;
+      }
+      let any = false;
+      n.forEach((c) => {
+        if (this.symbolic.get(c)) any = true;
+      });
+      this.symbolic.set(n, any);
+    }
+    return this.symbolic.get(root)!;
+  }
+
+  /**
+   * A value read through a cut (an operand that does not require grad but
+   * depends on the leaves) as a named constant, `y2` or `y2[0,1]`, bound to
+   * its value: derivatives (create_graph) treat it as the constant autograd
+   * sees, and formulas show the name.
+   */
+  frozenValue(value: MathNode, tensor: Tensor, index: number): MathNode {
+    const known = this.frozen.get(value);
+    if (known) return known;
+    const base = tensor.shape.length === 0 ? this.nameOf(tensor) : `${this.nameOf(tensor)}[${this.unravel(tensor.shape, index).join(',')}]`;
+    let name = base;
+    while (this.bindings.has(name)) name += "'";
+    const node = this.b.symbol(name);
+    const names = [...this.bindings.keys()];
+    this.bindings.set(name, compileNode(value, names)(names.map((n) => this.bindings.get(n)!)));
+    this.symbolic.set(node, false);
+    this.frozen.set(value, node);
+    return node;
+  }
+
+  private unravel(shape: readonly number[], index: number): number[] {
+    const idx: number[] = [];
+    let rest = index;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx.unshift(rest % shape[d]!);
+      rest = Math.floor(rest / shape[d]!);
+    }
+    return idx;
   }
 
   private symbolFor(owner: Tensor, offset: number): string {
@@ -162,7 +221,7 @@ export class SymbolicTrace implements TapeListener {
     if (owner && owner.isLeaf && owner.requiresGrad) {
       const name = this.symbolFor(owner, loc.offset);
       node = this.b.symbol(name);
-      this.symbolic.add(node);
+      this.symbolic.set(node, true);
       this.bindings.set(name, v);
       this.symbolLeaves.set(name, { tensor: owner, offset: loc.offset });
     } else {
@@ -179,19 +238,25 @@ export class SymbolicTrace implements TapeListener {
   /** The engine wrote this storage behind the trace's back (gradient accumulation): read it afresh. */
   forget(buffer: Buffer): void {
     this.values.delete(buffer);
+    this.agValues.delete(buffer);
   }
 
   /** Give an element a value and a history (gradients returned with create_graph). */
   define(t: Tensor, offset: number, value: MathNode, node: ElemNode | null): void {
     this.setValue({ buffer: t.array.buffer, offset }, value);
-    if (this.inputsSymbolic(value)) this.symbolic.add(value);
+    this.setValue({ buffer: t.array.buffer, offset }, value, this.agValues);
     this.setHistory(t, offset, node);
   }
 
-  private setValue(loc: Location, node: MathNode): void {
-    let map = this.values.get(loc.buffer);
-    if (!map) this.values.set(loc.buffer, (map = new Map()));
+  private setValue(loc: Location, node: MathNode, which = this.values): void {
+    let map = which.get(loc.buffer);
+    if (!map) which.set(loc.buffer, (map = new Map()));
     map.set(loc.offset, node);
+  }
+
+  /** The value of a storage element as autograd sees it (what backward formulas read). */
+  agValueAt(loc: Location, numeric?: number): MathNode {
+    return this.agValues.get(loc.buffer)?.get(loc.offset) ?? this.valueAt(loc, numeric);
   }
 
   private locations(t: Tensor): Location[] {
@@ -241,7 +306,16 @@ export class SymbolicTrace implements TapeListener {
     this.records.push(record);
     const inLocs = inputs.map((t) => this.locations(t));
     // An in-place op has already written self: what it read is `before`.
-    const inValues = inLocs.map((locs, i) => locs.map((l, k) => this.valueAt(l, i === 0 && before ? before[k] : undefined)));
+    const numeric = (i: number, k: number) => (i === 0 && before ? before[k] : undefined);
+    const inValues = inLocs.map((locs, i) => locs.map((l, k) => this.valueAt(l, numeric(i, k))));
+    const inAg = inLocs.map((locs, i) =>
+      locs.map((l, k) => {
+        const v = this.agValueAt(l, numeric(i, k));
+        // An operand without autograd history is a constant to autograd (not self of a mutation).
+        const cut = !inputs[i]!.requiresGrad && !(inPlace && i === 0);
+        return cut && this.isSymbolic(v) ? this.frozenValue(v, inputs[i]!, k) : v;
+      }),
+    );
     const inNodes = inputs.map((t, i) => inLocs[i]!.map((l) => this.nodeAt(t, l.offset)));
     this.noteEvents(record, inValues);
     for (const rule of entry.saves) {
@@ -255,12 +329,25 @@ export class SymbolicTrace implements TapeListener {
     const differentiable = output.requiresGrad && record.gradMode;
     // An in-place op under no_grad changes values only: a leaf stays the same leaf.
     const keepsHistory = inPlace && !record.gradMode;
-    const spec = entry.symbolic;
-    const set = (k: number, value: MathNode, node: ElemNode | null) => {
-      this.setValue(outLocs[k]!, value);
-      if (this.inputsSymbolic(value)) this.symbolic.add(value);
+    // Pass 1 builds autograd's values and the history; pass 2 the values seen through cuts.
+    this.build(record, inLocs, inAg, inNodes, outLocs, (k, value, node) => {
+      this.setValue(outLocs[k]!, value, this.agValues);
       if (!keepsHistory) this.setHistory(output, outLocs[k]!.offset, differentiable ? node : null);
-    };
+    });
+    this.build(record, inLocs, inValues, inNodes, outLocs, (k, value) => this.setValue(outLocs[k]!, value));
+  }
+
+  /** Output values (and history nodes) of one op from its operands' values. */
+  private build(
+    record: OpRecord,
+    inLocs: Location[][],
+    inValues: MathNode[][],
+    inNodes: (ElemNode | null)[][],
+    outLocs: Location[],
+    set: (k: number, value: MathNode, node: ElemNode | null) => void,
+  ): void {
+    const { inputs, output } = record;
+    const spec = record.entry.symbolic;
     switch (spec.kind) {
       case 'view':
         return; // same storage, same history
@@ -314,15 +401,6 @@ export class SymbolicTrace implements TapeListener {
     }
   }
 
-  private inputsSymbolic(value: MathNode): boolean {
-    if (this.symbolic.has(value)) return true;
-    let found = false;
-    value.forEach((child) => {
-      if (this.symbolic.has(child)) found = true;
-    });
-    return found;
-  }
-
   /** Cuts (a value with leaves in it read without history) and mutations autograd cannot see. */
   private noteEvents(record: OpRecord, inValues: MathNode[][]): void {
     const { inputs, output } = record;
@@ -331,7 +409,7 @@ export class SymbolicTrace implements TapeListener {
     }
     inputs.forEach((t, i) => {
       const viaHistory = t.requiresGrad && record.gradMode;
-      if (!viaHistory && inValues[i]!.some((v) => this.symbolic.has(v)) && !(record.inPlace && i === 0)) {
+      if (!viaHistory && inValues[i]!.some((v) => this.isSymbolic(v)) && !(record.inPlace && i === 0)) {
         this.events.push({ kind: 'cut', line: record.line, record, tensor: t, buffer: t.array.buffer });
       }
     });
@@ -353,7 +431,7 @@ export class SymbolicTrace implements TapeListener {
     outLocs.forEach((loc, k) => {
       const operands: ValueRef[] = inputs.map((_, i) => {
         const j = maps[i]!(k);
-        return { loc: inLocs[i]![j]!, atOp: inValues[i]![j]!, live: liveSlots.has(i), tensor: inputs[i], index: j };
+        return { loc: inLocs[i]![j]!, atOp: inValues[i]![j]!, live: liveSlots.has(i), tensor: inputs[i], index: j, cut: !inputs[i]!.requiresGrad };
       });
       const value = this.b.instantiate(form, operands.map((o) => o.atOp), attrs);
       const terms: Term[] = [];
@@ -401,8 +479,8 @@ export class SymbolicTrace implements TapeListener {
         // A factor is kept for backward whenever the other side needs a gradient: read it live.
         const na = inNodes[0]![ia];
         const nb = inNodes[1]![ib];
-        if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib } });
-        if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia } });
+        if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib, cut: !b.requiresGrad } });
+        if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia, cut: !a.requiresGrad } });
       }
       const value = this.b.sum(pairs.map(([ia, ib]) => this.b.multiply(inValues[0]![ia]!, inValues[1]![ib]!)));
       set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
