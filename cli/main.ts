@@ -138,13 +138,30 @@ await yargs(hideBin(process.argv))
       process.stdout.write(argv.json ? toJson(result) + '\n' : formatDiff(result, { latex: argv.latex }));
     },
   )
-  .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE')
+  .command(
+    'props',
+    'Run the property suite: tape, symbolic and finite differences agree on random programs (or check an autograd engine)',
+    (y) =>
+      y
+        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-300)" })
+        .option('seed', { type: 'number', describe: 'fast-check seed (default 20261128: the same programs every time)' })
+        .option('property', { type: 'string', describe: 'run only this property (dzdx props --list names them)' })
+        .option('path', { type: 'string', describe: 'fast-check replay path of a failure (with --seed and --property)' })
+        .option('engine', { type: 'string', describe: 'an adapter module (default export: AutogradEngine) to check instead of dzdx; see docs/properties.md' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON' })
+        .option('list', { type: 'boolean', default: false, describe: 'list the properties and what they say' }),
+    async (argv) => {
+      const { propsCommand } = await import('./props.js');
+      process.exitCode = await propsCommand(argv);
+    },
+  )
+  .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE, dzdx diff EXPR, dzdx props')
   .strict()
   .version(VERSION)
   .help()
   .fail((msg, err) => {
-    if (err) throw err;
-    process.stderr.write(`dzdx: ${msg}\nRun dzdx --help for usage.\n`);
+    // A usage error from yargs (msg), or one raised while checking arguments (err): never a stack trace.
+    process.stderr.write(`dzdx: ${msg ?? err?.message ?? 'usage error'}\nRun dzdx --help for usage.\n`);
     process.exit(2);
   })
   .parseAsync();

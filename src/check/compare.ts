@@ -33,7 +33,9 @@ export interface Comparison {
 
 export function compareWith(expected: readonly number[], actual: readonly number[], tol: Tolerance): Comparison {
   if (expected.length !== actual.length) return { ok: false, maxAbs: Infinity, maxRel: Infinity };
-  const scale = Math.max(1, ...expected.filter(Number.isFinite).map(Math.abs));
+  // A loop, not Math.max(...values): spreading a large tensor overflows the stack.
+  let scale = 1;
+  for (const e of expected) if (Number.isFinite(e)) scale = Math.max(scale, Math.abs(e));
   let ok = true;
   let maxAbs = 0;
   let maxRel = 0;

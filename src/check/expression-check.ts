@@ -24,10 +24,10 @@ import * as F from '../ops/functional.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { compileNode, compileNodeWithStats, freeVariables } from '../symbolic/compile.js';
 import { deriveNode } from '../symbolic/derive.js';
-import { displayFormula, printedSize, tidyNode } from '../symbolic/display.js';
+import { displayFormula } from '../symbolic/display.js';
 import { ExpressionError, parseUserExpression, type ParsedExpression } from '../symbolic/expression.js';
 import { AtValuesError, parseAtEntries, renderAt, type AtEntry, type NestedNumbers } from './at-values.js';
-import { compareWith, DEFAULT_TOLERANCES, type Comparison, type Tolerance, type Tolerances } from './compare.js';
+import { compareWith, DEFAULT_TOLERANCES, type Tolerances } from './compare.js';
 import { centralDifferences } from './fd.js';
 
 export { AtValuesError, ExpressionError };
@@ -286,79 +286,6 @@ function parseExpression(text: string): ParsedExpression {
   return parsed;
 }
 
-/**
- * compareWith over any length: it spreads the expected values into
- * Math.max for the scale, which overflows the stack past ~100,000
- * elements. Chunks carry the element of largest |expected| along (equal
- * on both sides, so it adds no error), which keeps the scale of the
- * whole tensor: the result is the same as one call.
- */
-function compareAll(expected: readonly number[], actual: readonly number[], tol: Tolerance): Comparison {
-  const CHUNK = 50_000;
-  if (expected.length <= CHUNK || expected.length !== actual.length) return compareWith(expected, actual, tol);
-  let big = 0;
-  for (const e of expected) if (Number.isFinite(e) && Math.abs(e) > Math.abs(big)) big = e;
-  const out: Comparison = { ok: true, maxAbs: 0, maxRel: 0 };
-  for (let i = 0; i < expected.length; i += CHUNK) {
-    const c = compareWith([...expected.slice(i, i + CHUNK), big], [...actual.slice(i, i + CHUNK), big], tol);
-    out.ok &&= c.ok;
-    out.maxAbs = Math.max(out.maxAbs, c.maxAbs);
-    out.maxRel = Math.max(out.maxRel, c.maxRel);
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// Display
-
-/**
- * mathjs's FunctionNode.toTex prints its arguments twice (once for nothing),
- * so LaTeX of nested calls takes 2^depth: 0.25 s at 16 levels, hours at 30.
- * Past this depth we print ourselves, memoized, without simplifying.
- */
-const SAFE_CALL_DEPTH = 10;
-
-/** The most function calls nested along any path (DAG-memoized). */
-function callDepth(root: MathNode): number {
-  const memo = new Map<MathNode, number>();
-  const depth = (node: MathNode): number => {
-    const known = memo.get(node);
-    if (known !== undefined) return known;
-    const n = node as Node;
-    const children: MathNode[] =
-      node.type === 'ParenthesisNode' ? [n.content as MathNode]
-        : node.type === 'OperatorNode' || node.type === 'FunctionNode' ? (n.args as MathNode[]) : [];
-    const d = children.reduce((m, c) => Math.max(m, depth(c)), 0) + (node.type === 'FunctionNode' ? 1 : 0);
-    memo.set(node, d);
-    return d;
-  };
-  return depth(root);
-}
-
-/** The formula for people: displayFormula, unless its LaTeX would take exponential time. */
-export function showFormula(node: MathNode, budgetMs: number): { text: string; latex: string; simplified: boolean } {
-  if (callDepth(node) <= SAFE_CALL_DEPTH) return displayFormula(node, { budgetMs });
-  const tidy = tidyNode(node);
-  if (printedSize(tidy) > 20_000) {
-    const note = 'formula of more than 20000 nodes, too large to display';
-    return { text: `(${note})`, latex: `\\text{(${note})}`, simplified: false };
-  }
-  const memo = new Map<MathNode, string>();
-  const handler = (n: MathNode, options: object): string => {
-    let tex = memo.get(n);
-    if (tex === undefined) {
-      tex = (n as unknown as { _toTex(o: object): string })._toTex(options);
-      memo.set(n, tex);
-    }
-    return tex;
-  };
-  try {
-    return { text: tidy.toString(), latex: tidy.toTex({ handler } as never), simplified: false };
-  } catch {
-    return { text: '(formula too deep to display)', latex: '\\text{(formula too deep to display)}', simplified: false };
-  }
-}
-
 // ---------------------------------------------------------------------------
 // The tape
 
@@ -548,8 +475,8 @@ export function checkExpression(text: string, at: AtValues, options: ExpressionC
       notes.push(`the tape gave ${name} no gradient (None); counted as zeros`);
     }
     const fdValues = Array.from(fd[j]!);
-    const cmp = compareAll(exp, actual, tolerance);
-    const fdCmp = compareAll(exp, fdValues, tolerances.finiteDifferences);
+    const cmp = compareWith(exp, actual, tolerance);
+    const fdCmp = compareWith(exp, fdValues, tolerances.finiteDifferences);
     if (!fdCmp.ok) {
       const kinkNotes = kinks.map((k) => `${k.what} at ${k.count} element${k.count === 1 ? '' : 's'}: ${k.rule}, where finite differences see a kink.`);
       notes.push(...new Set(kinkNotes));
@@ -557,7 +484,7 @@ export function checkExpression(text: string, at: AtValues, options: ExpressionC
         notes.push(`finite differences differ from the expected gradient (max abs error ${fdCmp.maxAbs.toPrecision(3)}): the formula is not smooth or changes fast near these values.`);
       }
     }
-    const shown = options.formulas === false ? { text: '', latex: '' } : showFormula(derivatives[j]!, budget);
+    const shown = options.formulas === false ? { text: '', latex: '' } : displayFormula(derivatives[j]!, { budgetMs: budget });
     return {
       name,
       shape: [...point.shapes[j]!],
@@ -639,7 +566,7 @@ export function diffExpression(text: string, wrt?: string, options: DiffOptions 
     throw new ExpressionUsageError(`'${name}' is not a variable of the expression (its variables: ${parsed.variables.join(', ')})`);
   }
   const derivative = deriveNode(parsed.node, name);
-  const shown = showFormula(derivative, options.budgetMs ?? 200);
+  const shown = displayFormula(derivative, { budgetMs: options.budgetMs ?? 200 });
   const variables = freeVariables(derivative);
   const result: DiffResult = {
     expression: text,

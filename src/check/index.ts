@@ -8,7 +8,6 @@ export { check, type CheckReport, type CallReport, type TargetReport, type Check
 export {
   checkExpression,
   diffExpression,
-  showFormula,
   ExpressionUsageError,
   EXPRESSION_CHECK_LIMITS,
   type AtValues,

@@ -294,9 +294,26 @@ function simplifyWithin(node: MathNode, deadline: number, expectedPassMs: number
   }
 }
 
+/**
+ * LaTeX, memoized per node: mathjs's FunctionNode.toTex prints its
+ * arguments twice, which takes 2^depth for nested calls (hours at 30 levels).
+ */
+function latexOf(node: MathNode): string {
+  const memo = new Map<MathNode, string>();
+  const handler = (n: MathNode, options: object): string => {
+    let tex = memo.get(n);
+    if (tex === undefined) {
+      tex = (n as unknown as { _toTex(o: object): string })._toTex(options);
+      memo.set(n, tex);
+    }
+    return tex;
+  };
+  return node.toTex({ handler } as never);
+}
+
 function printed(node: MathNode, simplified: boolean): DisplayedFormula {
   try {
-    return { text: node.toString(), latex: node.toTex(), simplified };
+    return { text: node.toString(), latex: latexOf(node), simplified };
   } catch {
     // mathjs prints recursively: a chain thousands of levels deep overflows.
     return { text: '(formula too deep to display)', latex: '\\text{(formula too deep to display)}', simplified: false };

@@ -10,6 +10,7 @@
  */
 import type { MathNode } from 'mathjs';
 import { isGradEnabled } from '../autograd/grad-mode.js';
+import { LimitError } from '../tensor/errors.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TapeListener } from '../autograd/record.js';
 import type { OpEntry } from '../ops/registry.js';
@@ -72,6 +73,9 @@ export type Term =
 
 let nextElemId = 0;
 
+/** How many tensor elements the ops of one checked script may touch in all. */
+export const MAX_TRACED_ELEMENTS = 200_000;
+
 /** One element in the autograd history: a leaf element, or an op's output element and its inputs. */
 export class ElemNode {
   readonly id = nextElemId++;
@@ -115,6 +119,8 @@ export class SymbolicTrace implements TapeListener {
   private readonly frozen = new Map<MathNode, MathNode>();
   private unnamed = 0;
   line = 0;
+  /** Element-ops traced so far (the symbolic side follows every element: bounded). */
+  private work = 0;
   /** Ops run by the engine inside a backward pass are not the script's. */
   paused = false;
 
@@ -290,6 +296,12 @@ export class SymbolicTrace implements TapeListener {
 
   op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void {
     if (this.paused) return;
+    this.work += output.numel + inputs.reduce((n, t) => n + t.numel, 0);
+    if (this.work > MAX_TRACED_ELEMENTS) {
+      throw new LimitError(
+        `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
+      );
+    }
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
       id: this.records.length,
