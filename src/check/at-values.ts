@@ -12,6 +12,7 @@
  * No mathjs here: this module is cheap to load.
  */
 import type { NestedNumbers } from '../index.js';
+import { TextPositionError } from '../symbolic/expression.js';
 
 export type { NestedNumbers };
 
@@ -24,23 +25,14 @@ export const AT_LIMITS = {
 } as const;
 
 /** A bad `--at` text (or values record), with a position in that text. */
-export class AtValuesError extends Error {
+export class AtValuesError extends TextPositionError {
   /** The text the position refers to (the `--at` text, or the rendering of a record). */
   readonly text: string;
-  /** 0-based offset into `text`. */
-  readonly index: number;
-  /** 1-based line and column. */
-  readonly line: number;
-  readonly col: number;
 
   constructor(message: string, text: string, index: number) {
-    super(message);
+    super(message, text, index);
     this.name = 'AtValuesError';
     this.text = text;
-    this.index = Math.max(0, Math.min(index, text.length));
-    const before = text.slice(0, this.index).split(/\r\n|\r|\n/);
-    this.line = before.length;
-    this.col = before[before.length - 1]!.length + 1;
   }
 }
 

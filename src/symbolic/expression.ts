@@ -43,20 +43,25 @@ const OPERATORS = new Map([
   ['unaryMinus', '-'], ['unaryPlus', '+'],
 ]);
 
-export class ExpressionError extends Error {
-  /** 0-based offset into the text. */
+/** An error at a position in a user's text: 0-based `index`, 1-based `line` and `col` (as script errors). */
+export class TextPositionError extends Error {
   readonly index: number;
-  /** 1-based line and column (as the script errors). */
   readonly line: number;
   readonly col: number;
 
   constructor(message: string, text: string, index: number) {
     super(message);
-    this.name = 'ExpressionError';
     this.index = Math.max(0, Math.min(index, text.length));
     const before = text.slice(0, this.index).split(/\r\n|\r|\n/);
     this.line = before.length;
     this.col = before[before.length - 1]!.length + 1;
+  }
+}
+
+export class ExpressionError extends TextPositionError {
+  constructor(message: string, text: string, index: number) {
+    super(message, text, index);
+    this.name = 'ExpressionError';
   }
 }
 
