@@ -14,7 +14,7 @@
  */
 import type { MathNode } from 'mathjs';
 import { compileNode, freeVariables } from './compile.js';
-import { getMath, nodeBuilders } from './mathjs.js';
+import { getMath, nodeBuilders, TEX } from './mathjs.js';
 
 export interface DisplayOptions {
   /** Time allowed for simplify, in ms (a rule pass in progress may overrun it). */
@@ -303,7 +303,9 @@ function latexOf(node: MathNode): string {
   const handler = (n: MathNode, options: object): string => {
     let tex = memo.get(n);
     if (tex === undefined) {
-      tex = (n as unknown as { _toTex(o: object): string })._toTex(options);
+      const call = n as MathNode & { fn?: { name?: string }; args?: MathNode[] };
+      const custom = n.type === 'FunctionNode' && call.args?.length === 1 ? TEX[call.fn?.name ?? ''] : undefined;
+      tex = custom ? custom(call.args![0]!.toTex(options)) : (n as unknown as { _toTex(o: object): string })._toTex(options);
       memo.set(n, tex);
     }
     return tex;

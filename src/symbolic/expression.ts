@@ -12,7 +12,7 @@
  * Nothing is evaluated by mathjs; compile.ts turns the tree into closures.
  */
 import type { MathNode } from 'mathjs';
-import { getMath } from './mathjs.js';
+import { EXTRA_FUNCTIONS, getMath } from './mathjs.js';
 
 export const EXPRESSION_LIMITS = {
   maxChars: 10_000,
@@ -80,7 +80,7 @@ function badSymbol(name: string): string | null {
   if (FORBIDDEN_NAMES.has(name)) return `the name '${name}' is not allowed`;
   if (KEYWORDS.has(name)) return `'${name}' is not supported`;
   if (name === 'pi' || name === 'e') return null;
-  if (name in getMath()) return `'${name}' is a mathjs function or constant; it cannot be a variable`;
+  if (name in getMath() || name in EXTRA_FUNCTIONS) return `'${name}' is a mathjs function or constant; it cannot be a variable`;
   return null;
 }
 

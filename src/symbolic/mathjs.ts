@@ -50,32 +50,26 @@ export const EXTRA_FUNCTIONS: Readonly<Record<string, (...args: number[]) => num
     Number.isNaN(x) || Number.isNaN(lo) || Number.isNaN(hi) ? NaN : lo <= x && x <= hi ? 1 : 0,
 };
 
-/** LaTeX for the added functions that have a usual notation. */
-const TEX: Readonly<Record<string, string>> = {
-  sigmoid: '\\sigma\\left(${args[0]}\\right)',
-  rsqrt: '\\frac{1}{\\sqrt{${args[0]}}}',
+/** LaTeX for the added functions that have a usual notation (display.ts prints them). */
+export const TEX: Readonly<Record<string, (arg: string) => string>> = {
+  sigmoid: (arg) => `\\sigma\\left(${arg}\\right)`,
+  rsqrt: (arg) => `\\frac{1}{\\sqrt{${arg}}}`,
 };
 
 /**
  * dzdx's own mathjs instance (created on first use): parse, node classes,
- * derivative, simplify, toTex. Build nodes for dzdx with this instance's
- * classes so that the added functions print with their LaTeX.
+ * derivative, simplify, toTex. Our functions are not imported into it:
+ * `math.import` costs more than loading mathjs (it builds every lazy
+ * function), and nothing needs them there: compile.ts evaluates them,
+ * derive.ts differentiates them, simplify treats them as opaque calls and
+ * display.ts prints their LaTeX.
  */
 export function getMath(): MathJsInstance {
   if (own === undefined) {
     // On an instance, `create` is already bound to the library's factories:
     // its one argument is the config (the typings describe the unbound form).
     const create = sharedMath().create as unknown as (config?: ConfigOptions) => MathJsInstance;
-    const math = create({});
-    const imports: Record<string, (...args: number[]) => number> = {};
-    for (const [name, impl] of Object.entries(EXTRA_FUNCTIONS)) {
-      const fn = (...args: number[]): number => impl(...args);
-      const tex = TEX[name];
-      if (tex !== undefined) Object.assign(fn, { toTex: tex });
-      imports[name] = fn;
-    }
-    math.import(imports, {});
-    own = math;
+    own = create({});
   }
   return own;
 }
