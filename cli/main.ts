@@ -64,6 +64,7 @@ await yargs(hideBin(process.argv))
         .option('at', { type: 'string', describe: 'with -e: the values of its variables, numbers or nested lists that broadcast together: "x=[[1,2],[3,4]], y=2"' })
         .option('dtype', { choices: ['float32', 'float64'] as const, describe: 'with -e: dtype of the variables on the tape (default float64)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+        .option('latex', { type: 'boolean', default: false, describe: 'also print each formula as LaTeX' })
         .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4; with -e and float64: 1e-9)' })
         .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' }),
     async (argv) => {
@@ -104,7 +105,7 @@ await yargs(hideBin(process.argv))
         process.exitCode = 2;
         return;
       }
-      process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+      process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, { latex: argv.latex }));
       process.exitCode = report.ok ? 0 : 1;
     },
   )

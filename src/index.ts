@@ -22,7 +22,7 @@ export { PyError } from './tensor/errors.js';
 export { ops } from './ops/index.js';
 export { registry } from './ops/registry.js';
 export { runScript, type RunOptions, type RunResult } from './program/run.js';
-export { check, type CheckReport, type CallReport, type TargetReport, type CheckOptions } from './check/check.js';
+export * from './check/index.js';
 
 export type NestedNumbers = number | boolean | NestedNumbers[];
 

@@ -26,9 +26,10 @@ export function nested(values: readonly number[], shape: readonly number[]): str
   return build(0);
 }
 
-function target(t: TargetReport, of: string): string[] {
+function target(t: TargetReport, of: string, latex: boolean): string[] {
   const rows = [
     `  ${of}/d${t.name} = ${t.formula}`,
+    ...(latex ? [`    LaTeX: ${t.latex}`] : []),
     `    expected            ${nested(t.expected, t.shape)}`,
     `    actual (tape)       ${t.actual ? nested(t.actual, t.shape) : 'None (no gradient)'}`,
   ];
@@ -39,7 +40,7 @@ function target(t: TargetReport, of: string): string[] {
   return rows;
 }
 
-function call(c: CallReport): string[] {
+function call(c: CallReport, latex: boolean): string[] {
   const what = c.kind === 'grad' ? 'autograd.grad' : 'backward';
   const rows = [`line ${c.line}: ${c.statement}   [${what}]`];
   const of = `d${(c.statement.match(/^([A-Za-z_]\w*)\.backward/) ?? [])[1] ?? 'out'}`;
@@ -47,15 +48,15 @@ function call(c: CallReport): string[] {
     rows.push(`  expected error: ${c.expectedError.length ? c.expectedError.join(', ') : 'none'}`);
     rows.push(`  actual error:   ${c.actualError ?? 'none'}`);
   }
-  for (const t of c.targets) rows.push(...target(t, of));
+  for (const t of c.targets) rows.push(...target(t, of, latex));
   for (const n of c.notes) rows.push(`  note: ${n}`);
   rows.push(`  verdict: ${c.verdict}`);
   return rows;
 }
 
-export function formatReport(r: CheckReport): string {
+export function formatReport(r: CheckReport, options: { latex?: boolean } = {}): string {
   const rows: string[] = [];
-  for (const c of r.calls) rows.push(...call(c), '');
+  for (const c of r.calls) rows.push(...call(c, options.latex ?? false), '');
   const agree = r.calls.filter((c) => c.verdict === 'agree').length;
   if (r.calls.length === 0) rows.push('no backward() or autograd.grad() call to check');
   rows.push(`${agree} of ${r.calls.length} backward call${r.calls.length === 1 ? '' : 's'} agree${r.exitCode ? `; the script exited with ${r.exitCode}` : ''}`);
