@@ -3,16 +3,7 @@
  * line on stderr, print a summary table, and for a failure the shrunk
  * program as a script and the replay command.
  *
- * yargs options for cli/main.ts:
- *   .command('props', 'Run the property suite: tape, symbolic and finite differences agree on random programs (or check an autograd engine)', (y) => y
- *     .option('runs', { type: 'number', describe: 'runs per property (default: each property\'s own, 100-300)' })
- *     .option('seed', { type: 'number', describe: 'fast-check seed (default 20261128: the same programs every time)' })
- *     .option('property', { type: 'string', describe: 'run only this property (dzdx props --list names them)' })
- *     .option('path', { type: 'string', describe: 'fast-check replay path of a failure (with --seed and --property)' })
- *     .option('engine', { type: 'string', describe: 'an adapter module (default export: AutogradEngine) to check instead of dzdx; see docs/properties.md' })
- *     .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON' })
- *     .option('list', { type: 'boolean', default: false, describe: 'list the properties and what they say' }),
- *   async (argv) => { process.exitCode = await (await import('./props.js')).propsCommand(argv); })
+ * Wired into cli/main.ts as `dzdx props [--runs N] [--seed S] [--property NAME] [--engine FILE]`.
  */
 import type { RunOutcome } from '../properties/suite.js';
 
