@@ -7,7 +7,7 @@ export default {
   coverageAnalysis: 'perTest',
   reporters: ['clear-text', 'progress', 'html', 'json'],
   concurrency: 2,
-  timeoutMS: 20000,
+  timeoutMS: 5000,
   thresholds: { high: 90, low: 80, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

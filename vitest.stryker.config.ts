@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// The tests that exercise src/autograd and src/ops, in-process (no CLI spawns:
-// Stryker mutates the sources, not the built bundle).
+// The fast, in-process tests of the tape (gradcheck of every op, engine
+// bookkeeping, the library API). The conformance and property suites kill
+// more mutants but make a full mutation run take hours on 2 cores.
 export default defineConfig({
   test: {
-    include: ['test/conformance.test.ts', 'test/api.test.ts', 'test/check.test.ts', 'test/autograd.test.ts', 'test/properties-*.test.ts'],
+    include: ['test/autograd.test.ts', 'test/api.test.ts'],
     pool: 'threads',
   },
 });
