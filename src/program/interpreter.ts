@@ -270,7 +270,7 @@ export class Interpreter {
   private execDef(s: Extract<Stmt, { kind: 'def' }>): void {
     let gradMode: boolean | null = null;
     for (const d of s.decorators) {
-      const v = this.eval(d.kind === 'call' ? d : d);
+      const v = this.eval(d);
       if (!(v instanceof GradModeContext)) throw unsupported(d.pos, 'decorators other than @torch.no_grad() are not supported');
       gradMode = v.mode;
     }
@@ -405,12 +405,12 @@ export class Interpreter {
     const args: CallArgs = { args: e.args.map((a) => this.eval(a)), kwargs: new Map() };
     for (const k of e.kwargs) args.kwargs.set(k.name, this.eval(k.value));
     if (fn instanceof Builtin) return fn.fn(args);
-    if (fn instanceof PyFunction) return this.callFunction(fn, args, e.pos);
+    if (fn instanceof PyFunction) return this.callFunction(fn, args);
     if (fn instanceof PyExceptionClass) return makeException(fn, args);
     throw new PyError('TypeError', `'${typeName(fn)}' object is not callable`);
   }
 
-  private callFunction(fn: PyFunction, call: CallArgs, pos: Pos): PyValue {
+  private callFunction(fn: PyFunction, call: CallArgs): PyValue {
     if (this.callDepth >= this.limits.maxCallDepth) {
       throw new PyError('RecursionError', 'maximum recursion depth exceeded');
     }
@@ -445,7 +445,6 @@ export class Interpreter {
       this.io.statement?.(saved.line);
       this.callDepth--;
       if (fn.gradMode !== null) setGradEnabled(saved.grad);
-      void pos;
     }
   }
 }
