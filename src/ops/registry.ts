@@ -6,7 +6,7 @@
 import { recordInPlace, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
 import type { BackwardContext } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
-import { DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
+import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
 
@@ -127,7 +127,6 @@ function computeDtypeOf(rule: DTypeRule, operands: readonly Operand[]): DType {
   return rule === 'float' && !isFloating(dtype) ? DEFAULT_FLOAT : dtype;
 }
 
-const category = (d: DType) => (d === 'bool' ? 0 : d === 'int64' ? 1 : 2);
 const scalarDtype = (kind: ScalarKind): DType => (kind === 'bool' ? 'bool' : kind === 'int' ? 'int64' : DEFAULT_FLOAT);
 
 /** Python scalars become 0-d tensors of the compute dtype, as PyTorch wraps numbers. */
@@ -139,11 +138,7 @@ function wrap(operand: Operand, dtype: DType): Tensor {
 export function call<A>(entry: OpEntry<A>, operands: readonly Operand[], attrs: A): Tensor {
   const dtype = computeDtypeOf(entry.dtype, operands);
   const inputs = operands.map((o) => wrap(o, dtype));
-  const result = entry.forward(
-    inputs.map((t) => t.array),
-    attrs,
-    dtype,
-  );
+  const result = entry.forward(inputs.map((t) => t.array), attrs, dtype);
   return recordOp(entry, inputs, result, attrs, entry.view ?? false);
 }
 

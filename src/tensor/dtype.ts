@@ -8,7 +8,7 @@ export function isFloating(dtype: DType): boolean {
 }
 
 /** Promotion category order: bool < int < float. */
-function category(dtype: DType): number {
+export function category(dtype: DType): number {
   return dtype === 'bool' ? 0 : dtype === 'int64' ? 1 : 2;
 }
 
