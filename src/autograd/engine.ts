@@ -89,21 +89,43 @@ function nodesLeadingTo(targets: ReadonlySet<Node>, all: Iterable<Node>): Set<No
   return new Set([...leads].filter(([, v]) => v).map(([k]) => k));
 }
 
-/** A max-heap on node priority: PyTorch runs the most recently created ready node first. */
+/** A binary max-heap on node priority: PyTorch runs the most recently created ready node first. */
 class ReadyQueue {
-  private readonly items: Node[] = [];
+  private readonly heap: Node[] = [];
+
   push(node: Node): void {
-    this.items.push(node);
-  }
-  pop(): Node | undefined {
-    let best = 0;
-    for (let i = 1; i < this.items.length; i++) {
-      if (this.items[i]!.priority > this.items[best]!.priority) best = i;
+    const h = this.heap;
+    h.push(node);
+    for (let i = h.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.priority >= h[i]!.priority) break;
+      [h[parent], h[i]] = [h[i]!, h[parent]!];
+      i = parent;
     }
-    return this.items.splice(best, 1)[0];
   }
+
+  pop(): Node | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let best = i;
+        if (l < h.length && h[l]!.priority > h[best]!.priority) best = l;
+        if (r < h.length && h[r]!.priority > h[best]!.priority) best = r;
+        if (best === i) break;
+        [h[best], h[i]] = [h[i]!, h[best]!];
+        i = best;
+      }
+    }
+    return top;
+  }
+
   get size(): number {
-    return this.items.length;
+    return this.heap.length;
   }
 }
 
@@ -182,12 +204,26 @@ export interface BackwardObserver {
 }
 
 let observer: BackwardObserver | null = null;
+let running = 0;
+
+/** True while a backward pass runs (its ops are the engine's, not the script's). */
+export function inBackward(): boolean {
+  return running > 0;
+}
 
 export function setBackwardObserver(o: BackwardObserver | null): void {
   observer = o;
 }
 
-function observed<T extends readonly (Tensor | null)[] | void>(call: BackwardCall, run: () => T): T {
+function observed<T extends readonly (Tensor | null)[] | void>(call: BackwardCall, body: () => T): T {
+  const run = () => {
+    running++;
+    try {
+      return body();
+    } finally {
+      running--;
+    }
+  };
   if (!observer) return run();
   const o = observer;
   o.before(call);

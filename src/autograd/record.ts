@@ -6,6 +6,7 @@ import { isFloating, type DType } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import { rebaseHistory } from './copy-slices.js';
+import { inBackward } from './engine.js';
 import { isGradEnabled } from './grad-mode.js';
 import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
@@ -36,7 +37,11 @@ export interface TapeListener {
 let listener: TapeListener | null = null;
 let opsRun = 0;
 
-/** How many ops have run in this process: lets a caller bound the work an untrusted script does. */
+/**
+ * How many ops a script has run in this process (not counting a backward
+ * pass's own, whose work follows the graph the script built): lets a caller
+ * bound the work an untrusted script does.
+ */
 export function opsRunSoFar(): number {
   return opsRun;
 }
@@ -79,7 +84,7 @@ function metaOf(inputs: readonly Tensor[]): InputMeta[] {
 
 /** Record an out-of-place op whose forward produced `result`. */
 export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], result: NDArray, attrs: A, isView = false): Tensor {
-  opsRun++;
+  if (!inBackward()) opsRun++;
   const out = new Tensor(result);
   if (isView) {
     out.base = inputs[0]!.base ?? inputs[0]!;
@@ -113,7 +118,7 @@ export function checkInPlace(self: Tensor): void {
  */
 export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: readonly Tensor[], result: NDArray, attrs: A): Tensor {
   checkInPlace(self);
-  opsRun++;
+  if (!inBackward()) opsRun++;
   const inputs = [self, ...others];
   const grad = needsGrad(op as RecordableOp<unknown>, inputs, self.dtype);
   const edges = inputs.map((t) => t.gradientEdge());
