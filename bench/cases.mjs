@@ -143,3 +143,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const families = Object.fromEntries(Object.entries(FAMILIES).map(([k, f]) => [k, f.describe]));
   process.stdout.write(JSON.stringify({ sizes, points: POINTS, scriptX: SCRIPT_X, families, cases: buildCases(sizes) }) + '\n');
 }
+
+/** mathjs nodes of a case (builders from src/symbolic/mathjs.ts): one node per op; a name read twice is the same node (a DAG). */
+export function toMathjs(c, b) {
+  const env = new Map([['x', b.sym('x')]]);
+  const FN = { add: ['+', 'add'], sub: ['-', 'subtract'], mul: ['*', 'multiply'] };
+  const build = (e) => {
+    if (typeof e === 'number') return b.num(e);
+    if (typeof e === 'string') return env.get(e);
+    const [op, ...args] = e;
+    const a = args.map(build);
+    return FN[op] ? b.op(FN[op][0], FN[op][1], a) : b.call(op, a);
+  };
+  for (const [name, e] of c.statements) env.set(name, build(e));
+  return env.get(c.output);
+}

@@ -11,27 +11,13 @@
 // that caches each node's LaTeX (the same string, in linear time), so a
 // regression shows.
 import { writeFileSync } from 'node:fs';
-import { buildCases } from './cases.mjs';
+import { buildCases, toMathjs } from './cases.mjs';
 
 const dist = (path) => import(new URL(`../dist/src/${path}`, import.meta.url).href);
 const { deriveNode } = await dist('symbolic/derive.js');
 const { displayFormula, tidyNode, printedSize } = await dist('symbolic/display.js');
 const { nodeBuilders } = await dist('symbolic/mathjs.js');
 
-function toMathjs(c) {
-  const b = nodeBuilders();
-  const env = new Map([['x', b.sym('x')]]);
-  const FN = { add: ['+', 'add'], sub: ['-', 'subtract'], mul: ['*', 'multiply'] };
-  const build = (e) => {
-    if (typeof e === 'number') return b.num(e);
-    if (typeof e === 'string') return env.get(e);
-    const [op, ...args] = e;
-    const a = args.map(build);
-    return FN[op] ? b.op(FN[op][0], FN[op][1], a) : b.call(op, a);
-  };
-  for (const [name, e] of c.statements) env.set(name, build(e));
-  return env.get(c.output);
-}
 
 /** toTex options whose handler caches every node's LaTeX. */
 function cachedTex() {
@@ -58,7 +44,7 @@ const rows = [];
 const LIMIT_MS = 4_000; // stop before the next depth would take ~4x this
 for (const size of [6, 9, 12, 15, 18, 21]) {
   const c = buildCases([size]).find((k) => k.family === 'nested');
-  const d = tidyNode(deriveNode(toMathjs(c), 'x'));
+  const d = tidyNode(deriveNode(toMathjs(c, nodeBuilders()), 'x'));
   const [displayMs] = time(() => displayFormula(d));
   const [texMs, tex] = time(() => d.toTex());
   const [cachedMs, fast] = time(() => d.toTex(cachedTex()));

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { buildCases, torchScript, toFormula, POINTS, SIZES, FAMILIES } from './cases.mjs';
+import { buildCases, torchScript, toFormula, toMathjs, POINTS, SIZES, FAMILIES } from './cases.mjs';
 
 const dist = (path) => import(new URL(`../dist/src/${path}`, import.meta.url).href);
 
@@ -94,22 +94,6 @@ async function measurements() {
   const { displayFormula, tidyNode, printedSize } = await dist('symbolic/display.js');
   const { nodeBuilders } = await dist('symbolic/mathjs.js');
 
-  /** mathjs nodes of a case: one node per op; a name read twice is the same node (a DAG). */
-  const toMathjs = (c) => {
-    const b = nodeBuilders();
-    const env = new Map([['x', b.sym('x')]]);
-    const FN = { add: ['+', 'add'], sub: ['-', 'subtract'], mul: ['*', 'multiply'] };
-    const build = (e) => {
-      if (typeof e === 'number') return b.num(e);
-      if (typeof e === 'string') return env.get(e);
-      const [op, ...args] = e;
-      const a = args.map(build);
-      return FN[op] ? b.op(FN[op][0], FN[op][1], a) : b.call(op, a);
-    };
-    for (const [name, e] of c.statements) env.set(name, build(e));
-    return env.get(c.output);
-  };
-
   const evaluate = (f) => {
     const values = new Array(POINTS.length);
     const arg = new Float64Array(1);
@@ -138,7 +122,7 @@ async function measurements() {
   return {
     /** (a): derive, compile, evaluate at the points. */
     displayFree(c) {
-      const node = toMathjs(c);
+      const node = toMathjs(c, nodeBuilders());
       const m = measure(() => {
         const t0 = performance.now();
         const d = deriveNode(node, 'x');
@@ -168,7 +152,7 @@ async function measurements() {
 
     /** (b): (a) with displayFormula, and why the display is what it is. */
     withDisplay(c) {
-      const node = toMathjs(c);
+      const node = toMathjs(c, nodeBuilders());
       const m = measure(() => {
         const t0 = performance.now();
         const d = deriveNode(node, 'x');

@@ -137,10 +137,6 @@ export function typeName(v: PyValue): string {
   return 'object';
 }
 
-export function tensorRepr(t: Tensor): string {
-  return t.toString();
-}
-
 function stringRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = '';
@@ -178,7 +174,7 @@ export function str(v: PyValue): string {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return pyFloatRepr(v);
   if (typeof v === 'string') return v;
-  if (v instanceof Tensor) return tensorRepr(v);
+  if (v instanceof Tensor) return v.toString();
   if (v instanceof Node) return nodeRepr(v);
   if (v instanceof PyDType) return `torch.${v.dtype}`;
   if (v instanceof Builtin) return `<built-in function ${v.name}>`;
