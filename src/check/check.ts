@@ -58,8 +58,27 @@ export interface CheckReport {
   ok: boolean;
 }
 
+/** What a call's expected gradients were derived from, for tools built on the check (src/grade). */
+export interface CallDetail {
+  /** Σ gradient · output as an expression of `variables` (null when the call fails). */
+  objective: MathNode | null;
+  variables: string[];
+  point: Float64Array;
+  /** Per target, the symbol of each element (null for an element not a leaf's). */
+  symbols: (string | null)[][];
+}
+
+/** Observers of the checked run: each sees what `runScript`'s hooks see, and each call as it is reported. */
+export interface CheckObserver {
+  statement?: (line: number) => void;
+  assigned?: (name: string, value: unknown, line: number) => void;
+  stdout?: (text: string) => void;
+  call?: (report: CallReport, detail: CallDetail) => void;
+}
+
 export interface CheckOptions {
   fileName?: string;
+  observe?: CheckObserver;
   tolerances?: Partial<Tolerances>;
   /** Show formulas (simplified for display within a budget); off for the fastest check. */
   formulas?: boolean;
@@ -102,6 +121,11 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       pending = null;
       const report = buildCall(expected, before, outcome, trace, lines, tolerances, options.formulas ?? true);
       calls.push(report);
+      if (options.observe?.call) {
+        const variables = [...trace.bindings.keys()];
+        const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
+        options.observe.call(report, { objective: expected.objective, variables, point, symbols: expected.targets.map((t) => t.symbols) });
+      }
       // Gradients were accumulated in place by the engine, unseen by the trace.
       for (const t of expected.targets) if (t.tensor.grad) trace.forget(t.tensor.grad.array.buffer);
       if (!outcome.error && !call.retainGraph) expectedGradients.freeReached(expected);
@@ -112,12 +136,24 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       }
     },
   });
+  const observe = options.observe ?? {};
+  let stdout = '';
   let run;
   try {
     run = runScript(source, {
       fileName: options.fileName,
-      statement: (line) => (trace.line = line),
-      assigned: (name, value) => value instanceof Tensor && trace.named(name, value),
+      statement: (line) => {
+        trace.line = line;
+        observe.statement?.(line);
+      },
+      assigned: (name, value, line) => {
+        if (value instanceof Tensor) trace.named(name, value);
+        observe.assigned?.(name, value, line);
+      },
+      stdout: (text) => {
+        stdout += text;
+        observe.stdout?.(text);
+      },
     });
   } finally {
     setTapeListener(null);
@@ -128,7 +164,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
   const expectedFailure = run.exitCode === 1 && last?.actualError != null && last.verdict === 'agree' && run.stderr.includes(last.actualError);
   return {
     exitCode: run.exitCode,
-    stdout: run.stdout,
+    stdout,
     stderr: run.stderr,
     calls,
     ok: (run.exitCode === 0 || expectedFailure) && calls.every((c) => c.verdict === 'agree'),

@@ -91,11 +91,21 @@ function mathjsPartial(node: Node, i: number, args: readonly MathNode[]): MathNo
 }
 
 /**
+ * A classic slip in a hand-derived derivative, for naming a student's
+ * mistake (src/grade): the derivative as someone making it would write it.
+ *  - 'drop-inner': f(u)' = f'(u), without the chain rule's factor u';
+ *  - 'power-off-by-one': (u^n)' = n·u^n, the exponent not lowered;
+ *  - 'sign-cos': cos' = sin;
+ *  - 'sign-subtract': (a - b)' = a' + b'.
+ */
+export type DerivativeMistake = 'drop-inner' | 'power-off-by-one' | 'sign-cos' | 'sign-subtract';
+
+/**
  * ∂node/∂wrt as a mathjs tree that shares subtrees with `node` (and with
  * itself). Linear in the number of distinct nodes. Throws for functions no
- * rule covers.
+ * rule covers. With a `mistake`, the derivative that slip gives instead.
  */
-export function deriveNode(node: MathNode, wrt: string): MathNode {
+export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMistake): MathNode {
   const b = nodeBuilders();
   ruleTable ??= rules();
   const table = ruleTable;
@@ -129,6 +139,7 @@ export function deriveNode(node: MathNode, wrt: string): MathNode {
     if (n.type === 'OperatorNode' && fn === 'unaryMinus') return b.op('-', 'unaryMinus', [ds[0]!]);
     if (n.type === 'OperatorNode' && fn === 'subtract' && ds.length === 2) {
       const [da, db] = ds;
+      if (mistake === 'sign-subtract') return sum(ds);
       if (db === null) return da!;
       const minus = da === null ? b.op('-', 'unaryMinus', [db!]) : b.op('-', 'subtract', [da, db!]);
       return minus;
@@ -138,11 +149,18 @@ export function deriveNode(node: MathNode, wrt: string): MathNode {
     if (own !== undefined && own.length !== args.length) {
       throw new DeriveError(`cannot differentiate ${name} with ${args.length} argument(s)`);
     }
+    const isPow = n.type === 'OperatorNode' && fn === 'pow';
     const terms: MathNode[] = [];
     ds.forEach((di, i) => {
       if (di === null) return;
-      const partial = own !== undefined ? own[i]!(args, n) : mathjsPartial(n, i, args);
-      terms.push(isOne(partial) ? di : isOne(di) ? partial : b.op('*', 'multiply', [partial, di]));
+      let partial = own !== undefined ? own[i]!(args, n) : mathjsPartial(n, i, args);
+      if (mistake === 'power-off-by-one' && isPow && i === 0 && args[1]!.type === 'ConstantNode') {
+        partial = b.op('*', 'multiply', [args[1]!, b.op('^', 'pow', [args[0]!, args[1]!])]);
+      }
+      if (mistake === 'sign-cos' && name === 'cos') partial = b.call('sin', [args[0]!]);
+      const dropInner = mistake === 'drop-inner' && (n.type === 'FunctionNode' || (isPow && i === 0));
+      if (dropInner || isOne(di)) terms.push(partial);
+      else terms.push(isOne(partial) ? di : b.op('*', 'multiply', [partial, di]));
     });
     return sum(terms);
   };

@@ -1,0 +1,157 @@
+/**
+ * Grading one answer against a question's key: right, wrong (with the
+ * mistake named when a variant explains it, and partial credit where the
+ * exercise gives it), or invalid (with the position of what could not be
+ * read). Never throws for anything a student can type.
+ */
+import { TextPositionError } from '../symbolic/expression.js';
+import { parseAnswer, parseFormula, type ParsedAnswer, type ValueAnswer } from './answer.js';
+import { closeAll, type Tolerance } from './exercise.js';
+import type { Expected, ExerciseKey, QuestionKey } from './key.js';
+import type { MistakeKind } from './mistakes.js';
+import { formulaValuesAt, sameFormula } from './formula.js';
+import { comparePrinted } from './printed.js';
+
+export type Verdict = 'right' | 'wrong' | 'invalid';
+
+export interface GradeResult {
+  question: string;
+  verdict: Verdict;
+  score: number;
+  points: number;
+  /** The mistake the answer matches, when one does. */
+  mistake: MistakeKind | null;
+  feedback: string;
+  /** For an invalid answer: where in it (1-based). */
+  line?: number;
+  col?: number;
+}
+
+/** What an answer is, once read: comparable with an Expected. */
+type Candidate = Expected | { kind: 'invalid'; message: string };
+
+export function gradeAnswer(key: QuestionKey, answer: string): GradeResult {
+  const { question } = key;
+  const result = (verdict: Verdict, feedback: string, mistake: MistakeKind | null = null, score = verdict === 'right' ? question.points : 0): GradeResult => ({
+    question: question.id,
+    verdict,
+    score,
+    points: question.points,
+    mistake,
+    feedback,
+  });
+  let candidate: Candidate;
+  try {
+    candidate = read(key, answer);
+  } catch (e) {
+    if (e instanceof TextPositionError) return { ...result('invalid', `cannot read the answer: ${e.message} (line ${e.line}, column ${e.col})`), line: e.line, col: e.col };
+    if (e instanceof RangeError) return result('invalid', 'cannot read the answer: it nests too deeply');
+    throw e;
+  }
+  if (candidate.kind === 'invalid') return result('invalid', candidate.message);
+  const tolerance = 'tolerance' in question ? question.tolerance : { rtol: 0, atol: 0 };
+  const verdict = compare(candidate, key.expected, tolerance);
+  const why = key.notes.length ? ` ${key.notes.join(' ')}` : '';
+  if (verdict.same) return result('right', `Right.${verdict.detail ? ` ${verdict.detail}` : ''}`);
+  for (const variant of key.variants) {
+    if (!compare(candidate, variant.expected, tolerance).same) continue;
+    const fraction = question.partial[variant.kind] ?? 0;
+    return result('wrong', `Wrong. ${variant.feedback}${why}`, variant.kind, question.points * fraction);
+  }
+  return result('wrong', `Wrong. ${verdict.detail || 'The answer matches neither the right answer nor a known mistake.'}${why}`);
+}
+
+export function grade(key: ExerciseKey, questionId: string, answer: string): GradeResult {
+  const q = key.questions.find((k) => k.question.id === questionId);
+  if (!q) {
+    return { question: questionId, verdict: 'invalid', score: 0, points: 0, mistake: null, feedback: `the exercise has no question '${questionId}' (it has ${key.questions.map((k) => k.question.id).join(', ')})` };
+  }
+  return gradeAnswer(q, answer);
+}
+
+function read(key: QuestionKey, answer: string): Candidate {
+  const { question, expected } = key;
+  switch (question.kind) {
+    case 'print':
+      return { kind: 'printed', text: answer };
+    case 'raises':
+      return readRaises(answer);
+    case 'derivative':
+      if (expected.kind === 'formula') {
+        const { node, variables } = parseFormula(answer);
+        return { kind: 'formula', node, variables };
+      }
+      return asValues(key, parseAnswer(answer), true);
+    case 'gradient':
+      return asValues(key, parseAnswer(answer), false);
+  }
+}
+
+/** Values from an answer; a formula of the leaves is read at their values, element by element. */
+function asValues(key: QuestionKey, parsed: ParsedAnswer, formulaOnly: boolean): Candidate {
+  if (parsed.kind === 'none') return formulaOnly ? { kind: 'invalid', message: 'expected a formula, not None' } : parsed;
+  if (parsed.kind === 'values') {
+    if (formulaOnly && parsed.shape.length > 0) return { kind: 'invalid', message: 'expected a formula (such as 2*x), not a list of values' };
+    return formulaOnly ? constantFormula(key, parsed) : { kind: 'values', values: parsed.values, shape: parsed.shape };
+  }
+  if (key.expected.kind !== 'values') return { kind: 'invalid', message: 'expected values, not a formula' };
+  const n = key.expected.values.length;
+  const evaluated = formulaValuesAt(parsed.formula, key.leafValues, n);
+  if (typeof evaluated === 'string') return { kind: 'invalid', message: evaluated };
+  return { kind: 'values', values: evaluated, shape: key.expected.shape };
+}
+
+function constantFormula(key: QuestionKey, parsed: ValueAnswer): Candidate {
+  const shape = key.expected.kind === 'values' ? key.expected.shape : [];
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { kind: 'values', values: Array.from({ length: n }, () => parsed.values[0]!), shape };
+}
+
+const NO_ERROR = /^(no|none|no error|nothing|it does not raise|does not raise|no exception)\.?$/i;
+
+function readRaises(answer: string): Candidate {
+  const last = answer.trim().split('\n').at(-1)!.trim();
+  if (answer.length > 20_000) return { kind: 'invalid', message: 'the answer is longer than 20000 characters' };
+  if (NO_ERROR.test(last)) return { kind: 'raises', error: null };
+  const m = /^([A-Za-z_][\w.]*(?:Error|Exception|Warning))(?::\s*([\s\S]*))?$/.exec(last);
+  if (!m) return { kind: 'invalid', message: "expected 'no error' or an error such as RuntimeError: <message>" };
+  return { kind: 'raises', error: { type: m[1]!, message: m[2]?.trim() ?? '' } };
+}
+
+interface Comparison {
+  same: boolean;
+  /** What differs (or, for a right answer, anything worth adding). */
+  detail: string;
+}
+
+function compare(candidate: Expected, expected: Expected, tolerance: Tolerance): Comparison {
+  switch (expected.kind) {
+    case 'none':
+      return candidate.kind === 'none' ? { same: true, detail: '' } : { same: false, detail: 'The gradient is None here: no backward call has reached this tensor.' };
+    case 'values':
+      if (candidate.kind === 'none') return { same: false, detail: 'The gradient is not None here.' };
+      if (candidate.kind !== 'values') return { same: false, detail: '' };
+      if (candidate.shape.join() !== expected.shape.join() && !(candidate.values.length === expected.values.length && candidate.shape.length === 0)) {
+        return { same: false, detail: `The shape is [${expected.shape.join(', ')}], not [${candidate.shape.join(', ')}].` };
+      }
+      return { same: closeAll(candidate.values, expected.values, tolerance), detail: '' };
+    case 'formula':
+      return candidate.kind === 'formula' ? sameFormula(candidate, expected) : { same: false, detail: '' };
+    case 'printed':
+      return candidate.kind === 'printed' ? comparePrinted(candidate.text, expected.text, tolerance) : { same: false, detail: '' };
+    case 'raises': {
+      if (candidate.kind !== 'raises') return { same: false, detail: '' };
+      const [got, want] = [candidate.error, expected.error];
+      if (!want) return { same: got === null, detail: 'The script runs to its end without an error.' };
+      if (!got) return { same: false, detail: `The script raises ${want.type}: ${want.message}` };
+      if (got.type !== want.type) return { same: false, detail: `It raises ${want.type}, not ${got.type}.` };
+      const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
+      const [g, w] = [norm(got.message), norm(want.message)];
+      // The message may be cut short, but not to a few words that many errors share.
+      if (g && !(g === w || (g.length >= Math.min(20, w.length) && w.startsWith(g)))) {
+        return { same: false, detail: `Right type; PyTorch's message is: ${want.message}` };
+      }
+      return { same: true, detail: got.message ? '' : `PyTorch's message: ${want.message}` };
+    }
+  }
+}
