@@ -156,7 +156,40 @@ await yargs(hideBin(process.argv))
       process.exitCode = await propsCommand(argv);
     },
   )
-  .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE, dzdx diff EXPR, dzdx props')
+  .command(
+    'grade <exercise> [answers]',
+    "Grade students' answers to an exercise file (YAML/JSON): one with --answer, or a class from CSV / JSON Lines",
+    (y) =>
+      y
+        .positional('exercise', { type: 'string', demandOption: true, describe: 'the exercise file (format: README, "dzdx grade")' })
+        .positional('answers', { type: 'string', describe: 'answers: CSV with a header (student,question,answer) or JSON Lines' })
+        .option('answer', { type: 'string', describe: 'grade this one answer instead' })
+        .option('question', { type: 'string', describe: "the question's id (for --answer, when the exercise has several)" })
+        .option('format', { choices: ['csv', 'jsonl'] as const, describe: 'the answers file format (default: by its extension)' })
+        .option('out', { type: 'string', describe: 'write the results here (.csv or .json) instead of CSV on stdout' })
+        .option('workers', { type: 'number', describe: 'worker threads (default: one per core from 4000 answers on)' })
+        .option('progress', { type: 'boolean', describe: 'show a progress bar (default: when stderr is a terminal)' })
+        .option('json', { type: 'boolean', default: false, describe: 'with --answer: print the result as JSON' }),
+    async (argv) => {
+      const { gradeCommand } = await import('./grade.js');
+      process.exitCode = await gradeCommand(argv, readSource);
+    },
+  )
+  .command(
+    'exercises',
+    'Generate exercises with answer keys from the property arbitraries',
+    (y) =>
+      y
+        .option('count', { type: 'number', default: 10, describe: 'how many exercises' })
+        .option('seed', { type: 'number', default: 1, describe: 'fast-check seed: the same exercises every time' })
+        .option('level', { type: 'number', default: 1, describe: 'difficulty 1-5: one op; a chain; + a cut; + a .data mutation; + accumulation and gradient arguments' })
+        .option('out', { type: 'string', demandOption: true, describe: 'the folder to write EXERCISE.yaml, EXERCISE.py and EXERCISE.key.json into' }),
+    async (argv) => {
+      const { exercisesCommand } = await import('./exercises.js');
+      process.exitCode = await exercisesCommand(argv);
+    },
+  )
+  .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE, dzdx diff EXPR, dzdx props, dzdx grade EXERCISE, dzdx exercises')
   .strict()
   .version(VERSION)
   .help()

@@ -67,12 +67,19 @@ export interface Exercise {
   /** `z = x^2 + x^3`: derivative questions without a script are about it. */
   expression: string | null;
   questions: Question[];
+  /** 1-based line of the `script` key in the exercise file (0 without a script). */
+  scriptLine: number;
 }
 
 export class ExerciseError extends TextPositionError {
   constructor(message: string, text: string, index: number) {
     super(message, text, index);
     this.name = 'ExerciseError';
+  }
+
+  /** An error found after parsing (building the key), at a line of the exercise file. */
+  static atLine(message: string, line: number): ExerciseError {
+    return new ExerciseError(message, '\n'.repeat(line - 1), line - 1);
   }
 }
 
@@ -183,7 +190,7 @@ class Validator {
       seen.add(q.id);
     });
     const title = top.title === undefined ? 'exercise' : this.string(top.title, ['title'], 500);
-    return { title, script, expression, questions };
+    return { title, script, expression, questions, scriptLine: script === null ? 0 : this.lineOf(['script']) };
   }
 
   private question(value: unknown, path: Path, script: string | null, expression: string | null): Question {

@@ -12,7 +12,7 @@ import type { MistakeKind } from './mistakes.js';
 import { formulaValuesAt, sameFormula } from './formula.js';
 import { comparePrinted } from './printed.js';
 
-export type Verdict = 'right' | 'wrong' | 'invalid';
+export type Verdict = 'right' | 'partial' | 'wrong' | 'invalid';
 
 export interface GradeResult {
   question: string;
@@ -56,7 +56,7 @@ export function gradeAnswer(key: QuestionKey, answer: string): GradeResult {
   for (const variant of key.variants) {
     if (!compare(candidate, variant.expected, tolerance).same) continue;
     const fraction = question.partial[variant.kind] ?? 0;
-    return result('wrong', `Wrong. ${variant.feedback}${why}`, variant.kind, question.points * fraction);
+    return result(fraction > 0 ? 'partial' : 'wrong', `${fraction > 0 ? 'Partly right' : 'Wrong'}. ${variant.feedback}${why}`, variant.kind, question.points * fraction);
   }
   return result('wrong', `Wrong. ${verdict.detail || 'The answer matches neither the right answer nor a known mistake.'}${why}`);
 }

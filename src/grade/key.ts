@@ -6,11 +6,12 @@
 import type { MathNode } from 'mathjs';
 import type { CallDetail, CallReport } from '../check/check.js';
 import { compileNode } from '../symbolic/compile.js';
+import { displayFormula } from '../symbolic/display.js';
 import { deriveNode, type DerivativeMistake } from '../symbolic/derive.js';
 import { parseUserExpression } from '../symbolic/expression.js';
 import { nodeBuilders } from '../symbolic/mathjs.js';
 import { captureRun, type GradSnapshot, type RunCapture } from './capture.js';
-import { ExerciseError, type Exercise, type Question } from './exercise.js';
+import { closeAll, DEFAULT_TOLERANCE, ExerciseError, type Exercise, type Question, type Tolerance } from './exercise.js';
 import { scriptVariants, type MistakeKind } from './mistakes.js';
 
 export type Expected =
@@ -34,6 +35,8 @@ export interface QuestionKey {
   notes: string[];
   /** Leaves' values element by element (in the answer's shape), for answers written as formulas of them. */
   leafValues: Map<string, number[]>;
+  /** A derivative question's right formula, readable. */
+  formula?: string;
 }
 
 export interface ExerciseKey {
@@ -60,7 +63,9 @@ export function buildKey(exercise: Exercise): ExerciseKey {
       printLines: new Set(exercise.questions.flatMap((q) => (q.kind === 'print' ? [q.line] : []))),
     };
     capture = captureRun(script, request);
-    if (capture.exitCode === 2) throw new ExerciseError(`the script is outside dzdx's subset: ${capture.stderr.split('\n')[0]}`, script, 0);
+    if (capture.exitCode === 2) {
+      throw ExerciseError.atLine(`the script is outside dzdx's subset: ${capture.stderr.split('\n')[0]!.replace(/^<script>:/, 'script line ')}`, exercise.scriptLine);
+    }
     variants = scriptVariants(script).flatMap((v) => {
       const c = captureRun(v.source, request);
       return c.exitCode === 2 ? [] : [{ kind: v.kind, feedback: v.feedback, capture: c }];
@@ -79,13 +84,21 @@ export function buildKey(exercise: Exercise): ExerciseKey {
     }
     return key;
   });
-  for (const q of questions) q.variants = q.variants.filter((v) => !sameExpected(v.expected, q.expected));
+  // A variant the right answer's tolerance cannot tell from it (or from an earlier one of its kind) names nothing.
+  for (const q of questions) {
+    const tolerance = 'tolerance' in q.question ? q.question.tolerance : DEFAULT_TOLERANCE;
+    const kept: VariantKey[] = [];
+    for (const v of q.variants) {
+      if (sameExpected(v.expected, q.expected, tolerance) || kept.some((k) => k.kind === v.kind && sameExpected(k.expected, v.expected, tolerance))) continue;
+      kept.push(v);
+    }
+    q.variants = kept;
+  }
   return { exercise, questions };
 }
 
 function fail(question: Question, message: string): never {
-  const e = new ExerciseError(`question ${question.id} (line ${question.fileLine}): ${message}`, '', 0);
-  throw e;
+  throw ExerciseError.atLine(`question ${question.id}: ${message}`, question.fileLine);
 }
 
 /** The key of a question about a script, from one captured run (the script's or a variant's). */
@@ -117,6 +130,7 @@ function scriptKey(question: Question, capture: RunCapture): QuestionKey {
       const target = call.report.targets.find((t) => t.name === question.wrt);
       if (!target) fail(question, `backward call ${question.backward} (line ${call.report.line}) computes no gradient for ${question.wrt}`);
       const k = key({ kind: 'values', values: target.expected, shape: target.shape }, call);
+      k.formula = target.formula;
       const zero: GradSnapshot = { grads: new Map(), callCount: question.backward };
       k.variants.push(...slips(question.wrt, target.expected, target.shape, zero, capture, true));
       return k;
@@ -143,22 +157,18 @@ function leafValues({ report, detail }: { report: CallReport; detail: CallDetail
 }
 
 /**
- * The gradient a derivative slip gives, for the last call before the
- * snapshot: the snapshot's value with that call's contribution taken with
- * the slip. Only where the call's gradient is the textbook one (no cut,
- * mutation or kink between, so expected agrees with finite differences).
+ * Mistakes about the last call before the snapshot: its contribution
+ * alone (accumulation forgotten), and the snapshot's value with that
+ * contribution taken with a derivative slip. Slips only where the call's
+ * gradient is the textbook one (no cut, mutation or kink between, so
+ * expected agrees with finite differences).
  */
 function slips(name: string, value: number[], shape: number[], snapshot: GradSnapshot, capture: RunCapture, contributionOnly = false): VariantKey[] {
   const call = capture.calls[snapshot.callCount - 1];
   const index = call?.report.targets.findIndex((t) => t.name === name) ?? -1;
   if (!call || index < 0 || !call.detail.objective) return [];
   const target = call.report.targets[index]!;
-  const textbook = target.finiteDifferences !== null && !target.sampled && target.finiteDifferences.every((fd, k) => Math.abs(fd - target.expected[k]!) <= 1e-4 * (1 + Math.abs(fd)));
-  if (!textbook) return [];
-  const { objective, variables, point } = call.detail;
-  const symbols = call.detail.symbols[index]!;
   const contribution = target.actual ?? target.expected;
-  const base = value.map((v, k) => (contributionOnly ? 0 : v - contribution[k]!));
   const out: VariantKey[] = [];
   if (!contributionOnly && call.report.kind === 'backward' && snapshot.callCount >= 2) {
     out.push({
@@ -167,6 +177,11 @@ function slips(name: string, value: number[], shape: number[], snapshot: GradSna
       feedback: `This is only what the backward call on line ${call.report.line} added. .grad accumulates: every backward call adds its gradient to what earlier calls left there, until it is reset (x.grad.zero_() or x.grad = None).`,
     });
   }
+  const textbook = target.finiteDifferences !== null && !target.sampled && target.finiteDifferences.every((fd, k) => Math.abs(fd - target.expected[k]!) <= 1e-4 * (1 + Math.abs(fd)));
+  if (!textbook) return out;
+  const { objective, variables, point } = call.detail;
+  const symbols = call.detail.symbols[index]!;
+  const base = value.map((v, k) => (contributionOnly ? 0 : v - contribution[k]!));
   for (const slip of DERIVATIVE_SLIPS) {
     let values: number[];
     try {
@@ -193,16 +208,16 @@ function expressionKey(question: Question & { kind: 'derivative' }, expression: 
     feedback: slip.feedback,
   }));
   variants.push({ kind: 'sign-error', expected: { kind: 'formula', node: b.op('-', 'unaryMinus', [expected.node]), variables: parsed.variables }, feedback: NEGATED });
-  return { question, expected, variants, notes: [], leafValues: new Map() };
+  return { question, expected, variants, notes: [], leafValues: new Map(), formula: displayFormula(expected.node).text };
 }
 
 /** Whether two expected answers are the same (variants equal to the right answer name no mistake). */
-function sameExpected(a: Expected, b: Expected): boolean {
+function sameExpected(a: Expected, b: Expected, tolerance: Tolerance): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'values': {
       const bv = b as typeof a;
-      return a.shape.join() === bv.shape.join() && a.values.every((v, i) => Object.is(v, bv.values[i]) || Math.abs(v - bv.values[i]!) <= 1e-9 * (1 + Math.abs(v)));
+      return a.shape.join() === bv.shape.join() && closeAll(bv.values, a.values, tolerance);
     }
     case 'none':
       return true;

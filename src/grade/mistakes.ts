@@ -136,20 +136,23 @@ export function scriptVariants(source: string): ScriptVariant[] {
     }
   }
 
-  // The gradient argument replaced by ones.
+  // Every gradient argument replaced by ones.
+  const ones = new Map<number, string>();
   for (const { stmt, line } of located) {
     if (stmt.kind !== 'expr' || !isCall(stmt.expr, 'backward') || stmt.expr.kind !== 'call' || stmt.expr.args.length === 0) continue;
     const text = lines[line - 1]!;
     const m = /^(\s*)(.+?)\.backward\(/.exec(text);
-    if (!m) continue;
-    const args = splitArgs(text.slice(m[0].length));
-    if (!args) continue;
+    const args = m ? splitArgs(text.slice(m[0].length)) : null;
+    if (!m || !args) continue;
     const rest = args.list.slice(1).join(', ');
-    const replaced = `${m[1]}${m[2]}.backward(torch.ones_like(${m[2]})${rest ? `, ${rest}` : ''})${args.after}`;
+    ones.set(line, `${m[1]}${m[2]}.backward(torch.ones_like(${m[2]})${rest ? `, ${rest}` : ''})${args.after}`);
+  }
+  if (ones.size) {
+    const where = [...ones.keys()].map((l) => `line ${l}`).join(', ');
     variants.push({
       kind: 'gradient-as-ones',
-      source: edit(new Map([[line, replaced]])),
-      feedback: `This is the gradient with torch.ones_like(${m[2]}) in place of the gradient argument ${args.list[0]} on line ${line}. backward(g) computes the vector-Jacobian product: each output's derivative is weighted by its entry of g.`,
+      source: edit(ones),
+      feedback: `This is the gradient with torch.ones_like(...) in place of the gradient argument of backward (${where}). backward(g) computes a vector-Jacobian product: each output's derivative is weighted by its entry of g.`,
     });
   }
 
