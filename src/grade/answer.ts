@@ -38,12 +38,21 @@ function bounded(text: string): void {
 /** Any answer to a gradient question: values, None, or a formula of the leaves. */
 export function parseAnswer(text: string): ParsedAnswer {
   bounded(text);
-  const t = text.trim();
-  if (t === 'None') return { kind: 'none' };
-  if (/^(torch\.)?tensor\s*\(|^[[\-+.\d]|^(nan|inf)$/.test(t) && !/^[-+]?[\d.]+(e[-+]?\d+)?\s*[*/^+-]/i.test(t.replace(/^[-+]/, ''))) {
+  if (text.trim() === 'None') return { kind: 'none' };
+  // Values or a formula: whichever reads the text; when neither does, the error that got further.
+  let valuesError: AnswerError;
+  try {
     return parseValues(text);
+  } catch (e) {
+    if (!(e instanceof AnswerError)) throw e;
+    valuesError = e;
   }
-  return { kind: 'formula', formula: parseFormula(text) };
+  try {
+    return { kind: 'formula', formula: parseFormula(text) };
+  } catch (e) {
+    if (!(e instanceof AnswerError)) throw e;
+    throw valuesError.index > e.index ? valuesError : e;
+  }
 }
 
 /** A formula in mathjs or Python syntax; `torch.`, `math.` and `np.` before a function name are accepted. */
@@ -129,12 +138,14 @@ class ValueReader {
         this.i++;
         return { kind: 'values', values, shape, isTensor: true, extras };
       }
-      this.expect(',');
+      if (this.text[this.i] !== ',') this.fail(`expected ',' or ')'${this.i < this.text.length ? '' : ' before the end'}`);
+      this.i++;
       this.space();
       const at = this.i;
       const key = this.sticky(NAME);
-      if (!key) this.fail('expected a keyword argument such as requires_grad=True');
-      this.expect('=');
+      this.space();
+      if (!key || this.text[this.i] !== '=') this.fail('expected a keyword argument such as requires_grad=True', at);
+      this.i++;
       this.space();
       const value = this.text[this.i] === '<' ? this.angle() : this.sticky(NAME);
       if (value === null) this.fail(`expected a value for ${key}`);
@@ -172,7 +183,8 @@ class ValueReader {
         break;
       }
       if (items.length) {
-        this.expect(',');
+        if (this.text[this.i] !== ',') this.fail(`expected ',' or '${close}'${this.i < this.text.length ? '' : ' before the end'}`);
+        this.i++;
         this.space();
         if (this.text[this.i] === close) {
           this.i++;
