@@ -92,10 +92,17 @@ function toExercise(program: Program, level: number, name: string): GeneratedExe
   ];
   if (level <= 3) questions.push({ id: 'formula', kind: 'derivative', prompt: `The first backward call's gradient of ${leaf}, as a formula of the leaves`, wrt: leaf });
   if (printLine > 0) questions.push({ id: 'printed', kind: 'print', prompt: `What does line ${printLine} print?`, line: printLine });
-  const exercise = stringify({ title: `dzdx exercise ${name} (level ${level})`, script, questions }, { blockQuote: 'literal', lineWidth: 0 });
+  const build = () => {
+    const exercise = stringify({ title: `dzdx exercise ${name} (level ${level})`, script, questions }, { blockQuote: 'literal', lineWidth: 0 });
+    return { name, script, exercise, key: buildKey(parseExercise(exercise)) };
+  };
   try {
-    const key = buildKey(parseExercise(exercise));
-    return { name, script, exercise, key };
+    const generated = build();
+    // A formula question only where one formula holds for every element (`2 * x`, not `x[0]`-wise).
+    const formula = generated.key.questions.find((q) => q.question.kind === 'derivative');
+    if (!formula || (formula.formula && !formula.formula.includes('['))) return generated;
+    questions.splice(questions.findIndex((q) => q.kind === 'derivative'), 1);
+    return build();
   } catch {
     return null; // a program the key cannot be built for (an error before the question): draw another
   }
@@ -121,8 +128,9 @@ export function answerKeyJson(key: ExerciseKey): string {
     key.questions.map((q) => ({
       id: q.question.id,
       kind: q.question.kind,
-      answer: show(q.expected),
-      ...(q.formula ? { formula: q.formula } : {}),
+      // A derivative question asks for the formula; its values are shown too.
+      answer: q.question.kind === 'derivative' && q.formula ? q.formula : show(q.expected),
+      ...(q.question.kind === 'derivative' ? { values: show(q.expected) } : {}),
       mistakes: q.variants.map((v) => ({ kind: v.kind, answer: show(v.expected) })),
     })),
     null,

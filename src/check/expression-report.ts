@@ -31,7 +31,7 @@ export function formatInputError(err: { line: number; col: number; message: stri
   const lines = text.split(/\r\n|\r|\n/);
   const line = lines[err.line - 1] ?? '';
   const message = printable(err.message.split(/\r\n|\r|\n/)[0]!);
-  if (line.length <= MAX_ECHO) return formatScriptError({ ...err, message }, name, printable(line));
+  if (line.length <= MAX_ECHO) return formatScriptError({ ...err, message }, name, lines.map(printable).join('\n'));
   const at = Math.min(err.col - 1, line.length);
   const start = Math.max(0, at - ECHO_CONTEXT);
   const end = Math.min(line.length, at + ECHO_CONTEXT);

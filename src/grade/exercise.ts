@@ -3,7 +3,7 @@
  * an expression, and questions with points and tolerances. Validated here
  * with errors that give the line and column of the offending value.
  */
-import { parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { TextPositionError } from '../symbolic/expression.js';
 import { MISTAKE_KINDS, type MistakeKind } from './mistakes.js';
 
@@ -131,7 +131,13 @@ class Validator {
     private readonly doc: Document,
   ) {}
 
-  private offset(path: Path): number {
+  private offset(path: Path, atKey = false): number {
+    if (atKey && path.length) {
+      const parent = this.doc.getIn(path.slice(0, -1), true);
+      const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && item.key.value === path.at(-1)) : undefined;
+      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return range[0];
+    }
     for (let p = path; ; p = p.slice(0, -1)) {
       const node = p.length ? this.doc.getIn(p, true) : this.doc.contents;
       const range = (node as { range?: [number, number, number] } | null)?.range;
@@ -140,15 +146,16 @@ class Validator {
     }
   }
 
-  fail(path: Path, message: string): never {
+  /** An error at the value of `path` (or at its key, for a key that should not be there). */
+  fail(path: Path, message: string, atKey = false): never {
     const where = path.length ? `${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '')}: ` : '';
-    throw new ExerciseError(where + message, this.text, this.offset(path));
+    throw new ExerciseError(where + message, this.text, this.offset(path, atKey));
   }
 
   private record(value: unknown, path: Path, allowed: ReadonlySet<string>): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'expected a mapping of keys to values');
     for (const key of Object.keys(value)) {
-      if (!allowed.has(key)) this.fail([...path, key], `unknown key '${key}' (allowed: ${[...allowed].join(', ')})`);
+      if (!allowed.has(key)) this.fail([...path, key], `unknown key '${key}' (allowed: ${[...allowed].join(', ')})`, true);
     }
     return value as Record<string, unknown>;
   }
@@ -201,7 +208,7 @@ class Validator {
     }
     const kind = raw.kind as QuestionKind;
     for (const key of Object.keys(raw)) {
-      if (!COMMON_KEYS.includes(key) && !QUESTION_KEYS[kind].includes(key)) this.fail([...path, key], `'${key}' does not apply to a ${kind} question`);
+      if (!COMMON_KEYS.includes(key) && !QUESTION_KEYS[kind].includes(key)) this.fail([...path, key], `'${key}' does not apply to a ${kind} question`, true);
     }
     const index = path[1] as number;
     const id = raw.id === undefined ? `q${index + 1}` : this.string(raw.id, [...path, 'id'], 100);

@@ -190,6 +190,7 @@ function random(seed: number): () => number {
 function close(a: number, b: number): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
   if (a === b) return true; // also equal infinities
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false; // else Infinity <= 1e-9 * Infinity
   return Math.abs(a - b) <= Math.max(REL_TOL * Math.max(Math.abs(a), Math.abs(b)), ABS_TOL);
 }
 

@@ -174,6 +174,9 @@ const rows: Row[] = [
   [CR, 'dzdx', '2*x*cos(x^2', 'invalid', null],
   [CR, 'dzdx', 'derivative(sin(x^2), x)', 'invalid', null, 'derivative'],
   [CR, 'dzdx', '[1, 2]', 'invalid', null],
+  // infinite everywhere: once accepted, as Infinity <= 1e-9 * Infinity
+  [CR, 'dzdx', '1e308*1e308', 'wrong', null],
+  [CR, 'dzdx', '9^9^9^9^9', 'wrong', null],
 
   // --- whether a script raises
   [VE, 'raises', 'RuntimeError: one of the variables needed for gradient computation has been modified by an inplace operation', 'right', null],
