@@ -23,6 +23,7 @@ export { ops } from './ops/index.js';
 export { registry } from './ops/registry.js';
 export { runScript, type RunOptions, type RunResult } from './program/run.js';
 export * from './check/index.js';
+export * from './grade/index.js';
 
 export type NestedNumbers = number | boolean | NestedNumbers[];
 

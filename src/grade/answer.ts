@@ -196,7 +196,7 @@ class ValueReader {
     }
     const shape = items[0]?.shape ?? [];
     for (const item of items) {
-      if (item.shape.join() !== shape.join()) this.fail(`the lists are ragged: [${item.shape}] after [${shape}]`, item.at);
+      if (item.shape.join() !== shape.join()) this.fail(`the lists are ragged: this item has shape [${item.shape}], the first [${shape}]`, item.at);
     }
     return { values: items.flatMap((x) => x.values), shape: [items.length, ...shape] };
   }

@@ -124,7 +124,8 @@ export function formatSummary(s: BatchSummary): string {
   const lines = [`${s.answers} answers from ${s.students} students: ${s.verdicts.right} right, ${s.verdicts.partial} partly right, ${s.verdicts.wrong} wrong, ${s.verdicts.invalid} unreadable`, 'score distribution (students per tenth of the points):'];
   const widest = Math.max(1, ...s.distribution);
   s.distribution.forEach((n, i) => {
-    lines.push(`  ${String(i * 10).padStart(3)}-${i === 9 ? 100 : i * 10 + 10}%  ${'#'.repeat(Math.round((30 * n) / widest)).padEnd(30)} ${n}`);
+    const label = `${i * 10}-${i * 10 + 10}%`;
+    lines.push(`  ${label.padStart(7)}  ${'#'.repeat(Math.round((30 * n) / widest)).padEnd(30)} ${n}`);
   });
   lines.push(s.mistakes.length ? 'most common mistakes:' : 'no named mistakes');
   for (const m of s.mistakes) lines.push(`  ${String(m.count).padStart(6)}  ${m.title}`);

@@ -2,7 +2,7 @@
  * Grading autograd exercises: exercise files, answer keys with the named
  * mistakes, grading of single answers and of batches.
  */
-export { parseExercise, ExerciseError, EXERCISE_LIMITS, DEFAULT_TOLERANCE, type Exercise, type Question, type QuestionKind, type Tolerance } from './exercise.js';
+export { parseExercise, ExerciseError, EXERCISE_LIMITS, DEFAULT_TOLERANCE, type Exercise, type Question, type QuestionKind, type Tolerance as AnswerTolerance } from './exercise.js';
 export { buildKey, type ExerciseKey, type QuestionKey, type Expected, type VariantKey } from './key.js';
 export { grade, gradeAnswer, type GradeResult, type Verdict } from './grade.js';
 export { parseAnswer, parseValues, AnswerError, ANSWER_LIMITS } from './answer.js';
