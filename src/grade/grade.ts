@@ -6,8 +6,8 @@
  */
 import { TextPositionError } from '../symbolic/expression.js';
 import { parseAnswer, parseFormula, type ParsedAnswer, type ValueAnswer } from './answer.js';
-import { closeAll, type Tolerance } from './exercise.js';
-import type { Expected, ExerciseKey, QuestionKey } from './key.js';
+import { closeAll, type Exercise, type Tolerance } from './exercise.js';
+import { buildKey, type Expected, type ExerciseKey, type QuestionKey } from './key.js';
 import type { MistakeKind } from './mistakes.js';
 import { formulaValuesAt, sameFormula } from './formula.js';
 import { comparePrinted } from './printed.js';
@@ -61,7 +61,19 @@ export function gradeAnswer(key: QuestionKey, answer: string): GradeResult {
   return result('wrong', `Wrong. ${verdict.detail || 'The answer matches neither the right answer nor a known mistake.'}${why}`);
 }
 
-export function grade(key: ExerciseKey, questionId: string, answer: string): GradeResult {
+const keys = new WeakMap<Exercise, ExerciseKey>();
+
+/**
+ * Grade one answer to one question. Given an exercise rather than its key,
+ * the key is built on first use and kept for the exercise's lifetime.
+ */
+export function grade(exercise: ExerciseKey | Exercise, questionId: string, answer: string): GradeResult {
+  let key: ExerciseKey;
+  if ('exercise' in exercise) key = exercise;
+  else {
+    key = keys.get(exercise) ?? buildKey(exercise);
+    keys.set(exercise, key);
+  }
   const q = key.questions.find((k) => k.question.id === questionId);
   if (!q) {
     return { question: questionId, verdict: 'invalid', score: 0, points: 0, mistake: null, feedback: `the exercise has no question '${questionId}' (it has ${key.questions.map((k) => k.question.id).join(', ')})` };

@@ -189,9 +189,9 @@ function slips(name: string, value: number[], shape: number[], snapshot: GradSna
     } catch {
       continue;
     }
-    out.push({ kind: slip.kind, expected: { kind: 'values', values, shape }, feedback: slip.feedback });
+    out.push({ kind: slip.kind, expected: { kind: 'values', values, shape }, feedback: `${slip.feedback} (The backward call on line ${call.report.line}.)` });
   }
-  out.push({ kind: 'sign-error', expected: { kind: 'values', values: contribution.map((c, k) => base[k]! - c), shape }, feedback: NEGATED });
+  out.push({ kind: 'sign-error', expected: { kind: 'values', values: contribution.map((c, k) => base[k]! - c), shape }, feedback: `${NEGATED} (The backward call on line ${call.report.line}.)` });
   return out;
 }
 

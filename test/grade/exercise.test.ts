@@ -91,3 +91,13 @@ describe('exercise files', () => {
     expect(errorOf(bomb).message).toMatch(/alias/i);
   });
 });
+
+describe('grade(exercise, …)', () => {
+  test('grades against an exercise as against its key', async () => {
+    const { grade } = await import('../../src/grade/index.js');
+    const exercise = parseExercise(readFileSync('examples/exercises/tutorial_no_grad.yaml', 'utf8'));
+    expect(grade(exercise, 'grad', '2*x').verdict).toBe('right');
+    expect(grade(exercise, 'grad', '2*x + 3*x**2')).toMatchObject({ verdict: 'wrong', mistake: 'ignored-cut' });
+    expect(grade(exercise, 'nope', '1')).toMatchObject({ verdict: 'invalid' });
+  });
+});
