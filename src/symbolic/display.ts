@@ -296,6 +296,14 @@ function simplifyWithin(node: MathNode, deadline: number, expectedPassMs: number
 }
 
 /**
+ * mathjs simplify within `budgetMs` (a rule pass in progress may overrun
+ * it; one expected not to fit is not started), or null when out of time.
+ */
+export function simplifyWithinBudget(node: MathNode, budgetMs: number): MathNode | null {
+  return simplifyWithin(node, performance.now() + budgetMs, expectedPassMs(node, printedSize(node)));
+}
+
+/**
  * LaTeX, memoized per node: mathjs's FunctionNode.toTex prints its
  * arguments twice, which takes 2^depth for nested calls (hours at 30 levels).
  */

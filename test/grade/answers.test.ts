@@ -224,3 +224,15 @@ describe('graded answers', () => {
     if (verdict === 'partial') expect(result.score).toBeGreaterThan(0);
   });
 });
+
+describe('formulas undefined at every sample point', () => {
+  test('mathjs decides when it can, and says so when it cannot', () => {
+    const key = buildKey(parseExercise('expression: "z = sqrt(-x^2 - 1)"\nquestions:\n  - kind: derivative\n    wrt: x\n'));
+    expect(grade(key, 'q1', '-x/sqrt(-x^2-1)').verdict).toBe('right');
+    expect(grade(key, 'q1', '(-2*x)/(2*sqrt(-x^2-1))').verdict).toBe('right');
+    expect(grade(key, 'q1', 'x/sqrt(-x^2-1)')).toMatchObject({ verdict: 'wrong', mistake: 'sign-error' });
+    const undecided = grade(key, 'q1', 'x^2/sqrt(-x^2-1)');
+    expect(undecided.verdict).toBe('wrong');
+    expect(undecided.feedback).toContain('cannot decide');
+  });
+});
