@@ -78,8 +78,9 @@ export function buildKey(exercise: Exercise): ExerciseKey {
       try {
         const { expected } = scriptKey(question, v.capture);
         key.variants.push({ kind: v.kind, expected, feedback: v.feedback });
-      } catch {
+      } catch (e) {
         // The variant never reaches the question (it fails earlier): nothing to match.
+        if (!(e instanceof ExerciseError)) throw e;
       }
     }
     return key;
