@@ -8,12 +8,20 @@ import os from 'node:os';
 import { programArb, ALL_FEATURES } from '../dist/properties/arbitraries.js';
 import { printProgram } from '../dist/properties/program.js';
 import { runScript } from '../dist/src/program/run.js';
+import { parseProgram } from '../dist/src/program/parse.js';
 import { check } from '../dist/src/check/check.js';
-import { setTapeListener } from '../dist/src/autograd/record.js';
+import { opsRunSoFar, setTapeListener } from '../dist/src/autograd/record.js';
 
 const count = Number(process.argv[2] ?? 2000);
-const programs = fc.sample(programArb({ ...ALL_FEATURES, maxSteps: 10 }), { numRuns: count, seed: 20261128 }).map(printProgram);
-const ops = programs.map((p) => (p.match(/^y\d+ = /gm) ?? []).length);
+// fast-check's medium size and 16 drawn steps give programs of about 10 tensor ops as the tape
+// counts them (drawn steps outside an op's domain are dropped).
+fc.configureGlobal({ baseSize: 'medium' });
+const programs = fc.sample(programArb({ ...ALL_FEATURES, maxSteps: 16 }), { numRuns: count, seed: 20261128 }).map(printProgram);
+const ops = programs.map((p) => {
+  const before = opsRunSoFar();
+  runScript(p);
+  return opsRunSoFar() - before;
+});
 
 function rate(label, fn) {
   for (const p of programs.slice(0, 50)) fn(p); // warm-up
@@ -23,20 +31,32 @@ function rate(label, fn) {
   return { label, programs: programs.length, seconds, perSecond: programs.length / seconds };
 }
 
-const tape = rate('tape only (dzdx run)', (p) => runScript(p));
+const parse = rate('parsing the script alone (lezer + our AST)', (p) => parseProgram(p));
+const tape = rate('tape only (dzdx run: parse + run)', (p) => runScript(p));
+const symbolic = rate('tape + symbolic (dzdx check without finite differences)', (p) => check(p, { formulas: false, finiteDifferences: false }));
 const full = rate('tape + symbolic + finite differences (dzdx check, no display)', (p) => check(p, { formulas: false }));
 const display = rate('the same with formulas for display', (p) => check(p));
 setTapeListener(null);
-const symbolicAndFd = 1 / (1 / full.perSecond - 1 / tape.perSecond);
+// Each way alone, from the differences of the runs above (programs per second).
+const alone = (with_, without) => 1 / (1 / with_.perSecond - 1 / without.perSecond);
+const ways = {
+  tape: tape.perSecond,
+  tapeWithoutParsing: alone(tape, parse),
+  symbolic: alone(symbolic, tape),
+  finiteDifferences: alone(full, symbolic),
+};
+const symbolicAndFd = alone(full, tape);
 const result = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
   meanOps: ops.reduce((a, b) => a + b, 0) / ops.length,
-  rates: [tape, full, display],
+  rates: [parse, tape, symbolic, full, display],
+  ways,
   symbolicAndFiniteDifferencesPerSecond: symbolicAndFd,
 };
 for (const r of result.rates) console.log(`${r.label.padEnd(64)} ${r.perSecond.toFixed(0).padStart(6)} programs/s`);
+for (const [way, perSecond] of Object.entries(ways)) console.log(`${`one way alone (derived): ${way}`.padEnd(64)} ${perSecond.toFixed(0).padStart(6)} programs/s`);
 console.log(`${'symbolic + finite differences alone (derived)'.padEnd(64)} ${symbolicAndFd.toFixed(0).padStart(6)} programs/s`);
-console.log(`mean ops per program: ${result.meanOps.toFixed(1)}`);
+console.log(`mean tensor ops per program (the tape's count): ${result.meanOps.toFixed(1)}`);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(`bench/results/throughput-${result.date.slice(0, 10)}.json`, JSON.stringify(result, null, 2) + '\n');

@@ -82,6 +82,8 @@ export interface CheckOptions {
   tolerances?: Partial<Tolerances>;
   /** Show formulas (simplified for display within a budget); off for the fastest check. */
   formulas?: boolean;
+  /** Finite differences of the program (default on); off: tape against symbolic only. */
+  finiteDifferences?: boolean;
 }
 
 const ERROR_KINDS: [PredictedError, string][] = [
@@ -119,7 +121,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       trace.paused = false;
       const { expected, before } = pending!;
       pending = null;
-      const report = buildCall(expected, before, outcome, trace, lines, tolerances, options.formulas ?? true);
+      const report = buildCall(expected, before, outcome, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
       calls.push(report);
       if (options.observe?.call) {
         const variables = [...trace.bindings.keys()];
@@ -179,6 +181,7 @@ function buildCall(
   lines: readonly string[],
   tolerances: Tolerances,
   formulas: boolean,
+  finiteDifferences: boolean,
 ): CallReport {
   const { call } = expected;
   const actualError = outcome.error instanceof Error ? outcome.error.message : outcome.error ? String(outcome.error) : null;
@@ -201,7 +204,7 @@ function buildCall(
     let actual: number[] | null = actualTensor ? Array.from(actualTensor.array.values()) : null;
     if (actual && before[i]) actual = actual.map((v, k) => v - before[i]![k]!);
     const sampled = sampleIndices(target.symbols.length);
-    const fd = expected.objective && target.symbols.every((s) => s !== null)
+    const fd = finiteDifferences && expected.objective && target.symbols.every((s) => s !== null)
       ? centralDifferences(compileNode(expected.objective, variables), point, sampled.map((k) => variables.indexOf(target.symbols[k]!)))
       : null;
     // float64 tolerances only when everything on the path, inputs included, was float64.
