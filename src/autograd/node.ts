@@ -114,6 +114,11 @@ export class SavedTensor {
     this.freed = true;
   }
 
+  /** What is kept, without unpacking (no version check): for drawing the graph (src/graph). */
+  inspect(): { tensor: Tensor | null; array: NDArray; savedVersion: number; freed: boolean } {
+    return { tensor: this.tensor, array: this.tensor?.array ?? this.outputArray!, savedVersion: this.savedVersion, freed: this.freed };
+  }
+
   unpack(): Tensor {
     if (this.freed) throw runtimeError(BACKWARD_TWICE);
     const array = this.tensor?.array ?? this.outputArray!;
