@@ -65,6 +65,7 @@ await yargs(hideBin(process.argv))
         .option('dtype', { choices: ['float32', 'float64'] as const, describe: 'with -e: dtype of the variables on the tape (default float64)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
         .option('latex', { type: 'boolean', default: false, describe: 'also print each formula as LaTeX' })
+        .option('graph', { type: 'boolean', default: false, describe: 'attach the autograd graph of each call (an outline; with --json its nodes, edges and DOT)' })
         .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4; with -e and float64: 1e-9)' })
         .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' }),
     async (argv) => {
@@ -105,7 +106,10 @@ await yargs(hideBin(process.argv))
         process.exitCode = 2;
         return;
       }
-      process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report, { latex: argv.latex }));
+      const graphs = argv.graph ? (await import('./graph.js')).attachGraphs(report, source, file === '-' ? '<stdin>' : file) : null;
+      process.stdout.write(
+        argv.json ? JSON.stringify(graphs?.json ?? report, null, 2) + '\n' : formatReport(report, { latex: argv.latex }) + (graphs?.text ?? ''),
+      );
       process.exitCode = report.ok ? 0 : 1;
     },
   )
@@ -137,6 +141,35 @@ await yargs(hideBin(process.argv))
         return;
       }
       process.stdout.write(argv.json ? toJson(result) + '\n' : formatDiff(result, { latex: argv.latex }));
+    },
+  )
+  .command(
+    'graph <file>',
+    "Draw a script's autograd graph as PyTorch holds it at a backward() call (leaves, grad_fn nodes, saved values, cuts, .data mutations): DOT, SVG, text or JSON",
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write to this file: .svg (rendered), .dot, .txt (outline) or .json' })
+        .option('at', { type: 'string', describe: 'LINE: the backward()/autograd.grad() call on that line, else when that line begins; end: after the run (default: the first backward call, else the end)' })
+        .option('format', { choices: ['dot', 'svg', 'text', 'json'] as const, describe: 'what to print without -o (default dot)' }),
+    async (argv) => {
+      if ([argv.output, argv.at].some(Array.isArray)) return usageError('give -o and --at once each');
+      const file = argv.file === '' ? '-' : argv.file;
+      const source = readSource(file);
+      const { graphCommand } = await import('./graph.js');
+      process.exitCode = await graphCommand(argv, source, file === '-' ? '<stdin>' : file);
+    },
+  )
+  .command(
+    'serve',
+    'Serve the web playground (the built web/ folder) on localhost',
+    (y) =>
+      y
+        .option('port', { type: 'number', default: 5178, describe: 'port to listen on (0: any free port)' })
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' }),
+    async (argv) => {
+      const { serveCommand } = await import('./serve.js');
+      process.exitCode = await serveCommand(argv);
     },
   )
   .command(
@@ -189,7 +222,7 @@ await yargs(hideBin(process.argv))
       process.exitCode = await exercisesCommand(argv);
     },
   )
-  .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE, dzdx diff EXPR, dzdx props, dzdx grade EXERCISE, dzdx exercises')
+  .demandCommand(1, 'Name a command: dzdx run FILE, dzdx check FILE, dzdx diff EXPR, dzdx graph FILE, dzdx serve, dzdx props, dzdx grade EXERCISE, dzdx exercises')
   .strict()
   .version(VERSION)
   .help()

@@ -73,8 +73,9 @@ export function captureCallGraphs(source: string, options: Omit<GraphOptions, 'a
 function capture(source: string, options: GraphOptions, everyCall: boolean): { result: GraphResult; calls: AutogradGraph[] } {
   const lines = source.split(/\r\n|\r|\n/);
   const at = options.at;
-  if (typeof at === 'number' && !(Number.isInteger(at) && at >= 1 && at <= lines.length)) {
-    throw new GraphMomentError(`--at ${at}: the script has lines 1 to ${lines.length}`);
+  const count = lines.length - (lines.at(-1) === '' ? 1 : 0);
+  if (typeof at === 'number' && !(Number.isInteger(at) && at >= 1 && at <= count)) {
+    throw new GraphMomentError(`--at ${at}: the script has lines 1 to ${count}`);
   }
   const trace = new SymbolicTrace(new SymbolBuilder(getMath()));
   const recordOf = new Map<Node, OpRecord>();

@@ -1,0 +1,4 @@
+declare module 'mathjs/lib/browser/math.js' {
+  const math: unknown;
+  export default math;
+}

@@ -1,0 +1,9 @@
+/**
+ * In the browser, src/symbolic/mathjs.ts's `createRequire(...)('mathjs/lib/browser/math.js')`
+ * resolves to this: the same single-file mathjs build, bundled by Vite.
+ */
+import math from 'mathjs/lib/browser/math.js';
+
+export function createRequire(): (id: string) => unknown {
+  return () => math;
+}
