@@ -28,6 +28,8 @@ function formula(of: string, t: TargetReport): HTMLElement {
   return cell;
 }
 
+const short = (v: number) => (v === 0 ? '0' : v.toPrecision(3));
+
 const verdict = (v: 'agree' | 'disagree') => el('span', { class: `verdict ${v}`, 'data-verdict': v }, v);
 
 function callCard(c: CallReport): HTMLElement {
@@ -54,7 +56,7 @@ function callCard(c: CallReport): HTMLElement {
           el('td', { class: 'values' }, nested(t.expected, t.shape)),
           el('td', { class: 'values' }, t.actual ? nested(t.actual, t.shape) : 'None'),
           el('td', { class: 'values' }, fd),
-          el('td', { class: 'values' }, `${t.maxAbsError.toPrecision(3)} / ${t.maxRelError.toPrecision(3)}`),
+          el('td', { class: 'values' }, `${short(t.maxAbsError)} / ${short(t.maxRelError)}`),
           el('td', {}, verdict(t.verdict)),
         ),
       );

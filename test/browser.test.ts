@@ -1,0 +1,178 @@
+/**
+ * The playground in a real browser: playwright-core driving the system's
+ * Chromium (Debian's `chromium`, which .ci/run installs) on the built page
+ * (dist/web, built by `npm test` first). For every script in examples/ the
+ * page must print what `dzdx run` prints, show the report `dzdx check`
+ * prints with the same verdicts, and draw the graph; with every request
+ * outside the page refused, so it works offline. A screenshot of each is
+ * kept in test/artifacts/. Without a Chromium the suite is skipped with a
+ * message, except in CI, where that is a failure.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type Running } from '../cli/serve.js';
+
+const CHROMIUM = [process.env.DZDX_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
+  (p): p is string => !!p && existsSync(p),
+);
+const WEB = resolve('dist/web');
+const ARTIFACTS = resolve('test/artifacts');
+const EXAMPLES = readdirSync('examples').filter((f) => f.endsWith('.py')).map((f) => f.replace(/\.py$/, '')).sort();
+const run = promisify(execFile);
+
+async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await run('node', ['dist/cli/main.js', ...args]);
+    return { ...r, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  }
+}
+
+if (!CHROMIUM) {
+  const message = 'no Chromium found (/usr/bin/chromium; apt-get install chromium, or set DZDX_CHROMIUM): the playground browser tests are skipped';
+  if (process.env.CI) {
+    it('has a Chromium to test the playground with (.ci/run installs it)', () => {
+      throw new Error(message);
+    });
+  } else {
+    console.warn(`\n*** ${message} ***\n`);
+    it.skip(message, () => {});
+  }
+} else {
+  describe('the playground in Chromium', { timeout: 120_000 }, () => {
+    let browser: Browser;
+    let server: Running;
+
+    beforeAll(async () => {
+      expect(existsSync(join(WEB, 'index.html')), 'dist/web is built (npm run build)').toBe(true);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      server = await startServer(WEB, 0, '127.0.0.1');
+      // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    /** A page whose requests outside `allowed` are refused and recorded, with its script errors recorded. */
+    async function openPage(allowed: (url: string) => boolean) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const refused: string[] = [];
+      const errors: string[] = [];
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (allowed(url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+        refused.push(url);
+        return route.abort();
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      return { page, refused, errors };
+    }
+
+    const fromServer = (url: string) => url.startsWith(server.url);
+
+    /** Waits for the run started by a load or a click (the page counts its runs). */
+    async function finished(page: Page, runs = 1): Promise<void> {
+      await page.waitForSelector(`body[data-runs="${runs}"]`, { timeout: 90_000 });
+      expect(await page.getAttribute('body', 'data-state')).toBe('done');
+    }
+
+    it.each(EXAMPLES)('%s: the output, report and verdicts of the CLI, and the graph', async (name) => {
+      const [ran, checked, json] = await Promise.all([
+        cli(['run', `examples/${name}.py`]),
+        cli(['check', `examples/${name}.py`]),
+        cli(['check', `examples/${name}.py`, '--json']),
+      ]);
+      const { page, refused, errors } = await openPage(fromServer);
+      await page.goto(`${server.url}#example=${name}`);
+      await finished(page);
+      expect(await page.inputValue('#example')).toBe(name);
+      expect(await page.textContent('#stdout')).toBe(ran.stdout);
+      expect(await page.textContent('#stderr')).toBe(ran.stderr);
+      expect(await page.getAttribute('body', 'data-exit-code')).toBe(String(ran.code));
+      expect(await page.textContent('#report-text')).toBe(checked.stdout);
+      const report = JSON.parse(json.stdout) as { calls: { line: number; verdict: string; targets: unknown[] }[] };
+      const cards = await page.$$eval('.call', (els) => els.map((e) => [Number((e as HTMLElement).dataset.line), (e as HTMLElement).dataset.verdict]));
+      expect(cards).toEqual(report.calls.map((c) => [c.line, c.verdict]));
+      const targets = report.calls.reduce((n, c) => n + c.targets.length, 0);
+      expect(await page.locator('.formula .katex').count(), 'every formula typeset by KaTeX').toBe(targets);
+      // The picture: Graphviz's SVG with our node ids, as many nodes as the graph has.
+      const nodes = Number(await page.getAttribute('#graph', 'data-nodes'));
+      expect(nodes).toBeGreaterThan(2);
+      expect(await page.locator('#graph svg g.node').count()).toBe(nodes);
+      expect(await page.locator('#graph svg g.node.root').count()).toBeGreaterThan(0);
+      if (name === 'tutorial_no_grad') await expect(page.locator('#graph svg g.node.constant.cut text').first().textContent()).resolves.toBe('y2');
+      if (name.startsWith('tutorial_data_mutation')) expect(await page.locator('#graph svg g.node.mutation').count()).toBe(1);
+      if (name === 'tutorial_data_mutation_pow') expect(await page.locator('#graph svg g.node.saved.mutated').count()).toBe(1);
+      await page.screenshot({ path: join(ARTIFACTS, `playground-${name}.png`), fullPage: true });
+      expect(refused, 'requests outside the page').toEqual([]);
+      expect(errors, 'script errors in the page').toEqual([]);
+      await page.close();
+    });
+
+    it('works opened from the build folder (file://) with every other request refused', async () => {
+      const url = pathToFileURL(join(WEB, 'index.html')).href;
+      const { page, refused, errors } = await openPage((u) => u.startsWith('file://'));
+      await page.goto(`${url}#example=tutorial_no_grad`);
+      await finished(page);
+      expect(await page.textContent('#stdout')).toContain('y2 = x ** 3 (no_grad): tensor');
+      expect(await page.locator('.call[data-verdict="agree"]').count()).toBe(1);
+      expect(await page.locator('#graph svg g.node.constant.cut').count()).toBe(1);
+      // KaTeX's fonts are inlined: no font request could have gone anywhere.
+      expect(refused).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('picks a snippet from the list, runs an edited script, and keeps it in a shareable link', async () => {
+      const { page, errors } = await openPage(fromServer);
+      await page.goto(server.url);
+      await finished(page);
+      await page.selectOption('#example', 'tutorial_data_mutation');
+      await finished(page, 2);
+      expect(await page.textContent('#stdout')).toContain('x.grad:\ntensor([[2., 2.],');
+      const script = 'import torch\nw = torch.tensor([3.], requires_grad=True)\nloss = (w * w).sum()\nloss.backward()\nprint(w.grad)\n';
+      await page.fill('#source', script);
+      expect(await page.inputValue('#example')).toBe('(your script)');
+      await page.click('#run');
+      await finished(page, 3);
+      expect(await page.textContent('#stdout')).toBe('tensor([6.])\n');
+      await page.click('#share');
+      await page.waitForFunction(() => location.hash.startsWith('#script='));
+      const link = page.url();
+      const other = await openPage(fromServer);
+      await other.page.goto(link);
+      await finished(other.page);
+      expect(await other.page.inputValue('#source')).toBe(script);
+      expect(await other.page.textContent('#stdout')).toBe('tensor([6.])\n');
+      expect(await other.page.locator('.call[data-verdict="agree"]').count()).toBe(1);
+      expect([...errors, ...other.errors]).toEqual([]);
+      await page.close();
+      await other.page.close();
+    });
+
+    it('bad input: a syntax error gets its position, a damaged link a message, never a page error', async () => {
+      const { page, errors } = await openPage(fromServer);
+      await page.goto(`${server.url}#script=@@not-base64@@`);
+      await finished(page);
+      expect(await page.textContent('#status')).toMatch(/^The link's script could not be read \(.+\); showing the first example instead\.$/);
+      await page.fill('#source', 'import torch\nx = torch.ones(2,\n');
+      await page.click('#run');
+      await finished(page, 2);
+      expect(await page.textContent('#stderr')).toBe("script.py:2:15: '(' was never closed\nx = torch.ones(2,\n              ^\n");
+      expect(await page.textContent('#check')).toMatch(/^Not checked: the script is outside the subset/);
+      expect(await page.textContent('#graph')).toBe('No graph: the script did not run.');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  });
+}
