@@ -160,6 +160,38 @@ if (!CHROMIUM) {
       await other.page.close();
     });
 
+    it('exercise mode: grades answers with the mistake named, and reports a bad exercise file with its position', async () => {
+      const { page, errors } = await openPage(fromServer);
+      await page.goto(`${server.url}#exercise=tutorial_no_grad`);
+      await page.waitForSelector('body[data-exercise="loaded"]');
+      expect(await page.locator('.question').count()).toBe(3);
+      const answer = async (id: string, text: string) => {
+        await page.fill(`.question[data-id="${id}"] textarea`, text);
+        await page.click(`.question[data-id="${id}"] button`);
+        const feedback = page.locator(`.question[data-id="${id}"] .feedback`);
+        return { verdict: await feedback.getAttribute('data-verdict'), text: await feedback.textContent() };
+      };
+      // 2x + 3x² is the gradient had no_grad not cut y2 off.
+      const cut = await answer('grad', '[[5, 16], [33, 56]]');
+      expect(cut.verdict).toBe('wrong');
+      expect(cut.text).toContain('Mistake: ignored the no_grad/detach cut.');
+      expect(await answer('grad', '[[2, 4], [6, 8]]')).toEqual({ verdict: 'right', text: 'right 2 of 2 points. Right.' });
+      expect((await answer('formula', '2*x')).verdict).toBe('right');
+      const unreadable = await answer('formula', '2*x +');
+      expect(unreadable.verdict).toBe('invalid');
+      expect(unreadable.text).toContain('(line 1, column 6)');
+      // Another exercise from the list, then a file from disk with an error in it.
+      await page.selectOption('#exercise-pick', 'chain_rule');
+      expect(await page.textContent('.exercise h2')).toBe('The chain rule');
+      await page.setInputFiles('#exercise-file', { name: 'broken.yaml', mimeType: 'text/yaml', buffer: Buffer.from('title: "x"\nexpression: "z = x^2"\nquestions:\n  - id: q\n    kind: guess\n') });
+      await page.waitForSelector('body[data-exercise="error"]');
+      expect(await page.textContent('#exercise-error')).toBe('broken.yaml:5:11: questions[0].kind: expected one of gradient, derivative, print, raises');
+      expect(await page.locator('.question').count()).toBe(0);
+      await page.screenshot({ path: join(ARTIFACTS, 'playground-exercise.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
     it('bad input: a syntax error gets its position, a damaged link a message, never a page error', async () => {
       const { page, errors } = await openPage(fromServer);
       await page.goto(`${server.url}#script=@@not-base64@@`);

@@ -9,6 +9,7 @@ import { check } from '../src/check/check.js';
 import { formatReport } from '../src/check/report.js';
 import { captureCallGraphs, captureGraph, renderSvg, toDot, type AutogradGraph } from '../src/graph/index.js';
 import { runScript } from '../src/program/run.js';
+import { EXERCISES, loadExercise, renderExercise } from './exercise.js';
 import { renderCheck } from './render.js';
 import { encodeScript, readFragment } from './share.js';
 import { SNIPPETS } from './snippets.js';
@@ -107,7 +108,8 @@ function pick(name: string): void {
   if (!s) return;
   picker.value = s.name;
   source.value = s.source;
-  history.replaceState(null, '', `#example=${encodeURIComponent(s.name)}`);
+  // In exercise mode the address holds the exercise.
+  if (!document.body.classList.contains('exercise-mode')) history.replaceState(null, '', `#example=${encodeURIComponent(s.name)}`);
 }
 
 async function share(): Promise<void> {
@@ -124,9 +126,65 @@ async function share(): Promise<void> {
   }
 }
 
+function setMode(exercise: boolean): void {
+  document.body.classList.toggle('exercise-mode', exercise);
+  $('exercise-pane').hidden = !exercise;
+  $('mode-script').setAttribute('aria-selected', String(!exercise));
+  $('mode-exercise').setAttribute('aria-selected', String(exercise));
+}
+
+/** Show an exercise from its file text: its questions, or the file's error with its position. */
+function showExercise(text: string, name: string): void {
+  const loaded = loadExercise(text, name);
+  const error = $('exercise-error');
+  error.hidden = !('error' in loaded);
+  error.textContent = 'error' in loaded ? loaded.error : '';
+  $('exercise').replaceChildren(...('key' in loaded ? [renderExercise(loaded.key)] : []));
+  document.body.dataset.exercise = 'error' in loaded ? 'error' : 'loaded';
+}
+
+function pickExercise(name: string): void {
+  const ex = EXERCISES.find((e) => e.name === name) ?? EXERCISES[0];
+  if (!ex) return;
+  const pickBox = $<HTMLSelectElement>('exercise-pick');
+  pickBox.value = ex.name;
+  $<HTMLTextAreaElement>('exercise-source').value = ex.text;
+  history.replaceState(null, '', `#exercise=${encodeURIComponent(ex.name)}`);
+  showExercise(ex.text, `${ex.name}.yaml`);
+}
+
+function initExercises(): void {
+  const pickBox = $<HTMLSelectElement>('exercise-pick');
+  pickBox.replaceChildren(...EXERCISES.map((e) => new Option(e.name, e.name)));
+  pickBox.addEventListener('change', () => pickExercise(pickBox.value));
+  $('exercise-load').addEventListener('click', () => showExercise($<HTMLTextAreaElement>('exercise-source').value, 'exercise'));
+  const file = $<HTMLInputElement>('exercise-file');
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    const text = await f.text();
+    $<HTMLTextAreaElement>('exercise-source').value = text;
+    showExercise(text, f.name);
+  });
+  $('mode-script').addEventListener('click', () => {
+    setMode(false);
+    pick(picker.value === OWN ? SNIPPETS[0]!.name : picker.value);
+  });
+  $('mode-exercise').addEventListener('click', () => {
+    setMode(true);
+    pickExercise(pickBox.value);
+  });
+}
+
 async function init(): Promise<void> {
+  initExercises();
   picker.replaceChildren(...SNIPPETS.map((s) => new Option(s.name, s.name)), new Option(OWN, OWN));
-  const shared = await readFragment(location.hash);
+  const exercise = new URLSearchParams(location.hash.replace(/^#/, '')).get('exercise');
+  if (exercise !== null) {
+    setMode(true);
+    pickExercise(exercise);
+  }
+  const shared = await readFragment(exercise !== null ? '' : location.hash);
   if (shared.kind === 'script') {
     picker.value = OWN;
     source.value = shared.source;
