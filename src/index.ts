@@ -24,6 +24,7 @@ export { registry } from './ops/registry.js';
 export { runScript, type RunOptions, type RunResult } from './program/run.js';
 export * from './check/index.js';
 export * from './grade/index.js';
+export * from './graph/index.js';
 
 export type NestedNumbers = number | boolean | NestedNumbers[];
 

@@ -119,6 +119,48 @@ if (!CHROMIUM) {
       await page.close();
     });
 
+    it('the SVG of dzdx graph opens in Chromium: the no_grad cut and the mutation, read from its DOM', async () => {
+      const files = { no_grad: join(ARTIFACTS, 'graph-tutorial_no_grad.svg'), pow: join(ARTIFACTS, 'graph-tutorial_data_mutation_pow.svg') };
+      expect((await cli(['graph', 'examples/tutorial_no_grad.py', '-o', files.no_grad])).code).toBe(0);
+      expect((await cli(['graph', 'examples/tutorial_data_mutation_pow.py', '-o', files.pow])).code).toBe(0);
+      const { page, errors } = await openPage((u) => u.startsWith('file://'));
+      /** Nodes by their first text line and classes, edges by the first text lines of their ends. */
+      const structure = () =>
+        page.evaluate(() => {
+          const label = (g: Element) => g.querySelector('text')?.textContent ?? '';
+          const nodes = [...document.querySelectorAll('g.node')];
+          const byName = new Map(nodes.map((g) => [g.querySelector('title')!.textContent!, label(g)]));
+          return {
+            nodes: nodes.map((g) => `${label(g)} [${g.getAttribute('class')}]`).sort(),
+            edges: [...document.querySelectorAll('g.edge')]
+              .map((g) => {
+                const [from, to] = g.querySelector('title')!.textContent!.split('->');
+                return `${byName.get(from!)} -> ${byName.get(to!)} [${g.getAttribute('class')}]`;
+              })
+              .sort(),
+          };
+        });
+      await page.goto(pathToFileURL(files.no_grad).href);
+      expect(await structure()).toEqual({
+        nodes: ['AccumulateGrad [node accumulate]', 'AddBackward0 [node function]', 'PowBackward0 [node function]', '_saved_self [node saved]', 'x [node leaf]', 'y2 [node constant cut]', 'z [node root]'],
+        edges: [
+          'AccumulateGrad -> x [edge accumulate]',
+          'AddBackward0 -> PowBackward0 [edge next]',
+          'AddBackward0 -> y2 [edge none]',
+          'PowBackward0 -> AccumulateGrad [edge next]',
+          'PowBackward0 -> _saved_self [edge saved]',
+          'z -> AddBackward0 [edge grad_fn]',
+        ],
+      });
+      await page.screenshot({ path: join(ARTIFACTS, 'graph-tutorial_no_grad.png') });
+      await page.goto(pathToFileURL(files.pow).href);
+      const pow = await structure();
+      expect(pow.nodes).toContain('_saved_self [node saved mutated]');
+      expect(pow.edges).toEqual(expect.arrayContaining(['x.data += 100 -> _saved_self [edge mutation]', 'x.data += 100 -> x [edge mutation]']));
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
     it('works opened from the build folder (file://) with every other request refused', async () => {
       const url = pathToFileURL(join(WEB, 'index.html')).href;
       const { page, refused, errors } = await openPage((u) => u.startsWith('file://'));

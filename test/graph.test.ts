@@ -20,6 +20,7 @@ import {
   type GraphNode,
 } from '../src/graph/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
+import * as dzdx from '../src/index.js';
 
 const example = (name: string) => readFileSync(`examples/${name}.py`, 'utf8');
 
@@ -230,6 +231,14 @@ describe('SVG (WebAssembly Graphviz)', () => {
     const m = s.nodes.find((n) => n.classes.includes('mutation'))!;
     expect(m).toBeDefined();
     expect(s.edges.filter((e) => e.from === m.id).map((e) => [e.kind, e.to])).toEqual([['mutation', one(g, 'x', 'leaf').id]]);
+  });
+});
+
+describe('the package entry', () => {
+  it('exports the graph API', () => {
+    const r = dzdx.captureGraph(example('tutorial_no_grad'), { at: 'end' });
+    expect(dzdx.toDot(r.graph!)).toMatch(/^digraph autograd/);
+    expect(typeof dzdx.renderSvg).toBe('function');
   });
 });
 
