@@ -245,6 +245,11 @@ if (!CHROMIUM) {
       expect(await page.textContent('#stderr')).toBe("script.py:2:15: '(' was never closed\nx = torch.ones(2,\n              ^\n");
       expect(await page.textContent('#check')).toMatch(/^Not checked: the script is outside the subset/);
       expect(await page.textContent('#graph')).toBe('No graph: the script did not run.');
+      await page.fill('#source', 'import torch\nx = torch.ones(2, requires_grad=True)\ny = x\nfor i in range(500):\n    y = y + 1\ny.sum().backward()\n');
+      await page.click('#run');
+      await finished(page, 3);
+      expect(await page.locator('.call[data-verdict="agree"]').count()).toBe(1);
+      expect(await page.textContent('#graph')).toMatch(/^No graph: the autograd graph has more than 400 nodes, too many to draw/);
       expect(errors).toEqual([]);
       await page.close();
     });

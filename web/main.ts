@@ -22,6 +22,8 @@ const status = $<HTMLParagraphElement>('status');
 const OWN = '(your script)';
 
 let graphs: AutogradGraph[] = [];
+/** Why there is no graph to show (too large to draw, or the script did not run). */
+let graphError = 'No graph: the script did not run.';
 let runs = 0;
 
 /** The file name tracebacks show: the example's path as the CLI is given it, else script.py. */
@@ -57,12 +59,14 @@ async function run(): Promise<void> {
       checkBox.replaceChildren('Not checked: the script is outside the subset dzdx runs (see the error above).');
       reportText.textContent = report.stderr;
       graphs = [];
+      graphError = 'No graph: the script did not run.';
     } else {
       checkBox.replaceChildren(renderCheck(report));
       reportText.textContent = formatReport(report);
       const calls = captureCallGraphs(text, { fileName: name });
       const end = captureGraph(text, { fileName: name, at: 'end' });
       graphs = [...calls.graphs, ...(end.graph ? [end.graph] : [])];
+      graphError = `No graph: ${calls.error ?? end.error ?? 'nothing to draw'}.`;
     }
     fillMoments();
     await showGraph();
@@ -90,7 +94,7 @@ async function showGraph(): Promise<void> {
   const box = $('graph');
   const g = graphs[Number(moment.value)];
   if (!g) {
-    box.replaceChildren('No graph: the script did not run.');
+    box.replaceChildren(graphError);
     box.dataset.nodes = '0';
     $('graph-dot').textContent = '';
     return;
