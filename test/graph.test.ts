@@ -20,6 +20,14 @@ import {
   type GraphNode,
 } from '../src/graph/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
+import { setBackwardObserver } from '../src/autograd/engine.js';
+import { setTapeListener } from '../src/autograd/record.js';
+import { Tensor } from '../src/autograd/tensor.js';
+import { GraphRecorder } from '../src/graph/recorder.js';
+import { runScript } from '../src/program/run.js';
+import { getMath } from '../src/symbolic/mathjs.js';
+import { SymbolBuilder } from '../src/symbolic/nodes.js';
+import { SymbolicTrace } from '../src/symbolic/trace.js';
 import * as dzdx from '../src/index.js';
 
 const example = (name: string) => readFileSync(`examples/${name}.py`, 'utf8');
@@ -190,6 +198,11 @@ describe('bad input', () => {
     expect(r.error).toMatch(/more than 400 nodes, too many to draw/);
   });
 
+  it('large tensors are no bound (only the number of nodes is): dzdx check stops at 200,000 elements, a graph does not', () => {
+    const g = graphOf('import torch\nx = torch.ones(1000, 300, requires_grad=True)\ny = (x * 2).sum()\ny.backward()\n');
+    expect(one(g, 'x', 'leaf').shape).toEqual([1000, 300]);
+  });
+
   it('DOT strings escape quotes, backslashes and newlines', () => {
     expect(dotString('a "b" \\ c\nd')).toBe('"a \\"b\\" \\\\ c\\nd"');
     const g = graphOf('import torch\nx = torch.ones(1, requires_grad=True)\ny = x * 2  # "quoted" \\ comment\n');
@@ -261,6 +274,45 @@ describe('text outline', () => {
 
 describe('every fixture', () => {
   const fixtures = [...loadFixtures('test/conformance'), ...loadFixtures('test/fixtures/own'), ...loadFixtures('examples')];
+
+  it('the recorder finds the cuts and mutations the symbolic trace (dzdx check\'s explanations) finds', () => {
+    let extraCuts = 0;
+    for (const f of fixtures) {
+      const trace = new SymbolicTrace(new SymbolBuilder(getMath()));
+      const recorder = new GraphRecorder();
+      setTapeListener({
+        op(...args) {
+          (trace as Parameters<typeof setTapeListener>[0])!.op(...args);
+          recorder.op(...args);
+        },
+      });
+      setBackwardObserver({
+        before: () => void (trace.paused = recorder.paused = true),
+        after: () => void (trace.paused = recorder.paused = false),
+      });
+      try {
+        runScript(f.source, {
+          statement: (line) => void (trace.line = recorder.line = line),
+          assigned: (name, value) => {
+            if (value instanceof Tensor) {
+              trace.named(name, value);
+              recorder.named(name, value);
+            }
+          },
+        });
+      } finally {
+        setTapeListener(null);
+        setBackwardObserver(null);
+      }
+      const events = (es: readonly { kind: string; line: number; record: { id: number } }[], kind: string) =>
+        es.filter((e) => e.kind === kind).map((e) => `${e.line}:${e.record.id}`);
+      expect(events(recorder.events, 'mutation'), f.name).toEqual(events(trace.events, 'mutation'));
+      // Per tensor, not per element: a storage overwritten with constants still counts as the leaf's (a cut more, never one less).
+      expect(events(recorder.events, 'cut'), f.name).toEqual(expect.arrayContaining(events(trace.events, 'cut')));
+      extraCuts += events(recorder.events, 'cut').length - events(trace.events, 'cut').length;
+    }
+    expect(extraCuts).toBeLessThanOrEqual(2);
+  }, 60_000);
   it(`draws a well-formed graph (or says why not) for each of ${fixtures.length} scripts, which Graphviz renders`, async () => {
     expect(fixtures.length).toBeGreaterThan(250);
     for (const f of fixtures) {

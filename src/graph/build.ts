@@ -4,19 +4,17 @@
  * every node's saved values, the inputs that have no gradient (next_functions
  * holds None there, so a cut value has no edge back to what it was computed
  * from), and the storage changes autograd never saw (`.data` mutations).
- * Names, lines and which inputs are cuts come from the symbolic trace, so
- * they read as `dzdx check` explains them.
+ * Names, lines, cuts and mutations come from the run's recorder, by the
+ * rules `dzdx check` explains them with.
  */
 import { AccumulateGrad, OpNode, type Node, type SavedTensor } from '../autograd/node.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { Buffer } from '../tensor/ndarray.js';
-import type { OpRecord, SymbolicTrace } from '../symbolic/trace.js';
+import type { GraphRecorder, OpRecord } from './recorder.js';
 import { MAX_GRAPH_NODES, type AutogradGraph, type GraphEdge, type GraphMoment, type GraphNode } from './model.js';
 
 export interface BuildContext {
-  trace: SymbolicTrace;
-  /** The trace's record of the op that made each grad_fn node. */
-  recordOf: ReadonlyMap<Node, OpRecord>;
+  recorder: GraphRecorder;
   /** The line of the backward call that freed a node's saved values. */
   freedBy: ReadonlyMap<Node, number>;
   lines: readonly string[];
@@ -67,8 +65,7 @@ class GraphBuilder {
 
   /** The script's name for a tensor, or null for an unnamed one (a wrapped `2`). */
   private nameOf(t: Tensor): string | null {
-    const names = this.ctx.trace.names;
-    return names.get(t) ?? (t.base ? (names.get(t.base) ?? null) : null);
+    return this.ctx.recorder.nameOf(t);
   }
 
   private tensorLabel(t: Tensor): string {
@@ -130,9 +127,9 @@ class GraphBuilder {
     return startId;
   }
 
-  /** The trace's record of the op behind a node, when the node is that op's own (not a CopySlices). */
+  /** The record of the op behind a node, when the node is that op's own (not a CopySlices). */
   private recordFor(n: Node): OpRecord | undefined {
-    const rec = this.ctx.recordOf.get(n);
+    const rec = this.ctx.recorder.recordOf.get(n);
     return rec && n instanceof OpNode && (n.spec as unknown) === rec.entry && n.nextEdges.length === rec.inputs.length ? rec : undefined;
   }
 
@@ -142,7 +139,7 @@ class GraphBuilder {
       this.edge(node.id, this.tensor(n.variable, 'leaf'), 'accumulate', '.grad');
       return node.id;
     }
-    const rec = this.ctx.recordOf.get(n);
+    const rec = this.ctx.recorder.recordOf.get(n);
     const details = rec ? [`line ${rec.line}: ${statementAt(this.ctx.lines, rec.line)}`] : [];
     const node = this.add({ kind: 'function', title: n.name, details, ...(rec ? { line: rec.line } : {}) });
     if (rec) this.drawnRecords.push(rec);
@@ -173,10 +170,10 @@ class GraphBuilder {
   private constant(t: Tensor, rec: OpRecord): string {
     const known = this.tensorIds.get(t);
     if (known) return known;
-    const trace = this.ctx.trace;
-    const cut = trace.events.find((e) => e.kind === 'cut' && e.record === rec && e.tensor === t);
+    const recorder = this.ctx.recorder;
+    const cut = recorder.events.find((e) => e.kind === 'cut' && e.record === rec && e.tensor === t);
     if (!cut) return this.tensor(t, 'constant', ['requires no grad']);
-    const producer = [...trace.records].reverse().find((r) => r.id < rec.id && r.output.array.buffer === t.array.buffer && !r.inPlace);
+    const producer = [...recorder.records].reverse().find((r) => r.id < rec.id && r.output.array.buffer === t.array.buffer && !r.inPlace);
     const why =
       producer && !producer.gradMode
         ? [`constant: made under no_grad`, `on line ${producer.line}`]
@@ -187,17 +184,17 @@ class GraphBuilder {
   /** `.data` writes (and in-place ops under no_grad) after a drawn op read or saved that storage. */
   mutations(): void {
     const seen = new Set<string>();
-    for (const e of this.ctx.trace.events) {
+    for (const e of this.ctx.recorder.events) {
       if (e.kind !== 'mutation') continue;
       const before = this.drawnRecords.filter((r) => r.id < e.record.id);
-      const readers = before.filter((r) => r.inputs.some((t) => t.array.buffer === e.buffer) || r.saved.some((s) => s.array.buffer === e.buffer));
+      const readers = before.filter((r) => r.inputs.some((t) => t.array.buffer === e.buffer) || r.output.array.buffer === e.buffer);
       if (readers.length === 0) continue;
       const changed = this.saved.filter((s) => s.buffer === e.buffer && s.record && s.record.id < e.record.id);
       const written = this.tensors.filter((t) => t.tensor.array.buffer === e.buffer);
       const key = `${e.line}:${[...changed, ...written].map((x) => x.id).join()}`;
       if (seen.has(key) || changed.length + written.length === 0) continue;
       seen.add(key);
-      const name = this.ctx.trace.storageName(e.buffer) ?? 'it';
+      const name = this.ctx.recorder.storageName(e.buffer) ?? 'it';
       const statement = statementAt(this.ctx.lines, e.line);
       const details = [`line ${e.line}, autograd does not see it`];
       details.push(changed.length ? 'backward reads the changed values' : `no grad_fn saved ${name}: gradients unchanged`);

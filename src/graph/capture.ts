@@ -1,20 +1,18 @@
 /**
- * `captureGraph(source)`: run a script with the symbolic trace listening
- * and read the autograd graph off the tape at one moment: a backward() or
+ * `captureGraph(source)`: run a script with a GraphRecorder listening and
+ * read the autograd graph off the tape at one moment: a backward() or
  * autograd.grad() call just before it runs (the graph it will walk), the
  * moment a line is reached, or the end of the run. Earlier backward calls
  * are followed so that the drawing can say which one freed which saved values.
  */
 import { setBackwardObserver, type BackwardCall } from '../autograd/engine.js';
 import { OpNode, type Node } from '../autograd/node.js';
-import { setTapeListener, type TapeListener } from '../autograd/record.js';
+import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { Limits } from '../program/interpreter.js';
 import { runScript } from '../program/run.js';
-import { getMath } from '../symbolic/mathjs.js';
-import { SymbolBuilder } from '../symbolic/nodes.js';
-import { SymbolicTrace, type OpRecord } from '../symbolic/trace.js';
 import { buildGraph, GraphTooLargeError } from './build.js';
+import { GraphRecorder } from './recorder.js';
 import type { AutogradGraph, GraphMoment } from './model.js';
 
 export interface GraphOptions {
@@ -77,8 +75,7 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
   if (typeof at === 'number' && !(Number.isInteger(at) && at >= 1 && at <= count)) {
     throw new GraphMomentError(`--at ${at}: the script has lines 1 to ${count}`);
   }
-  const trace = new SymbolicTrace(new SymbolBuilder(getMath()));
-  const recordOf = new Map<Node, OpRecord>();
+  const recorder = new GraphRecorder();
   const freedBy = new Map<Node, number>();
   /** The script's variables that hold tensors now: the roots of a drawing at a line or at the end. */
   const vars = new Map<string, Tensor>();
@@ -91,7 +88,7 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
 
   const snapshot = (roots: { tensor: Tensor; name: string }[], moment: GraphMoment) => {
     try {
-      graph = buildGraph(roots, { trace, recordOf, freedBy, lines }, moment);
+      graph = buildGraph(roots, { recorder, freedBy, lines }, moment);
     } catch (e) {
       failure = e;
       graph = null;
@@ -101,32 +98,24 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
     [...vars].filter(([, t]) => t.gradFn !== null || t.requiresGrad).map(([name, tensor]) => ({ name, tensor }));
   const statementOf = (line: number) => (lines[line - 1] ?? '').trim();
 
-  const listener: TapeListener = {
-    op(entry, inputs, output, attrs, inPlace, before) {
-      const count = trace.records.length;
-      (trace as TapeListener).op(entry, inputs, output, attrs, inPlace, before);
-      // The node this op made (not one seen before: a view shares its base's grad_fn).
-      if (trace.records.length > count && output.gradFn && !recordOf.has(output.gradFn)) recordOf.set(output.gradFn, trace.records.at(-1)!);
-    },
-  };
-  setTapeListener(listener);
+  setTapeListener(recorder);
   setBackwardObserver({
     before(call: BackwardCall) {
-      trace.paused = true;
+      recorder.paused = true;
       reachedByCall = reachable(call.outputs);
-      const line = trace.line;
+      const line = recorder.line;
       if (!everyCall && (final || (at !== undefined && at !== line))) return;
       final = true;
-      const roots = call.outputs.map((tensor) => ({ tensor, name: rootName(tensor, trace, statementOf(line)) }));
+      const roots = call.outputs.map((tensor) => ({ tensor, name: rootName(tensor, recorder, statementOf(line)) }));
       snapshot(roots, { kind: call.kind, line, statement: statementOf(line) });
       if (everyCall && graph) calls.push(graph);
     },
     after(call) {
-      trace.paused = false;
+      recorder.paused = false;
       if (call.retainGraph) return;
       for (const n of reachedByCall) {
         if (!freedBy.has(n) && n instanceof OpNode && n.savedTensors.size > 0 && [...n.savedTensors.values()].every((s) => s.inspect().freed)) {
-          freedBy.set(n, trace.line);
+          freedBy.set(n, recorder.line);
         }
       }
     },
@@ -137,13 +126,13 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
       fileName: options.fileName,
       limits: options.limits,
       statement: (line) => {
-        trace.line = line;
+        recorder.line = line;
         if (graph !== null && !final && line !== at) final = true;
         if (!final && graph === null && line === at) snapshot(namedRoots(), { kind: 'line', line, statement: statementOf(line) });
       },
       assigned: (name, value) => {
         if (value instanceof Tensor) {
-          trace.named(name, value);
+          recorder.named(name, value);
           vars.set(name, value);
         } else vars.delete(name);
       },
@@ -162,15 +151,15 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
     if (failure) return done({ ...run, graph: null, error: (failure as Error).message });
   }
   if (graph === null) {
-    const stopped = run.exitCode === 1 ? `: the script stopped with an error on line ${trace.line} first` : '';
+    const stopped = run.exitCode === 1 ? `: the script stopped with an error on line ${recorder.line} first` : '';
     return done({ ...run, graph: null, error: `line ${at} never ran${stopped}` });
   }
   return done({ ...run, graph });
 }
 
 /** A backward root's name: its variable, else the expression before `.backward(`. */
-function rootName(t: Tensor, trace: SymbolicTrace, statement: string): string {
-  const named = trace.names.get(t);
+function rootName(t: Tensor, recorder: GraphRecorder, statement: string): string {
+  const named = recorder.nameOf(t);
   if (named) return named;
   const expr = /^(.+?)\.backward\(/.exec(statement)?.[1];
   if (!expr) return 'output';

@@ -1,0 +1,91 @@
+/**
+ * What the drawing needs from a run, recorded per op at the level of whole
+ * tensors: each op's line, grad mode and operands, the grad_fn node it
+ * made, the cuts (an operand without autograd history whose storage holds
+ * values computed from a leaf that requires grad) and the storage changes
+ * autograd cannot see. The rules of the symbolic trace's cut and mutation
+ * events (src/symbolic/trace.ts), which `dzdx check` explains, applied per
+ * tensor instead of per element: the trace follows every element with
+ * mathjs and is bounded for that, and a graph needs neither. (So a storage
+ * overwritten with constants still counts as the leaf's: a cut more, never
+ * one less; test/graph.test.ts compares the two on every fixture.)
+ */
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { Node } from '../autograd/node.js';
+import type { RecordableOp, TapeListener } from '../autograd/record.js';
+import type { Tensor } from '../autograd/tensor.js';
+import type { Buffer } from '../tensor/ndarray.js';
+
+export interface OpRecord {
+  id: number;
+  entry: RecordableOp<unknown>;
+  line: number;
+  inPlace: boolean;
+  gradMode: boolean;
+  inputs: readonly Tensor[];
+  output: Tensor;
+}
+
+export interface GraphEvent {
+  kind: 'cut' | 'mutation';
+  line: number;
+  record: OpRecord;
+  /** The operand read without history (cut) or the tensor written (mutation). */
+  tensor: Tensor;
+  buffer: Buffer;
+}
+
+export class GraphRecorder implements TapeListener {
+  readonly records: OpRecord[] = [];
+  readonly events: GraphEvent[] = [];
+  /** The script's names for tensors: the first name a tensor is bound to. */
+  readonly names = new WeakMap<Tensor, string>();
+  /** The grad_fn node each op made. */
+  readonly recordOf = new Map<Node, OpRecord>();
+  line = 0;
+  /** Set during backward passes: the engine's own ops are not the script's. */
+  paused = false;
+  /** Storages whose values were computed from a leaf that requires grad. */
+  private readonly derived = new WeakSet<Buffer>();
+  /** The first tensor seen with each storage: `x` for the storage of `x.data`. */
+  private readonly owners = new WeakMap<Buffer, Tensor>();
+
+  named(name: string, t: Tensor): void {
+    if (!this.names.has(t)) this.names.set(t, name);
+    if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+  }
+
+  nameOf(t: Tensor): string | null {
+    return this.names.get(t) ?? (t.base ? (this.names.get(t.base) ?? null) : null);
+  }
+
+  storageName(buffer: Buffer): string | null {
+    const owner = this.owners.get(buffer);
+    return owner ? this.nameOf(owner) : null;
+  }
+
+  /** Whether t's values come from a leaf that requires grad: its own, its storage's (`x.detach()`), or computed. */
+  private fromLeaves(t: Tensor): boolean {
+    const owner = this.owners.get(t.array.buffer);
+    return (t.isLeaf && t.requiresGrad) || (owner !== undefined && owner.isLeaf && owner.requiresGrad) || this.derived.has(t.array.buffer);
+  }
+
+  op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, _attrs: unknown, inPlace: boolean): void {
+    if (this.paused) return;
+    for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+    const record: OpRecord = { id: this.records.length, entry, line: this.line, inPlace, gradMode: isGradEnabled(), inputs, output };
+    this.records.push(record);
+    if (output.gradFn && !this.recordOf.has(output.gradFn)) this.recordOf.set(output.gradFn, record);
+    if (inPlace && (!output.requiresGrad || !record.gradMode)) {
+      this.events.push({ kind: 'mutation', line: record.line, record, tensor: output, buffer: output.array.buffer });
+    }
+    inputs.forEach((t, i) => {
+      const viaHistory = t.requiresGrad && record.gradMode;
+      if (!viaHistory && this.fromLeaves(t) && !(inPlace && i === 0)) {
+        this.events.push({ kind: 'cut', line: record.line, record, tensor: t, buffer: t.array.buffer });
+      }
+    });
+    // A comparison's booleans are no function of the leaves to differentiate (the trace's constants too).
+    if (entry.differentiable && inputs.some((t) => this.fromLeaves(t))) this.derived.add(output.array.buffer);
+  }
+}
