@@ -54,8 +54,8 @@ if (!CHROMIUM) {
       expect(existsSync(join(WEB, 'index.html')), 'dist/web is built (npm run build)').toBe(true);
       mkdirSync(ARTIFACTS, { recursive: true });
       server = await startServer(WEB, 0, '127.0.0.1');
-      // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start; a container's /dev/shm is small.
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     }, 60_000);
 
     afterAll(async () => {
