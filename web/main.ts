@@ -71,7 +71,7 @@ async function run(): Promise<void> {
     fillMoments();
     await showGraph();
     const ms = Math.round(performance.now() - started);
-    status.textContent = `Ran in ${ms} ms: exit code ${result.exitCode}${report.exitCode === 2 ? '' : `, ${report.calls.filter((c) => c.verdict === 'agree').length} of ${report.calls.length} backward calls agree`}.`;
+    status.textContent = `Ran in ${ms} ms: exit code ${result.exitCode}${report.exitCode === 2 ? '' : `, ${report.calls.filter((c) => c.verdict === 'agree').length} of ${report.calls.length} backward call${report.calls.length === 1 ? '' : 's'} agree`}.`;
     setState('done');
   } catch (e) {
     // Typed errors are reported by the library itself; anything else is our bug, shown without a stack.
