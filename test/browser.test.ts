@@ -243,13 +243,20 @@ if (!CHROMIUM) {
       await page.click('#run');
       await finished(page, 2);
       expect(await page.textContent('#stderr')).toBe("script.py:2:15: '(' was never closed\nx = torch.ones(2,\n              ^\n");
-      expect(await page.textContent('#check')).toMatch(/^Not checked: the script is outside the subset/);
+      expect(await page.textContent('#check')).toBe('Not checked: the script did not run (see the error above).');
       expect(await page.textContent('#graph')).toBe('No graph: the script did not run.');
       await page.fill('#source', 'import torch\nx = torch.ones(2, requires_grad=True)\ny = x\nfor i in range(500):\n    y = y + 1\ny.sum().backward()\n');
       await page.click('#run');
       await finished(page, 3);
       expect(await page.locator('.call[data-verdict="agree"]').count()).toBe(1);
       expect(await page.textContent('#graph')).toMatch(/^No graph: the autograd graph has more than 400 nodes, too many to draw/);
+      // Past dzdx check's element bound the script runs and its graph is drawn; the check says why it stopped.
+      await page.fill('#source', 'import torch\nx = torch.ones(1000, 300, requires_grad=True)\ny = (x * 2).sum()\ny.backward()\nprint(x.grad.sum())\n');
+      await page.click('#run');
+      await finished(page, 4);
+      expect(await page.textContent('#stdout')).toBe('tensor(600000.)\n');
+      expect(await page.textContent('#check')).toMatch(/^Not checked: script\.py:3:1: dzdx check follows every tensor element symbolically, .*\.$/);
+      expect(await page.locator('#graph svg g.node.leaf').count()).toBe(1);
       expect(errors).toEqual([]);
       await page.close();
     });

@@ -52,17 +52,21 @@ async function run(): Promise<void> {
     stderr.hidden = result.stderr === '';
     document.body.dataset.exitCode = String(result.exitCode);
 
-    const report = check(text, { fileName: name });
+    // A script that did not run (outside the subset, over a limit) is not run again for the check and the graph.
+    const report = result.exitCode === 2 ? null : check(text, { fileName: name });
     const checkBox = $('check');
     const reportText = $('report-text');
-    if (report.exitCode === 2) {
-      checkBox.replaceChildren('Not checked: the script is outside the subset dzdx runs (see the error above).');
-      reportText.textContent = report.stderr;
-      graphs = [];
-      graphError = 'No graph: the script did not run.';
+    if (report === null || report.exitCode === 2) {
+      const why = report === null ? 'the script did not run (see the error above)' : (report.stderr.split('\n')[0] ?? '');
+      checkBox.replaceChildren(`Not checked: ${why}.`.replace(/\.\.$/, '.'));
+      reportText.textContent = report?.stderr ?? result.stderr;
     } else {
       checkBox.replaceChildren(renderCheck(report));
       reportText.textContent = formatReport(report);
+    }
+    graphs = [];
+    graphError = 'No graph: the script did not run.';
+    if (result.exitCode !== 2) {
       const calls = captureCallGraphs(text, { fileName: name });
       const end = captureGraph(text, { fileName: name, at: 'end' });
       graphs = [...calls.graphs, ...(end.graph ? [end.graph] : [])];
@@ -71,7 +75,7 @@ async function run(): Promise<void> {
     fillMoments();
     await showGraph();
     const ms = Math.round(performance.now() - started);
-    status.textContent = `Ran in ${ms} ms: exit code ${result.exitCode}${report.exitCode === 2 ? '' : `, ${report.calls.filter((c) => c.verdict === 'agree').length} of ${report.calls.length} backward call${report.calls.length === 1 ? '' : 's'} agree`}.`;
+    status.textContent = `Ran in ${ms} ms: exit code ${result.exitCode}${report === null || report.exitCode === 2 ? '' : `, ${report.calls.filter((c) => c.verdict === 'agree').length} of ${report.calls.length} backward call${report.calls.length === 1 ? '' : 's'} agree`}.`;
     setState('done');
   } catch (e) {
     // Typed errors are reported by the library itself; anything else is our bug, shown without a stack.
