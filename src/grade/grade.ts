@@ -5,7 +5,7 @@
  * read). Never throws for anything a student can type.
  */
 import { TextPositionError } from '../symbolic/expression.js';
-import { parseAnswer, parseFormula, type ParsedAnswer, type ValueAnswer } from './answer.js';
+import { ANSWER_LIMITS, parseAnswer, parseFormula, type ParsedAnswer, type ValueAnswer } from './answer.js';
 import { closeAll, type Exercise, type Tolerance } from './exercise.js';
 import { buildKey, type Expected, type ExerciseKey, type QuestionKey } from './key.js';
 import type { MistakeKind } from './mistakes.js';
@@ -83,6 +83,9 @@ export function grade(exercise: ExerciseKey | Exercise, questionId: string, answ
 
 function read(key: QuestionKey, answer: string): Candidate {
   const { question, expected } = key;
+  if (answer.length > ANSWER_LIMITS.maxChars) {
+    return { kind: 'invalid', message: `the answer has ${answer.length} characters; at most ${ANSWER_LIMITS.maxChars} are allowed` };
+  }
   switch (question.kind) {
     case 'print':
       return { kind: 'printed', text: answer };
@@ -123,7 +126,6 @@ const NO_ERROR = /^(no|none|no error|nothing|it does not raise|does not raise|no
 
 function readRaises(answer: string): Candidate {
   const last = answer.trim().split('\n').at(-1)!.trim();
-  if (answer.length > 20_000) return { kind: 'invalid', message: 'the answer is longer than 20000 characters' };
   if (NO_ERROR.test(last)) return { kind: 'raises', error: null };
   const m = /^([A-Za-z_][\w.]*(?:Error|Exception|Warning))(?::\s*([\s\S]*))?$/.exec(last);
   if (!m) return { kind: 'invalid', message: "expected 'no error' or an error such as RuntimeError: <message>" };
