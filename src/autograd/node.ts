@@ -21,6 +21,9 @@ let nextAddress = 0x7f3a2c000000;
 export const BACKWARD_TWICE =
   'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.';
 
+/** Nodes of torch/csrc/autograd/functions (not generated from derivatives.yaml). */
+const HAND_WRITTEN = new Set(['AccumulateGrad', 'CopySlices', 'CopyBackwards']);
+
 export abstract class Node {
   /** Later nodes run first when several are ready, as in PyTorch's ready queue. */
   readonly sequenceNr: number = nextSequenceNr++;
@@ -44,6 +47,15 @@ export abstract class Node {
 
   /** Gradients for the inputs (one per next edge), given the gradients of the outputs. */
   abstract apply(grads: readonly (Tensor | null)[]): (Tensor | null)[];
+
+  /**
+   * PyTorch's C++ `name()` (what `grad_fn.name()` and the version error
+   * print): the nodes written by hand in torch::autograd carry their
+   * namespace, the generated `*Backward0` ones do not.
+   */
+  get qualifiedName(): string {
+    return HAND_WRITTEN.has(this.name) ? `torch::autograd::${this.name}` : this.name;
+  }
 
   /** Free saved tensors after a backward without retain_graph. */
   releaseSaved(): void {}
@@ -134,7 +146,7 @@ export class SavedTensor {
   private versionError(array: NDArray): Error {
     const owner = this.tensor ? this.tensor.gradFn : this.outputOf!.node;
     const outputNr = this.tensor ? this.tensor.outputNr : this.outputOf!.outputNr;
-    const which = owner ? `, which is output ${outputNr} of ${owner.name},` : '';
+    const which = owner ? `, which is output ${outputNr} of ${owner.qualifiedName},` : '';
     return runtimeError(
       `one of the variables needed for gradient computation has been modified by an inplace operation: [${legacyTypeName(array.dtype)} [${array.shape.join(', ')}]]${which} is at version ${array.version.value}; expected version ${this.savedVersion} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
     );

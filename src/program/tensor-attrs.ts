@@ -161,7 +161,7 @@ export function nodeAttr(node: Node, name: string): PyValue | undefined {
   if (name === 'next_functions') {
     return new PyTuple(node.nextEdges.map((e) => new PyTuple([e ? e.node : null, BigInt(e ? e.inputNr : 0)])));
   }
-  if (name === 'name') return new Builtin('name', () => node.name);
+  if (name === 'name') return new Builtin('name', () => node.qualifiedName);
   return undefined;
 }
 
