@@ -7,7 +7,13 @@ import { defineConfig } from 'vitest/config';
 // mutation run take hours on 2 cores.
 export default defineConfig({
   test: {
-    include: ['test/autograd.test.ts', 'test/api.test.ts', 'test/conformance.test.ts', 'test/symbolic-registry.test.ts'],
+    include: [
+      'test/autograd.test.ts',
+      'test/api.test.ts',
+      'test/conformance.test.ts',
+      'test/symbolic-registry.test.ts',
+      'test/mutation-*.test.ts',
+    ],
     env: { DZDX_FIXTURES: '^(?!rand_)' },
     pool: 'threads',
   },

@@ -177,3 +177,147 @@ describe('op names', () => {
     }
   });
 });
+
+/** Each kink note, and what the tape does there (the note is the docs' statement of PyTorch's convention). */
+const KINK_CLAIMS: Record<string, [string, () => void]> = {
+  pow: ["x**0 has gradient 0 everywhere; (x**0.5)'(0) = inf", () => {
+    const t = tensor([0, 2, -1], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.pow(t, 0)), t)[0]!.tolist()).toEqual([0, 0, 0]);
+    expect(autograd.grad(F.sum(F.pow(t, 0.5)), t)[0]!.tolist()).toEqual([Infinity, 1 / (2 * Math.sqrt(2)), NaN]);
+  }],
+  pow_tensor: ['pow(0, 0) = 1 with both gradients 0', () => {
+    const a = tensor([0], { dtype: 'float64', requiresGrad: true });
+    const w = tensor([0], { dtype: 'float64', requiresGrad: true });
+    const y = F.pow(a, w);
+    expect(y.tolist()).toEqual([1]);
+    expect(autograd.grad(F.sum(y), [a, w]).map((g) => g!.tolist())).toEqual([[0], [0]]);
+  }],
+  maximum: ['a tie sends half the gradient to each input', () => {
+    const a = tensor([1, 3], { dtype: 'float64', requiresGrad: true });
+    const w = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.maximum(a, w)), [a, w]).map((g) => g!.tolist())).toEqual([[0.5, 1], [0.5, 0]]);
+  }],
+  minimum: ['a tie sends half the gradient to each input', () => {
+    const a = tensor([1, 3], { dtype: 'float64', requiresGrad: true });
+    const w = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.minimum(a, w)), [a, w]).map((g) => g!.tolist())).toEqual([[0.5, 0], [0.5, 1]]);
+  }],
+  clamp: ['the bounds are inclusive: gradient 1 at x = min and at x = max', () => {
+    const t = tensor([-1, 0, 1, 2], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.clamp(t, 0, 1)), t)[0]!.tolist()).toEqual([0, 1, 1, 0]);
+  }],
+  log: ["log'(0) = inf, log'(-1) = -1 (1/x, no domain masking)", () => {
+    const t = tensor([0, -1], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.log(t)), t)[0]!.tolist()).toEqual([Infinity, -1]);
+  }],
+  relu: ["relu'(0) = 0 (the saved result must be > 0)", () => {
+    const t = tensor([0, 1], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.relu(t)), t)[0]!.tolist()).toEqual([0, 1]);
+  }],
+  sqrt: ["sqrt'(0) = inf", () => {
+    const t = tensor([0], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.sqrt(t)), t)[0]!.tolist()).toEqual([Infinity]);
+  }],
+  abs: ["abs'(0) = 0 (sign(0) = 0)", () => {
+    const t = tensor([0, -2], { dtype: 'float64', requiresGrad: true });
+    expect(autograd.grad(F.sum(F.abs(t)), t)[0]!.tolist()).toEqual([0, -1]);
+  }],
+};
+
+describe('kink notes state what the tape computes at the kink', () => {
+  it('exactly the ops with a kink have a note', () => {
+    const noted = [...registry.values()].filter((e) => e.kinks !== undefined).map((e) => e.name);
+    expect(noted.sort()).toEqual(Object.keys(KINK_CLAIMS).sort());
+  });
+  for (const [name, [note, check]] of Object.entries(KINK_CLAIMS)) {
+    it(`${name}: ${note}`, () => {
+      expect(registry.get(name)!.kinks).toBe(note);
+      check();
+    });
+  }
+});
+
+interface Recorded {
+  entry: OpEntry<unknown>;
+  inputs: readonly Tensor[];
+  output: Tensor;
+  attrs: unknown;
+  inPlace: boolean;
+  before?: Float64Array;
+}
+
+/** Every op the cases above record, with the comparisons too. */
+function recordAll(): Recorded[] {
+  const seen: Recorded[] = [];
+  setTapeListener({ op: (entry, inputs, output, attrs, inPlace, before) => {
+    seen.push({ entry: entry as OpEntry<unknown>, inputs: [...inputs], output, attrs, inPlace, before });
+  } });
+  try {
+    for (const [, make] of CASES) make();
+    F.logicalAnd(F.compare('lt', x(), 1), F.compare('ne', 1, x()));
+    for (const op of ['le', 'gt', 'ge', 'eq'] as const) F.compare(op, x(), 0.5);
+    F.fillInPlace(tensor([1, 2]), 3);
+    F.copyInPlace(tensor([[1, 2], [3, 4]]), tensor([5, 6]));
+  } finally {
+    setTapeListener(null);
+  }
+  return seen;
+}
+
+const vals = (t: Tensor) => Array.from(t.array.values());
+const total = (t: Tensor) => vals(t).reduce((s, v) => s + v, 0);
+
+/** What src/symbolic assumes of each kind of op, checked on an actual call. */
+const CONTRACTS: Record<string, (r: Recorded) => void> = {
+  view: ({ entry, inputs, output }) => {
+    expect(entry.view).toBe(true);
+    expect(output.array.buffer).toBe(inputs[0]!.array.buffer);
+    expect(output.base).toBe(inputs[0]!.base ?? inputs[0]);
+  },
+  copy: ({ entry, inputs, output }) => {
+    expect(entry.view ?? false).toBe(false);
+    expect(output.base).toBe(null);
+    expect(vals(output)).toEqual(vals(inputs[0]!).map((v) => (output.dtype === 'float32' ? Math.fround(v) : v)));
+  },
+  elementwise: ({ inputs, output }) => {
+    const rank = Math.max(...inputs.map((t) => t.shape.length));
+    expect(output.shape.length).toBe(rank);
+  },
+  sum: ({ inputs, output }) => expect(total(output)).toBeCloseTo(total(inputs[0]!), 12),
+  mean: ({ inputs, output }) => expect(total(output) * (inputs[0]!.numel / output.numel)).toBeCloseTo(total(inputs[0]!), 12),
+  matmul: ({ inputs: [a, b], output }) => {
+    const A = a!.shape.length === 1 ? [vals(a!)] : F.t(F.t(a!)).tolist() as number[][];
+    const B = b!.shape.length === 1 ? vals(b!).map((v) => [v]) : b!.tolist() as number[][];
+    const product = A.map((row) => B[0]!.map((_, j) => row.reduce((s, v, k) => s + v * B[k]![j]!, 0)));
+    expect(vals(output)).toEqual(product.flat());
+  },
+  where: ({ inputs: [c, a, b], output }) => {
+    const pick = (t: Tensor, k: number) => (t.numel === 1 ? vals(t)[0]! : vals(t)[k]!);
+    expect(vals(output)).toEqual(vals(output).map((_, k) => (pick(c!, k) ? pick(a!, k) : pick(b!, k))));
+  },
+  scatter: ({ inputs, output, attrs }) => {
+    expect(output.shape).toEqual((attrs as { inputShape: number[] }).inputShape);
+    expect(total(output)).toBe(total(inputs[0]!));
+    expect(vals(output).filter((v) => v !== 0).length).toBe(vals(inputs[0]!).filter((v) => v !== 0).length);
+  },
+  overwrite: ({ inputs, output, attrs, inPlace }) => {
+    expect(inPlace).toBe(true);
+    const value = (attrs as { value?: number } | undefined)?.value ?? 0;
+    expect(vals(output)).toEqual(inputs.length > 1 ? vals(F.expand(inputs[1]!, [...output.shape])) : vals(output).map(() => value));
+  },
+  none: ({ output }) => expect(output.dtype).toBe('bool'),
+};
+
+describe('symbolic specs: each kind describes the forward kernel', () => {
+  const records = recordAll();
+  it('every registry entry was recorded', () => {
+    const missed = [...registry.values()].filter((e) => !records.some((r) => r.entry === e)).map((e) => e.name);
+    expect(missed).toEqual([]);
+  });
+  for (const entry of registry.values()) {
+    it(`${entry.name}: ${entry.symbolic.kind}`, () => {
+      expect(Object.keys(CONTRACTS)).toContain(entry.symbolic.kind);
+      for (const r of records.filter((r) => r.entry === entry)) CONTRACTS[entry.symbolic.kind]!(r);
+    });
+  }
+});
