@@ -291,5 +291,6 @@ export const copy = defineOp({
   gradFn: 'CopyBackwards',
   dtype: 'first',
   forward: ([a, src], _attrs, dtype) => mapBinary(a!, src!, dtype, (_x, y) => y),
-  backward: (g, ctx) => [null, ctx.needsInputGrad(1) ? g : null],
+  // PyTorch's CopyBackwards sends zeros (not nothing) to self's old history.
+  backward: (g, ctx) => [ctx.needsInputGrad(0) ? F.zerosLike(g) : null, ctx.needsInputGrad(1) ? g : null],
 });

@@ -378,7 +378,7 @@ export class SymbolicTrace implements TapeListener {
           const map = broadcastIndex(output.shape, inputs[1]!.shape);
           outLocs.forEach((_, k) => {
             const src = inNodes[1]![map(k)];
-            const terms: Term[] = src ? [{ kind: 'constant', input: src, value: 1 }] : [];
+            const terms: Term[] = [...zeroTo(k), ...(src ? [{ kind: 'constant' as const, input: src, value: 1 }] : [])];
             set(k, inValues[1]![map(k)]!, terms.length ? new ElemNode(record, terms, null) : null);
           });
         } else {
