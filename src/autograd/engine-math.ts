@@ -15,6 +15,8 @@ export interface EngineMath {
   cast(g: Tensor, dtype: DType): Tensor;
   /** A contiguous copy that keeps autograd history (PyTorch's `CopyBackwards`). */
   copyWithHistory(g: Tensor): Tensor;
+  /** `g.clone()`, recorded (CloneBackward0) when grad mode is on: a retained grad under create_graph. */
+  clone(g: Tensor): Tensor;
   onesLike(t: Tensor): Tensor;
 }
 

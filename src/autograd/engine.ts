@@ -165,7 +165,8 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
     buffers.delete(node);
     for (const [outputNr, tensor] of node.hasRetainedOutputs() ? node.retainedOutputs : []) {
       const g = grads[outputNr];
-      if (g) tensor.grad = tensor.grad ? engineMath().add(tensor.grad, g) : new Tensor(g.array.copy());
+      // PyTorch's retain_grad hook: `grad.clone()` first (with history under create_graph), then `grad + g`.
+      if (g) tensor.grad = tensor.grad ? engineMath().add(tensor.grad, g) : engineMath().clone(g);
     }
     for (const c of captures ?? []) {
       if (c.edge.node === node) c.grad = grads[c.edge.inputNr] ?? null;

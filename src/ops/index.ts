@@ -10,6 +10,7 @@ installEngineMath({
   sumTo: F.sumTo,
   cast: F.to,
   copyWithHistory: F.copyWithHistory,
+  clone: F.clone,
   onesLike: F.onesLike,
 });
 
