@@ -4,7 +4,7 @@
  * Composite ops (matmul, reshape, `2 / x`) choose entries as PyTorch does.
  */
 import { Tensor } from '../autograd/tensor.js';
-import type { DType } from '../tensor/dtype.js';
+import { isFloating, promoteWithScalar, type DType } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { reductionDims } from '../tensor/kernels.js';
@@ -45,11 +45,17 @@ export function pow(a: Operand, b: Operand): Tensor {
     if (b instanceof Tensor) return call(B.powTensor, [a, b], undefined);
     return call(B.powScalar, [a], { exponent: scalarValue(b) });
   }
+  // 1.13's __rpow__: torch.tensor(a, dtype=torch.result_type(a, b)) ** b, so `2 ** int_tensor` stays int64.
   const exponent = b as Tensor;
-  const base = new Tensor(NDArray.scalar(scalarValue(a), exponent.dtype === 'float64' ? 'float64' : 'float32'));
+  const kind = typeof a === 'number' ? 'float' : a.kind;
+  const base = new Tensor(NDArray.scalar(scalarValue(a), promoteWithScalar(exponent.dtype, kind)));
   return call(B.powTensor, [base, exponent], undefined);
 }
-export const powScalarBase = (base: number, x: Tensor): Tensor => call(B.powScalarBase, [x], { base });
+export const powScalarBase = (base: number | Scalar, x: Tensor): Tensor => {
+  // An int (or bool) base to an int exponent stays int64, as PyTorch's result_type says; no gradient either way.
+  if (typeof base !== 'number' && base.kind !== 'float' && !isFloating(x.dtype)) return pow(base, x);
+  return call(B.powScalarBase, [x], { base: scalarValue(base) });
+};
 
 // Elementwise functions
 export const exp = (a: Tensor): Tensor => call(P.exp, [a], undefined);

@@ -72,7 +72,7 @@ export const tensorFunctions: Record<string, Impl> = {
   pow: (call) => {
     const a = bind('pow', call, ['input', 'exponent']);
     if (!(a.input instanceof Tensor) && isNumber(a.input!)) {
-      return F.powScalarBase(toNumber(a.input, 'self'), toTensorArg(a.exponent, 'exponent'));
+      return F.powScalarBase(toScalar(a.input as boolean | bigint | number), toTensorArg(a.exponent, 'exponent'));
     }
     return F.pow(toTensorArg(a.input, 'input'), operand(a.exponent, 'exponent'));
   },
