@@ -90,9 +90,14 @@ export const logicalAnd = (a: Tensor, b: Tensor): Tensor => call(B.logicalAnd, [
 export const where = (c: Tensor, a: Operand, b: Operand): Tensor => call(B.where, [c, a, b], undefined);
 export const maximum = (a: Tensor, b: Tensor): Tensor => call(B.maximum, [a, b], undefined);
 export const minimum = (a: Tensor, b: Tensor): Tensor => call(B.minimum, [a, b], undefined);
-export const clamp = (a: Tensor, min: number | null, max: number | null): Tensor => {
+/** A clamp bound: a JavaScript number is a float, a script's Scalar keeps its kind. */
+type Bound = number | Scalar | null;
+export const clamp = (a: Tensor, min: Bound, max: Bound): Tensor => {
   if (min === null && max === null) throw runtimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
-  return call(B.clamp, [a], { min, max });
+  // PyTorch's result_type(a, min, max): a float bound makes an int tensor's result float.
+  const dtype = [min, max].reduce<DType>((d, b) => (b === null ? d : promoteWithScalar(d, typeof b === 'number' ? 'float' : b.kind)), a.dtype);
+  const value = (b: Bound) => (b === null ? null : scalarValue(b));
+  return call(B.clamp, [to(a, dtype)], { min: value(min), max: value(max) });
 };
 
 // Creation (never recorded)

@@ -137,7 +137,8 @@ export const thresholdBackward = defineOp<{ threshold: number }>({
   symbolic: { kind: 'elementwise', form: 'a * step(b - threshold)' },
   gradFn: 'ThresholdBackwardBackward0',
   saves: [{ name: 'self', input: 1 }],
-  forward: ([g, y], attrs, dtype) => mapBinary(g!, y!, dtype, (gv, yv) => (yv > attrs.threshold ? gv : 0)),
+  // PyTorch's kernel is `y <= threshold ? 0 : g`: a NaN result lets the gradient through.
+  forward: ([g, y], attrs, dtype) => mapBinary(g!, y!, dtype, (gv, yv) => (yv <= attrs.threshold ? 0 : gv)),
   backward: (gg, ctx) => [
     ctx.needsInputGrad(0) ? F.thresholdBackward(gg, ctx.saved('self'), ctx.attrs.threshold) : null,
     ctx.needsInputGrad(1) ? F.zerosLike(ctx.saved('self')) : null,
@@ -150,7 +151,8 @@ export const relu = defineOp({
   gradFn: 'ReluBackward0',
   dtype: 'first',
   saves: result,
-  forward: unaryKernel((x) => (x > 0 ? x : x === 0 ? x : 0)),
+  // relu(NaN) = NaN and relu(-0) = -0, as PyTorch's clamp_min(x, 0).
+  forward: unaryKernel((x) => (x > 0 || x === 0 || Number.isNaN(x) ? x : 0)),
   backward: (g, ctx) => [F.thresholdBackward(g, ctx.saved('result'), 0)],
   kinks: "relu'(0) = 0 (the saved result must be > 0)",
 });

@@ -18,8 +18,9 @@ function operand(v: PyValue | undefined, what: string): F.Operand {
   throw new PyError('TypeError', `${what} must be Tensor or Number`);
 }
 
-const optionalNumber = (v: PyValue | undefined, what: string): number | null =>
-  v === undefined || v === null ? null : toNumber(v, what);
+/** A bound that keeps whether it was an int or a float literal (it decides clamp's result dtype). */
+const optionalScalar = (v: PyValue | undefined, what: string): F.Scalar | null =>
+  v === undefined || v === null ? null : (toNumber(v, what), toScalar(v as boolean | bigint | number));
 
 function unary(name: string, f: (t: Tensor) => Tensor): Impl {
   return (call) => f(toTensorArg(bind(name, call, ['input']).input, 'input'));
@@ -102,16 +103,16 @@ export const tensorFunctions: Record<string, Impl> = {
   },
   clamp: (call) => {
     const a = bind('clamp', call, ['input', 'min=', 'max=']);
-    return F.clamp(toTensorArg(a.input, 'input'), optionalNumber(a.min, 'min'), optionalNumber(a.max, 'max'));
+    return F.clamp(toTensorArg(a.input, 'input'), optionalScalar(a.min, 'min'), optionalScalar(a.max, 'max'));
   },
   clip: (call) => tensorFunctions.clamp!(call),
   clamp_min: (call) => {
     const a = bind('clamp_min', call, ['input', 'min']);
-    return F.clamp(toTensorArg(a.input, 'input'), toNumber(a.min, 'min'), null);
+    return F.clamp(toTensorArg(a.input, 'input'), optionalScalar(a.min, 'min'), null);
   },
   clamp_max: (call) => {
     const a = bind('clamp_max', call, ['input', 'max']);
-    return F.clamp(toTensorArg(a.input, 'input'), null, toNumber(a.max, 'max'));
+    return F.clamp(toTensorArg(a.input, 'input'), null, optionalScalar(a.max, 'max'));
   },
   sum: reduction('sum', F.sum),
   mean: reduction('mean', F.mean),
