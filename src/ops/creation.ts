@@ -99,7 +99,8 @@ export function linspace(start: number, end: number, steps: number, options: Fac
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the first half from start and the second half from end, for symmetry.
   const half = Math.floor(steps / 2);
-  const values = Array.from({ length: steps }, (_, i) => (i < half ? start + step * i : end - step * (steps - 1 - i)));
+  // One step is `start` (PyTorch fills it; the halves rule would give `end`).
+  const values = steps === 1 ? [start] : Array.from({ length: steps }, (_, i) => (i < half ? start + step * i : end - step * (steps - 1 - i)));
   return finish(NDArray.fromValues(values, [steps], options.dtype ?? DEFAULT_FLOAT), options.requiresGrad);
 }
 
