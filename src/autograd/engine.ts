@@ -77,6 +77,7 @@ function nodesLeadingTo(targets: ReadonlySet<Node>, all: Iterable<Node>): Set<No
     const stack: [Node, boolean][] = [[start, false]];
     while (stack.length) {
       const [node, childrenDone] = stack.pop()!;
+      // Stryker disable next-line ConditionalExpression: a node popped again is recomputed to the same value (its children are done); only time differs
       if (leads.has(node)) continue;
       if (!childrenDone) {
         stack.push([node, true]);
@@ -98,6 +99,7 @@ class ReadyQueue {
     h.push(node);
     for (let i = h.length - 1; i > 0; ) {
       const parent = (i - 1) >> 1;
+      // Stryker disable next-line EqualityOperator: equal priorities are only AccumulateGrad nodes (Infinity), each writing its own leaf: their order is unobservable
       if (h[parent]!.priority >= h[i]!.priority) break;
       [h[parent], h[i]] = [h[i]!, h[parent]!];
       i = parent;
@@ -114,7 +116,9 @@ class ReadyQueue {
         const l = 2 * i + 1;
         const r = l + 1;
         let best = i;
+        // Stryker disable next-line EqualityOperator: as in push, > and >= differ only among equal-priority AccumulateGrad nodes
         if (l < h.length && h[l]!.priority > h[best]!.priority) best = l;
+        // Stryker disable next-line EqualityOperator: as in push, > and >= differ only among equal-priority AccumulateGrad nodes
         if (r < h.length && h[r]!.priority > h[best]!.priority) best = r;
         if (best === i) break;
         [h[best], h[i]] = [h[i]!, h[best]!];
@@ -134,7 +138,9 @@ function fitToInput(node: Node, i: number, g: Tensor): Tensor {
   if (!(node instanceof OpNode)) return g;
   const meta = node.inputs[i]!;
   let out = g;
+  // Stryker disable next-line ConditionalExpression: sumTo of a gradient already of the input's shape returns it unchanged
   if (out.shape.join() !== meta.shape.join()) out = engineMath().sumTo(out, meta.shape);
+  // Stryker disable next-line ConditionalExpression: cast to the dtype a gradient already has returns it unchanged (F.to)
   if (out.dtype !== meta.dtype) out = engineMath().cast(out, meta.dtype);
   return out;
 }
@@ -163,6 +169,7 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
     const node = queue.pop()!;
     const grads = buffers.get(node) ?? [];
     buffers.delete(node);
+    // Stryker disable next-line ArrayDeclaration: iterating ["Stryker was here"] destructures letters, whose grads[letter] is undefined and skipped
     for (const [outputNr, tensor] of node.hasRetainedOutputs() ? node.retainedOutputs : []) {
       const g = grads[outputNr];
       // PyTorch's retain_grad hook: `grad.clone()` first (with history under create_graph), then `grad + g`.

@@ -28,6 +28,7 @@ export abstract class Node {
   /** Later nodes run first when several are ready, as in PyTorch's ready queue. */
   readonly sequenceNr: number = nextSequenceNr++;
   /** A stable fake address for `<MulBackward0 object at 0x…>`. */
+  // Stryker disable next-line AssignmentOperator: any distinct fake addresses do; the conformance rule masks them (0x…)
   readonly address: number = (nextAddress += 0x60);
   /** Non-leaf tensors that called retain_grad(), by output number (rarely any: made on demand). */
   private retained: Map<number, Tensor> | null = null;
@@ -37,6 +38,7 @@ export abstract class Node {
   }
 
   hasRetainedOutputs(): boolean {
+    // Stryker disable next-line ConditionalExpression: true only makes the engine read an empty map it creates on demand
     return this.retained !== null;
   }
 
@@ -79,6 +81,7 @@ export class AccumulateGrad extends Node {
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
     const g = grads[0];
     const v = this.variable;
+    // Stryker disable next-line ArrayDeclaration: AccumulateGrad has no next edges, so the engine never reads its outputs
     if (!g || v.discardsGrad) return [];
     if (v.grad === null) {
       // With create_graph the copy stays differentiable (PyTorch prints CopyBackwards).
@@ -90,9 +93,11 @@ export class AccumulateGrad extends Node {
       const a = v.grad.array;
       const sum = a.values();
       const add = g.array.values();
+      // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
       for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
       a.assign(sum);
     }
+    // Stryker disable next-line ArrayDeclaration: AccumulateGrad has no next edges, so the engine never reads its outputs
     return [];
   }
 }

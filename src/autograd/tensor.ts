@@ -76,6 +76,7 @@ export class Tensor {
           : 'only Tensors of floating point and complex dtype can require gradients',
       );
     }
+    // Stryker disable next-line ConditionalExpression: a non-leaf already requires grad, and flag is true here (false threw above)
     if (this.isLeaf) this.requiresGrad = flag;
   }
 
