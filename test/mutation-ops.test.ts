@@ -35,6 +35,14 @@ describe('result dtypes', () => {
     expect(F.where(F.compare('gt', int([1, 2]), 1), 1.5, s(2)).dtype).toBe('float32');
   });
 
+  it('numbers alone take torch.result_type (2, 3: int64; True, True: bool; 2, 2.5: float32)', () => {
+    expect(F.add(s(2), s(3)).dtype).toBe('int64');
+    expect(F.add(s(2), s(3)).item()).toBe(5);
+    expect(F.add(s(1, 'bool'), s(1, 'bool')).dtype).toBe('bool');
+    expect(F.mul(s(2), s(2.5, 'float')).dtype).toBe('float32');
+    expect(F.mul(2, 3).dtype).toBe('float32');
+  });
+
   it('a number base of a power takes result_type(number, exponent): 2 ** int stays int64', () => {
     expect(F.pow(s(2), int([1, 2, 3])).tolist()).toEqual([2, 4, 8]);
     expect(F.pow(s(2), int([1, 2, 3])).dtype).toBe('int64');
@@ -70,6 +78,18 @@ describe('result dtypes', () => {
   });
 });
 
+describe('in-place ops keep PyTorch\'s graph and dtype rules', () => {
+  it('zero_, fill_, clamp_, pow_ have one next function; add_ of a number two (the wrapped number)', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const one: ((h: Tensor) => Tensor)[] = [F.zeroInPlace, (h) => F.fillInPlace(h, 2), (h) => F.clampInPlace(h, 0, 1), (h) => F.powInPlace(h, 2)];
+    for (const f of one) expect(f(F.mul(x, 1)).gradFn!.nextEdges.length).toBe(1);
+    expect(F.addInPlace(F.mul(x, 1), 1).gradFn!.nextEdges.length).toBe(2);
+  });
+  it("a bool tensor cannot take a float result in place (PyTorch: can't be cast to ... Bool)", () => {
+    expect(() => F.addInPlace(F.compare('gt', tensor([1]), 0), 1.5)).toThrow("result type Float can't be cast to the desired output type Bool");
+  });
+});
+
 describe('numbers on the left', () => {
   it('comparisons flip: 1 < x is x > 1 (PyTorch: [F, T], [F, T], [F, F], [T, T], [T, F], [F, T])', () => {
     const i = int([1, 2]);
@@ -86,6 +106,29 @@ describe('numbers on the left', () => {
     expect(F.mul(2, x).tolist()).toEqual([2, 8]);
     expect(autograd.grad(F.sum(F.div(2, x)), x)[0]!.tolist()).toEqual([-2, -0.125]);
     expect(autograd.grad(F.sum(F.sub(2, x)), x)[0]!.tolist()).toEqual([-1, -1]);
+  });
+});
+
+describe('reductions', () => {
+  it('keepdim is false unless asked; a full reduction is 0-d', () => {
+    const m = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(F.sum(m, [1]).shape).toEqual([2]);
+    expect(F.mean(m, [0]).shape).toEqual([3]);
+    expect(F.sum(m, [1], true).shape).toEqual([2, 1]);
+    expect(F.mean(m, [0], true).tolist()).toEqual([[2.5, 3.5, 4.5]]);
+    expect(F.sum(m).shape).toEqual([]);
+    expect(F.mean(m).shape).toEqual([]);
+    expect(F.mean(m).item()).toBe(3.5);
+    expect(F.sum(int([1, 2])).dtype).toBe('int64');
+    expect(F.sum(F.compare('gt', int([1, 2]), 0), [0]).tolist()).toBe(2);
+  });
+  it('sign has a zero gradient; second derivatives through relu and mean (PyTorch: [0, 0], [2, 2], [1, 1])', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(autograd.grad(F.sum(F.sign(x)), x)[0]!.tolist()).toEqual([0, 0]);
+    const [g] = autograd.grad(F.sum(F.pow(F.relu(x), 2)), x, [], { createGraph: true });
+    expect(autograd.grad(F.sum(g!), x)[0]!.tolist()).toEqual([2, 2]);
+    const [m] = autograd.grad(F.pow(F.mean(x), 2), x, [], { createGraph: true });
+    expect(autograd.grad(F.sum(m!), x)[0]!.tolist()).toEqual([1, 1]);
   });
 });
 
@@ -135,6 +178,10 @@ describe('kernels at NaN, ties and thresholds (PyTorch 1.13\'s values)', () => {
     expect(F.minimum(tensor([nan, 1, -0]), tensor([0, nan, 0])).tolist()).toEqual([nan, nan, -0]);
     expect(F.maximum(tensor([1, 3]), tensor([2, 2])).tolist()).toEqual([2, 3]);
     expect(F.minimum(tensor([1, 3]), tensor([2, 2])).tolist()).toEqual([1, 2]);
+  });
+  it('clamp keeps -0 at a bound of 0, and 0 at a bound of -0 (PyTorch: -0., 0.)', () => {
+    expect(Object.is(F.clamp(tensor([-0]), 0, 1).item(), -0)).toBe(true);
+    expect(Object.is(F.clamp(tensor([0]), -1, -0).item(), 0)).toBe(true);
   });
   it('clamp keeps NaN, and bounds are inclusive', () => {
     expect(F.clamp(tensor([nan, 0, 1, 2]), 0, 1).tolist()).toEqual([nan, 0, 1, 1]);

@@ -232,7 +232,9 @@ function extremum(name: 'maximum' | 'minimum', gradFn: string, wins: (x: number,
   });
 }
 
+// Stryker disable next-line EqualityOperator: at x === y the kernel returns x either way
 export const maximum = extremum('maximum', 'MaximumBackward0', (x, y) => x > y);
+// Stryker disable next-line EqualityOperator: at x === y the kernel returns x either way
 export const minimum = extremum('minimum', 'MinimumBackward0', (x, y) => x < y);
 
 export interface ClampBounds {

@@ -37,19 +37,14 @@ export const divByNumber = (a: Tensor, divisor: number): Tensor => call(B.divSca
 
 /**
  * `a ** b`. A number exponent is PowBackward0; a tensor exponent
- * PowBackward1; a number base (`2 ** x`) is wrapped as a tensor, as 1.13's
- * `__rpow__` does. `torch.pow(2, x)` uses `powScalarBase` instead.
+ * PowBackward1. A number base (`2 ** x`) becomes a 0-d tensor of
+ * result_type(base, x), as 1.13's `__rpow__` does (so `2 ** int_tensor`
+ * stays int64): what `call` does with a number operand. `torch.pow(2, x)`
+ * uses `powScalarBase` instead.
  */
 export function pow(a: Operand, b: Operand): Tensor {
-  if (a instanceof Tensor) {
-    if (b instanceof Tensor) return call(B.powTensor, [a, b], undefined);
-    return call(B.powScalar, [a], { exponent: scalarValue(b) });
-  }
-  // 1.13's __rpow__: torch.tensor(a, dtype=torch.result_type(a, b)) ** b, so `2 ** int_tensor` stays int64.
-  const exponent = b as Tensor;
-  const kind = typeof a === 'number' ? 'float' : a.kind;
-  const base = new Tensor(NDArray.scalar(scalarValue(a), promoteWithScalar(exponent.dtype, kind)));
-  return call(B.powTensor, [base, exponent], undefined);
+  if (a instanceof Tensor && !(b instanceof Tensor)) return call(B.powScalar, [a], { exponent: scalarValue(b) });
+  return call(B.powTensor, [a, b], undefined);
 }
 export const powScalarBase = (base: number | Scalar, x: Tensor): Tensor => {
   // An int (or bool) base to an int exponent stays int64, as PyTorch's result_type says; no gradient either way.
@@ -111,6 +106,7 @@ function reduction(a: Tensor, dims: readonly number[] | null, keepdim: boolean):
   return { dims: reductionDims(a.shape.length, dims), keepdim, shape: a.shape };
 }
 export const sum = (a: Tensor, dims: readonly number[] | null = null, keepdim = false): Tensor =>
+  // Stryker disable next-line BooleanLiteral: sum over all dims reads no keepdim (its result is 0-d, its backward expands to the shape)
   dims === null ? call(R.sumAll, [a], reduction(a, null, false)) : call(R.sumDim, [a], reduction(a, dims, keepdim));
 export function mean(a: Tensor, dims: readonly number[] | null = null, keepdim = false): Tensor {
   if (a.dtype === 'int64' || a.dtype === 'bool') {

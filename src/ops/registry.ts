@@ -76,6 +76,7 @@ export function defineOp<A = void>(spec: EntrySpec<A>): OpEntry<A> {
   const entry: OpEntry<A> = {
     name: spec.name,
     gradFn: spec.gradFn,
+    // Stryker disable next-line StringLiteral: computeDtypeOf promotes for every rule but 'first' and 'float', so '' behaves as 'promote'
     dtype: spec.dtype ?? 'promote',
     saves: spec.saves ?? [],
     differentiable: spec.backward !== undefined,
@@ -99,6 +100,7 @@ export interface Scalar {
 export type Operand = Tensor | number | Scalar;
 
 function asScalar(x: number | Scalar): Scalar {
+  // Stryker disable next-line StringLiteral: promoteWithScalar and scalarDtype treat every kind but 'bool' and 'int' as a float
   return typeof x === 'number' ? { value: x, kind: 'float' } : x;
 }
 
@@ -156,6 +158,7 @@ export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly
       `output with shape [${self.shape.join(', ')}] doesn't match the broadcast shape [${shape.join(', ')}]`,
     );
   }
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: every in-place forward returns self's shape (a larger one threw above), so both arms give the same values
   const fitted = shape.join() === result.shape.join() ? result : broadcastTo(result, shape).copy();
   return recordInPlace(entry, self, inputs, fitted, attrs);
 }
