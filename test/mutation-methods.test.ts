@@ -6,7 +6,7 @@
  * the mutation-testing set.
  */
 import { describe, expect, it } from 'vitest';
-import { autograd, noGrad, tensor, Tensor } from '../src/index.js';
+import { autograd, noGrad, ones, tensor, Tensor } from '../src/index.js';
 import { ops as F } from '../src/ops/index.js';
 
 const x = () => tensor([[0.5, -1, 2], [1.5, 0.25, -3]], { dtype: 'float64', requiresGrad: true });
@@ -158,6 +158,7 @@ describe('in-place methods equal their out-of-place equivalents', () => {
     expect(h.add_(tensor([10, 20, 30])).tolist()).toEqual([[11, 22, 33], [14, 25, 36]]);
     const v = tensor([1, 2, 3]);
     expect(() => v.add_(tensor([[1, 2, 3], [4, 5, 6]]))).toThrow("output with shape [3] doesn't match the broadcast shape [2, 3]");
+    expect(() => tensor([[1, 2, 3]]).add_(ones([2, 3]))).toThrow("output with shape [1, 3] doesn't match the broadcast shape [2, 3]");
     const s = tensor([1, 2, 3]);
     expect(s.mul_(tensor([2])).tolist()).toEqual([2, 4, 6]);
   });

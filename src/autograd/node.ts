@@ -74,6 +74,7 @@ export class AccumulateGrad extends Node {
     super('AccumulateGrad', []);
   }
 
+  // Stryker disable next-line BlockStatement: when an AccumulateGrad runs is unobservable: it only writes its own leaf's .grad, which no node reads during the pass
   override get priority(): number {
     return Number.POSITIVE_INFINITY;
   }

@@ -35,18 +35,23 @@ function flatten(data: Nested): { shape: number[]; values: number[]; dtype: DTyp
     if ((d as readonly Nested[]).length === 0) break;
   }
   const values: number[] = [];
-  let kind = 'bool' as Scalar['kind'];
+  // PyTorch infers the dtype from every element first (its error for a misplaced list names it).
   const rank = { bool: 0, int: 1, float: 2 };
+  const kindOf = (d: Nested): Scalar['kind'] =>
+    Array.isArray(d)
+      ? (d as readonly Nested[]).map(kindOf).reduce((k, x) => (rank[x] > rank[k] ? x : k), 'bool' as Scalar['kind'])
+      : (d as Scalar).kind;
+  const kind = kindOf(data);
   const walk = (d: Nested, dim: number) => {
     if (!Array.isArray(d)) {
-      if (dim !== shape.length) throw new PyError('ValueError', `expected sequence of length ${shape[dim]} at dim ${dim} (got scalar)`);
-      const s = d as Scalar;
-      if (rank[s.kind] > rank[kind]) kind = s.kind;
-      values.push(s.value);
+      if (dim !== shape.length) throw new PyError('TypeError', 'not a sequence');
+      values.push((d as Scalar).value);
       return;
     }
     const list = d as readonly Nested[];
-    if (dim >= shape.length) throw new PyError('TypeError', 'not a sequence');
+    if (dim >= shape.length) {
+      throw new PyError('TypeError', kind === 'float' ? 'must be real number, not list' : "'list' object cannot be interpreted as an integer");
+    }
     if (list.length !== shape[dim]) {
       throw new PyError('ValueError', `expected sequence of length ${shape[dim]} at dim ${dim} (got ${list.length})`);
     }
@@ -85,6 +90,7 @@ export function eye(n: number, m = n, options: FactoryOptions = {}): Tensor {
 export function arange(start: Scalar, end: Scalar, step: Scalar, options: FactoryOptions = {}): Tensor {
   if (step.value === 0) throw runtimeError('step must be nonzero');
   const count = Math.ceil((end.value - start.value) / step.value);
+  // Stryker disable next-line ArithmeticOperator: the step is nonzero here, so (end - start) * step has the sign of (end - start) / step
   if ((end.value - start.value) / step.value < 0) {
     throw runtimeError('upper bound and larger bound inconsistent with step sign');
   }
@@ -96,6 +102,7 @@ export function arange(start: Scalar, end: Scalar, step: Scalar, options: Factor
 
 export function linspace(start: number, end: number, steps: number, options: FactoryOptions = {}): Tensor {
   if (steps < 0) throw runtimeError('number of steps must be non-negative');
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: with 0 or 1 steps the step is never read (no values, or [start])
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the first half from start and the second half from end, for symmetry.
   const half = Math.floor(steps / 2);

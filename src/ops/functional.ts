@@ -47,8 +47,8 @@ export function pow(a: Operand, b: Operand): Tensor {
   return call(B.powTensor, [a, b], undefined);
 }
 export const powScalarBase = (base: number | Scalar, x: Tensor): Tensor => {
-  // An int (or bool) base to an int exponent stays int64, as PyTorch's result_type says; no gradient either way.
-  if (typeof base !== 'number' && base.kind !== 'float' && !isFloating(x.dtype)) return pow(base, x);
+  // An int or bool exponent takes result_type(base, x) (int64 for an int base) and has no gradient: pow's wrapping does it.
+  if (!isFloating(x.dtype)) return pow(base, x);
   return call(B.powScalarBase, [x], { base: scalarValue(base) });
 };
 
