@@ -43,6 +43,44 @@ describe('the order nodes run in: the most recently created ready node first', (
   }
 });
 
+describe('the order nodes run in, as the ops their backward records show it', () => {
+  // Under create_graph each MulBackward0 of x * c records g * c: the c values in the order they are seen
+  // are the order the nodes ran. PyTorch's ready queue runs the ready node of the highest sequence number.
+  const ORDERS = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], [3, 7, 1, 9, 0, 5, 2, 8, 6, 4], [5, 0, 9, 1, 8, 2, 7, 3, 6, 4], [6, 2, 4, 0, 8, 9, 1, 3, 7, 5]];
+  for (const order of ORDERS) {
+    it(`roots created in the order ${order.join(' ')} run latest first`, () => {
+      const x = tensor([1], { requiresGrad: true, dtype: 'float64' });
+      const roots: Tensor[] = [];
+      for (const k of order) roots[k] = F.sum(F.mul(x, k + 2));
+      const seen: number[] = [];
+      setTapeListener({ op: (entry, inputs) => {
+        if (entry.gradFn === 'MulBackward0' && inputs[1]!.numel === 1 && inputs[0]!.numel === 1) seen.push(inputs[1]!.item() - 2);
+      } });
+      try {
+        backward(roots, roots.map(() => null), { createGraph: true });
+      } finally {
+        setTapeListener(null);
+      }
+      expect(seen).toEqual([...order].reverse());
+    });
+  }
+});
+
+describe('the tape listener', () => {
+  it('is told which ops ran in place', () => {
+    const flags: string[] = [];
+    setTapeListener({ op: (entry, _inputs, _out, _attrs, inPlace, before) => flags.push(`${entry.name} ${inPlace} ${before ? Array.from(before).join(',') : '-'}`) });
+    try {
+      const h = F.mul(tensor([1, 2], { requiresGrad: true }), 3);
+      F.addInPlace(h, 1);
+      F.exp(h);
+    } finally {
+      setTapeListener(null);
+    }
+    expect(flags).toEqual(['mul false -', 'add true 3,6', 'exp false -']);
+  });
+});
+
 describe('several roots', () => {
   it('the same root twice counts twice', () => {
     const x = leaf([1, 2]);

@@ -75,6 +75,7 @@ describe('result dtypes', () => {
     expect(i.tolist()).toEqual([1, 1]);
     F.powInPlace(i, 3);
     expect(i.dtype).toBe('int64');
+    expect(F.powInPlace(tensor([2, -3]), 2).tolist()).toEqual([4, 9]);
   });
 });
 
@@ -163,6 +164,8 @@ describe('sum_to: a broadcast gradient summed back to the input shape', () => {
   it('the same shape is the gradient itself', () => {
     const t = g();
     expect(F.sumTo(t, [2, 3])).toBe(t);
+    const col = tensor([[1], [2]]);
+    expect(F.sumTo(col, [2, 1])).toBe(col);
   });
   it('under create_graph the summed gradient keeps PyTorch\'s history (x * W * x: AddBackward0 of sums)', () => {
     const x = tensor([1, 2, 3], { requiresGrad: true });
@@ -246,6 +249,8 @@ describe('errors with PyTorch\'s texts', () => {
     expect(() => F.dot(ones([2]), ones([2], { dtype: 'float64' }))).toThrow('dot : expected both vectors to have same dtype, but found Float and Double');
     expect(() => F.matmul(ones([2, 2, 2]), ones([2, 2]))).toThrow('dzdx: matmul of 3-D and 2-D tensors is not supported');
     expect(() => F.matmul(ones([2, 2]), ones([2, 2, 2]))).toThrow('dzdx: matmul of 2-D and 3-D tensors is not supported');
+    expect(() => F.matmul(ones([2, 2, 2]), ones([2]))).toThrow('dzdx: matmul of 3-D and 1-D tensors is not supported');
+    expect(() => F.matmul(ones([2]), ones([2, 2, 2]))).toThrow('dzdx: matmul of 1-D and 3-D tensors is not supported');
     expect(F.matmul(ones([2, 3]), ones([3])).shape).toEqual([2]);
     expect(F.matmul(ones([3]), ones([3, 2])).shape).toEqual([2]);
     expect(F.matmul(ones([2, 3]), ones([3, 4])).shape).toEqual([2, 4]);

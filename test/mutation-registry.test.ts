@@ -151,6 +151,7 @@ const OVERLOAD = new Set(['dim', 'tensor', 'scalar', 'scalar_base', 'matmul', 'g
 describe('op names', () => {
   it('each differentiable op is named after its grad_fn, with an overload suffix at most', () => {
     for (const e of registry.values()) {
+      expect(e.name).toMatch(/^[a-z]+(_[a-z]+)*$/);
       if (!e.differentiable) continue;
       const m = /^([A-Za-z]+?)(?:Backwards|Backward[0-9])$/.exec(e.gradFn)!;
       const [head, ...rest] = e.name.split('_');
@@ -223,6 +224,31 @@ const KINK_CLAIMS: Record<string, [string, () => void]> = {
     expect(autograd.grad(F.sum(F.abs(t)), t)[0]!.tolist()).toEqual([0, -1]);
   }],
 };
+
+describe('what the symbolic side reads of the registry', () => {
+  it('an op whose backward reads its saved result gives its partials in terms of the result (viaResult), and only such an op', () => {
+    for (const e of registry.values()) {
+      if (e.symbolic.kind !== 'elementwise') continue;
+      const savesResult = e.saves.some((r) => r.input === undefined);
+      if (savesResult) expect(Object.keys(e.symbolic.viaResult ?? {}).length, e.name).toBeGreaterThan(0);
+      else expect(e.symbolic.viaResult, e.name).toBeUndefined();
+    }
+    expect(Object.keys((registry.get('pow_tensor')!.symbolic as { viaResult: object }).viaResult)).toEqual(['b']);
+  });
+
+  it('mean over a dim keeps self, as PyTorch 1.13 (a change of it fails backward); mean of all does not', () => {
+    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const h = F.mul(x, 1);
+    const m = F.mean(h, [0]);
+    F.addInPlace(h, 1);
+    expect(() => F.sum(m).backward()).toThrow('[torch.FloatTensor [2, 2]], which is output 0 of AddBackward0, is at version 1; expected version 0 instead');
+    const h2 = F.mul(x, 1);
+    const m2 = F.mean(h2);
+    F.addInPlace(h2, 1);
+    m2.backward();
+    expect(x.grad!.tolist()).toEqual([[0.25, 0.25], [0.25, 0.25]]);
+  });
+});
 
 describe('kink notes state what the tape computes at the kink', () => {
   it('exactly the ops with a kink have a note', () => {

@@ -71,6 +71,7 @@ function attachNode<A>(
   out.gradFn = node;
   out.outputNr = 0;
   for (const rule of op.saves) {
+    // Stryker disable next-line ConditionalExpression: without onlyIfGradFor, edges[undefined] is undefined, never null
     if (rule.onlyIfGradFor !== undefined && edges[rule.onlyIfGradFor] === null) continue;
     const saved = rule.input === undefined ? SavedTensor.ofOutput(out, node) : SavedTensor.ofInput(savedInput(rule.input));
     node.savedTensors.set(rule.name, saved);
@@ -118,6 +119,7 @@ export function checkInPlace(self: Tensor): void {
  */
 export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: readonly Tensor[], result: NDArray, attrs: A): Tensor {
   checkInPlace(self);
+  // Stryker disable next-line ConditionalExpression: no backward formula runs an in-place op, so inBackward() is false here
   if (!inBackward()) opsRun++;
   const inputs = [self, ...others];
   const grad = needsGrad(op as RecordableOp<unknown>, inputs, self.dtype);

@@ -32,6 +32,7 @@ function flatten(data: Nested): { shape: number[]; values: number[]; dtype: DTyp
   const shape: number[] = [];
   for (let d: Nested = data; Array.isArray(d); d = (d as readonly Nested[])[0]!) {
     shape.push((d as readonly Nested[]).length);
+    // Stryker disable next-line ConditionalExpression: past an empty list d[0] is undefined, which ends the loop anyway
     if ((d as readonly Nested[]).length === 0) break;
   }
   const values: number[] = [];
@@ -39,6 +40,7 @@ function flatten(data: Nested): { shape: number[]; values: number[]; dtype: DTyp
   const rank = { bool: 0, int: 1, float: 2 };
   const kindOf = (d: Nested): Scalar['kind'] =>
     Array.isArray(d)
+      // Stryker disable next-line EqualityOperator: at equal rank x and k are the same kind
       ? (d as readonly Nested[]).map(kindOf).reduce((k, x) => (rank[x] > rank[k] ? x : k), 'bool' as Scalar['kind'])
       : (d as Scalar).kind;
   const kind = kindOf(data);

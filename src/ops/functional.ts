@@ -77,6 +77,7 @@ export const thresholdBackward = (g: Tensor, y: Tensor, threshold: number): Tens
 
 // Comparisons and selections
 export const compare = (op: B.ComparisonName, a: Operand, b: Operand): Tensor => {
+  // Stryker disable next-line ConditionalExpression: comparisons record nothing, and lt(a, b) equals gt(b, a) element for element, so flipping or not gives the same tensor
   if (a instanceof Tensor) return call(B.comparisonOps[op], [a, b], undefined);
   const flipped = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', eq: 'eq', ne: 'ne' } as const;
   return call(B.comparisonOps[flipped[op]], [b, a], undefined);
@@ -90,6 +91,7 @@ type Bound = number | Scalar | null;
 export const clamp = (a: Tensor, min: Bound, max: Bound): Tensor => {
   if (min === null && max === null) throw runtimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
   // PyTorch's result_type(a, min, max): a float bound makes an int tensor's result float.
+  // Stryker disable next-line ConditionalExpression,StringLiteral: promoteWithScalar treats any kind but 'bool' and 'int' (a number's undefined .kind too) as a float
   const dtype = [min, max].reduce<DType>((d, b) => (b === null ? d : promoteWithScalar(d, typeof b === 'number' ? 'float' : b.kind)), a.dtype);
   const value = (b: Bound) => (b === null ? null : scalarValue(b));
   return call(B.clamp, [to(a, dtype)], { min: value(min), max: value(max) });
