@@ -294,6 +294,26 @@ describe('bookkeeping', () => {
     }
   });
 
+  it('a saved tensor can be inspected without a version check (src/graph draws it): input or output, kept or freed', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = F.exp(F.mul(x, x));
+    const mulNode = y.gradFn!.nextEdges[0]!.node as unknown as { savedTensors: Map<string, { inspect(): { tensor: Tensor | null; array: unknown; savedVersion: number; freed: boolean } }> };
+    const expNode = y.gradFn as unknown as typeof mulNode;
+    const input = mulNode.savedTensors.get('self')!.inspect();
+    expect(input.tensor).toBe(x);
+    expect(input.array).toBe(x.array);
+    const output = expNode.savedTensors.get('result')!.inspect();
+    expect(output.tensor).toBe(null);
+    expect(output.array).toBe(y.array);
+    noGrad(() => F.addInPlace(y, 1));
+    expect(expNode.savedTensors.get('result')!.inspect()).toEqual({ tensor: null, array: y.array, savedVersion: 0, freed: false });
+    F.sum(F.mul(x, 3)).backward();
+    const z = F.sum(F.pow(x, 2));
+    const powNode = z.gradFn!.nextEdges[0]!.node as unknown as typeof mulNode;
+    z.backward();
+    expect(powNode.savedTensors.get('self')!.inspect().freed).toBe(true);
+  });
+
   it('a saved tensor asked for under a name the op did not save is an internal error', () => {
     const y = F.mul(leaf([1]), 2);
     const node = y.gradFn as unknown as { saved(name: string): Tensor };
