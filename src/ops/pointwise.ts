@@ -134,7 +134,7 @@ export const sigmoid = defineOp({
 
 export const thresholdBackward = defineOp<{ threshold: number }>({
   name: 'threshold_backward',
-  symbolic: { kind: 'elementwise', form: 'a * step(b - threshold)' },
+  symbolic: { kind: 'elementwise', form: 'a * above(b - threshold)' },
   gradFn: 'ThresholdBackwardBackward0',
   saves: [{ name: 'self', input: 1 }],
   // PyTorch's kernel is `y <= threshold ? 0 : g`: a NaN result lets the gradient through.
@@ -147,7 +147,7 @@ export const thresholdBackward = defineOp<{ threshold: number }>({
 
 export const relu = defineOp({
   name: 'relu',
-  symbolic: { kind: 'elementwise', form: 'relu(a)', viaResult: { a: 'step(result)' } },
+  symbolic: { kind: 'elementwise', form: 'relu(a)', viaResult: { a: 'above(result)' } },
   gradFn: 'ReluBackward0',
   dtype: 'first',
   saves: result,

@@ -41,7 +41,7 @@ const UNARY = new Map<string, (x: number) => number>([
   ['cot', x1((x) => 1 / Math.tan(x))], ['sech', x1((x) => 1 / Math.cosh(x))],
   ['csch', x1((x) => 1 / Math.sinh(x))], ['coth', x1((x) => 1 / Math.tanh(x))],
   ['square', x1((x) => x * x)], ['cube', x1((x) => x * x * x)],
-  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'heaviside'] as const)
+  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'above', 'heaviside'] as const)
     .map((n) => [n, EXTRA_FUNCTIONS[n] as (x: number) => number] as const),
 ]);
 const BINARY = new Map<string, (a: number, b: number) => number>([

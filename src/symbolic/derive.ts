@@ -44,7 +44,7 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
   const min: Partial[] = [max[1]!, max[0]!];
   return new Map<string, readonly Partial[]>([
     ['abs', [([x]) => b.call('sign', [x!])]],
-    ['relu', [([x]) => b.call('step', [x!])]],
+    ['relu', [([x]) => b.call('above', [x!])]],
     // sigmoid' = s (1 - s), written with the node itself as PyTorch uses its result.
     ['sigmoid', [(_, s) => mul(s, sub(b.num(1), s))]],
     // softplus' is sigmoid (PyTorch's threshold 20 makes it exactly 1 above; sigmoid(20) = 1 - 2e-9).
@@ -59,7 +59,7 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
     ]],
     ['max', max], ['maximum', max], ['min', min], ['minimum', min],
     // Our helpers are piecewise constant.
-    ...['step', 'heaviside', 'sign'].map((n) => [n, [() => b.num(0)]] as const),
+    ...['step', 'above', 'heaviside', 'sign'].map((n) => [n, [() => b.num(0)]] as const),
     ['between', [() => b.num(0), () => b.num(0), () => b.num(0)]],
   ]);
 }

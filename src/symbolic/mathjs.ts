@@ -45,6 +45,8 @@ export const EXTRA_FUNCTIONS: Readonly<Record<string, (...args: number[]) => num
   // Derivative helpers (see derive.ts): indicator functions with PyTorch's
   // values at the kinks.
   step: (x) => (x > 0 ? 1 : x <= 0 ? 0 : NaN),
+  // PyTorch's threshold kernels (relu's backward) test `y <= 0`, so a NaN lets the gradient through.
+  above: (x) => (x <= 0 ? 0 : 1),
   heaviside: (x) => (x > 0 ? 1 : x < 0 ? 0 : x === 0 ? 0.5 : NaN),
   between: (x, lo, hi) =>
     Number.isNaN(x) || Number.isNaN(lo) || Number.isNaN(hi) ? NaN : lo <= x && x <= hi ? 1 : 0,
