@@ -121,13 +121,12 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       trace.paused = false;
       const { expected, before } = pending!;
       pending = null;
-      const report = buildCall(expected, before, outcome, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
+      // The values every formula of this call is evaluated at.
+      const variables = [...trace.bindings.keys()];
+      const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
+      const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
       calls.push(report);
-      if (options.observe?.call) {
-        const variables = [...trace.bindings.keys()];
-        const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
-        options.observe.call(report, { objective: expected.objective, variables, point, symbols: expected.targets.map((t) => t.symbols) });
-      }
+      options.observe?.call?.(report, { objective: expected.objective, variables, point, symbols: expected.targets.map((t) => t.symbols) });
       // Gradients were accumulated in place by the engine, unseen by the trace.
       for (const t of expected.targets) if (t.tensor.grad) trace.forget(t.tensor.grad.array.buffer);
       if (!outcome.error && !call.retainGraph) expectedGradients.freeReached(expected);
@@ -177,6 +176,7 @@ function buildCall(
   expected: ExpectedCall,
   before: (number[] | null)[],
   outcome: { result?: readonly (Tensor | null)[]; error?: unknown },
+  { variables, point }: { variables: string[]; point: Float64Array },
   trace: SymbolicTrace,
   lines: readonly string[],
   tolerances: Tolerances,
@@ -196,8 +196,6 @@ function buildCall(
     const agree = actualError !== null && kind !== null && predicted.includes(kind);
     return { ...base, expectedError: predicted, actualError, targets: [], notes: explainError(predicted, expected, trace), verdict: agree ? 'agree' : 'disagree' };
   }
-  const variables = [...trace.bindings.keys()];
-  const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
   const targets = expected.targets.map((target, i) => {
     const values = target.formulas.map((f) => compileNode(f, variables)(point));
     const actualTensor = call.kind === 'grad' ? (outcome.result?.[i] ?? null) : target.tensor.grad;

@@ -76,7 +76,7 @@ export function buildKey(exercise: Exercise): ExerciseKey {
     const key = scriptKey(question, capture!);
     for (const v of variants) {
       try {
-        const { expected } = scriptKey(question, v.capture);
+        const { expected } = scriptKey(question, v.capture, false);
         key.variants.push({ kind: v.kind, expected, feedback: v.feedback });
       } catch (e) {
         // The variant never reaches the question (it fails earlier): nothing to match.
@@ -102,8 +102,12 @@ function fail(question: Question, message: string): never {
   throw ExerciseError.atLine(`question ${question.id}: ${message}`, question.fileLine);
 }
 
-/** The key of a question about a script, from one captured run (the script's or a variant's). */
-function scriptKey(question: Question, capture: RunCapture): QuestionKey {
+/**
+ * The key of a question about a script, from one captured run: the
+ * script's, with the derivative slips (`slipsToo`), or a variant's, whose
+ * right answer alone is wanted.
+ */
+function scriptKey(question: Question, capture: RunCapture, slipsToo = true): QuestionKey {
   const key = (expected: Expected, call?: { report: CallReport; detail: CallDetail }): QuestionKey => ({
     question,
     expected,
@@ -122,7 +126,7 @@ function scriptKey(question: Question, capture: RunCapture): QuestionKey {
       if (grad === undefined) fail(question, `no tensor is named ${question.tensor} at that point`);
       const last = snapshot.callCount > 0 ? capture.calls[snapshot.callCount - 1] : undefined;
       const k = key(grad ? { kind: 'values', values: grad.values, shape: grad.shape } : { kind: 'none' }, last);
-      if (grad && last) k.variants.push(...slips(question.tensor, grad.values, grad.shape, snapshot, capture));
+      if (slipsToo && grad && last) k.variants.push(...slips(question.tensor, grad.values, grad.shape, snapshot, capture));
       return k;
     }
     case 'derivative': {
@@ -133,7 +137,7 @@ function scriptKey(question: Question, capture: RunCapture): QuestionKey {
       const k = key({ kind: 'values', values: target.expected, shape: target.shape }, call);
       k.formula = target.formula;
       const zero: GradSnapshot = { grads: new Map(), callCount: question.backward };
-      k.variants.push(...slips(question.wrt, target.expected, target.shape, zero, capture, true));
+      if (slipsToo) k.variants.push(...slips(question.wrt, target.expected, target.shape, zero, capture, true));
       return k;
     }
     case 'print': {
