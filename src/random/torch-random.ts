@@ -1,0 +1,369 @@
+/**
+ * PyTorch's random functions on tensors: factories (`rand`, `randn`,
+ * `randint`, `randperm`, `normal`, `bernoulli`, `multinomial`, the `_like`
+ * ones) and in-place fills (`uniform_`, `normal_`, `random_`, `bernoulli_`,
+ * `exponential_`), with PyTorch 1.13's checks and messages, drawing from a
+ * Generator (the default one unless given) through the kernels of
+ * torch-kernels.ts. Factories build a tensor and fill it in place, as ATen
+ * does (`randn(n)` is `empty(n).normal_()`).
+ */
+import { Tensor } from '../autograd/tensor.js';
+import { DEFAULT_FLOAT, isFloating, type DType } from '../tensor/dtype.js';
+import { PyError, runtimeError } from '../tensor/errors.js';
+import { broadcastShapes, NDArray, numelOf } from '../tensor/ndarray.js';
+import * as F from '../ops/functional.js';
+import { Generator } from './generator.js';
+import * as K from './torch-kernels.js';
+import { randomInPlace, recordSample } from './ops.js';
+
+/** dzdx's seed for a run nobody seeded (PyTorch's own seed for a new torch.Generator()). */
+export const DEFAULT_SEED = 67280421310721n;
+
+let defaultGenerator = new Generator(DEFAULT_SEED);
+
+/** `torch.default_generator`: global state, as in PyTorch. */
+export function getDefaultGenerator(): Generator {
+  return defaultGenerator;
+}
+
+/** A fresh process's default generator: every run starts from the same state. */
+export function resetDefaultGenerator(seed: bigint = DEFAULT_SEED): Generator {
+  defaultGenerator = new Generator(seed);
+  return defaultGenerator;
+}
+
+export interface DrawOptions {
+  generator?: Generator | null;
+  dtype?: DType;
+  requiresGrad?: boolean;
+  /** Receives PyTorch's UserWarnings (random_ bounds beyond a float's exact integers). */
+  warn?: (message: string) => void;
+}
+
+const gen = (o: DrawOptions) => o.generator ?? defaultGenerator;
+
+const TITLE: Record<DType, string> = { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' };
+
+function requireFloat(t: Tensor, kernel: string): K.FloatDType {
+  if (!isFloating(t.dtype)) throw runtimeError(`"${kernel}" not implemented for '${TITLE[t.dtype]}'`);
+  return t.dtype as K.FloatDType;
+}
+
+function empty(shape: readonly number[], dtype: DType): Tensor {
+  for (const d of shape) {
+    if (d < 0) throw runtimeError(`Trying to create tensor with negative dimension ${d}: [${shape.join(', ')}]`);
+  }
+  return new Tensor(NDArray.full(shape, 0, dtype));
+}
+
+function finish(t: Tensor, requiresGrad: boolean | undefined): Tensor {
+  if (requiresGrad) {
+    if (!isFloating(t.dtype)) throw runtimeError('Only Tensors of floating point and complex dtype can require gradients');
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+/** Values drawn in visiting order, put back in row-major order. */
+function rowMajor(t: Tensor, drawn: ArrayLike<number>, order = K.visitOrder(t.shape, [t.array.strides])): Float64Array {
+  const out = new Float64Array(drawn.length);
+  for (let i = 0; i < drawn.length; i++) out[order[i]!] = drawn[i]!;
+  return out;
+}
+
+/** int64 draws as numbers (tensors hold int64 in doubles: exact up to 2^53), cast to the target dtype. */
+function intsAs(values: BigInt64Array, dtype: DType): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    out[i] = dtype === 'bool' ? (v !== 0n ? 1 : 0) : dtype === 'float32' ? int64ToFloat32(v) : Number(v);
+  }
+  return out;
+}
+
+/** C++'s int64 -> float conversion: one rounding to nearest even (Math.fround(Number(v)) may round twice). */
+function int64ToFloat32(v: bigint): number {
+  const magnitude = v < 0n ? -v : v;
+  const bits = magnitude.toString(2).length;
+  if (bits <= 53) return Math.fround(Number(v));
+  const shift = BigInt(bits - 24);
+  let q = magnitude >> shift;
+  const rem = magnitude - (q << shift);
+  const half = 1n << (shift - 1n);
+  if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
+  const rounded = Number(q) * 2 ** Number(shift);
+  return v < 0n ? -rounded : rounded;
+}
+
+// ------------------------------------------------------------ in place
+
+export function uniform_(t: Tensor, from = 0, to = 1, o: DrawOptions = {}): Tensor {
+  const dtype = requireFloat(t, 'check_uniform_bounds');
+  if (!(from <= to)) throw runtimeError(`uniform_ expects to return a [from, to) range, but found from=${num(from)} > to=${num(to)}`);
+  const limit = dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  if (to - from > limit) {
+    throw runtimeError(`uniform_ expects to-from <= std::numeric_limits<${dtype === 'float32' ? 'float' : 'double'}>::max(), but found to=${num(to)} and from=${num(from)} which result in to-from to exceed the limit`);
+  }
+  return randomInPlace('uniform_', t, () => rowMajor(t, K.uniform(gen(o), t.numel, from, to, dtype)));
+}
+
+export function normal_(t: Tensor, mean = 0, std = 1, o: DrawOptions = {}): Tensor {
+  if (!(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${num(std)}`);
+  const dtype = requireFloat(t, 'normal_kernel_cpu');
+  return randomInPlace('normal_', t, () =>
+    rowMajor(t, K.normal(gen(o), t.numel, mean, std, dtype, t.array.isContiguous())),
+  );
+}
+
+export function exponential_(t: Tensor, lambd = 1, o: DrawOptions = {}): Tensor {
+  if (!(lambd >= 0)) throw runtimeError(`exponential_ expects lambda >= 0.0, but found lambda=${num(lambd)}`);
+  const dtype = requireFloat(t, 'exponential_cpu');
+  return randomInPlace('exponential_', t, () => rowMajor(t, K.exponential(gen(o), t.numel, lambd, dtype)));
+}
+
+export function bernoulli_(t: Tensor, p: number | Tensor = 0.5, o: DrawOptions = {}): Tensor {
+  if (typeof p === 'number') {
+    if (!(p >= 0 && p <= 1)) throw runtimeError(`bernoulli_ expects p to be in [0, 1], but got p=${num(p)}`);
+    return randomInPlace('bernoulli_float_', t, () => rowMajor(t, K.bernoulliScalar(gen(o), t.numel, p)));
+  }
+  const pDtype = requireFloat(p, 'bernoulli_tensor_cpu_p_');
+  const expanded = F.expand(p, [...t.shape]).array;
+  const order = K.visitOrder(t.shape, [t.array.strides, expanded.strides]);
+  const probs = expanded.values();
+  const inOrder = Array.from(order, (k) => probs[k]!);
+  if (inOrder.some((v) => !(v >= 0 && v <= 1))) throw runtimeError(P_IN_RANGE);
+  return randomInPlace('bernoulli_tensor_', t, () => rowMajor(t, K.bernoulliTensor(gen(o), inOrder, pDtype), order));
+}
+
+const P_IN_RANGE =
+  'Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)';
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** Float dtypes move random_'s bounds to integers they can hold (ATen's update_from / update_to). */
+function floatDigits(dtype: DType): number {
+  return dtype === 'float32' ? 24 : 53;
+}
+function toFloat(v: bigint, dtype: DType): bigint {
+  const d = dtype === 'float32' ? int64ToFloat32(v) : Number(v);
+  return d >= 2 ** 63 ? INT64_MIN : BigInt(d); // C++'s out-of-range cast gives INT64_MIN on x86
+}
+function bitLength(v: bigint): number {
+  let n = 0;
+  while ((v >>= 1n) > 0n) n++;
+  return n;
+}
+function updateFrom(from: bigint, dtype: DType): bigint {
+  const plus1 = toFloat(from + 1n, dtype);
+  if (plus1 < from) return plus1 + (1n << BigInt(bitLength(from + 1n < 0n ? -(from + 1n) : from + 1n) - floatDigits(dtype) + 1));
+  return from;
+}
+function updateTo(to: bigint, dtype: DType): bigint {
+  const minus1 = toFloat(to - 1n, dtype);
+  if (minus1 >= to) return minus1 - (1n << BigInt(bitLength(to - 1n < 0n ? -(to - 1n) : to - 1n) - floatDigits(dtype) + 1));
+  return to;
+}
+
+function checkInRange(from: bigint, toInc: bigint, dtype: DType, warn?: (m: string) => void): void {
+  const name = dtype;
+  if (isFloating(dtype)) {
+    const digits = floatDigits(dtype);
+    const bound = 1n << BigInt(digits);
+    for (const [v, what] of [[from, 'from'], [toInc, 'to - 1']] as const) {
+      if (v < -bound || v > bound) {
+        warn?.(`${what} is out of bounds [-(2^${digits}), 2^${digits}]. Due to precision limitations ${dtype === 'float32' ? 'float' : 'double'} can support discrete uniform distribution only within this range. This warning will become an error in version 1.7 release, please fix the code in advance (Triggered internally at  ./aten/src/ATen/native/DistributionTemplates.h:95.)`);
+      }
+    }
+    return;
+  }
+  const [min, max] = dtype === 'bool' ? [0n, 1n] : [INT64_MIN, INT64_MAX];
+  if (from < min || from > max) throw runtimeError(`from is out of bounds for ${name}`);
+  if (toInc < min || toInc > max) throw runtimeError(`to - 1 is out of bounds for ${name}`);
+}
+
+/**
+ * `random_()`, `random_(to)`, `random_(from, to)` and `random_(from, None)`
+ * (`to` undefined: the first two forms; null: up to the dtype's largest value).
+ */
+export function random_(t: Tensor, from?: bigint, to?: bigint | null, o: DrawOptions = {}): Tensor {
+  const dtype = t.dtype;
+  const g = gen(o);
+  if (from === undefined) {
+    return randomInPlace('random_', t, () => rowMajor(t, intsAs(K.randomDefault(g, t.numel, dtype), dtype)));
+  }
+  let lo = to === undefined ? 0n : from;
+  const hiArg = to === undefined ? from : to;
+  const op = to === undefined ? 'random_to_' : 'random_from_to_';
+  if (hiArg !== null) {
+    let hi = hiArg;
+    if (!(lo < hi)) throw runtimeError(`random_ expects 'from' to be less than 'to', but got from=${lo} >= to=${hi}`);
+    if (isFloating(dtype)) {
+      lo = updateFrom(lo, dtype);
+      hi = updateTo(hi, dtype);
+      if (!(lo < hi)) {
+        throw runtimeError(`random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got from=${lo} >= to=${hi}`);
+      }
+    }
+    checkInRange(lo, hi - 1n, dtype, o.warn);
+    const range = BigInt.asUintN(64, hi - lo);
+    return randomInPlace(op, t, () => rowMajor(t, intsAs(K.randomFromTo(g, t.numel, range, lo, dtype), dtype)));
+  }
+  if (lo === INT64_MIN) {
+    return randomInPlace(op, t, () => rowMajor(t, intsAs(K.randomFullRange(g, t.numel), dtype)));
+  }
+  let toInc: bigint;
+  if (isFloating(dtype)) {
+    toInc = 1n << BigInt(floatDigits(dtype));
+    lo = updateFrom(lo, dtype);
+    if (!(lo < toInc)) {
+      throw runtimeError(`random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to dtype, but got from=${lo} > to_inc=${toInc}`);
+    }
+  } else {
+    toInc = dtype === 'bool' ? 1n : INT64_MAX;
+  }
+  checkInRange(lo, toInc, dtype, o.warn);
+  const range = BigInt.asUintN(64, toInc - lo + 1n);
+  return randomInPlace(op, t, () => rowMajor(t, intsAs(K.randomFromTo(g, t.numel, range, lo, dtype), dtype)));
+}
+
+// ------------------------------------------------------------ factories
+
+export function rand(shape: readonly number[], o: DrawOptions = {}): Tensor {
+  return finish(uniform_(empty(shape, o.dtype ?? DEFAULT_FLOAT), 0, 1, o), o.requiresGrad);
+}
+
+export function randn(shape: readonly number[], o: DrawOptions = {}): Tensor {
+  return finish(normal_(empty(shape, o.dtype ?? DEFAULT_FLOAT), 0, 1, o), o.requiresGrad);
+}
+
+/** `randint(low, high, size)`: int64 unless a dtype is given. */
+export function randint(low: bigint, high: bigint, shape: readonly number[], o: DrawOptions = {}): Tensor {
+  return finish(random_(empty(shape, o.dtype ?? 'int64'), low, high, o), o.requiresGrad);
+}
+
+export function randperm(n: number, o: DrawOptions = {}): Tensor {
+  if (n < 0) throw runtimeError(`Trying to create tensor with negative dimension ${n}: [${n}]`);
+  const dtype = o.dtype ?? 'int64';
+  if ((dtype === 'float32' && n > 2 ** 24) || dtype === 'bool') {
+    throw runtimeError(`n cannot be greater than ${dtype === 'bool' ? 2 : 2 ** 24 + 1} for ${dtype === 'bool' ? 'Bool' : 'Float'} type.`);
+  }
+  const t = empty([n], dtype);
+  t.array.assign(K.randperm(gen(o), n));
+  return finish(t, o.requiresGrad);
+}
+
+const likeDtype = (like: Tensor, o: DrawOptions) => ({ ...o, dtype: o.dtype ?? like.dtype });
+export const randLike = (like: Tensor, o: DrawOptions = {}) => rand(like.shape, likeDtype(like, o));
+export const randnLike = (like: Tensor, o: DrawOptions = {}) => randn(like.shape, likeDtype(like, o));
+export const randintLike = (like: Tensor, low: bigint, high: bigint, o: DrawOptions = {}) =>
+  randint(low, high, like.shape, likeDtype(like, o));
+
+/**
+ * `torch.normal`: numbers give a tensor of `size`; a tensor mean or std
+ * draws normal(0, std) or normal(0, 1) into a fresh tensor and then scales
+ * and shifts it in place (`mul_(std).add_(mean)`), as ATen does.
+ */
+export function normal(mean: number | Tensor, std: number | Tensor, shape: readonly number[] | null, o: DrawOptions = {}): Tensor {
+  if (!(mean instanceof Tensor) && !(std instanceof Tensor)) {
+    if (shape === null) throw new PyError('TypeError', 'normal() missing required argument: size');
+    return finish(normal_(empty(shape, o.dtype ?? DEFAULT_FLOAT), mean, std, o), o.requiresGrad);
+  }
+  if (std instanceof Tensor && std.numel > 0 && std.array.values().some((v) => !(v >= 0))) {
+    throw runtimeError('normal expects all elements of std >= 0.0');
+  }
+  if (!(std instanceof Tensor) && !(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${num(std)}`);
+  const like = mean instanceof Tensor ? mean : (std as Tensor);
+  const outShape =
+    mean instanceof Tensor && std instanceof Tensor ? broadcastShapes(mean.shape, std.shape) : [...like.shape];
+  const out = empty(outShape, like.dtype);
+  const dtype = requireFloat(out, 'normal_kernel_cpu');
+  // In place on the result, in its dtype: normal(0, std) then add_(mean), or normal(0, 1), mul_(std), add_(mean).
+  const inPlace = (a: Tensor, b: Tensor, f: (x: Tensor, y: Tensor) => Tensor) => F.to(f(a, b), dtype);
+  let z = new Tensor(NDArray.fromValues(K.normal(gen(o), out.numel, 0, std instanceof Tensor ? 1 : std, dtype, true), outShape, dtype));
+  if (std instanceof Tensor) z = inPlace(z, std.detach(), F.mul);
+  z = inPlace(z, mean instanceof Tensor ? mean.detach() : new Tensor(NDArray.scalar(mean, dtype)), F.add);
+  const params = [mean, std].filter((v): v is Tensor => v instanceof Tensor);
+  const op = params.length === 2 ? 'normalBoth' : mean instanceof Tensor ? 'normalMean' : 'normalStd';
+  return recordSample(op, params, z.array.values(), outShape);
+}
+
+/** `torch.bernoulli(input)`: each element 1 with the probability `input` holds; `bernoulli(input, p)`: with p. */
+export function bernoulli(input: Tensor, p: number | null = null, o: DrawOptions = {}): Tensor {
+  const out = empty(input.shape, input.dtype);
+  if (p !== null) return bernoulli_(out, p, o);
+  const filled = bernoulli_(out, input.detach(), o);
+  return recordSample('bernoulli', [input], filled.array.values(), input.shape);
+}
+
+/**
+ * `torch.multinomial(input, n, replacement)`. Without replacement PyTorch
+ * 1.13 draws q ~ Exp(1) for every category and takes the largest input / q
+ * (argmax for one sample, topk for several); with replacement (one sample
+ * too: 1.13 has no shortcut for it) a binary search in the normalised
+ * cumulative distribution per sample.
+ */
+export function multinomial(input: Tensor, samples: number, replacement = false, o: DrawOptions = {}): Tensor {
+  if (input.shape.length < 1 || input.shape.length > 2) throw runtimeError('prob_dist must be 1 or 2 dim');
+  if (!isFloating(input.dtype)) {
+    throw runtimeError(`multinomial only supports floating-point dtypes for input, got: ${TITLE[input.dtype]}`);
+  }
+  if (samples <= 0) throw runtimeError('cannot sample n_sample <= 0 samples');
+  const k = input.shape[input.shape.length - 1]!;
+  if (!replacement && samples > k) throw runtimeError('cannot sample n_sample > prob_dist.size(-1) samples without replacement');
+  if (k > 2 ** 24) throw runtimeError('number of categories cannot exceed 2^24');
+  const rows = input.shape.length === 1 ? 1 : input.shape[0]!;
+  const outShape = input.shape.length === 1 ? [samples] : [rows, samples];
+  const out = empty(outShape, 'int64');
+  if (numelOf(outShape) === 0) return out;
+  const dtype = input.dtype as K.FloatDType;
+  const probs = input.array.values();
+  const result = new Float64Array(rows * samples);
+  if (!replacement) {
+    if (probs.some((v) => !(v >= 0 && v < Infinity))) {
+      throw runtimeError('probability tensor contains either `inf`, `nan` or element < 0');
+    }
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += probs[r * k + j]!;
+      if (sum === 0) throw runtimeError('invalid multinomial distribution (sum of probabilities <= 0)');
+    }
+    const q = K.exponential(gen(o), rows * k, 1, dtype);
+    const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+    for (let r = 0; r < rows; r++) {
+      const keyed = Array.from({ length: k }, (_, j) => ({ j, v: round(probs[r * k + j]! / q[r * k + j]!) }));
+      keyed.sort((a, b) => (b.v !== a.v ? b.v - a.v : a.j - b.j));
+      for (let s = 0; s < samples; s++) result[r * samples + s] = keyed[s]!.j;
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const row = probs.subarray(r * k, (r + 1) * k);
+      for (const v of row) {
+        if (!(v >= 0)) throw runtimeError('invalid multinomial distribution (encountering probability entry < 0)');
+        if (!Number.isFinite(v)) {
+          throw runtimeError('invalid multinomial distribution (encountering probability entry = infinity or NaN)');
+        }
+      }
+      const drawn = K.multinomialRow(gen(o), row, samples, dtype);
+      if (drawn === null) throw runtimeError('invalid multinomial distribution (sum of probabilities <= 0)');
+      result.set(drawn, r * samples);
+    }
+  }
+  out.array.assign(result);
+  return out;
+}
+
+/** A double as C++'s ostream prints it in ATen's messages (like printf's %g: 6 significant digits). */
+function num(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const exp = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(6)))));
+  if (exp < -4 || exp >= 6) {
+    const [mantissa, e] = v.toExponential(5).split('e');
+    const m = mantissa!.includes('.') ? mantissa!.replace(/0+$/, '').replace(/\.$/, '') : mantissa!;
+    const n = Number(e);
+    return `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const fixed = v.toFixed(Math.max(0, 5 - exp));
+  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+}
