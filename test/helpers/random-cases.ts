@@ -60,7 +60,7 @@ function bytesOf(values: ArrayLike<number> | BigInt64Array, dtype: DType): Uint8
 }
 
 /** The result of one torch case after seeding, and the generator it drew from. */
-export function runTorchCase(c: TorchCase, seed: bigint): { result: Uint8Array; values: (number | bigint)[]; state: Uint8Array } {
+export function runTorchCase(c: TorchCase, seed: bigint): { result: Uint8Array; values: (number | bigint)[]; dtype: DType; state: Uint8Array } {
   const { fn, dtype, size: n, layout } = c;
   let g: Generator;
   if (c.generator) g = new Generator(seed);
@@ -137,7 +137,7 @@ export function runTorchCase(c: TorchCase, seed: bigint): { result: Uint8Array; 
   const outDtype = r instanceof Tensor ? r.dtype : 'int64';
   const values = r instanceof Tensor ? Array.from(r.array.values()) : Array.from(r);
   const result = bytesOf(r instanceof Tensor ? r.array.values() : r, outDtype);
-  return { result, values, state: g.getState() };
+  return { result, values, dtype: outDtype, state: g.getState() };
 }
 
 /** numpy's legacy RandomState cases. */
@@ -224,10 +224,12 @@ export function hashTorchCase(c: TorchCase, seeds: readonly bigint[]) {
   const all: Uint8Array[] = [];
   let first: string[] = [];
   for (const [i, seed] of seeds.entries()) {
-    const { result, values, state } = runTorchCase(c, seed);
+    const { result, values, dtype, state } = runTorchCase(c, seed);
     all.push(result, state);
     perSeed.push(sha([result, state]));
-    if (i === 0) first = values.slice(0, 4).map((v) => (c.dtype === 'bool' && typeof v === 'number' ? (v ? 'True' : 'False') : typeof v === 'number' && (c.dtype === 'int64' || c.fn.startsWith('rand') && ['randint', 'randperm', 'multinomial'].some((p) => c.fn.startsWith(p)) && c.dtype === 'int64') ? String(v) : textOf(v)));
+    const text = (v: number | bigint) =>
+      dtype === 'bool' ? textOf(v !== 0) : dtype === 'int64' ? String(v) : textOf(v);
+    if (i === 0) first = values.slice(0, 4).map(text);
   }
   return { hash: sha(all), perSeed, first };
 }
