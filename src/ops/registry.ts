@@ -165,5 +165,5 @@ export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly
 
 /** `Float`, `Long`, … as PyTorch's cast errors name dtypes. */
 export function dtypeTitle(dtype: DType): string {
-  return { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' }[dtype];
+  return { float32: 'Float', float64: 'Double', int64: 'Long', uint8: 'Byte', bool: 'Bool' }[dtype];
 }

@@ -14,7 +14,7 @@ import type { Generator } from './generator.js';
 import { fma, glibcCos, glibcLog, glibcSin } from './libm.js';
 
 export type FloatDType = 'float32' | 'float64';
-export type RandomDType = FloatDType | 'int64' | 'bool';
+export type RandomDType = FloatDType | 'int64' | 'uint8' | 'bool';
 
 const fr = Math.fround;
 const TWO_POW_M24 = 2 ** -24;
@@ -176,7 +176,8 @@ export function randomFullRange(gen: Generator, n: number): BigInt64Array {
 
 /**
  * `random_()`: [0, 2^63 - 1] for int64, [0, 2^24] for float32, [0, 2^53]
- * for float64 (each modulo its bound plus one), the low bit for bool.
+ * for float64, [0, 255] for uint8 (each modulo its bound plus one), the low
+ * bit for bool.
  */
 export function randomDefault(gen: Generator, n: number, dtype: RandomDType): BigInt64Array {
   const out = new BigInt64Array(n);
@@ -184,6 +185,7 @@ export function randomDefault(gen: Generator, n: number, dtype: RandomDType): Bi
     if (dtype === 'int64') out[i] = gen.random64() & 0x7fffffffffffffffn;
     else if (dtype === 'float64') out[i] = gen.random64() % ((1n << 53n) + 1n);
     else if (dtype === 'float32') out[i] = BigInt(gen.random() % (2 ** 24 + 1));
+    else if (dtype === 'uint8') out[i] = BigInt(gen.random() & 0xff);
     else out[i] = BigInt(gen.random() & 1);
   }
   return out;

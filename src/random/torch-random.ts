@@ -26,10 +26,31 @@ export function getDefaultGenerator(): Generator {
   return defaultGenerator;
 }
 
-/** A fresh process's default generator: every run starts from the same state. */
+/** Seeds the default generator as a fresh process would be (used by tests, which then draw from it). */
 export function resetDefaultGenerator(seed: bigint = DEFAULT_SEED): Generator {
-  defaultGenerator = new Generator(seed);
+  defaultGenerator.manualSeed(seed);
   return defaultGenerator;
+}
+
+/**
+ * `torch.seed()` draws a seed from the operating system; dzdx draws the
+ * seeds of one run from a splitmix64 sequence started at the run's seed,
+ * so that runs repeat.
+ */
+let seedSequence = DEFAULT_SEED;
+
+export function nondeterministicSeed(): bigint {
+  seedSequence = BigInt.asUintN(64, seedSequence + 0x9e3779b97f4a7c15n);
+  let z = seedSequence;
+  z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+  z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+  return z ^ (z >> 31n);
+}
+
+/** Every run starts as a fresh process: the default generator seeded with `seed`, torch.seed()'s sequence from it. */
+export function beginRun(seed: bigint = DEFAULT_SEED): void {
+  resetDefaultGenerator(seed);
+  seedSequence = seed;
 }
 
 export interface DrawOptions {
@@ -42,7 +63,7 @@ export interface DrawOptions {
 
 const gen = (o: DrawOptions) => o.generator ?? defaultGenerator;
 
-const TITLE: Record<DType, string> = { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' };
+const TITLE: Record<DType, string> = { float32: 'Float', float64: 'Double', int64: 'Long', uint8: 'Byte', bool: 'Bool' };
 
 function requireFloat(t: Tensor, kernel: string): K.FloatDType {
   if (!isFloating(t.dtype)) throw runtimeError(`"${kernel}" not implemented for '${TITLE[t.dtype]}'`);
@@ -177,7 +198,7 @@ function checkInRange(from: bigint, toInc: bigint, dtype: DType, warn?: (m: stri
     }
     return;
   }
-  const [min, max] = dtype === 'bool' ? [0n, 1n] : [INT64_MIN, INT64_MAX];
+  const [min, max] = dtype === 'bool' ? [0n, 1n] : dtype === 'uint8' ? [0n, 255n] : [INT64_MIN, INT64_MAX];
   if (from < min || from > max) throw runtimeError(`from is out of bounds for ${name}`);
   if (toInc < min || toInc > max) throw runtimeError(`to - 1 is out of bounds for ${name}`);
 }
@@ -220,7 +241,7 @@ export function random_(t: Tensor, from?: bigint, to?: bigint | null, o: DrawOpt
       throw runtimeError(`random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to dtype, but got from=${lo} > to_inc=${toInc}`);
     }
   } else {
-    toInc = dtype === 'bool' ? 1n : INT64_MAX;
+    toInc = dtype === 'bool' ? 1n : dtype === 'uint8' ? 255n : INT64_MAX;
   }
   checkInRange(lo, toInc, dtype, o.warn);
   const range = BigInt.asUintN(64, toInc - lo + 1n);
