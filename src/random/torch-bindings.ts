@@ -141,12 +141,24 @@ function like(name: string, f: (t: Tensor, o: R.DrawOptions) => Tensor): Builtin
   });
 }
 
+const RANDINT_SIGNATURES = [
+  ' * (int high, tuple of ints size, *, torch.Generator generator, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)',
+  ' * (int high, tuple of ints size, *, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)',
+  ' * (int low, int high, tuple of ints size, *, torch.Generator generator, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)',
+  ' * (int low, int high, tuple of ints size, *, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)',
+];
+
+const isSize = (v: PyValue | undefined) => Array.isArray(v) || v instanceof PyTuple;
+
 const randint = fn('randint', (call) => {
   // randint(high, size) or randint(low, high, size), positionally or by keyword.
   const three = call.args.length >= 3 || call.kwargs.has('low');
   const a = bind('randint', call, three ? ['low', 'high', 'size', ...FACTORY_KEYWORDS] : ['high', 'size', ...FACTORY_KEYWORDS]);
-  for (const k of ['low', 'high'] as const) {
-    if (a[k] !== undefined && typeof a[k] === 'number') throw new PyError('TypeError', `randint(): argument '${k}' must be int, not float`);
+  const ints = three ? [a.low, a.high] : [a.high];
+  if (ints.some((v) => typeof v !== 'bigint' && typeof v !== 'boolean' && !(v instanceof Tensor)) || (three && !isSize(a.size))) {
+    // No overload matches: PyTorch lists them all.
+    const got = [...call.args.map((v) => typeName(v)), ...[...call.kwargs.keys()].map((k) => `${k}=${typeName(call.kwargs.get(k)!)}`)];
+    throw new PyError('TypeError', `randint() received an invalid combination of arguments - got (${got.join(', ')}), but expected one of:\n${RANDINT_SIGNATURES.join('\n')}\n`);
   }
   const low = three ? bigIntArg(a.low, 'low') : 0n;
   return R.randint(low, bigIntArg(a.high, 'high'), sizeArg('randint', a.size, three ? 3 : 2), options('randint', a));
