@@ -81,5 +81,7 @@ export function recordSample(
   values: ArrayLike<number>,
   shape: readonly number[],
 ): Tensor {
+  // Without a parameter that requires grad this is a factory: nothing to record.
+  if (!params.some((p) => p.requiresGrad)) return new Tensor(NDArray.fromValues(values, shape, params[0]!.dtype));
   return call(sampledOps[op], params, { values, shape });
 }

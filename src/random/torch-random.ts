@@ -14,7 +14,7 @@ import { broadcastShapes, NDArray, numelOf } from '../tensor/ndarray.js';
 import * as F from '../ops/functional.js';
 import { Generator } from './generator.js';
 import * as K from './torch-kernels.js';
-import { randomInPlace, recordSample } from './ops.js';
+import { randomInPlace, recordSample, type InPlaceRandomOp } from './ops.js';
 
 /** dzdx's seed for a run nobody seeded (PyTorch's own seed for a new torch.Generator()). */
 export const DEFAULT_SEED = 67280421310721n;
@@ -118,43 +118,73 @@ function int64ToFloat32(v: bigint): number {
 
 // ------------------------------------------------------------ in place
 
-export function uniform_(t: Tensor, from = 0, to = 1, o: DrawOptions = {}): Tensor {
+/**
+ * An in-place fill: which op records it, and its values (row-major), whose
+ * computation checks the arguments and then draws. In-place calls check
+ * autograd's rules before (`randomInPlace`); factories fill a fresh tensor,
+ * unrecorded like every factory.
+ */
+interface Fill {
+  op: InPlaceRandomOp;
+  values: () => ArrayLike<number>;
+}
+
+const applyFill = (t: Tensor, f: Fill) => randomInPlace(f.op, t, f.values);
+
+function fresh(shape: readonly number[], dtype: DType, fill: (t: Tensor) => Fill, requiresGrad?: boolean): Tensor {
+  const t = empty(shape, dtype);
+  t.array.assign(fill(t).values());
+  return finish(t, requiresGrad);
+}
+
+function uniformFill(t: Tensor, from: number, to: number, o: DrawOptions): Fill {
+  return { op: 'uniform_', values: () => {
   const dtype = requireFloat(t, 'check_uniform_bounds');
   if (!(from <= to)) throw runtimeError(`uniform_ expects to return a [from, to) range, but found from=${num(from)} > to=${num(to)}`);
   const limit = dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
   if (to - from > limit) {
     throw runtimeError(`uniform_ expects to-from <= std::numeric_limits<${dtype === 'float32' ? 'float' : 'double'}>::max(), but found to=${num(to)} and from=${num(from)} which result in to-from to exceed the limit`);
   }
-  return randomInPlace('uniform_', t, () => rowMajor(t, K.uniform(gen(o), t.numel, from, to, dtype)));
+  return rowMajor(t, K.uniform(gen(o), t.numel, from, to, dtype));
+  } };
 }
+export const uniform_ = (t: Tensor, from = 0, to = 1, o: DrawOptions = {}) => applyFill(t, uniformFill(t, from, to, o));
 
-export function normal_(t: Tensor, mean = 0, std = 1, o: DrawOptions = {}): Tensor {
-  if (!(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${num(std)}`);
-  const dtype = requireFloat(t, 'normal_kernel_cpu');
-  return randomInPlace('normal_', t, () =>
-    rowMajor(t, K.normal(gen(o), t.numel, mean, std, dtype, t.array.isContiguous())),
-  );
+function normalFill(t: Tensor, mean: number, std: number, o: DrawOptions): Fill {
+  return { op: 'normal_', values: () => {
+    if (!(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${num(std)}`);
+    const dtype = requireFloat(t, 'normal_kernel_cpu');
+    return rowMajor(t, K.normal(gen(o), t.numel, mean, std, dtype, t.array.isContiguous()));
+  } };
 }
+export const normal_ = (t: Tensor, mean = 0, std = 1, o: DrawOptions = {}) => applyFill(t, normalFill(t, mean, std, o));
 
 export function exponential_(t: Tensor, lambd = 1, o: DrawOptions = {}): Tensor {
-  if (!(lambd >= 0)) throw runtimeError(`exponential_ expects lambda >= 0.0, but found lambda=${num(lambd)}`);
-  const dtype = requireFloat(t, 'exponential_cpu');
-  return randomInPlace('exponential_', t, () => rowMajor(t, K.exponential(gen(o), t.numel, lambd, dtype)));
+  return applyFill(t, { op: 'exponential_', values: () => {
+    if (!(lambd >= 0)) throw runtimeError(`exponential_ expects lambda >= 0.0, but found lambda=${num(lambd)}`);
+    const dtype = requireFloat(t, 'exponential_cpu');
+    return rowMajor(t, K.exponential(gen(o), t.numel, lambd, dtype));
+  } });
 }
 
-export function bernoulli_(t: Tensor, p: number | Tensor = 0.5, o: DrawOptions = {}): Tensor {
+function bernoulliFill(t: Tensor, p: number | Tensor, o: DrawOptions): Fill {
   if (typeof p === 'number') {
-    if (!(p >= 0 && p <= 1)) throw runtimeError(`bernoulli_ expects p to be in [0, 1], but got p=${num(p)}`);
-    return randomInPlace('bernoulli_float_', t, () => rowMajor(t, K.bernoulliScalar(gen(o), t.numel, p)));
+    return { op: 'bernoulli_float_', values: () => {
+      if (!(p >= 0 && p <= 1)) throw runtimeError(`bernoulli_ expects p to be in [0, 1], but got p=${num(p)}`);
+      return rowMajor(t, K.bernoulliScalar(gen(o), t.numel, p));
+    } };
   }
-  const pDtype = requireFloat(p, 'bernoulli_tensor_cpu_p_');
-  const expanded = F.expand(p, [...t.shape]).array;
-  const order = K.visitOrder(t.shape, [t.array.strides, expanded.strides]);
-  const probs = expanded.values();
-  const inOrder = Array.from(order, (k) => probs[k]!);
-  if (inOrder.some((v) => !(v >= 0 && v <= 1))) throw runtimeError(P_IN_RANGE);
-  return randomInPlace('bernoulli_tensor_', t, () => rowMajor(t, K.bernoulliTensor(gen(o), inOrder, pDtype), order));
+  return { op: 'bernoulli_tensor_', values: () => {
+    const pDtype = requireFloat(p, 'bernoulli_tensor_cpu_p_');
+    const expanded = F.expand(p, [...t.shape]).array;
+    const order = K.visitOrder(t.shape, [t.array.strides, expanded.strides]);
+    const probs = expanded.values();
+    const inOrder = Array.from(order, (k) => probs[k]!);
+    if (inOrder.some((v) => !(v >= 0 && v <= 1))) throw runtimeError(P_IN_RANGE);
+    return rowMajor(t, K.bernoulliTensor(gen(o), inOrder, pDtype), order);
+  } };
 }
+export const bernoulli_ = (t: Tensor, p: number | Tensor = 0.5, o: DrawOptions = {}) => applyFill(t, bernoulliFill(t, p, o));
 
 const P_IN_RANGE =
   'Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)';
@@ -207,15 +237,20 @@ function checkInRange(from: bigint, toInc: bigint, dtype: DType, warn?: (m: stri
  * `random_()`, `random_(to)`, `random_(from, to)` and `random_(from, None)`
  * (`to` undefined: the first two forms; null: up to the dtype's largest value).
  */
-export function random_(t: Tensor, from?: bigint, to?: bigint | null, o: DrawOptions = {}): Tensor {
+export const random_ = (t: Tensor, from?: bigint, to?: bigint | null, o: DrawOptions = {}) =>
+  applyFill(t, randomFill(t, from, to, o));
+
+function randomFill(t: Tensor, from: bigint | undefined, to: bigint | null | undefined, o: DrawOptions): Fill {
+  const op = from === undefined ? 'random_' : to === undefined ? 'random_to_' : 'random_from_to_';
+  return { op, values: () => randomValues(t, from, to, o) };
+}
+
+function randomValues(t: Tensor, from: bigint | undefined, to: bigint | null | undefined, o: DrawOptions): Float64Array {
   const dtype = t.dtype;
   const g = gen(o);
-  if (from === undefined) {
-    return randomInPlace('random_', t, () => rowMajor(t, intsAs(K.randomDefault(g, t.numel, dtype), dtype)));
-  }
+  if (from === undefined) return rowMajor(t, intsAs(K.randomDefault(g, t.numel, dtype), dtype));
   let lo = to === undefined ? 0n : from;
   const hiArg = to === undefined ? from : to;
-  const op = to === undefined ? 'random_to_' : 'random_from_to_';
   if (hiArg !== null) {
     let hi = hiArg;
     if (!(lo < hi)) throw runtimeError(`random_ expects 'from' to be less than 'to', but got from=${lo} >= to=${hi}`);
@@ -228,11 +263,9 @@ export function random_(t: Tensor, from?: bigint, to?: bigint | null, o: DrawOpt
     }
     checkInRange(lo, hi - 1n, dtype, o.warn);
     const range = BigInt.asUintN(64, hi - lo);
-    return randomInPlace(op, t, () => rowMajor(t, intsAs(K.randomFromTo(g, t.numel, range, lo, dtype), dtype)));
+    return rowMajor(t, intsAs(K.randomFromTo(g, t.numel, range, lo, dtype), dtype));
   }
-  if (lo === INT64_MIN) {
-    return randomInPlace(op, t, () => rowMajor(t, intsAs(K.randomFullRange(g, t.numel), dtype)));
-  }
+  if (lo === INT64_MIN) return rowMajor(t, intsAs(K.randomFullRange(g, t.numel), dtype));
   let toInc: bigint;
   if (isFloating(dtype)) {
     toInc = 1n << BigInt(floatDigits(dtype));
@@ -245,23 +278,20 @@ export function random_(t: Tensor, from?: bigint, to?: bigint | null, o: DrawOpt
   }
   checkInRange(lo, toInc, dtype, o.warn);
   const range = BigInt.asUintN(64, toInc - lo + 1n);
-  return randomInPlace(op, t, () => rowMajor(t, intsAs(K.randomFromTo(g, t.numel, range, lo, dtype), dtype)));
+  return rowMajor(t, intsAs(K.randomFromTo(g, t.numel, range, lo, dtype), dtype));
 }
 
 // ------------------------------------------------------------ factories
 
-export function rand(shape: readonly number[], o: DrawOptions = {}): Tensor {
-  return finish(uniform_(empty(shape, o.dtype ?? DEFAULT_FLOAT), 0, 1, o), o.requiresGrad);
-}
+export const rand = (shape: readonly number[], o: DrawOptions = {}): Tensor =>
+  fresh(shape, o.dtype ?? DEFAULT_FLOAT, (t) => uniformFill(t, 0, 1, o), o.requiresGrad);
 
-export function randn(shape: readonly number[], o: DrawOptions = {}): Tensor {
-  return finish(normal_(empty(shape, o.dtype ?? DEFAULT_FLOAT), 0, 1, o), o.requiresGrad);
-}
+export const randn = (shape: readonly number[], o: DrawOptions = {}): Tensor =>
+  fresh(shape, o.dtype ?? DEFAULT_FLOAT, (t) => normalFill(t, 0, 1, o), o.requiresGrad);
 
 /** `randint(low, high, size)`: int64 unless a dtype is given. */
-export function randint(low: bigint, high: bigint, shape: readonly number[], o: DrawOptions = {}): Tensor {
-  return finish(random_(empty(shape, o.dtype ?? 'int64'), low, high, o), o.requiresGrad);
-}
+export const randint = (low: bigint, high: bigint, shape: readonly number[], o: DrawOptions = {}): Tensor =>
+  fresh(shape, o.dtype ?? 'int64', (t) => randomFill(t, low, high, o), o.requiresGrad);
 
 export function randperm(n: number, o: DrawOptions = {}): Tensor {
   if (n < 0) throw runtimeError(`Trying to create tensor with negative dimension ${n}: [${n}]`);
@@ -288,7 +318,7 @@ export const randintLike = (like: Tensor, low: bigint, high: bigint, o: DrawOpti
 export function normal(mean: number | Tensor, std: number | Tensor, shape: readonly number[] | null, o: DrawOptions = {}): Tensor {
   if (!(mean instanceof Tensor) && !(std instanceof Tensor)) {
     if (shape === null) throw new PyError('TypeError', 'normal() missing required argument: size');
-    return finish(normal_(empty(shape, o.dtype ?? DEFAULT_FLOAT), mean, std, o), o.requiresGrad);
+    return fresh(shape, o.dtype ?? DEFAULT_FLOAT, (t) => normalFill(t, mean, std, o), o.requiresGrad);
   }
   if (std instanceof Tensor && std.numel > 0 && std.array.values().some((v) => !(v >= 0))) {
     throw runtimeError('normal expects all elements of std >= 0.0');
@@ -311,10 +341,9 @@ export function normal(mean: number | Tensor, std: number | Tensor, shape: reado
 
 /** `torch.bernoulli(input)`: each element 1 with the probability `input` holds; `bernoulli(input, p)`: with p. */
 export function bernoulli(input: Tensor, p: number | null = null, o: DrawOptions = {}): Tensor {
-  const out = empty(input.shape, input.dtype);
-  if (p !== null) return bernoulli_(out, p, o);
-  const filled = bernoulli_(out, input.detach(), o);
-  return recordSample('bernoulli', [input], filled.array.values(), input.shape);
+  if (p !== null) return fresh(input.shape, input.dtype, (t) => bernoulliFill(t, p, o));
+  const drawn = fresh(input.shape, input.dtype, (t) => bernoulliFill(t, input.detach(), o));
+  return input.requiresGrad ? recordSample('bernoulli', [input], drawn.array.values(), input.shape) : drawn;
 }
 
 /**
