@@ -64,3 +64,54 @@ describe("glibc's log, sin and cos, where they are not correctly rounded", () =>
   };
   it.each(cases)('%o(%s) = %s', (f, x, y) => expect(f(fromHex(x))).toBe(fromHex(y)));
 });
+
+describe('fused multiply-add emulation against exact arithmetic', () => {
+  /** x as m * 2^e with an integer m. */
+  const decompose = (x: number): [bigint, number] => {
+    const bits = new BigUint64Array(new Float64Array([x]).buffer)[0]!;
+    const exponent = Number((bits >> 52n) & 0x7ffn);
+    let m = bits & ((1n << 52n) - 1n);
+    if (exponent !== 0) m |= 1n << 52n;
+    return [x < 0 ? -m : m, (exponent === 0 ? 1 : exponent) - 1075];
+  };
+  /** a * b + c rounded once to `precision` bits (to nearest, ties to even). */
+  const exact = (a: number, b: number, c: number, precision: number): number => {
+    const [ma, ea] = decompose(a);
+    const [mb, eb] = decompose(b);
+    const [mc, ec] = decompose(c);
+    const e = Math.min(ea + eb, ec);
+    const s = ((ma * mb) << BigInt(ea + eb - e)) + (mc << BigInt(ec - e));
+    if (s === 0n) return 0;
+    const mag = s < 0n ? -s : s;
+    const shift = mag.toString(2).length - precision;
+    if (shift <= 0) return Number(s) * 2 ** e;
+    let q = mag >> BigInt(shift);
+    const rest = mag - (q << BigInt(shift));
+    const half = 1n << BigInt(shift - 1);
+    if (rest > half || (rest === half && (q & 1n) === 1n)) q += 1n;
+    return (s < 0n ? -1 : 1) * Number(q) * 2 ** (e + shift);
+  };
+  let state = 12345;
+  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5) * 2 ** ((state % 40) - 20);
+
+  it('fma (double) on 20,000 triples, including near-cancelling ones', async () => {
+    const { fma } = await import('../src/random/libm.js');
+    for (let i = 0; i < 20_000; i++) {
+      const a = next();
+      const b = next();
+      const c = i % 3 === 0 ? -a * b * (1 + next() * 1e-12) : next();
+      expect(fma(a, b, c)).toBe(exact(a, b, c, 53));
+    }
+  });
+
+  it('fma32 (float) on 20,000 triples, including exact halfway sums', async () => {
+    const { fma32 } = await import('../src/random/avx-mathfun.js');
+    const f = Math.fround;
+    for (let i = 0; i < 20_000; i++) {
+      const a = f(next());
+      const b = f(next());
+      const c = i % 4 === 0 ? f(-a * b) : i % 4 === 1 ? f(a * b) * (1 + 2 ** -24) : f(next());
+      expect(fma32(a, b, f(c))).toBe(exact(a, b, f(c), 24));
+    }
+  });
+});

@@ -7,32 +7,26 @@
  * it, the lane does a float32 fused multiply-add.
  */
 const fr = Math.fround;
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
 const f32 = new Float32Array(1);
 const i32 = new Int32Array(f32.buffer);
 
 /** a * b + c rounded once to float32 (a, b, c float32). */
 export function fma32(a: number, b: number, c: number): number {
-  // The product of two floats is exact in a double; the sum is rounded to
-  // odd there, which makes the final rounding to float32 correct.
+  // The product of two floats is exact in a double, and so is the error of
+  // adding c to it. Rounding that double sum to float32 is then right
+  // unless it falls exactly halfway between two floats, where the error
+  // decides the side.
   const p = a * b;
   const s = p + c;
+  const r = fr(s);
+  const half = s - r;
+  if (half === 0 || !Number.isFinite(s)) return r;
+  const other = r + 2 * half;
+  if (fr(other) !== other) return r; // s was not halfway
   const bv = s - p;
   const err = (p - (s - bv)) + (c - bv);
-  if (err === 0 || !Number.isFinite(s)) return fr(s);
-  f64[0] = s;
-  if ((u32[0]! & 1) === 0) {
-    const away = s > 0 === err > 0;
-    if (away) {
-      u32[0] = u32[0]! + 1;
-      if (u32[0] === 0) u32[1] = u32[1]! + 1;
-    } else {
-      if (u32[0] === 0) u32[1] = u32[1]! - 1;
-      u32[0] = u32[0]! - 1;
-    }
-  }
-  return fr(f64[0]);
+  if (err === 0) return r;
+  return err > 0 === other > r ? other : r;
 }
 
 const MIN_NORM_POS = 1.1754943508222875e-38;

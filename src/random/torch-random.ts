@@ -86,7 +86,9 @@ function finish(t: Tensor, requiresGrad: boolean | undefined): Tensor {
 }
 
 /** Values drawn in visiting order, put back in row-major order. */
-function rowMajor(t: Tensor, drawn: ArrayLike<number>, order = K.visitOrder(t.shape, [t.array.strides])): Float64Array {
+function rowMajor(t: Tensor, drawn: Float64Array, order?: Int32Array): Float64Array {
+  if (!order && t.array.isContiguous()) return drawn;
+  order ??= K.visitOrder(t.shape, [t.array.strides]);
   const out = new Float64Array(drawn.length);
   for (let i = 0; i < drawn.length; i++) out[order[i]!] = drawn[i]!;
   return out;
