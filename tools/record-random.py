@@ -59,6 +59,11 @@ def weight_values(n):
     return [float(1 + (i * 7) % 5) for i in range(n)]
 
 
+def sparse_weight_values(n):
+    # Few nonzero weights: more samples than them leaves ties at 0 for topk to order.
+    return [float(1 + i % 4) if i % 97 == 1 else 0.0 for i in range(n)]
+
+
 # ----------------------------------------------------------------- torch cases
 
 def torch_dtype(name):
@@ -109,6 +114,7 @@ def torch_cases():
     add("multinomial_no_replacement", FLOATS, sizes=[n for n in SIZES if n > 0])
     add("multinomial_one", FLOATS, sizes=[n for n in SIZES if n > 0])
     add("multinomial_rows", FLOATS, sizes=[n for n in SIZES if n > 0])
+    add("multinomial_sparse", FLOATS, sizes=[n for n in SIZES if n > 1])
     add("uniform_", FLOATS, ("contiguous", "strided", "transposed"), gens=(False, True))
     add("normal_", FLOATS, ("contiguous", "strided", "transposed"), gens=(False, True))
     add("randn_cached", FLOATS)
@@ -173,6 +179,9 @@ def run_torch(case, seed):
             r = torch.multinomial(w, 7, True)
         elif fn == "multinomial_no_replacement":
             r = torch.multinomial(w, min(n, 3))
+        elif fn == "multinomial_sparse":
+            w = torch.tensor(sparse_weight_values(n), dtype=dt)
+            r = torch.multinomial(w, min(n, 8))
         elif fn == "multinomial_one":
             r = torch.multinomial(w, 1, True)
         else:

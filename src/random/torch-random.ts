@@ -15,6 +15,7 @@ import * as F from '../ops/functional.js';
 import { Generator } from './generator.js';
 import * as K from './torch-kernels.js';
 import { randomInPlace, recordSample, type InPlaceRandomOp } from './ops.js';
+import { topkIndices } from './stl-select.js';
 
 /** dzdx's seed for a run nobody seeded (PyTorch's own seed for a new torch.Generator()). */
 export const DEFAULT_SEED = 67280421310721n;
@@ -383,9 +384,9 @@ export function multinomial(input: Tensor, samples: number, replacement = false,
     const q = K.exponential(gen(o), rows * k, 1, dtype);
     const round = dtype === 'float32' ? Math.fround : (v: number) => v;
     for (let r = 0; r < rows; r++) {
-      const keyed = Array.from({ length: k }, (_, j) => ({ j, v: round(probs[r * k + j]! / q[r * k + j]!) }));
-      keyed.sort((a, b) => (b.v !== a.v ? b.v - a.v : a.j - b.j));
-      for (let s = 0; s < samples; s++) result[r * samples + s] = keyed[s]!.j;
+      const ratios = Array.from({ length: k }, (_, j) => round(probs[r * k + j]! / q[r * k + j]!));
+      if (samples === 1) result[r] = ratios.reduce((best, v, j) => (v > ratios[best]! ? j : best), 0); // argmax: the first largest
+      else result.set(topkIndices(ratios, samples), r * samples);
     }
   } else {
     for (let r = 0; r < rows; r++) {

@@ -37,6 +37,7 @@ const meanValues = (n: number) => range(n, (i) => (i % 7) - 3);
 const stdValues = (n: number) => range(n, (i) => 0.5 + (i % 5) * 0.25);
 const probValues = (n: number) => range(n, (i) => (i % 11) / 10);
 const weightValues = (n: number) => range(n, (i) => 1 + ((i * 7) % 5));
+const sparseWeightValues = (n: number) => range(n, (i) => (i % 97 === 1 ? 1 + (i % 4) : 0));
 
 const tensorOf = (values: number[], dtype: DType, shape: readonly number[] = [values.length]) =>
   new Tensor(NDArray.fromValues(values, shape, dtype));
@@ -87,6 +88,7 @@ export function runTorchCase(c: TorchCase, seed: bigint): { result: Uint8Array; 
     case 'bernoulli_number': r = R.bernoulli(tensorOf(new Array(n).fill(0), dtype), 0.3, o); break;
     case 'multinomial_replacement': r = mult(tensorOf(weightValues(n), dtype), 7, true); break;
     case 'multinomial_no_replacement': r = mult(tensorOf(weightValues(n), dtype), Math.min(n, 3), false); break;
+    case 'multinomial_sparse': r = mult(tensorOf(sparseWeightValues(n), dtype), Math.min(n, 8), false); break;
     case 'multinomial_one': r = mult(tensorOf(weightValues(n), dtype), 1, true); break;
     case 'multinomial_rows': {
       const w = weightValues(n);
