@@ -41,6 +41,8 @@ export type SymbolicSpec =
   | { kind: 'scatter' }
   /** fill_, zero_: constants; copy_: the second input's elements. */
   | { kind: 'overwrite' }
+  /** Random ops: the drawn values are constants; each input element (broadcast) gets a zero gradient. */
+  | { kind: 'random' }
   /** No derivative (comparisons). */
   | { kind: 'none' };
 

@@ -24,22 +24,22 @@ function inPlaceEntry(name: string, gradFn: string): OpEntry<Drawn> {
     name,
     gradFn,
     dtype: 'first',
-    symbolic: { kind: 'overwrite' },
+    symbolic: { kind: 'random' },
     forward: store,
     backward: (g) => [F.zerosLike(g)],
   });
 }
 
-/** In-place random ops, by the grad_fn PyTorch 1.13 gives each overload. */
+/** In-place random ops (`uniform_` …), by the grad_fn PyTorch 1.13 gives each overload. */
 export const inPlaceOps = {
-  uniform_: inPlaceEntry('uniform_', 'UniformBackward0'),
-  normal_: inPlaceEntry('normal_', 'NormalBackward0'),
-  random_from_to_: inPlaceEntry('random_from_to_', 'RandomBackward0'),
-  random_to_: inPlaceEntry('random_to_', 'RandomBackward1'),
-  random_: inPlaceEntry('random_', 'RandomBackward2'),
-  bernoulli_tensor_: inPlaceEntry('bernoulli_tensor_', 'BernoulliBackward1'),
-  bernoulli_float_: inPlaceEntry('bernoulli_float_', 'BernoulliBackward2'),
-  exponential_: inPlaceEntry('exponential_', 'ExponentialBackward0'),
+  uniform_: inPlaceEntry('uniform', 'UniformBackward0'),
+  normal_: inPlaceEntry('normal', 'NormalBackward0'),
+  random_from_to_: inPlaceEntry('random_from', 'RandomBackward0'),
+  random_to_: inPlaceEntry('random_to', 'RandomBackward1'),
+  random_: inPlaceEntry('random', 'RandomBackward2'),
+  bernoulli_tensor_: inPlaceEntry('bernoulli_tensor', 'BernoulliBackward1'),
+  bernoulli_float_: inPlaceEntry('bernoulli_scalar', 'BernoulliBackward2'),
+  exponential_: inPlaceEntry('exponential', 'ExponentialBackward0'),
 };
 
 export type InPlaceRandomOp = keyof typeof inPlaceOps;
@@ -56,22 +56,23 @@ export function randomInPlace(op: InPlaceRandomOp, self: Tensor, draw: () => Arr
 }
 
 /** Out-of-place ops whose tensor argument may require grad: each gets a zero gradient. */
-function sampledFrom(name: string, gradFn: string, inputs: number): OpEntry<Drawn & { shape: readonly number[] }> {
+function sampledFrom(name: string, gradFn: string): OpEntry<Drawn & { shape: readonly number[] }> {
   return defineOp<Drawn & { shape: readonly number[] }>({
     name,
     gradFn,
     dtype: 'first',
-    symbolic: inputs === 1 ? { kind: 'overwrite' } : { kind: 'none' },
+    symbolic: { kind: 'random' },
     forward: ([first], { values, shape }) => NDArray.fromValues(values, shape, first!.dtype),
     backward: (_g, ctx) => ctx.inputs.map((meta) => new Tensor(NDArray.full(meta.shape, 0, meta.dtype))),
   });
 }
 
+/** `normal(mean=tensor)`, `normal(std=tensor)`, `normal(tensor, tensor)`, `bernoulli(p)`. */
 export const sampledOps = {
-  normalMean: sampledFrom('normal_tensor_float', 'NormalBackward1', 1),
-  normalStd: sampledFrom('normal_float_tensor', 'NormalBackward2', 1),
-  normalBoth: sampledFrom('normal_tensor_tensor', 'NormalBackward3', 2),
-  bernoulli: sampledFrom('bernoulli', 'BernoulliBackward0', 1),
+  normalMean: sampledFrom('normal_mean', 'NormalBackward1'),
+  normalStd: sampledFrom('normal_std', 'NormalBackward2'),
+  normalBoth: sampledFrom('normal_tensors', 'NormalBackward3'),
+  bernoulli: sampledFrom('bernoulli', 'BernoulliBackward0'),
 };
 
 /** Record a sample drawn from tensor parameters (whose dtype it takes) on the tape. */
