@@ -18,6 +18,14 @@ function readSource(file: string): string {
   }
 }
 
+/** `--seed N` as torch.manual_seed takes it (undefined when absent, null when malformed). */
+function parseSeed(text: string | string[] | undefined): bigint | undefined | null {
+  if (text === undefined) return undefined;
+  if (Array.isArray(text) || !/^-?\d+$/.test(text.trim())) return null;
+  const seed = BigInt(text.trim());
+  return seed < -(2n ** 63n) || seed >= 2n ** 64n ? null : seed;
+}
+
 /** A misused command (checked in the handler: yargs's own checks end in a stack trace here). */
 function usageError(message: string): void {
   process.stderr.write(`dzdx: ${message}\nRun dzdx --help for usage.\n`);
@@ -34,10 +42,13 @@ await yargs(hideBin(process.argv))
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
         .option('time-limit', { type: 'number', default: 10, describe: 'seconds the script may run' })
-        .option('max-ops', { type: 'number', default: 50_000, describe: 'tensor ops the script may run' }),
+        .option('max-ops', { type: 'number', default: 50_000, describe: 'tensor ops the script may run' })
+        .option('seed', { type: 'string', describe: "seed of torch's random generator when the script sets none (default 67280421310721)" }),
     async (argv) => {
       // yargs hands a lone `-` over as an empty string.
       const file = argv.file === '' ? '-' : argv.file;
+      const seed = parseSeed(argv.seed);
+      if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
       const { runScript } = await import('../src/program/run.js');
       const name = file === '-' ? '<stdin>' : file;
@@ -46,6 +57,7 @@ await yargs(hideBin(process.argv))
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
         limits: { maxSeconds: argv['time-limit'], maxOps: argv['max-ops'] },
+        seed,
       });
       process.exitCode = result.exitCode;
     },
@@ -67,7 +79,8 @@ await yargs(hideBin(process.argv))
         .option('latex', { type: 'boolean', default: false, describe: 'also print each formula as LaTeX' })
         .option('graph', { type: 'boolean', default: false, describe: 'attach the autograd graph of each call (an outline; with --json its nodes, edges and DOT)' })
         .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4; with -e and float64: 1e-9)' })
-        .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' }),
+        .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' })
+        .option('seed', { type: 'string', describe: "seed of torch's random generator when the script sets none (default 67280421310721)" }),
     async (argv) => {
       const misuse =
         [argv.expr, argv.at, argv.dtype].some(Array.isArray) ? 'give -e, --at and --dtype once each'
@@ -96,11 +109,13 @@ await yargs(hideBin(process.argv))
         return;
       }
       const file = argv.file === '' || argv.file === undefined ? '-' : argv.file;
+      const seed = parseSeed(argv.seed);
+      if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
       const { check } = await import('../src/check/check.js');
       const { formatReport } = await import('../src/check/report.js');
       const float32 = { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 };
-      const report = check(source, { fileName: file === '-' ? '<stdin>' : file, tolerances: { float32 } });
+      const report = check(source, { fileName: file === '-' ? '<stdin>' : file, tolerances: { float32 }, seed });
       if (report.exitCode === 2) {
         process.stderr.write(report.stderr);
         process.exitCode = 2;

@@ -15,6 +15,7 @@ import { setTapeListener } from '../src/autograd/record.js';
 import { ops as F, registry } from '../src/ops/index.js';
 import type { OpEntry } from '../src/ops/registry.js';
 import { NDArray } from '../src/tensor/ndarray.js';
+import * as R from '../src/random/torch-random.js';
 
 /** Every grad_fn name real PyTorch 1.13 printed in a recorded fixture. */
 function pytorchNames(): Set<string> {
@@ -116,6 +117,18 @@ const CASES: [string, () => Tensor, string][] = [
     return h;
   }, 'CopySlices'],
   ['h[1].mul_(5): the view', () => F.mulInPlace(F.select(F.mul(x(), 1), 0, 1), 5), 'AsStridedBackward0'],
+  ['y.uniform_()', () => R.uniform_(F.mul(x(), 1)), 'UniformBackward0'],
+  ['y.normal_()', () => R.normal_(F.mul(x(), 1)), 'NormalBackward0'],
+  ['y.random_()', () => R.random_(F.mul(x(), 1)), 'RandomBackward2'],
+  ['y.random_(7)', () => R.random_(F.mul(x(), 1), 7n), 'RandomBackward1'],
+  ['y.random_(2, 7)', () => R.random_(F.mul(x(), 1), 2n, 7n), 'RandomBackward0'],
+  ['y.bernoulli_(0.25)', () => R.bernoulli_(F.mul(x(), 1), 0.25), 'BernoulliBackward2'],
+  ['y.bernoulli_(p)', () => R.bernoulli_(F.mul(x(), 1), tensor([0.5, 0.5, 0.5], { dtype: 'float64' })), 'BernoulliBackward1'],
+  ['y.exponential_()', () => R.exponential_(F.mul(x(), 1)), 'ExponentialBackward0'],
+  ['normal(mean, 2.0)', () => R.normal(x(), 2.0, null), 'NormalBackward1'],
+  ['normal(1.0, std)', () => R.normal(1.0, F.abs(x()), null), 'NormalBackward2'],
+  ['normal(mean, std)', () => R.normal(m(), F.abs(x()), null), 'NormalBackward3'],
+  ['bernoulli(p)', () => R.bernoulli(F.mul(F.abs(x()), 0.25)), 'BernoulliBackward0'],
 ];
 
 describe('grad_fn names are the ones PyTorch 1.13 prints', () => {
@@ -146,7 +159,7 @@ describe('grad_fn names are the ones PyTorch 1.13 prints', () => {
 
 const pascal = (s: string) => s.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 /** Suffixes that tell apart overloads of one PyTorch function (`sum_dim` is SumBackward1). */
-const OVERLOAD = new Set(['dim', 'tensor', 'scalar', 'scalar_base', 'matmul', 'grad']);
+const OVERLOAD = new Set(['dim', 'tensor', 'scalar', 'scalar_base', 'matmul', 'grad', 'from', 'to', 'mean', 'std', 'tensors']);
 
 describe('op names', () => {
   it('each differentiable op is named after its grad_fn, with an overload suffix at most', () => {
@@ -332,6 +345,11 @@ const CONTRACTS: Record<string, (r: Recorded) => void> = {
     expect(vals(output)).toEqual(inputs.length > 1 ? vals(F.expand(inputs[1]!, [...output.shape])) : vals(output).map(() => value));
   },
   none: ({ output }) => expect(output.dtype).toBe('bool'),
+  random: ({ inputs, output, attrs }) => {
+    // The drawn values, stored as they are, in a shape the inputs broadcast to.
+    expect(vals(output)).toEqual(Array.from((attrs as { values: ArrayLike<number> }).values));
+    for (const t of inputs) expect(F.expand(t, [...output.shape]).shape).toEqual(output.shape);
+  },
 };
 
 describe('symbolic specs: each kind describes the forward kernel', () => {

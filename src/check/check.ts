@@ -84,6 +84,8 @@ export interface CheckOptions {
   formulas?: boolean;
   /** Finite differences of the program (default on); off: tape against symbolic only. */
   finiteDifferences?: boolean;
+  /** The seed of torch's default generator (as `dzdx run --seed`). */
+  seed?: bigint;
 }
 
 const ERROR_KINDS: [PredictedError, string][] = [
@@ -143,6 +145,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
   try {
     run = runScript(source, {
       fileName: options.fileName,
+      seed: options.seed,
       statement: (line) => {
         trace.line = line;
         observe.statement?.(line);

@@ -111,8 +111,8 @@ export const sum = (a: Tensor, dims: readonly number[] | null = null, keepdim = 
   // Stryker disable next-line BooleanLiteral: sum over all dims reads no keepdim (its result is 0-d, its backward expands to the shape)
   dims === null ? call(R.sumAll, [a], reduction(a, null, false)) : call(R.sumDim, [a], reduction(a, dims, keepdim));
 export function mean(a: Tensor, dims: readonly number[] | null = null, keepdim = false): Tensor {
-  if (a.dtype === 'int64' || a.dtype === 'bool') {
-    const got = a.dtype === 'int64' ? 'Long' : 'Bool';
+  if (!isFloating(a.dtype)) {
+    const got = dtypeTitle(a.dtype);
     throw runtimeError(
       `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${got}`,
     );

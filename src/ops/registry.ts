@@ -41,6 +41,8 @@ export type SymbolicSpec =
   | { kind: 'scatter' }
   /** fill_, zero_: constants; copy_: the second input's elements. */
   | { kind: 'overwrite' }
+  /** Random ops: the drawn values are constants; each input element (broadcast) gets a zero gradient. */
+  | { kind: 'random' }
   /** No derivative (comparisons). */
   | { kind: 'none' };
 
@@ -165,5 +167,5 @@ export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly
 
 /** `Float`, `Long`, … as PyTorch's cast errors name dtypes. */
 export function dtypeTitle(dtype: DType): string {
-  return { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' }[dtype];
+  return { float32: 'Float', float64: 'Double', int64: 'Long', uint8: 'Byte', bool: 'Bool' }[dtype];
 }

@@ -5,7 +5,7 @@ import { PyError } from '../tensor/errors.js';
 import type { Pos } from './ast.js';
 import { ScriptSyntaxError } from './errors.js';
 import { nodeAttr, setTensorAttr, tensorAttr } from './tensor-attrs.js';
-import { PyException, PyModule, PyTuple, typeName, type PyValue } from './values.js';
+import { PyException, PyModule, PyObject, PyTuple, typeName, type PyValue } from './values.js';
 
 /** Modules whose unknown attributes mean "outside the subset" rather than a script bug. */
 const TORCH_MODULES = new Set(['torch', 'torch.nn', 'torch.nn.functional', 'torch.autograd']);
@@ -27,6 +27,11 @@ export function getAttribute(obj: PyValue, name: string, pos: Pos, warn: (messag
   if (obj instanceof Node) {
     const v = nodeAttr(obj, name);
     if (v === undefined) throw unsupported(pos, `the grad_fn attribute '${name}' is not supported`);
+    return v;
+  }
+  if (obj instanceof PyObject) {
+    const v = obj.attrs.get(name);
+    if (v === undefined) throw unsupported(pos, `the ${obj.typeName} attribute '${name}' is not supported`);
     return v;
   }
   if (obj instanceof PyException && name === 'args') return new PyTuple([obj.error.message]);

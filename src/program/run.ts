@@ -4,6 +4,7 @@
  * error, 2 for input outside the subset or over a limit).
  */
 import { setGradEnabled } from '../autograd/grad-mode.js';
+import { beginRun } from '../random/torch-random.js';
 import '../ops/index.js';
 import { PyError } from '../tensor/errors.js';
 import { formatScriptError, ScriptSyntaxError } from './errors.js';
@@ -19,6 +20,8 @@ export interface RunOptions {
   assigned?: (name: string, value: unknown, line: number) => void;
   /** Called before each statement runs, with its line. */
   statement?: (line: number) => void;
+  /** The seed of torch's default generator when the script sets none (default: src/random's DEFAULT_SEED). */
+  seed?: bigint;
 }
 
 export interface RunResult {
@@ -43,8 +46,9 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
     },
     { ...DEFAULT_LIMITS, ...options.limits },
   );
-  // Grad mode is global state: every run starts as a fresh Python process does.
+  // Grad mode and the default generator are global state: every run starts as a fresh Python process does.
   setGradEnabled(true);
+  beginRun(options.seed);
   try {
     interpreter.run(parseProgram(source).body);
     return { exitCode: 0, stdout, stderr };

@@ -5,6 +5,7 @@ import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
+import { randomTensorMethods } from '../random/torch-bindings.js';
 import { tensorFunctions } from './torch-ops.js';
 import { Builtin, PyDType, PyTuple, TorchSize, type CallArgs, type PyValue } from './values.js';
 
@@ -23,7 +24,7 @@ type Method = (self: Tensor, call: CallArgs, host: ScriptHost) => PyValue;
 
 function toList(t: Tensor): PyValue {
   const values = t.array.values();
-  const item = (v: number): PyValue => (t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' ? BigInt(v) : v);
+  const item = (v: number): PyValue => (t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' || t.dtype === 'uint8' ? BigInt(v) : v);
   let i = 0;
   const build = (dim: number): PyValue =>
     dim === t.shape.length ? item(values[i++]!) : Array.from({ length: t.shape[dim]! }, () => build(dim + 1));
@@ -33,7 +34,7 @@ function toList(t: Tensor): PyValue {
 /** The Python value of a one-element tensor: `.item()`. */
 export function itemOf(t: Tensor): PyValue {
   const v = t.item();
-  return t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' ? BigInt(v) : v;
+  return t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' || t.dtype === 'uint8' ? BigInt(v) : v;
 }
 
 function inPlace(name: string, f: (self: Tensor, other: F.Operand) => Tensor): Method {
@@ -92,7 +93,7 @@ const methods: Record<string, Method> = {
     if (!dtype) throw new PyError('TypeError', 'to() received an invalid combination of arguments');
     return F.to(self, dtype);
   },
-  type: (self) => `torch.${{ float32: 'FloatTensor', float64: 'DoubleTensor', int64: 'LongTensor', bool: 'BoolTensor' }[self.dtype]}`,
+  type: (self) => `torch.${{ float32: 'FloatTensor', float64: 'DoubleTensor', int64: 'LongTensor', uint8: 'ByteTensor', bool: 'BoolTensor' }[self.dtype]}`,
   add_: inPlace('add_', F.addInPlace),
   sub_: inPlace('sub_', F.subInPlace),
   mul_: inPlace('mul_', F.mulInPlace),
@@ -134,7 +135,7 @@ export function tensorAttr(self: Tensor, name: string, host: ScriptHost): PyValu
     case '_version':
       return BigInt(self.version);
   }
-  const method = methods[name];
+  const method = methods[name] ?? randomTensorMethods[name];
   if (method) return new Builtin(name, (call) => method(self, call, host));
   const fn = tensorFunctions[name];
   if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }));

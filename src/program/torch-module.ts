@@ -6,6 +6,7 @@ import type { DType } from '../tensor/dtype.js';
 import { PyError } from '../tensor/errors.js';
 import * as C from '../ops/creation.js';
 import { bind, seq, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
+import { randomTorchAttributes } from '../random/torch-bindings.js';
 import { tensorFunctions, whereImpl } from './torch-ops.js';
 import {
   Builtin,
@@ -168,6 +169,7 @@ function torchModule(): PyModule {
   attrs.set('is_grad_enabled', fn('is_grad_enabled', () => isGradEnabled()));
   attrs.set('autograd', new PyModule('torch.autograd', new Map<string, PyValue>([['grad', autogradGrad]])));
   attrs.set('nn', new PyModule('torch.nn', new Map<string, PyValue>([['functional', functionalModule()]])));
+  for (const [name, value] of randomTorchAttributes()) attrs.set(name, value);
   return new PyModule('torch', attrs);
 }
 

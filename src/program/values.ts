@@ -30,6 +30,16 @@ export class Builtin {
   ) {}
 }
 
+/** An object of a library type (a `torch.Generator`): its type names, its attributes and the value it wraps. */
+export class PyObject {
+  constructor(
+    readonly typeName: string,
+    readonly qualifiedName: string,
+    readonly attrs: Map<string, PyValue>,
+    readonly native: unknown,
+  ) {}
+}
+
 export class PyFunction {
   constructor(
     readonly name: string,
@@ -109,6 +119,7 @@ export type PyValue =
   | Builtin
   | PyFunction
   | PyModule
+  | PyObject
   | PyExceptionClass
   | PyException
   | GradModeContext
@@ -130,6 +141,7 @@ export function typeName(v: PyValue): string {
   if (v instanceof Builtin) return 'builtin_function_or_method';
   if (v instanceof PyFunction) return 'function';
   if (v instanceof PyModule) return 'module';
+  if (v instanceof PyObject) return v.typeName;
   if (v instanceof PyExceptionClass) return 'type';
   if (v instanceof PyException) return v.error.pyType;
   if (v instanceof PyRange) return 'range';
@@ -180,6 +192,7 @@ export function str(v: PyValue): string {
   if (v instanceof Builtin) return `<built-in function ${v.name}>`;
   if (v instanceof PyFunction) return `<function ${v.name} at 0x7f3a2b000000>`;
   if (v instanceof PyModule) return `<module '${v.name}'>`;
+  if (v instanceof PyObject) return `<${v.qualifiedName} object at 0x7f3a2b000200>`;
   if (v instanceof PyExceptionClass) return `<class '${v.name}'>`;
   if (v instanceof PyException) return v.error.message;
   if (v instanceof GradModeContext) return `<torch.autograd.grad_mode.${v.label} object at 0x7f3a2b000100>`;

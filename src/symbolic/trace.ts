@@ -386,6 +386,19 @@ export class SymbolicTrace implements TapeListener {
         }
         return;
       }
+      case 'random': {
+        // Data, not a function of the inputs: PyTorch's node sends each input a zero gradient.
+        const maps = inputs.map((t) => broadcastIndex(output.shape, t.shape));
+        outLocs.forEach((l, k) => {
+          const terms: Term[] = [];
+          inputs.forEach((_, i) => {
+            const input = inNodes[i]![maps[i]!(k)];
+            if (input) terms.push({ kind: 'constant', input, value: 0 });
+          });
+          set(k, this.b.constant(l.buffer[l.offset]!), terms.length ? new ElemNode(record, terms, null) : null);
+        });
+        return;
+      }
       case 'where': {
         // The unchosen branch gets an exact zero, as where(c, g, 0) gives it.
         const maps = inputs.map((t) => broadcastIndex(output.shape, t.shape));
