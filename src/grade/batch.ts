@@ -6,7 +6,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { grade, type GradeResult } from './grade.js';
 import type { ExerciseKey } from './key.js';
-import { MISTAKE_TITLES, type MistakeKind } from './mistakes.js';
+import { mistakeTitle, type MistakeName } from './mistakes.js';
 
 export interface AnswerRow {
   student: string;
@@ -94,13 +94,13 @@ export interface BatchSummary {
   students: number;
   /** How many students scored in each tenth of the points (0–10 %, …, 90–100 %). */
   distribution: number[];
-  mistakes: { kind: MistakeKind; title: string; count: number }[];
+  mistakes: { kind: MistakeName; title: string; count: number }[];
 }
 
 export function summarize(results: readonly BatchResult[]): BatchSummary {
   const verdicts = { right: 0, partial: 0, wrong: 0, invalid: 0 };
   const perStudent = new Map<string, { score: number; points: number }>();
-  const mistakes = new Map<MistakeKind, number>();
+  const mistakes = new Map<MistakeName, number>();
   for (const r of results) {
     verdicts[r.verdict]++;
     const s = perStudent.get(r.student) ?? { score: 0, points: 0 };
@@ -116,7 +116,7 @@ export function summarize(results: readonly BatchResult[]): BatchSummary {
     verdicts,
     students: perStudent.size,
     distribution,
-    mistakes: [...mistakes].sort((a, b) => b[1] - a[1]).map(([kind, count]) => ({ kind, title: MISTAKE_TITLES[kind], count })),
+    mistakes: [...mistakes].sort((a, b) => b[1] - a[1]).map(([kind, count]) => ({ kind, title: mistakeTitle(kind), count })),
   };
 }
 

@@ -231,7 +231,9 @@ describe('formulas undefined at every sample point', () => {
     expect(grade(key, 'q1', '-x/sqrt(-x^2-1)').verdict).toBe('right');
     expect(grade(key, 'q1', '(-2*x)/(2*sqrt(-x^2-1))').verdict).toBe('right');
     expect(grade(key, 'q1', 'x/sqrt(-x^2-1)')).toMatchObject({ verdict: 'wrong', mistake: 'sign-error' });
-    const undecided = grade(key, 'q1', 'x^2/sqrt(-x^2-1)');
+    // x^2/sqrt(-x^2-1) is power rule off by one and the sign, together.
+    expect(grade(key, 'q1', 'x^2/sqrt(-x^2-1)')).toMatchObject({ verdict: 'wrong', mistake: 'power-off-by-one+sign-error' });
+    const undecided = grade(key, 'q1', 'x^3/sqrt(-x^2-1)');
     expect(undecided.verdict).toBe('wrong');
     expect(undecided.feedback).toContain('cannot decide');
   });
