@@ -68,6 +68,13 @@ export interface ExerciseKey {
   values?: Record<string, number>;
 }
 
+/** A mistake's run, with the runs of the single mistakes (for a pair's members). */
+interface MistakeRun {
+  candidate: Candidate;
+  capture: RunCapture;
+  singles: ReadonlyMap<string, RunCapture | 'noop' | 'failed'>;
+}
+
 /** One mistake, or two made together, as the transformations that make them. */
 interface Candidate {
   ids: string[];
@@ -108,7 +115,7 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
   const { exercise, values } = instantiate(template, options.student ?? '');
   const script = exercise.script;
   let base: RunCapture | null = null;
-  const runs: { candidate: Candidate; capture: RunCapture }[] = [];
+  const runs: MistakeRun[] = [];
   if (script !== null) {
     const request: CaptureRequest = {
       names: new Set(exercise.questions.flatMap((q) => (q.kind === 'gradient' ? [q.tensor] : q.kind === 'derivative' ? [q.wrt] : q.kind === 'script' ? q.tensors : []))),
@@ -119,17 +126,19 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
     if (base.exitCode === 2) {
       throw ExerciseError.atLine(`the script is outside dzdx's subset: ${base.stderr.split('\n')[0]!.replace(/^<script>:/, 'script line ')}`, exercise.scriptLine);
     }
-    const done = new Map<string, boolean>();
+    // A single mistake's run: its capture, or 'noop' (a call mistake that changed no call: the script's own
+    // run), or 'failed' (the variant is outside the subset).
+    const singles = new Map<string, RunCapture | 'noop' | 'failed'>();
     for (const candidate of candidates(script)) {
-      if (candidate.ids.length === 2 && (options.singlesOnly || !candidate.ids.every((id) => done.get(id)))) continue;
+      const pair = candidate.ids.length === 2;
+      if (pair && (options.singlesOnly || candidate.ids.some((id) => singles.get(id) === 'failed'))) continue;
       const capture = captureRun(applyEdits(script, ...candidate.program.map((p) => p.edits)), request, {
         full: false,
         transform: candidate.calls.length ? { mistakes: candidate.calls } : undefined,
       });
-      // A call mistake that changed no call is the run without it: nothing of its own to name.
-      const usable = capture.exitCode !== 2 && (candidate.calls.length === 0 || capture.changed);
-      if (candidate.ids.length === 1) done.set(candidate.ids[0]!, usable);
-      if (usable) runs.push({ candidate, capture });
+      const status = capture.exitCode === 2 ? 'failed' : candidate.calls.length && !capture.changed ? 'noop' : capture;
+      if (!pair) singles.set(candidate.ids[0]!, status);
+      if (typeof status !== 'string') runs.push({ candidate, capture, singles });
     }
   }
   const questions = exercise.questions.map((question) => {
@@ -141,18 +150,25 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
   return { exercise, questions, ...(values ? { student: options.student ?? '', values } : {}) };
 }
 
-/** The variants a question names, in order, without those equal to the right answer or to an earlier one. */
-function variantsOf(question: Question, right: Expected, runs: readonly { candidate: Candidate; capture: RunCapture }[]): VariantKey[] {
+/**
+ * The variants a question names, in order, without those equal to the right
+ * answer or to an earlier one. A pair is named only where each of its
+ * mistakes makes a difference: its answer is not what the other mistake
+ * alone gives (when that is known).
+ */
+function variantsOf(question: Question, right: Expected, runs: readonly MistakeRun[]): VariantKey[] {
   const tolerance = 'tolerance' in question ? question.tolerance : DEFAULT_TOLERANCE;
-  const singleDiffers = new Map<string, boolean>();
+  const alone = (run: MistakeRun['singles'] extends ReadonlyMap<string, infer V> ? V : never): Expected | null =>
+    run === 'noop' ? right : run === 'failed' ? null : (expectedAt(question, run)?.expected ?? null);
   const kept: VariantKey[] = [];
-  for (const { candidate, capture } of runs) {
+  for (const { candidate, capture, singles } of runs) {
     const at = expectedAt(question, capture);
-    const differs = at !== null && !sameExpected(at.expected, right, tolerance);
-    if (candidate.ids.length === 1) singleDiffers.set(candidate.ids[0]!, differs);
-    // A pair is named only when each of its mistakes, alone, shows at this question.
-    if (!differs || !candidate.ids.every((id) => singleDiffers.get(id))) continue;
+    if (!at || sameExpected(at.expected, right, tolerance)) continue;
     if (kept.some((k) => sameExpected(k.expected, at.expected, tolerance))) continue;
+    if (candidate.ids.length === 2) {
+      const members = candidate.ids.map((id) => alone(singles.get(id) ?? 'failed'));
+      if (members.some((m) => m !== null && sameExpected(m, at.expected, tolerance))) continue;
+    }
     const where = at.lines.length ? ` (The backward call${at.lines.length > 1 ? 's' : ''} on line${at.lines.length > 1 ? 's' : ''} ${at.lines.join(', ')}.)` : '';
     const feedback = candidate.feedback.map((f, i) => (candidate.calls.length && i >= candidate.program.length ? f + where : f));
     kept.push({

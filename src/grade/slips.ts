@@ -87,21 +87,37 @@ export function transformTarget(transform: CallTransform, report: CallReport, de
   if (slips.length) {
     const symbols = detail.symbols[index]!;
     const { variables, point } = detail;
-    const derivative = (objective: CallDetail['objective'], mistakes: DerivativeMistake[]): number[] | null => {
+    const derivative = (objective: CallDetail['objective'], at: Float64Array, mistakes: DerivativeMistake[]): number[] | null => {
       if (!objective || symbols.some((s) => s === null)) return null;
       try {
-        return symbols.map((s) => compileNode(deriveNode(objective, s!, mistakes), variables)(point));
+        return symbols.map((s) => compileNode(deriveNode(objective, s!, mistakes), variables)(at));
       } catch {
         return null;
       }
     };
-    // The call's gradient as the derivative of an objective: autograd's view (cuts as constants), or the program's.
-    const objective = [detail.autogradObjective, detail.objective].find((o) => {
-      const plain = derivative(o, []);
-      return plain !== null && close(plain, right);
-    });
-    const plain = objective ? derivative(objective, []) : null;
-    const slipped = objective ? derivative(objective, slips) : null;
+    // The call's gradient as the derivative of an objective (autograd's view, cuts as constants; or the
+    // program's), at the leaves' values as the script made them, or as they are now (after a `.data`
+    // change that every op on the path which saved the leaf reads).
+    const now = Float64Array.from(point);
+    detail.tensors.forEach((t, i) =>
+      t.array.values().forEach((v, k) => {
+        const at = variables.indexOf(detail.symbols[i]?.[k] ?? '');
+        if (at >= 0) now[at] = v;
+      }),
+    );
+    const points = now.every((v, k) => v === point[k]) ? [point] : [point, now];
+    let plain: number[] | null = null;
+    let slipped: number[] | null = null;
+    for (const o of new Set([detail.autogradObjective, detail.objective])) {
+      for (const at of points) {
+        const p = derivative(o, at, []);
+        if (p === null || !close(p, right)) continue;
+        plain = p;
+        slipped = derivative(o, at, slips);
+        break;
+      }
+      if (plain) break;
+    }
     if (!plain || !slipped) {
       // Not modelled, unless the slip leaves the derivative's formula alone (no op it is about on the path).
       if (!untouched(detail.autogradObjective ?? detail.objective, symbols, slips)) return { kind: 'unknown' };

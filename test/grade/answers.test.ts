@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildKey, grade, parseExercise, type ExerciseKey, type MistakeKind, type Verdict } from '../../src/grade/index.js';
+import { buildKey, grade, parseExercise, type ExerciseKey, type MistakeName, type Verdict } from '../../src/grade/index.js';
 
 const EXERCISES = ['tutorial_requires_grad', 'tutorial_no_grad', 'tutorial_data_mutation', 'tutorial_data_mutation_pow', 'chain_rule', 'version_error', 'mutation_accumulation'] as const;
 type Name = (typeof EXERCISES)[number];
-type Row = [Name, string, string, Verdict, MistakeKind | null, string?];
+type Row = [Name, string, string, Verdict, MistakeName | null, string?];
 
 const keys = new Map<Name, ExerciseKey>();
 beforeAll(() => {
@@ -124,9 +124,10 @@ const rows: Row[] = [
   [DM, 'formula', '4/2', 'right', null],
   [DM, 'grad', '[[-2, -2], [-2, -2]]', 'wrong', 'sign-error'],
   [DM, 'formula', '-2', 'wrong', 'sign-error'],
-  [DM, 'grad', '[[2, 4], [6, 8]]', 'wrong', null],
+  // y = x ** 2 and no .data change: the two mistakes together (the change alone makes no difference to 2 * x)
+  [DM, 'grad', '[[2, 4], [6, 8]]', 'wrong', 'ignored-mutation+confused-op', 'Two mistakes at once'],
   [DM, 'grad', '[[200, 200], [200, 200]]', 'wrong', null],
-  [DM, 'formula', '2*x', 'wrong', null],
+  [DM, 'formula', '2*x', 'wrong', 'ignored-mutation+confused-op'],
   [DM, 'printed', 'tensor([[2., 2.],\n        [2., 2.]], grad_fn=<MulBackward0>)', 'wrong', null, 'grad_fn=<MulBackward0>'],
   [DM, 'printed', 'x.grad:\ntensor([[2., 2.], [2., 2.]])', 'wrong', null],
 
