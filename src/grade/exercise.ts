@@ -10,6 +10,10 @@ import { PARAM_KINDS, placeholders, type ParamSpec } from './params.js';
 
 export type QuestionKind = 'gradient' | 'derivative' | 'print' | 'raises' | 'script';
 
+/** Gradescope's visibility of a test: https://gradescope-autograders.readthedocs.io/en/latest/specs/ */
+export const VISIBILITIES = ['visible', 'hidden', 'after_due_date', 'after_published'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
 export interface Tolerance {
   rtol: number;
   atol: number;
@@ -27,6 +31,8 @@ interface QuestionBase {
   hint: string;
   /** The teacher's text for a named mistake (or pair), in place of dzdx's. */
   feedback: Record<MistakeName, string>;
+  /** When Gradescope shows students this question's result. */
+  visibility: Visibility;
   /** 1-based line of the question in the exercise file, for messages. */
   fileLine: number;
 }
@@ -133,7 +139,7 @@ const QUESTION_KEYS: Record<QuestionKind, readonly string[]> = {
   raises: [],
   script: ['compare', 'tensors', 'given', 'solution', 'tolerance'],
 };
-const COMMON_KEYS = ['id', 'kind', 'points', 'prompt', 'partial', 'hint', 'feedback'];
+const COMMON_KEYS = ['id', 'kind', 'points', 'prompt', 'partial', 'hint', 'feedback', 'visibility'];
 
 export function parseExercise(text: string): Exercise {
   if (text.length > EXERCISE_LIMITS.maxChars) {
@@ -315,6 +321,7 @@ class Validator {
       partial,
       hint: raw.hint === undefined ? '' : this.string(raw.hint, [...path, 'hint'], 2000),
       feedback,
+      visibility: raw.visibility === undefined ? 'visible' : VISIBILITIES.includes(raw.visibility as Visibility) ? (raw.visibility as Visibility) : this.fail([...path, 'visibility'], `expected one of ${VISIBILITIES.join(', ')}`),
       fileLine: this.lineOf(path),
     };
     const scriptLines = script?.split(/\r\n|\r|\n/).length ?? 0;

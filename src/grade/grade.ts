@@ -11,6 +11,7 @@ import { buildKey, joinFeedback, type Expected, type ExerciseKey, type QuestionK
 import type { MistakeKind, MistakeName } from './mistakes.js';
 import { formulaValuesAt, sameFormula } from './formula.js';
 import { comparePrinted } from './printed.js';
+import { drawValues } from './params.js';
 import { runAnswerScript, type ScriptRun } from './script-answer.js';
 
 export type Verdict = 'right' | 'partial' | 'wrong' | 'invalid';
@@ -89,13 +90,17 @@ export function gradeAnswer(key: QuestionKey, answer: string): GradeResult {
 
 const keys = new WeakMap<Exercise, Map<string, ExerciseKey>>();
 
-/** The key of an exercise for a student (their drawn values), built on first use and kept for the exercise's lifetime. */
-export function keyFor(exercise: Exercise, student = ''): ExerciseKey {
+/**
+ * The key of an exercise for a student (their drawn values, or the values
+ * given), built on first use and kept for the exercise's lifetime.
+ */
+export function keyFor(exercise: Exercise, student = '', values?: Readonly<Record<string, unknown>>): ExerciseKey {
   let perStudent = keys.get(exercise);
   if (!perStudent) keys.set(exercise, (perStudent = new Map()));
-  const id = exercise.params.length ? student : '';
+  // Students who drew the same values share a key.
+  const id = exercise.params.length ? JSON.stringify([...drawValues(exercise, student, values).literals]) : '';
   let key = perStudent.get(id);
-  if (!key) perStudent.set(id, (key = buildKey(exercise, { student: id })));
+  if (!key) perStudent.set(id, (key = buildKey(exercise, { student, values })));
   return key;
 }
 

@@ -63,8 +63,7 @@ export interface QuestionKey {
 export interface ExerciseKey {
   exercise: Exercise;
   questions: QuestionKey[];
-  /** The student whose values the key was built with (exercises with `params`), and those values. */
-  student?: string;
+  /** The values the key was built with (exercises with `params`: a student's draw). */
   values?: Record<string, number>;
 }
 
@@ -107,12 +106,14 @@ function candidates(script: string): Candidate[] {
 export interface KeyOptions {
   /** Whose values to draw, for an exercise with `params` (default: the empty id ''). */
   student?: string;
+  /** The params' values, when they are given rather than drawn (PrairieLearn's params of a variant). */
+  values?: Readonly<Record<string, unknown>>;
   /** Name no two mistakes at once (faster: one run per mistake). */
   singlesOnly?: boolean;
 }
 
 export function buildKey(template: Exercise, options: KeyOptions = {}): ExerciseKey {
-  const { exercise, values } = instantiate(template, options.student ?? '');
+  const { exercise, values } = instantiate(template, options.student ?? '', options.values);
   const script = exercise.script;
   let base: RunCapture | null = null;
   const runs: MistakeRun[] = [];
@@ -147,7 +148,7 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
     if (question.kind !== 'raises') key.variants = variantsOf(question, key.expected, runs);
     return key;
   });
-  return { exercise, questions, ...(values ? { student: options.student ?? '', values } : {}) };
+  return { exercise, questions, ...(values ? { values } : {}) };
 }
 
 /**

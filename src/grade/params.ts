@@ -47,26 +47,31 @@ function uniform01(seed: number): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-/** The student's value of each param, as a number and as the literal written into the texts. */
-export function drawValues(exercise: Pick<Exercise, 'params' | 'seed'>, student: string): { values: Record<string, number>; literals: Map<string, string> } {
+/**
+ * The student's value of each param, as a number and as the literal written
+ * into the texts; `given` values (PrairieLearn's params of a variant) are
+ * taken as they are, when they are numbers.
+ */
+export function drawValues(exercise: Pick<Exercise, 'params' | 'seed'>, student: string, given?: Readonly<Record<string, unknown>>): { values: Record<string, number>; literals: Map<string, string> } {
   const values: Record<string, number> = Object.create(null);
   const literals = new Map<string, string>();
   for (const p of exercise.params) {
     const u = uniform01(hash(`${exercise.seed}\u0000${student}\u0000${p.name}`));
+    const fixed = given && Object.hasOwn(given, p.name) && typeof given[p.name] === 'number' && Number.isFinite(given[p.name]) ? (given[p.name] as number) : null;
     let value: number;
     let literal: string;
     switch (p.kind) {
       case 'int':
-        value = p.min + Math.min(p.max - p.min, Math.floor(u * (p.max - p.min + 1)));
+        value = fixed !== null ? Math.round(fixed) : p.min + Math.min(p.max - p.min, Math.floor(u * (p.max - p.min + 1)));
         literal = String(value);
         break;
       case 'uniform':
-        literal = (p.min + u * (p.max - p.min)).toFixed(p.decimals);
+        literal = (fixed ?? p.min + u * (p.max - p.min)).toFixed(p.decimals);
         value = Number(literal);
-        if (Object.is(value, -0)) literal = literal.replace(/^-/, '');
+        if (Object.is(value, -0) || value === 0) literal = literal.replace(/^-/, '');
         break;
       case 'choice':
-        value = p.values[Math.min(p.values.length - 1, Math.floor(u * p.values.length))]!;
+        value = fixed ?? p.values[Math.min(p.values.length - 1, Math.floor(u * p.values.length))]!;
         literal = pythonNumber(value);
         break;
     }
@@ -85,9 +90,9 @@ function pythonNumber(n: number): string {
 const fill = (text: string, literals: ReadonlyMap<string, string>) => text.replace(PLACEHOLDER, (m, name: string) => literals.get(name) ?? m);
 
 /** The exercise as one student sees it: every `{{name}}` replaced by their value. */
-export function instantiate(exercise: Exercise, student: string): { exercise: Exercise; values?: Record<string, number> } {
+export function instantiate(exercise: Exercise, student: string, given?: Readonly<Record<string, unknown>>): { exercise: Exercise; values?: Record<string, number> } {
   if (exercise.params.length === 0) return { exercise };
-  const { values, literals } = drawValues(exercise, student);
+  const { values, literals } = drawValues(exercise, student, given);
   const f = (text: string) => fill(text, literals);
   const mapValues = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
   const questions = exercise.questions.map((q): Question => {
