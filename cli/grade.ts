@@ -7,9 +7,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { formatInputError } from '../src/check/expression-report.js';
-import { AnswersFileError, answersFormat, formatSummary, gradeRow, readAnswers, summarize, writeResults, type AnswerRow, type AnswersFormat, type BatchResult } from '../src/grade/batch.js';
+import { AnswersFileError, answersFormat, formatSummary, gradeRow, prairieLearnSubmission, readAnswers, summarize, writeResults, type AnswerRow, type AnswersFormat, type BatchResult } from '../src/grade/batch.js';
 import { ExerciseError, parseExercise, type Exercise } from '../src/grade/exercise.js';
 import { grade, keyFor } from '../src/grade/grade.js';
+import { instantiate } from '../src/grade/params.js';
 import { gradescopeResults, prairieLearnResults } from '../src/grade/platforms.js';
 import { renderNotebook, renderText } from '../src/grade/render.js';
 import { fingerprint, Journal, JournalError, writeAtomically } from './grade-journal.js';
@@ -78,6 +79,8 @@ export async function gradeCommand(args: GradeArgs, read: (file: string) => stri
   // Read every input; a file that is not answers at all stops here, a bad row does not.
   const rows: AnswerRow[] = [];
   const texts: string[] = [];
+  const classFiles: string[] = [];
+  let submission: { student?: string; values?: Record<string, number> } = {};
   for (const file of answers) {
     let text: string;
     try {
@@ -87,7 +90,9 @@ export async function gradeCommand(args: GradeArgs, read: (file: string) => stri
     }
     texts.push(text);
     const kind = args.answersFormat ?? answersFormat(file, text);
+    if (kind === 'csv' || kind === 'jsonl') classFiles.push(file);
     try {
+      if (kind === 'prairielearn') submission = prairieLearnSubmission(text, exercise);
       rows.push(...readAnswers(text, kind, exercise, file, args.student));
     } catch (e) {
       if (e instanceof AnswersFileError) return fail(`${file}:${e.line}: ${e.message}`);
@@ -96,8 +101,15 @@ export async function gradeCommand(args: GradeArgs, read: (file: string) => stri
   }
   const malformed = rows.filter((r) => r.problem !== undefined);
   for (const r of malformed) process.stderr.write(`dzdx grade: ${r.where}: ${r.problem}\n`);
-  if (platform && new Set(rows.map((r) => r.student)).size > 1) {
-    return fail(`${format === 'gradescope' ? 'Gradescope' : 'PrairieLearn'} results are for one submission, and these answers are from ${new Set(rows.map((r) => r.student)).size} students`);
+  if (platform) {
+    // One submission: its files (a notebook, data.json) are one student's, whatever each says.
+    const students = new Set(rows.filter((r) => classFiles.some((f) => r.where.startsWith(`${f}:`))).map((r) => r.student));
+    if (students.size > 1) return fail(`${format === 'gradescope' ? 'Gradescope' : 'PrairieLearn'} results are for one submission, and ${classFiles.join(', ')} holds answers of ${students.size} students`);
+    const student = args.student ?? submission.student ?? rows[0]?.student ?? '';
+    for (const r of rows) {
+      r.student = student;
+      if (submission.values) r.values = submission.values;
+    }
   }
 
   let results: BatchResult[];
@@ -115,9 +127,11 @@ export async function gradeCommand(args: GradeArgs, read: (file: string) => stri
   }
 
   const notes = malformed.map((r) => `${r.where}: ${r.problem}`);
+  // The exercise as this submission's student saw it (their values in the prompts).
+  const shown = rows[0] ? instantiate(exercise, rows[0].student, rows[0].values).exercise : exercise;
   const written =
-    format === 'gradescope' ? JSON.stringify(gradescopeResults(exercise, results, rows.length ? notes : ['No answers were found in the submission (a notebook, or a CSV / JSON Lines file of answers).']), null, 1) + '\n'
-    : format === 'prairielearn' ? JSON.stringify(prairieLearnResults(exercise, results, rows.length ? notes : ['No answers were found in the submission.']), null, 1) + '\n'
+    format === 'gradescope' ? JSON.stringify(gradescopeResults(shown, results, rows.length ? notes : ['No answers were found in the submission (a notebook, or a CSV / JSON Lines file of answers).']), null, 1) + '\n'
+    : format === 'prairielearn' ? JSON.stringify(prairieLearnResults(shown, results, rows.length ? notes : ['No answers were found in the submission.']), null, 1) + '\n'
     : writeResults(results, format);
   if (args.out) {
     try {

@@ -12,7 +12,7 @@ import { grade, keyFor, type GradeResult } from './grade.js';
 import { mistakeTitle, type MistakeName } from './mistakes.js';
 import type { AnswerRow } from './submissions.js';
 
-export { readAnswers, answersFormat, AnswersFileError, BATCH_LIMITS, type AnswerRow, type AnswersFormat } from './submissions.js';
+export { readAnswers, answersFormat, prairieLearnSubmission, AnswersFileError, BATCH_LIMITS, type AnswerRow, type AnswersFormat } from './submissions.js';
 
 export interface BatchResult extends GradeResult {
   student: string;
@@ -82,7 +82,7 @@ export function summarize(results: readonly BatchResult[]): BatchSummary {
 }
 
 export function formatSummary(s: BatchSummary): string {
-  const lines = [`${s.answers} answers from ${s.students} students: ${s.verdicts.right} right, ${s.verdicts.partial} partly right, ${s.verdicts.wrong} wrong, ${s.verdicts.invalid} unreadable`, 'score distribution (students per tenth of the points):'];
+  const lines = [`${s.answers} answer${s.answers === 1 ? '' : 's'} from ${s.students} student${s.students === 1 ? '' : 's'}: ${s.verdicts.right} right, ${s.verdicts.partial} partly right, ${s.verdicts.wrong} wrong, ${s.verdicts.invalid} unreadable`, 'score distribution (students per tenth of the points):'];
   const widest = Math.max(1, ...s.distribution);
   s.distribution.forEach((n, i) => {
     const label = `${i * 10}-${i * 10 + 10}%`;

@@ -157,6 +157,26 @@ function fromNotebook(text: string, exercise: Exercise, fileName: string, studen
  * variant seed draws them, as a student id would).
  */
 function fromPrairieLearn(text: string, exercise: Exercise, fileName: string, student?: string): AnswerRow[] {
+  const { data, submission } = prairieLearnData(text, exercise);
+  const submitted = data.submitted_answers as Record<string, unknown>;
+  const name = student ?? submission.student;
+  return exercise.questions.flatMap((q) => {
+    const answer = submitted[q.id];
+    if (answer === undefined || answer === null) return [];
+    return [{ student: name, question: q.id, answer: typeof answer === 'string' ? answer : JSON.stringify(answer), where: `${fileName}:submitted_answers.${q.id}`, ...(submission.values ? { values: submission.values } : {}) }];
+  });
+}
+
+/**
+ * Who a PrairieLearn submission is (its variant's seed, which draws the
+ * exercise's params as a student id would) and the params' values when
+ * data.json's `params` give all of them (the question's server.py set them).
+ */
+export function prairieLearnSubmission(text: string, exercise: Exercise): { student: string; values?: Record<string, number> } {
+  return prairieLearnData(text, exercise).submission;
+}
+
+function prairieLearnData(text: string, exercise: Exercise) {
   let data: { submitted_answers?: unknown; params?: unknown; variant_seed?: unknown };
   try {
     data = JSON.parse(text);
@@ -168,11 +188,7 @@ function fromPrairieLearn(text: string, exercise: Exercise, fileName: string, st
   const params = typeof data.params === 'object' && data.params !== null ? (data.params as Record<string, unknown>) : {};
   const values: Record<string, number> = {};
   for (const p of exercise.params) if (typeof params[p.name] === 'number') values[p.name] = params[p.name] as number;
-  const name = student ?? (data.variant_seed === undefined ? 'submission' : String(data.variant_seed));
-  const given = exercise.params.length && exercise.params.every((p) => p.name in values) ? { values } : {};
-  return exercise.questions.flatMap((q) => {
-    const answer = (submitted as Record<string, unknown>)[q.id];
-    if (answer === undefined || answer === null) return [];
-    return [{ student: name, question: q.id, answer: typeof answer === 'string' ? answer : JSON.stringify(answer), where: `${fileName}:submitted_answers.${q.id}`, ...given }];
-  });
+  const student = data.variant_seed === undefined ? 'submission' : String(data.variant_seed);
+  const given = exercise.params.length > 0 && exercise.params.every((p) => p.name in values);
+  return { data, submission: { student, ...(given ? { values } : {}) } };
 }

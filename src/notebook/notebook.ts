@@ -108,6 +108,9 @@ function locator(text: string): (index: number) => FilePosition {
   };
 }
 
+/** How to find a cell's characters in the file (escapes make a character several characters of JSON). */
+const origins = new WeakMap<Cell, { text: string; pieces: (JsonNode & { kind: 'string' })[]; at: (index: number) => FilePosition }>();
+
 export function parseNotebook(text: string, options: { fileName?: string; limits?: Partial<typeof NOTEBOOK_LIMITS> } = {}): Notebook {
   const fileName = options.fileName ?? '<notebook>';
   const limits = { ...NOTEBOOK_LIMITS, ...options.limits };
@@ -164,7 +167,7 @@ export function parseNotebook(text: string, options: { fileName?: string; limits
     const cellMetadata = cellMetadataNode ? (plain(expect(cellMetadataNode, 'object', `${path}.metadata`, 'an object')) as Record<string, unknown>) : Object.create(null);
     const tags = Array.isArray(cellMetadata.tags) ? (cellMetadata.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [];
     const idNode = cell.entries.get('id');
-    return {
+    const result: Cell = {
       index,
       number: index + 1,
       kind: kindNode.value as CellKind,
@@ -175,6 +178,8 @@ export function parseNotebook(text: string, options: { fileName?: string; limits
       metadata: cellMetadata,
       fileLines,
     };
+    origins.set(result, { text, pieces, at });
+    return result;
   });
   const kernel = metadata.kernelspec as { language?: unknown } | undefined;
   const info = metadata.language_info as { name?: unknown } | undefined;
@@ -184,8 +189,18 @@ export function parseNotebook(text: string, options: { fileName?: string; limits
 
 /** A place inside a cell's source (1-based line and column), with its place in the file. */
 export function cellPosition(notebook: Notebook, cell: Cell, line: number, col: number): CellPosition {
+  const position = { fileName: notebook.fileName, cell: cell.number, line, col };
+  const origin = origins.get(cell);
   const start = cell.fileLines[Math.min(Math.max(line, 1), cell.fileLines.length) - 1] ?? { line: 1, col: 1 };
-  return { fileName: notebook.fileName, cell: cell.number, line, col, file: { line: start.line, col: start.col + col - 1 } };
+  if (!origin) return { ...position, file: { line: start.line, col: start.col + col - 1 } };
+  // The character's index in the joined source, then in the piece (a JSON string) that holds it.
+  let index = cell.lines.slice(0, Math.max(line, 1) - 1).reduce((n, l) => n + l.length + 1, 0) + Math.max(col, 1) - 1;
+  for (const piece of origin.pieces) {
+    if (index < piece.value.length) return { ...position, file: origin.at(rawOffset(origin.text, piece, index)) };
+    index -= piece.value.length;
+  }
+  const last = origin.pieces.at(-1);
+  return { ...position, file: last ? origin.at(last.end - 1) : start };
 }
 
 /** `NOTEBOOK.ipynb:cell 7:line 2:col 5` */
