@@ -8,3 +8,7 @@ export { grade, gradeAnswer, keyFor, partialCredit, type GradeResult, type Verdi
 export { parseAnswer, parseValues, AnswerError, ANSWER_LIMITS } from './answer.js';
 export { MISTAKE_KINDS, MISTAKE_TITLES, mistakeTitle, mistakeKinds, mistakeName, type MistakeKind, type MistakeName } from './mistakes.js';
 export { drawValues, instantiate, placeholders, type ParamSpec } from './params.js';
+export { renderNotebook, renderText } from './render.js';
+export { notebookAnswers, type NotebookAnswer } from './notebook-answers.js';
+export { gradescopeResults, prairieLearnResults } from './platforms.js';
+export { gradeRow, gradeRows, readAnswers, answersFormat, summarize, formatSummary, writeResults, type AnswerRow, type BatchResult, type BatchSummary } from './batch.js';

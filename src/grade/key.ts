@@ -145,7 +145,8 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
   const questions = exercise.questions.map((question) => {
     if (question.kind === 'derivative' && script === null) return expressionKey(question, exercise.expression!, options.singlesOnly ?? false);
     const key = scriptKey(question, base!);
-    if (question.kind !== 'raises') key.variants = variantsOf(question, key.expected, runs);
+    // A script question with its own solution is not about the exercise's script: its mistakes say nothing of it.
+    if (question.kind !== 'raises' && !(question.kind === 'script' && question.solution !== null)) key.variants = variantsOf(question, key.expected, runs);
     return key;
   });
   return { exercise, questions, ...(values ? { values } : {}) };
