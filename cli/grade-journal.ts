@@ -8,7 +8,7 @@
  * they are never half-written.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const MAGIC = 'dzdx grade journal';
@@ -35,7 +35,8 @@ export class Journal<T> {
     const done = new Map<number, T>();
     let note: string | null = null;
     let keep = 0; // bytes of the journal that hold whole, valid records
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    // Only a regular file can be a journal (never read a device or a fifo someone put there).
+    const text = existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : '';
     if (text.includes('\n')) {
       const header = text.slice(0, text.indexOf('\n') + 1);
       let meta: { magic?: string; fingerprint?: string; rows?: number } = {};
