@@ -26,7 +26,7 @@ import { closeAll, DEFAULT_TOLERANCE, ExerciseError, type Exercise, type Questio
 import { applyEdits, combinable, MISTAKE_KINDS, mistakeName, scriptVariants, type MistakeKind, type MistakeName, type ScriptVariant } from './mistakes.js';
 import { instantiate } from './params.js';
 import { runAnswerScript, type ScriptRun } from './script-answer.js';
-import { CALL_MISTAKES, combinableCalls, type CallMistake } from './slips.js';
+import { CALL_MISTAKES, combinableCalls, mayChange, type CallMistake } from './slips.js';
 
 export type Expected =
   | { kind: 'values'; values: number[]; shape: number[] }
@@ -133,6 +133,13 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
     for (const candidate of candidates(script)) {
       const pair = candidate.ids.length === 2;
       if (pair && (options.singlesOnly || candidate.ids.some((id) => singles.get(id) === 'failed'))) continue;
+      // A call mistake that cannot change the run it is made in (no op it is about) is that run: not run again.
+      const program = candidate.program[0] ? singles.get(candidate.program[0].id) : base;
+      const context = program === undefined || program === 'noop' ? base : program;
+      if (candidate.calls.length && typeof context !== 'string' && !candidate.calls.every((c) => mayChange(c, context.calls))) {
+        if (!pair) singles.set(candidate.ids[0]!, 'noop');
+        continue;
+      }
       const capture = captureRun(applyEdits(script, ...candidate.program.map((p) => p.edits)), request, {
         full: false,
         transform: candidate.calls.length ? { mistakes: candidate.calls } : undefined,

@@ -7,6 +7,7 @@
  * reaches a tensor, as the run goes, so what the script does with `.grad`
  * afterwards (prints it, steps with it) sees the mistaken values too.
  */
+import type { MathNode } from 'mathjs';
 import type { CallDetail, CallReport } from '../check/check.js';
 import { compileNode } from '../symbolic/compile.js';
 import { deriveNode, type DerivativeMistake } from '../symbolic/derive.js';
@@ -140,4 +141,36 @@ export function transformTarget(transform: CallTransform, report: CallReport, de
     } else grad = held.map((h, k) => h + m[k]!);
   }
   return { kind: 'values', contribution: [...mRight], grad, changed };
+}
+
+/**
+ * Whether a call mistake can change anything in a run: a slip only where
+ * some call's objective holds an op it is about (a cos, a power, a
+ * subtraction, a function or power for the inner factor), accumulation
+ * only where there were two backward calls. A mistake that cannot change a
+ * run need not be run: the run would be the same.
+ */
+export function mayChange(mistake: CallMistake, calls: readonly { report: CallReport; detail: CallDetail }[]): boolean {
+  if (mistake.forgetAccumulation) return calls.filter((c) => c.report.kind === 'backward').length >= 2;
+  if (mistake.negate) return calls.length > 0;
+  const touches = (node: MathNode): boolean => {
+    const n = node as MathNode & { fn?: unknown; args?: MathNode[]; op?: string };
+    if (node.type === 'FunctionNode') {
+      const name = (n.fn as { name?: string } | undefined)?.name;
+      return mistake.slip === 'sign-cos' ? name === 'cos' : mistake.slip === 'drop-inner';
+    }
+    if (node.type !== 'OperatorNode') return false;
+    if (n.fn === 'pow') return mistake.slip === 'drop-inner' || (mistake.slip === 'power-off-by-one' && n.args?.[1]?.type === 'ConstantNode');
+    return mistake.slip === 'sign-subtract' && n.fn === 'subtract' && (n.args?.length ?? 0) === 2;
+  };
+  const seen = new Set<MathNode>();
+  const stack = calls.flatMap((c) => [c.detail.autogradObjective, c.detail.objective].filter((o): o is MathNode => o !== null));
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (touches(node)) return true;
+    node.forEach((child) => stack.push(child));
+  }
+  return false;
 }

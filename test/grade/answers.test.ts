@@ -5,7 +5,10 @@
  * the mistake named (or null), and words the feedback must contain.
  */
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
+
+// Building the keys runs each script and its mistakes: seconds on a busy machine.
+vi.setConfig({ hookTimeout: 120_000 });
 import { buildKey, grade, parseExercise, type ExerciseKey, type MistakeName, type Verdict } from '../../src/grade/index.js';
 
 const EXERCISES = ['tutorial_requires_grad', 'tutorial_no_grad', 'tutorial_data_mutation', 'tutorial_data_mutation_pow', 'chain_rule', 'version_error', 'mutation_accumulation'] as const;
