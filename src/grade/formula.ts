@@ -92,7 +92,7 @@ export function sameFormula(
 ): { same: boolean; detail: string } {
   const unknown = answer.variables.filter((v) => !expected.variables.includes(v));
   if (unknown.length) return { same: false, detail: `The formula uses ${unknown.join(', ')}, which the expression does not have.` };
-  if (answer.node.toString() === expected.node.toString()) return { same: true, detail: '' };
+  if (answer.node === expected.node) return { same: true, detail: '' };
   const [a, b] = [samples(answer.node, expected.variables), samples(expected.node, expected.variables)];
   if (!a || !b) return { same: false, detail: '' };
   const same = sameAtPoints(a, b);
