@@ -4,7 +4,11 @@
  * src/grade (grade()): right, wrong with the mistake named, or
  * unreadable with the position. Nothing is sent anywhere.
  */
-import { buildKey, grade, mistakeTitle, parseExercise, type ExerciseKey, type Question } from '../src/grade/index.js';
+// The grading modules themselves, not src/grade/index.ts: batches, CSV and notebooks are for the CLI.
+import { parseExercise, type Question } from '../src/grade/exercise.js';
+import { grade } from '../src/grade/grade.js';
+import { buildKey, type ExerciseKey } from '../src/grade/key.js';
+import { mistakeTitle } from '../src/grade/mistakes.js';
 import { TextPositionError } from '../src/symbolic/expression.js';
 
 const files = import.meta.glob('../examples/exercises/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
