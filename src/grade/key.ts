@@ -67,11 +67,14 @@ export interface ExerciseKey {
   values?: Record<string, number>;
 }
 
+/** A single mistake's run: its capture, 'noop' (a call mistake that changes nothing: the script's own run) or 'failed' (outside the subset). */
+type SingleRun = RunCapture | 'noop' | 'failed';
+
 /** A mistake's run, with the runs of the single mistakes (for a pair's members). */
 interface MistakeRun {
   candidate: Candidate;
   capture: RunCapture;
-  singles: ReadonlyMap<string, RunCapture | 'noop' | 'failed'>;
+  singles: ReadonlyMap<string, SingleRun>;
 }
 
 /** One mistake, or two made together, as the transformations that make them. */
@@ -127,9 +130,7 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
     if (base.exitCode === 2) {
       throw ExerciseError.atLine(`the script is outside dzdx's subset: ${base.stderr.split('\n')[0]!.replace(/^<script>:/, 'script line ')}`, exercise.scriptLine);
     }
-    // A single mistake's run: its capture, or 'noop' (a call mistake that changed no call: the script's own
-    // run), or 'failed' (the variant is outside the subset).
-    const singles = new Map<string, RunCapture | 'noop' | 'failed'>();
+    const singles = new Map<string, SingleRun>();
     for (const candidate of candidates(script)) {
       const pair = candidate.ids.length === 2;
       if (pair && (options.singlesOnly || candidate.ids.some((id) => singles.get(id) === 'failed'))) continue;
@@ -167,7 +168,7 @@ export function buildKey(template: Exercise, options: KeyOptions = {}): Exercise
  */
 function variantsOf(question: Question, right: Expected, runs: readonly MistakeRun[]): VariantKey[] {
   const tolerance = 'tolerance' in question ? question.tolerance : DEFAULT_TOLERANCE;
-  const alone = (run: MistakeRun['singles'] extends ReadonlyMap<string, infer V> ? V : never): Expected | null =>
+  const alone = (run: SingleRun): Expected | null =>
     run === 'noop' ? right : run === 'failed' ? null : (expectedAt(question, run)?.expected ?? null);
   const kept: VariantKey[] = [];
   for (const { candidate, capture, singles } of runs) {
