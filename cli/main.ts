@@ -205,22 +205,26 @@ await yargs(hideBin(process.argv))
     },
   )
   .command(
-    'grade <exercise> [answers]',
-    "Grade students' answers to an exercise file (YAML/JSON): one with --answer, or a class from CSV / JSON Lines",
+    'grade <exercise> [answers..]',
+    "Grade students' answers to an exercise file (YAML/JSON): one with --answer, a class from CSV / JSON Lines, notebooks, or a PrairieLearn data.json",
     (y) =>
       y
         .positional('exercise', { type: 'string', demandOption: true, describe: 'the exercise file (format: README, "dzdx grade")' })
-        .positional('answers', { type: 'string', describe: 'answers: CSV with a header (student,question,answer) or JSON Lines' })
+        .positional('answers', { type: 'string', array: true, describe: 'answers: CSV with a header (student,question,answer), JSON Lines, Jupyter notebooks (.ipynb), or PrairieLearn\'s data.json' })
         .option('answer', { type: 'string', describe: 'grade this one answer instead' })
         .option('question', { type: 'string', describe: "the question's id (for --answer, when the exercise has several)" })
-        .option('format', { choices: ['csv', 'jsonl'] as const, describe: 'the answers file format (default: by its extension)' })
-        .option('out', { type: 'string', describe: 'write the results here (.csv or .json) instead of CSV on stdout' })
+        .option('student', { type: 'string', describe: "the student's id: their values of the exercise's params; names a notebook's or a submission's student" })
+        .option('answers-format', { choices: ['csv', 'jsonl', 'notebook', 'prairielearn'] as const, describe: 'the answers files\' format (default: by the file name)' })
+        .option('format', { choices: ['csv', 'json', 'gradescope', 'prairielearn'] as const, describe: "results: CSV, JSON, Gradescope's autograder results.json or PrairieLearn's (default: by --out's extension, else CSV)" })
+        .option('out', { type: 'string', describe: 'write the results here (whole or not at all; a journal beside it lets --resume go on after a kill) instead of stdout' })
+        .option('resume', { type: 'boolean', default: false, describe: 'go on from where an interrupted run with the same --out stopped' })
         .option('workers', { type: 'number', describe: 'worker threads (default: one per core from 4000 answers on)' })
         .option('progress', { type: 'boolean', describe: 'show a progress bar (default: when stderr is a terminal)' })
-        .option('json', { type: 'boolean', default: false, describe: 'with --answer: print the result as JSON' }),
+        .option('json', { type: 'boolean', default: false, describe: 'with --answer: print the result as JSON' })
+        .option('render', { choices: ['text', 'notebook'] as const, describe: "print the exercise as --student sees it (their values): as text, or a starter notebook to answer and hand in" }),
     async (argv) => {
       const { gradeCommand } = await import('./grade.js');
-      process.exitCode = await gradeCommand(argv, readSource);
+      process.exitCode = await gradeCommand({ ...argv, answersFormat: argv['answers-format'] }, readSource);
     },
   )
   .command(

@@ -122,6 +122,8 @@ export function answerKeyJson(key: ExerciseKey): string {
         return e.text;
       case 'raises':
         return e.error ? `${e.error.type}: ${e.error.message}` : 'no error';
+      case 'run':
+        return e.run.stdout;
     }
   };
   return JSON.stringify(
@@ -131,7 +133,7 @@ export function answerKeyJson(key: ExerciseKey): string {
       // A derivative question asks for the formula; its values are shown too.
       answer: q.question.kind === 'derivative' && q.formula ? q.formula : show(q.expected),
       ...(q.question.kind === 'derivative' ? { values: show(q.expected) } : {}),
-      mistakes: q.variants.map((v) => ({ kind: v.kind, answer: show(v.expected) })),
+      mistakes: q.variants.map((v) => ({ kind: v.mistake, answer: show(v.expected) })),
     })),
     null,
     1,

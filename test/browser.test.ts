@@ -227,7 +227,7 @@ if (!CHROMIUM) {
       expect(await page.textContent('.exercise h2')).toBe('The chain rule');
       await page.setInputFiles('#exercise-file', { name: 'broken.yaml', mimeType: 'text/yaml', buffer: Buffer.from('title: "x"\nexpression: "z = x^2"\nquestions:\n  - id: q\n    kind: guess\n') });
       await page.waitForSelector('body[data-exercise="error"]');
-      expect(await page.textContent('#exercise-error')).toBe('broken.yaml:5:11: questions[0].kind: expected one of gradient, derivative, print, raises');
+      expect(await page.textContent('#exercise-error')).toBe('broken.yaml:5:11: questions[0].kind: expected one of gradient, derivative, print, raises, script');
       expect(await page.locator('.question').count()).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS, 'playground-exercise.png'), fullPage: true });
       expect(errors).toEqual([]);

@@ -4,7 +4,11 @@
  * src/grade (grade()): right, wrong with the mistake named, or
  * unreadable with the position. Nothing is sent anywhere.
  */
-import { buildKey, grade, MISTAKE_TITLES, parseExercise, type ExerciseKey, type Question } from '../src/grade/index.js';
+// The grading modules themselves, not src/grade/index.ts: batches, CSV and notebooks are for the CLI.
+import { parseExercise, type Question } from '../src/grade/exercise.js';
+import { grade } from '../src/grade/grade.js';
+import { buildKey, type ExerciseKey } from '../src/grade/key.js';
+import { mistakeTitle } from '../src/grade/mistakes.js';
 import { TextPositionError } from '../src/symbolic/expression.js';
 
 const files = import.meta.glob('../examples/exercises/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
@@ -18,6 +22,7 @@ const HINTS: Record<Question['kind'], string> = {
   derivative: 'a formula, e.g. 2*x + 3*x^2',
   print: 'the text the line prints',
   raises: 'the error (RuntimeError: …), or "no error"',
+  script: 'Python code, run as a script',
 };
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -38,7 +43,7 @@ export function loadExercise(text: string, name: string): { key: ExerciseKey } |
 }
 
 function questionCard(key: ExerciseKey, q: Question): HTMLElement {
-  const answer = el('textarea', { class: 'answer', rows: q.kind === 'print' ? '4' : '2', spellcheck: 'false', 'aria-label': `answer to ${q.id}`, placeholder: HINTS[q.kind] });
+  const answer = el('textarea', { class: 'answer', rows: q.kind === 'print' ? '4' : q.kind === 'script' ? '8' : '2', spellcheck: 'false', 'aria-label': `answer to ${q.id}`, placeholder: HINTS[q.kind] });
   const feedback = el('div', { class: 'feedback', role: 'status' });
   const button = el('button', { type: 'button', class: 'grade' }, 'Grade');
   const run = () => {
@@ -47,7 +52,7 @@ function questionCard(key: ExerciseKey, q: Question): HTMLElement {
     feedback.replaceChildren(
       el('span', { class: `verdict ${r.verdict === 'right' ? 'agree' : 'disagree'}` }, r.verdict),
       ` ${r.score} of ${r.points} point${r.points === 1 ? '' : 's'}. `,
-      ...(r.mistake ? [el('strong', {}, `Mistake: ${MISTAKE_TITLES[r.mistake]}. `)] : []),
+      ...(r.mistake ? [el('strong', {}, `Mistake: ${mistakeTitle(r.mistake)}. `)] : []),
       r.feedback,
     );
   };

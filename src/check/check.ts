@@ -62,10 +62,14 @@ export interface CheckReport {
 export interface CallDetail {
   /** Σ gradient · output as an expression of `variables` (null when the call fails). */
   objective: MathNode | null;
+  /** The same with values read through a cut as named constants (ExpectedCall.autogradObjective). */
+  autogradObjective: MathNode | null;
   variables: string[];
   point: Float64Array;
   /** Per target, the symbol of each element (null for an element not a leaf's). */
   symbols: (string | null)[][];
+  /** The targets' tensors (for backward calls, whose `.grad` the call filled). */
+  tensors: Tensor[];
 }
 
 /** Observers of the checked run: each sees what `runScript`'s hooks see, and each call as it is reported. */
@@ -128,7 +132,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
       const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
       calls.push(report);
-      options.observe?.call?.(report, { objective: expected.objective, variables, point, symbols: expected.targets.map((t) => t.symbols) });
+      options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
       // Gradients were accumulated in place by the engine, unseen by the trace.
       for (const t of expected.targets) if (t.tensor.grad) trace.forget(t.tensor.grad.array.buffer);
       if (!outcome.error && !call.retainGraph) expectedGradients.freeReached(expected);

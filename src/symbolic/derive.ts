@@ -103,10 +103,12 @@ export type DerivativeMistake = 'drop-inner' | 'power-off-by-one' | 'sign-cos' |
 /**
  * ∂node/∂wrt as a mathjs tree that shares subtrees with `node` (and with
  * itself). Linear in the number of distinct nodes. Throws for functions no
- * rule covers. With a `mistake`, the derivative that slip gives instead.
+ * rule covers. With a `mistake` (or several at once), the derivative those
+ * slips give instead.
  */
-export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMistake): MathNode {
+export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMistake | readonly DerivativeMistake[]): MathNode {
   const b = nodeBuilders();
+  const slips = new Set<DerivativeMistake>(mistake === undefined ? [] : typeof mistake === 'string' ? [mistake] : mistake);
   ruleTable ??= rules();
   const table = ruleTable;
   const memo = new Map<MathNode, MathNode | null>(); // null: does not depend on wrt
@@ -139,7 +141,7 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
     if (n.type === 'OperatorNode' && fn === 'unaryMinus') return b.op('-', 'unaryMinus', [ds[0]!]);
     if (n.type === 'OperatorNode' && fn === 'subtract' && ds.length === 2) {
       const [da, db] = ds;
-      if (mistake === 'sign-subtract') return sum(ds);
+      if (slips.has('sign-subtract')) return sum(ds);
       if (db === null) return da!;
       const minus = da === null ? b.op('-', 'unaryMinus', [db!]) : b.op('-', 'subtract', [da, db!]);
       return minus;
@@ -154,11 +156,11 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
     ds.forEach((di, i) => {
       if (di === null) return;
       let partial = own !== undefined ? own[i]!(args, n) : mathjsPartial(n, i, args);
-      if (mistake === 'power-off-by-one' && isPow && i === 0 && args[1]!.type === 'ConstantNode') {
+      if (slips.has('power-off-by-one') && isPow && i === 0 && args[1]!.type === 'ConstantNode') {
         partial = b.op('*', 'multiply', [args[1]!, b.op('^', 'pow', [args[0]!, args[1]!])]);
       }
-      if (mistake === 'sign-cos' && name === 'cos') partial = b.call('sin', [args[0]!]);
-      const dropInner = mistake === 'drop-inner' && (n.type === 'FunctionNode' || (isPow && i === 0));
+      if (slips.has('sign-cos') && name === 'cos') partial = b.call('sin', [args[0]!]);
+      const dropInner = slips.has('drop-inner') && (n.type === 'FunctionNode' || (isPow && i === 0));
       if (dropInner || isOne(di)) terms.push(partial);
       else terms.push(isOne(partial) ? di : b.op('*', 'multiply', [partial, di]));
     });

@@ -35,6 +35,12 @@ export interface ExpectedCall {
   reached: OpRecord[];
   /** Σ gradient · output, as an expression of the leaves: what finite differences differentiate. */
   objective: MathNode | null;
+  /**
+   * The same as autograd sees it: values read through a cut are named
+   * constants. Its derivative is the call's gradient unless a `.data` change
+   * reached a saved tensor (src/grade derives slips of it).
+   */
+  autogradObjective: MathNode | null;
 }
 
 export class ExpectedGradients {
@@ -99,7 +105,7 @@ export class ExpectedGradients {
   }
 
   compute(call: BackwardCall, line: number): ExpectedCall {
-    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null };
+    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null };
     const root = call.outputs[0]!;
     const given = call.grads[0] ?? null;
     if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
@@ -114,6 +120,9 @@ export class ExpectedGradients {
     );
     result.objective = this.b.sum(
       rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))),
+    );
+    result.autogradObjective = this.b.sum(
+      rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.agValueAt({ buffer: root.array.buffer, offset }))),
     );
     const contributions = new Map<ElemNode, MathNode[]>();
     const give = (n: ElemNode, v: MathNode) => {
