@@ -18,6 +18,7 @@ import { explain } from './explain.js';
 import { centralDifferences } from './fd.js';
 import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
 import { displayElementwise } from './display.js';
+import { codeOf } from './quote.js';
 
 export interface TargetReport {
   name: string;
@@ -188,7 +189,7 @@ function buildCall(
   const base = {
     kind: call.kind,
     line: expected.line,
-    statement: (lines[expected.line - 1] ?? '').trim(),
+    statement: codeOf(lines[expected.line - 1] ?? ''),
   };
   const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);
   if (predicted.length || actualError) {
@@ -209,7 +210,7 @@ function buildCall(
     const allDouble = expected.reached.every((r) => r.output.dtype !== 'float32' && r.inputs.every((t) => t.dtype !== 'float32'));
     const precision = target.tensor.dtype === 'float64' && allDouble ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
-    const shown = formulas ? displayElementwise(target.formulas, target.symbols, target.name) : { text: '', latex: '' };
+    const shown = formulas ? displayElementwise(target.formulas.map((f) => trace.shownForm(f)), target.symbols, target.name) : { text: '', latex: '' };
     return {
       name: target.name,
       shape: [...target.tensor.shape],

@@ -7,6 +7,7 @@ import type { ExpectedCall } from '../symbolic/expected.js';
 import type { OpRecord, SymbolicTrace, TraceEvent } from '../symbolic/trace.js';
 import type { Tolerances } from './compare.js';
 import { compareWith } from './compare.js';
+import { codeOf } from './quote.js';
 
 interface TargetValues {
   name: string;
@@ -51,7 +52,7 @@ export function explain(
   tolerances: Tolerances,
 ): string[] {
   const notes: string[] = [];
-  const stmt = (line: number) => `\`${(lines[line - 1] ?? '').trim()}\``;
+  const stmt = (line: number) => `\`${codeOf(lines[line - 1] ?? '')}\``;
   const reached = new Set(expected.reached);
 
   const cutsSeen = new Set<string>();
@@ -62,18 +63,30 @@ export function explain(
     cutsSeen.add(note);
   }
 
-  for (const e of trace.events) {
-    if (e.kind !== 'mutation') continue;
-    const earlier = expected.reached.filter((r) => r.id < e.record.id);
-    const savers = earlier.filter((r) => r.saved.some((s) => s.array.buffer === e.buffer));
+  // Changes autograd cannot see (`.data` writes, in-place ops under no_grad, `x.data = t`); ops with id < at ran before.
+  const changes = [
+    ...trace.events.filter((e) => e.kind === 'mutation').map((e) => ({ ...e, at: e.record.id, assigned: false })),
+    ...trace.assignments.map((a) => ({ ...a, assigned: true })),
+  ].sort((a, b) => a.at - b.at);
+  for (const e of changes) {
+    const earlier = expected.reached.filter((r) => r.id < e.at);
+    const savers = earlier.filter((r) => r.saved.some((s) => s.array.buffer === e.buffer || s.tensor === e.tensor));
     const readers = earlier.filter((r) => r.inputs.some((t) => t.array.buffer === e.buffer));
-    const name = trace.storageName(e.buffer) ?? trace.nameOf(e.tensor);
+    // Ops that read the new values through autograd history.
+    const later = expected.reached.filter((r) => r.id >= e.at && r.inputs.some((t) => t.array.buffer === e.buffer && t.requiresGrad && r.gradMode));
+    const name = e.assigned ? trace.nameOf(e.tensor) : (trace.storageName(e.buffer) ?? trace.nameOf(e.tensor));
+    const verb = e.assigned ? 'replaced' : 'changed';
     for (const r of savers) {
-      notes.push(`${stmt(e.line)} on line ${e.line} changed the ${name} saved by ${stmt(r.line)} on line ${r.line}, so backward uses the changed values.`);
+      notes.push(`${stmt(e.line)} on line ${e.line} ${verb} the ${name} saved by ${stmt(r.line)} on line ${r.line}, so backward uses the ${e.assigned ? 'new' : 'changed'} values.`);
     }
     if (savers.length === 0 && readers.length) {
       const r = readers[0]!;
       notes.push(`${stmt(e.line)} on line ${e.line} left the gradient alone: ${stmt(r.line)} on line ${r.line} saved nothing of ${name}, so autograd never reads the changed values.`);
+    }
+    // A leaf's assigned values are new inputs: finite differences vary them as autograd does.
+    if (later.length && !(e.assigned && e.tensor.isLeaf)) {
+      const r = later[0]!;
+      notes.push(`${stmt(e.line)} on line ${e.line} ${verb} ${name} before ${stmt(r.line)} on line ${r.line} used it: autograd differentiates at the new values but not through the change, which finite differences see.`);
     }
   }
 

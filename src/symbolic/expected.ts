@@ -184,9 +184,9 @@ export class ExpectedGradients {
       offsets.forEach((offset, k) => {
         const formula = formulas[i]![k]!;
         const terms: Term[] = [];
+        // Each symbol is a variable of autograd (a leaf element, or a value changed behind its back) or a constant.
         for (const symbol of this.symbolsIn(formula)) {
-          const leaf = this.trace.leafOfSymbol(symbol);
-          const input = leaf && this.trace.nodeAt(leaf.tensor, leaf.offset);
+          const input = this.trace.historyOf(symbol);
           if (input) terms.push({ kind: 'formula', input, partial: deriveNode(formula, symbol) });
         }
         this.trace.define(g, offset, formula, terms.length ? new ElemNode(null, terms, null, via) : null);
@@ -202,9 +202,7 @@ export class ExpectedGradients {
       const n = stack.pop()!;
       if (seen.has(n)) continue;
       seen.add(n);
-      if (n.type === 'SymbolNode' && this.trace.leafOfSymbol((n as MathNode & { name: string }).name)) {
-        found.add((n as MathNode & { name: string }).name);
-      }
+      if (n.type === 'SymbolNode') found.add((n as MathNode & { name: string }).name);
       n.forEach((child) => stack.push(child));
     }
     return found;

@@ -94,14 +94,15 @@ export class SymbolBuilder {
     return this.substitute(typeof form === 'string' ? this.template(form) : form, bound);
   }
 
-  /** Replace symbols by nodes, rebuilding only the path above them. */
-  substitute(node: MathNode, bound: ReadonlyMap<string, MathNode>): MathNode {
+  /** Replace symbols by nodes (from a map, or a lookup by name), rebuilding only the path above them. */
+  substitute(node: MathNode, bound: ReadonlyMap<string, MathNode> | ((name: string) => MathNode | undefined)): MathNode {
+    const lookup = typeof bound === 'function' ? bound : (name: string) => bound.get(name);
     const memo = new Map<MathNode, MathNode>();
     const walk = (n: MathNode): MathNode => {
       const seen = memo.get(n);
       if (seen) return seen;
       let out: MathNode = n;
-      if (n.type === 'SymbolNode') out = bound.get((n as Named).name) ?? n;
+      if (n.type === 'SymbolNode') out = lookup((n as Named).name) ?? n;
       else if (n.type === 'ParenthesisNode') out = walk((n as MathNode & { content: MathNode }).content);
       else if (n.type === 'OperatorNode') {
         const op = n as MathNode & { op: string; fn: string; args: MathNode[] };
