@@ -83,10 +83,13 @@ export function explain(
       const r = readers[0]!;
       notes.push(`${stmt(e.line)} on line ${e.line} left the gradient alone: ${stmt(r.line)} on line ${r.line} saved nothing of ${name}, so autograd never reads the changed values.`);
     }
-    // A leaf's assigned values are new inputs: finite differences vary them as autograd does.
-    if (later.length && !(e.assigned && e.tensor.isLeaf)) {
+    // Read after the change (a saver already explains it; a leaf's assigned values are new inputs, varied by finite differences too).
+    if (later.length && savers.length === 0 && !(e.assigned && e.tensor.isLeaf)) {
       const r = later[0]!;
-      notes.push(`${stmt(e.line)} on line ${e.line} ${verb} ${name} before ${stmt(r.line)} on line ${r.line} used it: autograd differentiates at the new values but not through the change, which finite differences see.`);
+      const how = e.assigned
+        ? `autograd differentiates at the new values as if ${name} had computed them, while finite differences follow where they came from`
+        : 'autograd differentiates at the new values but not through the change, which finite differences see';
+      notes.push(`${stmt(e.line)} on line ${e.line} ${verb} ${name} before ${stmt(r.line)} on line ${r.line} used it: ${how}.`);
     }
   }
 
