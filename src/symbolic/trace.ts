@@ -136,6 +136,8 @@ export class SymbolicTrace implements TapeListener {
   private readonly symbolLeaves = new Map<string, { tensor: Tensor; offset: number }>();
   /** Symbols of values autograd did not compute (ChangedValue). */
   private readonly changed = new Map<string, ChangedValue>();
+  /** The history of each value an op gave an element (autograd's view): what it is differentiated through. */
+  private readonly elementValues = new WeakMap<MathNode, ElemNode>();
   /** Each storage element's value, seen through cuts: the program as a function of its leaves. */
   private readonly values = new WeakMap<Buffer, Map<number, MathNode>>();
   /** The same as autograd sees it: values read through a cut are named constants. */
@@ -266,6 +268,17 @@ export class SymbolicTrace implements TapeListener {
     return node;
   }
 
+  /**
+   * The history a value read by a backward formula is differentiated
+   * through (create_graph): an op's output element's, a leaf element's or a
+   * changed value's; null when it is no such value.
+   */
+  historyOfValue(value: MathNode): ElemNode | null {
+    const known = this.elementValues.get(value);
+    if (known) return known;
+    return value.type === 'SymbolNode' ? this.historyOf((value as MathNode & { name: string }).name) : null;
+  }
+
   /** The history a formula's symbol is differentiated through: a leaf element's, or a changed value's; null for a constant. */
   historyOf(name: string): ElemNode | null {
     const changed = this.changed.get(name);
@@ -387,6 +400,7 @@ export class SymbolicTrace implements TapeListener {
 
   private setHistory(t: Tensor, offset: number, node: ElemNode | null): void {
     const root = t.base ?? t;
+    if (node) this.elementValues.set(this.agValueAt({ buffer: t.array.buffer, offset }), node);
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
     if (node) map.set(offset, node);
