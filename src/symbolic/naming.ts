@@ -1,0 +1,149 @@
+/**
+ * Naming repeated subexpressions for display: `u = 1.1 * r - 2 * exp(1.1 * r)`
+ * once, then the formulas written with u. Subexpressions are compared by
+ * structure (equal subtrees print alike), not by object, so repetitions
+ * that came from different places are found too. Display only: the names
+ * are never evaluated.
+ */
+import type { MathNode } from 'mathjs';
+import { nodeBuilders } from './mathjs.js';
+
+type Node = MathNode & Record<string, unknown>;
+
+export interface NamedFormulas {
+  /** The formulas with named subexpressions replaced by their names. */
+  roots: MathNode[];
+  /** Innermost first: each may use the names before it. */
+  definitions: { name: string; node: MathNode }[];
+}
+
+export interface NamingOptions {
+  /** Subexpressions shorter than this (printed, estimated) keep being written out. */
+  minLength?: number;
+  /** Names already used by the formulas' own symbols. */
+  taken?: ReadonlySet<string>;
+}
+
+// (Not b, g, h, m, s, t: mathjs typesets those as units.)
+const NAMES = ['u', 'v', 'p', 'q', 'w', 'k', 'a', 'c'];
+
+export interface Shape {
+  node: MathNode;
+  children: number[];
+  /** Printed length, estimated (shared subtrees counted each time, capped). */
+  length: number;
+}
+
+/** The node's own text, ignoring children, as a key part. */
+function head(n: Node): string {
+  switch (n.type) {
+    case 'ConstantNode': return `c${Object.is(n.value, -0) ? '-0' : String(n.value)}`;
+    case 'SymbolNode': return `s${n.name as string}`;
+    case 'OperatorNode': return `o${n.fn as string}`;
+    case 'FunctionNode': return `f${(n.fn as Node).name as string}`;
+    default: return `?${n.type}`;
+  }
+}
+
+function childrenOf(n: Node): MathNode[] {
+  if (n.type === 'ParenthesisNode') return [n.content as MathNode];
+  return n.type === 'OperatorNode' || n.type === 'FunctionNode' ? (n.args as MathNode[]) : [];
+}
+
+/**
+ * Structural identity: equal subtrees get the same id (hash-consing over a
+ * DAG, iteratively, as formulas can be deep chains).
+ */
+export class StructureIds {
+  readonly shapes: Shape[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly idOf = new Map<MathNode, number>();
+
+  id(root: MathNode): number {
+    const { shapes, ids, idOf } = this;
+    const stack: [MathNode, boolean][] = [[root, false]];
+    while (stack.length) {
+      const [n, expanded] = stack.pop()!;
+      if (idOf.has(n)) continue;
+      const kids = childrenOf(n as Node);
+      if (!expanded) {
+        stack.push([n, true]);
+        for (const c of kids) if (!idOf.has(c)) stack.push([c, false]);
+        continue;
+      }
+      const children = kids.map((c) => idOf.get(c)!);
+      const key = `${head(n as Node)}(${children.join(',')})`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        const own = n.type === 'ConstantNode' || n.type === 'SymbolNode' ? head(n as Node).length - 1 : n.type === 'FunctionNode' ? head(n as Node).length + 1 : 3;
+        const length = Math.min(own + children.reduce((sum, c) => sum + shapes[c]!.length, 0), 1e12);
+        id = shapes.length;
+        shapes.push({ node: n, children, length });
+        ids.set(key, id);
+      }
+      idOf.set(n, id);
+    }
+    return idOf.get(root)!;
+  }
+}
+
+/**
+ * Name every subexpression that would otherwise be printed at least twice
+ * and is long enough to be worth a name. A name is given to the largest
+ * repeated subexpressions first; what they contain counts once, in their
+ * definition.
+ */
+export function nameRepeated(formulas: readonly MathNode[], options: NamingOptions = {}): NamedFormulas {
+  const minLength = options.minLength ?? 12;
+  const structure = new StructureIds();
+  const shapes = structure.shapes;
+  const rootIds = formulas.map((f) => structure.id(f));
+
+  // Occurrences as printed, parents first (a parent is longer than each child).
+  const order = shapes.map((_, i) => i).sort((a, b) => shapes[b]!.length - shapes[a]!.length || b - a);
+  const count = new Array<number>(shapes.length).fill(0);
+  for (const r of rootIds) count[r]!++;
+  const named = new Set<number>();
+  for (const id of order) {
+    const s = shapes[id]!;
+    const n = s.node as Node;
+    const worth = s.children.length > 0 && s.length >= minLength && !(n.type === 'OperatorNode' && n.fn === 'unaryMinus' && shapes[s.children[0]!]!.children.length === 0);
+    const name = count[id]! >= 2 && worth && !rootIds.includes(id);
+    if (name) named.add(id);
+    // A named subexpression is printed once, in its definition.
+    for (const c of s.children) count[c]! += name ? 1 : count[id]!;
+  }
+
+  const taken = new Set(options.taken ?? []);
+  const fresh = (): string => {
+    for (const name of NAMES) if (!taken.has(name)) return (taken.add(name), name);
+    for (let i = 1; ; i++) if (!taken.has(`u${i}`)) return (taken.add(`u${i}`), `u${i}`);
+  };
+  const b = nodeBuilders();
+  const names = new Map<number, MathNode>();
+  const built = new Map<number, MathNode>();
+  const build = (id: number, top: boolean): MathNode => {
+    if (!top && names.has(id)) return names.get(id)!;
+    if (!top && built.has(id)) return built.get(id)!;
+    const s = shapes[id]!;
+    const n = s.node as Node;
+    const args = s.children.map((c) => build(c, false));
+    let out: MathNode;
+    if (n.type === 'OperatorNode') out = b.op(n.op as string, n.fn as string, args);
+    else if (n.type === 'FunctionNode') out = b.call((n.fn as Node).name as string, args);
+    else if (n.type === 'ParenthesisNode') out = args[0]!;
+    else out = n;
+    if (!top) built.set(id, out);
+    return out;
+  };
+  // Innermost first, so each definition can use the earlier names.
+  const definitions = [...named]
+    .sort((a, b) => shapes[a]!.length - shapes[b]!.length || a - b)
+    .map((id) => {
+      const node = build(id, true);
+      const name = fresh();
+      names.set(id, b.sym(name));
+      return { name, node };
+    });
+  return { roots: rootIds.map((id) => build(id, false)), definitions };
+}
