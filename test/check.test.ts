@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/check/check.js';
 import { compareWith, DEFAULT_TOLERANCES } from '../src/check/compare.js';
+import { FORMULA_LINE_LIMIT } from '../src/check/display.js';
 import { codeOf } from '../src/check/quote.js';
+import { formatReport } from '../src/check/report.js';
 import { loadFixtures } from './helpers/fixtures.js';
 
 const example = (name: string) => check(readFileSync(`examples/${name}.py`, 'utf8'), { fileName: `${name}.py` });
@@ -94,6 +96,34 @@ describe('values changed behind autograd\'s back, then create_graph (issue 15)',
     ]);
   });
 
+  it('the chain\'s formula is readable: element groups, no zero terms, named subexpressions (it was 25,000 characters on one line)', () => {
+    const r = own('data_mutation_create_graph_chain');
+    for (const c of r.calls) {
+      const t = c.targets[0]!;
+      const lines = t.formula.split('\n');
+      expect(lines[0]).toMatch(/^r\[0\], r\[2\], r\[3\]: /);
+      expect(lines[1]).toBe('r[1], r[4]: exp(u)');
+      expect(lines[2]).toBe('where u = r * 1.1');
+      expect(lines.at(-1)).toBe('with heaviside(0) = 1/2: PyTorch splits a tie of max or min between the two');
+      expect(t.formula).not.toMatch(/\b0 \*|1\.10000/);
+      expect(t.fullFormula).toBe(t.formula);
+      expect(t.latex.startsWith('\\begin{array}{l}')).toBe(true);
+    }
+  });
+
+  it('past the bound a one-line summary; the whole formula with --full and in --json', () => {
+    const r = check(readFileSync('test/conformance/rand_002.py', 'utf8'));
+    const t = r.calls[0]!.targets[0]!;
+    expect(t.formula).toBe(`a formula of ${t.fullFormula.length.toLocaleString('en-US')} characters: see --json or --full`);
+    expect(t.latex).toBe(`\\text{${t.formula}}`);
+    expect(t.fullFormula.split('\n').some((l) => l.length > FORMULA_LINE_LIMIT)).toBe(true);
+    expect(t.fullFormula).toContain('\nwhere u = ');
+    const full = formatReport(r, { full: true });
+    expect(full).toContain(`  dz/dr = ${t.fullFormula.split('\n')[0]}\n`);
+    expect(formatReport(r)).toContain(`  dz/dr = ${t.formula}\n`);
+    expect(JSON.parse(JSON.stringify(r)).calls[0].targets[0].fullFormula).toBe(t.fullFormula);
+  });
+
   it('an intermediate changed through .data or in place under no_grad is differentiated through its history', () => {
     const r = own('data_mutation_intermediate_create_graph');
     expect(r.calls.map((c) => c.verdict)).toEqual(Array(6).fill('agree'));
@@ -159,6 +189,12 @@ for (const [suite, dir] of Object.entries(suites)) {
         for (const c of r.calls) {
           expect({ line: c.line, verdict: c.verdict, targets: c.targets.filter((t) => t.verdict !== 'agree').map((t) => t.name) })
             .toEqual({ line: c.line, verdict: 'agree', targets: [] });
+          // Every formula fits a terminal, in text and LaTeX (a summary past the bound); --json has it whole.
+          for (const t of c.targets) {
+            const long = [...t.formula.split('\n'), ...t.latex.split('\n')].filter((l) => l.length > FORMULA_LINE_LIMIT);
+            expect(long, `line ${c.line}, d/d${t.name}`).toEqual([]);
+            expect(t.fullFormula.length).toBeGreaterThanOrEqual(t.formula.startsWith('a formula of') ? FORMULA_LINE_LIMIT : 1);
+          }
         }
       });
     }
