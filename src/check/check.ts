@@ -218,7 +218,7 @@ function buildCall(
     const allDouble = expected.reached.every((r) => r.output.dtype !== 'float32' && r.inputs.every((t) => t.dtype !== 'float32'));
     const precision = target.tensor.dtype === 'float64' && allDouble ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
-    const shown = formulas ? displayElementwise(target.formulas.map((f) => trace.shownForm(f)), target.symbols, target.name) : EMPTY_DISPLAY;
+    const shown = formulas ? displayElementwise(target.formulas.map((f) => trace.shownForm(f)), target.symbols, target.name, { taken: identifiers(lines) }) : EMPTY_DISPLAY;
     return {
       name: target.name,
       shape: [...target.tensor.shape],
@@ -245,6 +245,11 @@ function buildCall(
     notes,
     verdict: targets.every((t) => t.verdict === 'agree') ? 'agree' : 'disagree',
   };
+}
+
+/** The script's identifiers: names given to subexpressions of a formula must not look like one of them. */
+function identifiers(lines: readonly string[]): Set<string> {
+  return new Set(lines.flatMap((l) => l.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []));
 }
 
 /** Finite differences cost two runs of the program per element: past this many, an even sample. */

@@ -46,11 +46,18 @@ interface Group {
 
 export const EMPTY_DISPLAY: DisplayedTarget = { text: '', latex: '', fullText: '', fullLatex: '', simplified: false };
 
-/**
- * The formulas of a tensor's elements (`symbols`: each element's own
- * symbol, or null) for display; `budgetMs` for mathjs simplification.
- */
-export function displayElementwise(formulas: readonly MathNode[], symbols: readonly (string | null)[], name: string, budgetMs = SIMPLIFY_BUDGET): DisplayedTarget {
+export interface DisplayOptions {
+  /** Time for mathjs simplification, in ms. */
+  budgetMs?: number;
+  /** Names a reader already knows (the script's): never used for subexpressions. */
+  taken?: Iterable<string>;
+}
+
+/** The formulas of a tensor's elements (`symbols`: each element's own symbol, or null) for display. */
+export function displayElementwise(formulas: readonly MathNode[], symbols: readonly (string | null)[], name: string, options: DisplayOptions = {}): DisplayedTarget {
+  const budgetMs = options.budgetMs ?? SIMPLIFY_BUDGET;
+  // One budget for the whole target, shared by its groups.
+  const deadline = performance.now() + budgetMs;
   if (formulas.length === 0) return EMPTY_DISPLAY;
   const b = new SymbolBuilder(getMath());
   const plain = b.symbol(name);
@@ -64,11 +71,11 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
     if (members) members.push(k);
     else structural.set(key, [k]);
   });
-  const budget = Math.max(5, budgetMs / structural.size);
+  const budget = budgetMs / structural.size;
   // Simplified forms can coincide: group again by what is printed.
   const groups: Group[] = [];
   [...structural.values()].forEach((members, i) => {
-    const shown = displayTree(collapsed[members[0]!]!, { budgetMs: i < SHOWN_GROUPS ? budget : 0 });
+    const shown = displayTree(collapsed[members[0]!]!, { budgetMs: i < SHOWN_GROUPS ? Math.min(budget, deadline - performance.now()) : 0 });
     const text = printed(shown.node).text;
     const same = groups.find((g) => g.text === text);
     if (same) same.members.push(...members);
@@ -81,10 +88,11 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
     const names = g.members.map((k) => symbols[k] ?? `[${k}]`);
     return names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')}, … (${names.length} elements)`;
   };
-  const full = layout(groups, groups.length > 1 ? label : null, name);
+  const taken = new Set([name, 'e', 'pi', 'i', ...(options.taken ?? [])]);
+  const full = layout(groups, groups.length > 1 ? label : null, taken);
   const whole = { fullText: full.text, fullLatex: full.latex, simplified: groups.every((g) => g.simplified) };
   if (groups.length <= SHOWN_GROUPS) return { ...bounded(full, full), ...whole };
-  const shown = layout(groups.slice(0, SHOWN_GROUPS), label, name);
+  const shown = layout(groups.slice(0, SHOWN_GROUPS), label, taken);
   const more = groups.slice(SHOWN_GROUPS).reduce((n, g) => n + g.members.length, 0);
   const moreText = `… ${more} more element${more === 1 ? '' : 's'} (see --json or --full)`;
   const withMore = { text: insertBeforeDefinitions(shown.text, moreText), latex: shown.latex.replace('\n\\end{array}', ` \\\\\n\\text{${moreText}}\n\\end{array}`) };
@@ -92,11 +100,11 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
 }
 
 /** Text and LaTeX of groups, with their repeated subexpressions named when the formulas are long. */
-function layout(groups: readonly Group[], label: ((g: Group) => string) | null, name: string): { text: string; latex: string } {
+function layout(groups: readonly Group[], label: ((g: Group) => string) | null, known: ReadonlySet<string>): { text: string; latex: string } {
   let roots = groups.map((g) => g.node);
   let definitions: { name: string; node: MathNode }[] = [];
   if (groups.some((g) => g.text.length > NAME_PAST)) {
-    const taken = new Set([name, 'e', 'pi', 'i', ...roots.flatMap((r) => freeVariables(r).map((v) => v.replace(/\[.*$/, '')))]);
+    const taken = new Set([...known, ...roots.flatMap((r) => freeVariables(r).map((v) => v.replace(/\[.*$/, '')))]);
     ({ roots, definitions } = nameRepeated(roots, { taken }));
   }
   const shown = roots.map((r) => printed(r));

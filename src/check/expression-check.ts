@@ -493,7 +493,7 @@ export function checkExpression(text: string, at: AtValues, options: ExpressionC
         notes.push(`finite differences differ from the expected gradient${differences(fdCmp, exp, fdValues, label, 'the formula')}${smooth}`);
       }
     }
-    const shown = options.formulas === false ? EMPTY_DISPLAY : displayElementwise([derivatives[j]!], [null], name, budget);
+    const shown = options.formulas === false ? EMPTY_DISPLAY : displayElementwise([derivatives[j]!], [null], name, { budgetMs: budget, taken: point.names });
     return {
       name,
       shape: [...point.shapes[j]!],
@@ -578,7 +578,7 @@ export function diffExpression(text: string, wrt?: string, options: DiffOptions 
   }
   const derivative = deriveNode(parsed.node, name);
   // The whole formula (diff is asked for it), its repeated parts named.
-  const shown = displayElementwise([derivative], [null], name, options.budgetMs ?? 200);
+  const shown = displayElementwise([derivative], [null], name, { budgetMs: options.budgetMs ?? 200, taken: parsed.variables });
   const variables = freeVariables(derivative);
   const result: DiffResult = {
     expression: text,

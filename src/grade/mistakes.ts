@@ -7,6 +7,7 @@
  */
 import type { Expr, Stmt } from '../program/ast.js';
 import { parseProgram } from '../program/parse.js';
+import { codeOf } from '../check/quote.js';
 
 export const MISTAKE_KINDS = [
   'ignored-cut',
@@ -76,7 +77,7 @@ function dataMutationOf(stmt: Stmt): string | null {
 }
 
 const indentOf = (line: string) => /^\s*/.exec(line)![0];
-const quote = (line: string) => `\`${line.trim()}\``;
+const quote = (line: string) => `\`${codeOf(line)}\``;
 
 /** The script-level variants of `source` (none when it does not parse). */
 export function scriptVariants(source: string): ScriptVariant[] {

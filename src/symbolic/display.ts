@@ -15,6 +15,7 @@
 import type { MathNode } from 'mathjs';
 import { compileNode, freeVariables } from './compile.js';
 import { getMath, nodeBuilders, TEX } from './mathjs.js';
+import { combineLikeTerms } from './naming.js';
 
 export interface DisplayOptions {
   /** Time allowed for simplify, in ms (a rule pass in progress may overrun it). */
@@ -377,7 +378,7 @@ function readableHelpers(root: MathNode): { node: MathNode; heaviside: boolean }
 /** Text and LaTeX of a tree as shown (short constants, readable helpers), or a note when too deep to print. */
 export function printed(node: MathNode, simplified = false): DisplayedFormula {
   try {
-    const shown = readableHelpers(shortConstants(node));
+    const shown = readableHelpers(combineLikeTerms(shortConstants(node)));
     return { text: shown.node.toString(), latex: latexOf(shown.node), conventions: shown.heaviside ? [HEAVISIDE_AT_ZERO] : [], simplified };
   } catch {
     // mathjs prints recursively: a chain thousands of levels deep overflows.

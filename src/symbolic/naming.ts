@@ -26,10 +26,16 @@ export interface NamingOptions {
 
 // (Not b, g, h, m, s, t: mathjs typesets those as units.)
 const NAMES = ['u', 'v', 'p', 'q', 'w', 'k', 'a', 'c'];
+/** A name costs about this much where it is used. */
+const NAME_LENGTH = 2;
+/** A definition this short once its parts are named (`u + u`) is written out where it is used instead. */
+const INLINE = 10;
 
 export interface Shape {
   node: MathNode;
   children: number[];
+  /** Printed length of the node itself, estimated (`sin()`, ` + `, a name). */
+  own: number;
   /** Printed length, estimated (shared subtrees counted each time, capped). */
   length: number;
 }
@@ -78,7 +84,7 @@ export class StructureIds {
         const own = n.type === 'ConstantNode' || n.type === 'SymbolNode' ? head(n as Node).length - 1 : n.type === 'FunctionNode' ? head(n as Node).length + 1 : 3;
         const length = Math.min(own + children.reduce((sum, c) => sum + shapes[c]!.length, 0), 1e12);
         id = shapes.length;
-        shapes.push({ node: n, children, length });
+        shapes.push({ node: n, children, own, length });
         ids.set(key, id);
       }
       idOf.set(n, id);
@@ -113,6 +119,13 @@ export function nameRepeated(formulas: readonly MathNode[], options: NamingOptio
     // A named subexpression is printed once, in its definition.
     for (const c of s.children) count[c]! += name ? 1 : count[id]!;
   }
+  // Children first: what each prints as with the names kept so far.
+  const written = new Array<number>(shapes.length).fill(0);
+  for (const id of [...order].reverse()) {
+    const s = shapes[id]!;
+    written[id] = s.own + s.children.reduce((sum, c) => sum + (named.has(c) ? NAME_LENGTH : written[c]!), 0);
+    if (named.has(id) && (count[id]! - 1) * written[id]! <= INLINE) named.delete(id);
+  }
 
   const taken = new Set(options.taken ?? []);
   const fresh = (): string => {
@@ -146,4 +159,67 @@ export function nameRepeated(formulas: readonly MathNode[], options: NamingOptio
       return { name, node };
     });
   return { roots: rootIds.map((id) => build(id, false)), definitions };
+}
+
+/**
+ * Equal terms of a sum gathered (`u + u + v` → `2 * u + v`, `-q - q` →
+ * `-(2 * q)`), found by structure. Display only: the formula as printed,
+ * after its values were checked.
+ */
+export function combineLikeTerms(root: MathNode): MathNode {
+  const b = nodeBuilders();
+  const structure = new StructureIds();
+  const memo = new Map<MathNode, MathNode>();
+  const isSum = (n: MathNode) => n.type === 'OperatorNode' && ((n as Node).fn === 'add' || (n as Node).fn === 'subtract') && ((n as Node).args as MathNode[]).length === 2;
+  const walk = (n: MathNode): MathNode => {
+    const known = memo.get(n);
+    if (known) return known;
+    let out: MathNode;
+    if (isSum(n)) {
+      // The chain's terms with their signs, each rewritten inside.
+      const terms: { sign: number; node: MathNode }[] = [];
+      const flatten = (m: MathNode, sign: number): void => {
+        if (isSum(m)) {
+          const [x, y] = (m as Node).args as MathNode[];
+          flatten(x!, sign);
+          flatten(y!, (m as Node).fn === 'subtract' ? -sign : sign);
+        } else if (m.type === 'OperatorNode' && (m as Node).fn === 'unaryMinus') flatten(((m as Node).args as MathNode[])[0]!, -sign);
+        else terms.push({ sign, node: walk(m) });
+      };
+      flatten(n, 1);
+      const gathered = new Map<number, { count: number; node: MathNode }>();
+      let constant = 0;
+      for (const t of terms) {
+        const v = (t.node as Node).value;
+        if (t.node.type === 'ConstantNode' && typeof v === 'number') {
+          constant += t.sign * v;
+          continue;
+        }
+        const id = structure.id(t.node);
+        const g = gathered.get(id);
+        if (g) g.count += t.sign;
+        else gathered.set(id, { count: t.sign, node: t.node });
+      }
+      const parts = [...gathered.values()].filter((g) => g.count !== 0);
+      if (constant !== 0) parts.push({ count: Math.sign(constant), node: b.num(Math.abs(constant)) });
+      const scaled = (g: { count: number; node: MathNode }, c: number) => (c === 1 ? g.node : b.op('*', 'multiply', [b.num(c), g.node]));
+      if (parts.length === 0) out = b.num(0);
+      else {
+        const [first, ...rest] = parts;
+        out = first!.count === -1 ? b.op('-', 'unaryMinus', [first!.node]) : first!.count < 0 ? b.op('*', 'multiply', [b.op('-', 'unaryMinus', [b.num(-first!.count)]), first!.node]) : scaled(first!, first!.count);
+        for (const g of rest) out = b.op(g.count < 0 ? '-' : '+', g.count < 0 ? 'subtract' : 'add', [out, scaled(g, Math.abs(g.count))]);
+      }
+    } else {
+      const args = childrenOf(n as Node);
+      const rebuilt = args.map(walk);
+      if (rebuilt.every((a, i) => a === args[i])) out = n;
+      else if (n.type === 'OperatorNode') out = b.op((n as Node).op as string, (n as Node).fn as string, rebuilt);
+      else if (n.type === 'FunctionNode') out = b.call(((n as Node).fn as Node).name as string, rebuilt);
+      else if (n.type === 'ParenthesisNode') out = rebuilt[0]!;
+      else out = n;
+    }
+    memo.set(n, out);
+    return out;
+  };
+  return walk(root);
 }
