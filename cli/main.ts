@@ -77,6 +77,7 @@ await yargs(hideBin(process.argv))
         .option('dtype', { choices: ['float32', 'float64'] as const, describe: 'with -e: dtype of the variables on the tape (default float64)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
         .option('latex', { type: 'boolean', default: false, describe: 'also print each formula as LaTeX' })
+        .option('full', { type: 'boolean', default: false, describe: 'print every formula whole (by default a formula with a line past 200 characters is summarised; --json always has it whole)' })
         .option('graph', { type: 'boolean', default: false, describe: 'attach the autograd graph of each call (an outline; with --json its nodes, edges and DOT)' })
         .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4; with -e and float64: 1e-9)' })
         .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' })
@@ -104,7 +105,7 @@ await yargs(hideBin(process.argv))
           process.exitCode = 2;
           return;
         }
-        process.stdout.write(argv.json ? toJson(report) + '\n' : formatExpressionReport(report));
+        process.stdout.write(argv.json ? toJson(report) + '\n' : formatExpressionReport(report, { latex: argv.latex, full: argv.full }));
         process.exitCode = report.exitCode;
         return;
       }
@@ -123,7 +124,7 @@ await yargs(hideBin(process.argv))
       }
       const graphs = argv.graph ? (await import('./graph.js')).attachGraphs(report, source, file === '-' ? '<stdin>' : file) : null;
       process.stdout.write(
-        argv.json ? JSON.stringify(graphs?.json ?? report, null, 2) + '\n' : formatReport(report, { latex: argv.latex }) + (graphs?.text ?? ''),
+        argv.json ? JSON.stringify(graphs?.json ?? report, null, 2) + '\n' : formatReport(report, { latex: argv.latex, full: argv.full }) + (graphs?.text ?? ''),
       );
       process.exitCode = report.ok ? 0 : 1;
     },

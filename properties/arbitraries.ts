@@ -416,7 +416,8 @@ export function buildProgram(raw: RawProgram, o: ProgramOptions = {}): Program {
   }
   const reached = [...ev.reachedLeaves(root)];
   const scalarRoot = ev.get(root).shape.length === 0;
-  if (tail.gradgrad && !powAtZeroExponent(ev, steps) && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'data' || s.kind === 'inplace')) {
+  // `.data` mutations (of leaves and intermediates) may come before it: autograd differentiates at the new values.
+  if (tail.gradgrad && !powAtZeroExponent(ev, steps) && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'inplace')) {
     steps.push({ kind: 'gradgrad', root, leaf: reached[tail.gradgradLeaf % reached.length]! });
   }
   const second = tail.second;

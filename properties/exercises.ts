@@ -98,9 +98,9 @@ function toExercise(program: Program, level: number, name: string): GeneratedExe
   };
   try {
     const generated = build();
-    // A formula question only where one formula holds for every element (`2 * x`, not `x[0]`-wise).
+    // A formula question only where one formula holds for every element (`2 * x`, not `x[0]`-wise), on one line.
     const formula = generated.key.questions.find((q) => q.question.kind === 'derivative');
-    if (!formula || (formula.formula && !formula.formula.includes('['))) return generated;
+    if (!formula || (formula.formula && !/[[\n]/.test(formula.formula))) return generated;
     questions.splice(questions.findIndex((q) => q.kind === 'derivative'), 1);
     return build();
   } catch {

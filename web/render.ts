@@ -28,6 +28,12 @@ function formula(of: string, t: TargetReport): HTMLElement {
   return cell;
 }
 
+/** A formula too long to show (summarised, or element groups left out) can be unfolded whole, as `--full` prints it. */
+function wholeFormula(t: TargetReport): HTMLElement[] {
+  if (t.fullFormula === t.formula) return [];
+  return [el('details', { class: 'whole-formula' }, el('summary', {}, 'whole formula'), el('pre', {}, t.fullFormula))];
+}
+
 const short = (v: number) => (v === 0 ? '0' : v.toPrecision(3));
 
 const verdict = (v: 'agree' | 'disagree') => el('span', { class: `verdict ${v}`, 'data-verdict': v }, v);
@@ -52,7 +58,7 @@ function callCard(c: CallReport): HTMLElement {
         el(
           'tr',
           { 'data-target': t.name },
-          el('td', {}, formula(of, t)),
+          el('td', {}, formula(of, t), ...wholeFormula(t)),
           el('td', { class: 'values' }, nested(t.expected, t.shape)),
           el('td', { class: 'values' }, t.actual ? nested(t.actual, t.shape) : 'None'),
           el('td', { class: 'values' }, fd),

@@ -32,6 +32,8 @@ export interface RecordableOp<A> extends BackwardSpec<A> {
 export interface TapeListener {
   /** `before`: for an in-place op, self's values before it wrote them. */
   op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void;
+  /** `t.data = source` gave t another storage (autograd does not see it). */
+  dataAssigned?(t: Tensor): void;
 }
 
 let listener: TapeListener | null = null;
@@ -99,6 +101,16 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
   }
   listener?.op(op as RecordableOp<unknown>, inputs, out, attrs, false);
   return out;
+}
+
+/** `t.data = source`: t adopts source's storage, unseen by autograd (the listener hears of it). */
+export function assignData(t: Tensor, source: Tensor): void {
+  const before = t.array;
+  t.setData(source);
+  // `x.data += 1` assigns x's own storage back: nothing changed hands.
+  const a = t.array;
+  const same = a.buffer === before.buffer && a.offset === before.offset && a.shape.join() === before.shape.join() && a.strides.join() === before.strides.join();
+  if (!same) listener?.dataAssigned?.(t);
 }
 
 /** PyTorch's checks before an in-place op changes `self`. */

@@ -17,15 +17,24 @@ import { SymbolicTrace } from '../symbolic/trace.js';
 import { explain } from './explain.js';
 import { centralDifferences } from './fd.js';
 import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
-import { displayElementwise } from './display.js';
+import { displayElementwise, EMPTY_DISPLAY } from './display.js';
+import { codeOf } from './quote.js';
 
 export interface TargetReport {
   name: string;
   shape: number[];
   dtype: string;
-  /** dz/d(name), readable; `name` alone when the formula is the same for every element. */
+  /**
+   * dz/d(name) as the report prints it: `name` alone when the formula is
+   * the same for every element, else a line per group of elements;
+   * repeated parts named (`where u = …`); a summary past
+   * FORMULA_LINE_LIMIT characters a line (src/check/display.ts).
+   */
   formula: string;
   latex: string;
+  /** The whole formula: every element group and definition, unbounded. */
+  fullFormula: string;
+  fullLatex: string;
   expected: number[];
   actual: number[] | null;
   /** Central differences, for every element, or for the elements in `sampled` when the leaf is large. */
@@ -195,7 +204,7 @@ function buildCall(
   const base = {
     kind: call.kind,
     line: expected.line,
-    statement: (lines[expected.line - 1] ?? '').trim(),
+    statement: codeOf(lines[expected.line - 1] ?? ''),
   };
   const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);
   if (predicted.length || actualError) {
@@ -216,13 +225,15 @@ function buildCall(
     const allDouble = expected.reached.every((r) => r.output.dtype !== 'float32' && r.inputs.every((t) => t.dtype !== 'float32'));
     const precision = target.tensor.dtype === 'float64' && allDouble ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
-    const shown = formulas ? displayElementwise(target.formulas, target.symbols, target.name) : { text: '', latex: '' };
+    const shown = formulas ? displayElementwise(target.formulas.map((f) => trace.shownForm(f)), target.symbols, target.name, { taken: identifiers(lines) }) : EMPTY_DISPLAY;
     return {
       name: target.name,
       shape: [...target.tensor.shape],
       dtype: target.tensor.dtype,
       formula: shown.text,
       latex: shown.latex,
+      fullFormula: shown.fullText,
+      fullLatex: shown.fullLatex,
       expected: values,
       actual,
       finiteDifferences: fd,
@@ -241,6 +252,11 @@ function buildCall(
     notes,
     verdict: targets.every((t) => t.verdict === 'agree') ? 'agree' : 'disagree',
   };
+}
+
+/** The script's identifiers: names given to subexpressions of a formula must not look like one of them. */
+function identifiers(lines: readonly string[]): Set<string> {
+  return new Set(lines.flatMap((l) => l.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []));
 }
 
 /** Finite differences cost two runs of the program per element: past this many, an even sample. */

@@ -7,7 +7,7 @@ import { formatScriptError } from '../program/errors.js';
 import { ExpressionError } from '../symbolic/expression.js';
 import { AtValuesError } from './at-values.js';
 import type { DiffResult, ExpressionGradient, ExpressionReport } from './expression-check.js';
-import { nested } from './report.js';
+import { formulaRows, nested, type ReportOptions } from './report.js';
 
 /** Longest line echoed whole under an error; longer ones are shown around the column. */
 const MAX_ECHO = 160;
@@ -51,9 +51,10 @@ function num(v: number): string {
   return nested([v], []);
 }
 
-function gradient(g: ExpressionGradient, of: string): string[] {
+function gradient(g: ExpressionGradient, of: string, options: ReportOptions): string[] {
   const rows = [
-    `  d${of}/d${g.name} = ${g.formula}`,
+    ...formulaRows(`  d${of}/d${g.name} = `, options.full ? g.fullFormula : g.formula),
+    ...(options.latex ? formulaRows('    LaTeX: ', options.full ? g.fullLatex : g.latex) : []),
     `    expected            ${nested(g.expected, g.shape)}`,
     `    actual (tape)       ${nested(g.actual, g.shape)}`,
     `    finite differences  ${nested(g.finiteDifferences, g.shape)}`,
@@ -64,7 +65,7 @@ function gradient(g: ExpressionGradient, of: string): string[] {
 }
 
 /** The report of `dzdx check -e`. */
-export function formatExpressionReport(r: ExpressionReport): string {
+export function formatExpressionReport(r: ExpressionReport, options: ReportOptions = {}): string {
   const of = r.target ?? 'f';
   const header = r.target === null ? `f = ${oneLine(r.expression)}` : oneLine(r.expression);
   const rows = [
@@ -72,7 +73,7 @@ export function formatExpressionReport(r: ExpressionReport): string {
     `  ${of} = ${nested(r.value, r.shape)}`,
   ];
   if (r.value.length > 1) rows.push(`  gradients of sum(${of}), as ${of}.backward(torch.ones_like(${of}))`);
-  for (const g of r.gradients) rows.push(...gradient(g, of));
+  for (const g of r.gradients) rows.push(...gradient(g, of, options));
   const agree = r.gradients.filter((g) => g.verdict === 'agree').length;
   rows.push(`${agree} of ${r.gradients.length} gradient${r.gradients.length === 1 ? '' : 's'} agree: ${r.ok ? 'agree' : 'disagree'}`);
   return rows.join('\n') + '\n';

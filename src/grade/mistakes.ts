@@ -7,6 +7,7 @@
  */
 import type { Expr, Stmt } from '../program/ast.js';
 import { parseProgram } from '../program/parse.js';
+import { codeOf } from '../check/quote.js';
 
 export const MISTAKE_KINDS = [
   'ignored-cut',
@@ -106,7 +107,7 @@ function dataMutationOf(stmt: Stmt): string | null {
 }
 
 const indentOf = (line: string) => /^\s*/.exec(line)![0];
-const quote = (line: string) => `\`${line.trim()}\``;
+const quote = (line: string) => `\`${codeOf(line)}\``;
 
 /** A line that holds one whole statement (brackets balanced, no comment), so `; more` may follow it. */
 function wholeLine(line: string): boolean {

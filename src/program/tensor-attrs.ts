@@ -1,6 +1,7 @@
 /** Attributes and methods of tensors and grad_fn nodes in scripts. */
 import { backward } from '../autograd/engine.js';
 import { Node } from '../autograd/node.js';
+import { assignData } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
@@ -152,7 +153,7 @@ export function setTensorAttr(self: Tensor, name: string, value: PyValue): boole
       self.setGrad(value === null ? null : toTensorArg(value, 'grad'));
       return true;
     case 'data':
-      self.setData(toTensorArg(value, 'data'));
+      assignData(self, toTensorArg(value, 'data'));
       return true;
   }
   return false;

@@ -58,11 +58,15 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
       ([x, , hi]) => b.call('step', [sub(x!, hi!)]),
     ]],
     ['max', max], ['maximum', max], ['min', min], ['minimum', min],
-    // Our helpers are piecewise constant.
-    ...['step', 'above', 'heaviside', 'sign'].map((n) => [n, [() => b.num(0)]] as const),
-    ['between', [() => b.num(0), () => b.num(0), () => b.num(0)]],
   ]);
 }
+
+/**
+ * Piecewise constant functions: no derivative term at all, as autograd
+ * treats the comparison masks they stand for (not `0 * u'`, which is NaN
+ * where u' is infinite and clutters every second derivative).
+ */
+const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between']);
 
 let ruleTable: ReadonlyMap<string, readonly Partial[]> | undefined;
 
@@ -122,8 +126,8 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
       case 'SymbolNode': out = n.name === wrt ? b.num(1) : null; break;
       case 'ParenthesisNode': out = d(n.content as MathNode); break;
       case 'AssignmentNode': out = d(n.value as MathNode); break;
-      case 'OperatorNode':
-      case 'FunctionNode': out = chain(n); break;
+      case 'OperatorNode': out = chain(n); break;
+      case 'FunctionNode': out = PIECEWISE_CONSTANT.has((n.fn as Node).name as string) ? null : chain(n); break;
       default: throw new DeriveError(`cannot differentiate ${node.type}`);
     }
     memo.set(node, out);

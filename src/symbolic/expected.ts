@@ -183,42 +183,40 @@ export class ExpectedGradients {
   }
 
   /**
-   * create_graph: the returned gradients are differentiable. Their history
-   * is their formula, differentiated by mathjs with respect to each leaf
-   * symbol in it (not the tape's backward ops: expected stays independent).
+   * create_graph: the returned gradients are differentiable. As autograd
+   * does, a gradient's formula is differentiated with respect to the values
+   * its backward read (saved inputs and results, leaf elements), each then
+   * through that value's own recorded history, never through the expression
+   * that computed it: once a `.data` write changed what an op saved, that
+   * expression no longer says what backward computes (expected stays
+   * independent of the tape's backward ops all the same).
    */
   attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[], via: readonly OpRecord[]): void {
     grads.forEach((g, i) => {
       const offsets = Array.from(g.array.offsets());
       offsets.forEach((offset, k) => {
         const formula = formulas[i]![k]!;
-        const terms: Term[] = [];
-        for (const symbol of this.symbolsIn(formula)) {
-          const leaf = this.trace.leafOfSymbol(symbol);
-          const input = leaf && this.trace.nodeAt(leaf.tensor, leaf.offset);
-          if (input) terms.push({ kind: 'formula', input, partial: deriveNode(formula, symbol) });
-        }
+        const terms = this.historyTerms(formula);
         this.trace.define(g, offset, formula, terms.length ? new ElemNode(null, terms, null, via) : null);
       });
     });
   }
 
-  private symbolsIn(node: MathNode): Set<string> {
-    const found = new Set<string>();
-    const seen = new Set<MathNode>();
-    const stack = [node];
-    while (stack.length) {
-      const n = stack.pop()!;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      if (n.type === 'SymbolNode' && this.trace.leafOfSymbol((n as MathNode & { name: string }).name)) {
-        found.add((n as MathNode & { name: string }).name);
-      }
-      n.forEach((child) => stack.push(child));
-    }
-    return found;
+  /** d(formula)/d(value) for each value with a history it reads whole, as terms of that history. */
+  private historyTerms(formula: MathNode): Term[] {
+    const variables: { name: string; value: MathNode; node: ElemNode }[] = [];
+    const byName = new Map<string, MathNode>();
+    // (replace visits each distinct node once.)
+    const shape = this.b.replace(formula, (n) => {
+      const node = this.trace.historyOfValue(n);
+      if (!node) return undefined;
+      const name = `#v${variables.length}`;
+      variables.push({ name, value: n, node });
+      byName.set(name, n);
+      return this.b.symbol(name);
+    });
+    return variables.map(({ name, node }) => ({ kind: 'formula', input: node, partial: this.b.substitute(deriveNode(shape, name), byName) }));
   }
-
   /** After a successful pass without retain_graph, its ops' saved tensors are gone. */
   freeReached(expected: ExpectedCall): void {
     for (const r of expected.reached) r.freed = true;
