@@ -1,0 +1,148 @@
+/**
+ * IEEE-754 building blocks that JavaScript lacks: float32 and float64 fused
+ * multiply-add with one rounding (AVX2's vfmadd), round-half-even, the x86
+ * float→int32 conversions, and bit casts. Everything here is exact.
+ */
+
+const buf = new ArrayBuffer(8);
+const f32 = new Float32Array(buf, 0, 1);
+const i32 = new Int32Array(buf, 0, 1);
+const f64 = new Float64Array(buf);
+const i32pair = new Int32Array(buf);
+
+export const fround = Math.fround;
+
+/** The bits of a float32 as a signed int32. */
+export function floatBits(x: number): number {
+  f32[0] = x;
+  return i32[0]!;
+}
+
+/** The float32 whose bits are `bits` (taken modulo 2^32). */
+export function bitsFloat(bits: number): number {
+  i32[0] = bits;
+  return f32[0]!;
+}
+
+/** Low and high int32 halves of a double's bits. */
+export function doubleHigh(x: number): number {
+  f64[0] = x;
+  return i32pair[1]!;
+}
+
+export function doubleLow(x: number): number {
+  f64[0] = x;
+  return i32pair[0]!;
+}
+
+export function doubleFromHalves(high: number, low: number): number {
+  i32pair[1] = high;
+  i32pair[0] = low;
+  return f64[0]!;
+}
+
+/** The next float32 above (dir > 0) or below x; x finite. */
+function nextFloat(x: number, dir: number): number {
+  if (x === 0) return dir > 0 ? 1.401298464324817e-45 : -1.401298464324817e-45;
+  const b = floatBits(x);
+  return bitsFloat((x > 0) === dir > 0 ? b + 1 : b - 1);
+}
+
+const FLOAT_MAX = 3.4028234663852886e38;
+/** 2^128 - 2^103: doubles at or above it round to float32 infinity. */
+const FLOAT_OVERFLOW = 3.4028235677973366e38;
+
+/**
+ * float32 a*b + c rounded once. a*b is exact in double (24+24 bits), the
+ * sum's rounding error is recovered with TwoSum, and it decides the one
+ * case where rounding the double sum to float32 could go wrong: a sum that
+ * lands exactly on a float32 midpoint.
+ */
+export function fmaf(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = fround(s);
+  if (r === s || s !== s) return r;
+  const bb = s - p;
+  const e = p - (s - bb) + (c - bb);
+  if (e === 0 || !Number.isFinite(e)) return r;
+  if (!Number.isFinite(r)) {
+    // s exactly at the overflow threshold, the exact sum below it: the largest float
+    return Math.abs(s) === FLOAT_OVERFLOW && (e > 0) !== (s > 0) ? Math.sign(s) * FLOAT_MAX : r;
+  }
+  const other = nextFloat(r, s > r ? 1 : -1);
+  if ((r + other) / 2 !== s) return r;
+  return (e > 0) === (other > r) ? other : r;
+}
+
+/** Round half to even (the x86 default rounding of _mm256_round_ps/cvtps). */
+export function rint(x: number): number {
+  if (!(Math.abs(x) < 4503599627370496)) return x;
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** cvtps2dq / cvtpd2dq: round half even to int32; NaN and out of range give INT32_MIN. */
+export function rintToInt32(x: number): number {
+  const r = rint(x);
+  return r >= -2147483648 && r < 2147483648 ? r : -2147483648;
+}
+
+/** cvttps2dq / cvttpd2dq: truncate to int32; NaN and out of range give INT32_MIN. */
+export function truncToInt32(x: number): number {
+  const r = Math.trunc(x);
+  return r >= -2147483648 && r < 2147483648 ? r : -2147483648;
+}
+
+// ---- float64 ----
+
+const SPLIT = 134217729; // 2^27 + 1
+
+/** Round-to-odd of a + b (Boldo and Melquiond): keeps the inexactness in the last bit. */
+function addRoundToOdd(a: number, b: number): number {
+  const s = a + b;
+  const bb = s - a;
+  const e = a - (s - bb) + (b - bb);
+  if (e === 0 || !Number.isFinite(s)) return s;
+  f64[0] = s;
+  if ((i32pair[0]! & 1) !== 0) return s;
+  // s is even and inexact: step to the odd neighbour on the side of the exact sum
+  const towardBigger = (e > 0) === (s > 0);
+  let lo = i32pair[0]!;
+  let hi = i32pair[1]!;
+  if (s === 0) return e; // cannot happen for a nonzero inexact sum, kept for safety
+  if (towardBigger) {
+    lo = (lo + 1) | 0;
+    if (lo === 0) hi = (hi + 1) | 0;
+  } else {
+    if (lo === 0) hi = (hi - 1) | 0;
+    lo = (lo - 1) | 0;
+  }
+  i32pair[0] = lo;
+  i32pair[1] = hi;
+  return f64[0]!;
+}
+
+/**
+ * float64 a*b + c with one rounding: Dekker's exact product, then the
+ * error terms added with round-to-odd so that the final round-to-nearest
+ * is correct (Boldo and Melquiond, "Emulation of FMA and correctly rounded
+ * sums: proved algorithms using rounding to odd"). Valid away from
+ * overflow and from products below 2^-969 (not reached by the callers).
+ */
+export function fma(a: number, b: number, c: number): number {
+  const ph = a * b;
+  if (!Number.isFinite(ph) || !Number.isFinite(c) || ph === 0) return ph + c;
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  const pl = ah * bh - ph + ah * bl + al * bh + al * bl;
+  if (pl === 0) return ph + c;
+  const th = c + ph;
+  const bb = th - c;
+  const tl = c - (th - bb) + (ph - bb);
+  return th + addRoundToOdd(tl, pl);
+}

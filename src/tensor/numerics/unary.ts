@@ -1,0 +1,37 @@
+/**
+ * The elementwise functions of dzdx's float ops, each described by the
+ * implementations PyTorch 1.13 gives it on an AVX2 CPU (see
+ * docs/float32-bits.md for how each was established and measured).
+ */
+import { fround as f } from './bits.js';
+import type { UnaryMath } from './elementwise.js';
+import * as s32 from './sleefFloat32.js';
+import { TRIG_SMALL } from './sleefFloat32.js';
+
+const plain = (g: (x: number) => number) => (x: number) => g(x);
+
+export const expMath: UnaryMath = { vec32: s32.expf, vec64: plain(Math.exp) };
+export const logMath: UnaryMath = { vec32: s32.logf, vec64: plain(Math.log) };
+export const log2Math: UnaryMath = { vec32: s32.log2f, vec64: plain(Math.log2) };
+export const log10Math: UnaryMath = { vec32: s32.log10f, vec64: plain(Math.log10) };
+export const log1pMath: UnaryMath = { vec32: s32.log1pf, vec64: plain(Math.log1p) };
+export const expm1Math: UnaryMath = { vec32: s32.expm1f, vec64: plain(Math.expm1) };
+export const exp2Math: UnaryMath = { vec32: s32.exp2f, vec64: plain((x) => 2 ** x) };
+export const sinMath: UnaryMath = { vec32: s32.sinf, vec64: plain(Math.sin), wideAt32: TRIG_SMALL };
+export const cosMath: UnaryMath = { vec32: s32.cosf, vec64: plain(Math.cos), wideAt32: TRIG_SMALL };
+export const tanMath: UnaryMath = { vec32: s32.tanf, vec64: plain(Math.tan), wideAt32: TRIG_SMALL };
+export const tanhMath: UnaryMath = { vec32: s32.tanhf, vec64: plain(Math.tanh) };
+export const erfMath: UnaryMath = { vec32: s32.erff, vec64: plain((x) => x) };
+/** _mm256_sqrt_ps and std::sqrt are both correctly rounded. */
+export const sqrtMath: UnaryMath = { vec32: (x) => f(Math.sqrt(x)), vec64: plain(Math.sqrt) };
+/** 1 / sqrt(x), two roundings. */
+export const rsqrtMath: UnaryMath = { vec32: (x) => f(1 / f(Math.sqrt(x))), vec64: plain((x) => 1 / Math.sqrt(x)) };
+export const reciprocalMath: UnaryMath = { vec32: (x) => f(1 / x), vec64: plain((x) => 1 / x) };
+
+/** sigmoid: the vector path is 1 / (1 + exp(0 - x)) with SLEEF's exp, the tail glibc's. */
+export const sigmoidMath: UnaryMath = {
+  vec32: (x) => f(1 / f(1 + s32.expf(f(0 - x)))),
+  vec64: plain((x) => 1 / (1 + Math.exp(-x))),
+  scalar32: (x) => f(1 / f(1 + f(Math.exp(-x)))),
+  scalar64: (x) => 1 / (1 + Math.exp(-x)),
+};
