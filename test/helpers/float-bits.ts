@@ -3,7 +3,7 @@
  * the same hash-generated inputs, dzdx's kernels applied to them, and the
  * same chunk hashes of the result bits.
  */
-import { applyUnary, type UnaryMath } from '../../src/tensor/numerics/elementwise.js';
+import { applyBinary, applyUnary, type UnaryMath } from '../../src/tensor/numerics/elementwise.js';
 import * as U from '../../src/tensor/numerics/unary.js';
 
 export type FloatDType = 'float32' | 'float64';
@@ -108,6 +108,19 @@ export function compute(rec: Recording, ds: Dataset, dtype: FloatDType): Float32
   const cols = datasetInputs(rec, ds, dtype);
   const n = cols[0]!.length;
   const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  if (ds.op.startsWith('pow:')) {
+    const e = Number(ds.op.slice(4));
+    applyUnary(U.powScalarMath(e), dtype, cols[0]!, out, ds.layout === 'contiguous');
+    return out;
+  }
+  if (ds.op === 'pow') {
+    applyBinary(U.powMath, dtype, cols[0]!, cols[1]!, out, ds.layout === 'contiguous');
+    return out;
+  }
+  if (ds.op === 'softplus') {
+    applyUnary(U.softplusMath(1, 20), dtype, cols[0]!, out, ds.layout === 'contiguous');
+    return out;
+  }
   const m = unaryOps[ds.op];
   if (m === undefined) return null;
   applyUnary(m, dtype, cols[0]!, out, ds.layout === 'contiguous');

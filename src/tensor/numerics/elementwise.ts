@@ -60,3 +60,32 @@ export function applyUnary(
     for (let i = start; i < end; i++) out[i] = vec(xs[i]!, wide);
   }
 }
+
+export interface BinaryMath {
+  vec32: (x: number, y: number) => number;
+  vec64: (x: number, y: number) => number;
+  scalar32?: (x: number, y: number) => number;
+  scalar64?: (x: number, y: number) => number;
+}
+
+/** The two-input form of applyUnary (inputs already broadcast to the output's shape). */
+export function applyBinary(
+  m: BinaryMath,
+  dtype: DType,
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  out: Float32Array | Float64Array,
+  contiguous: boolean,
+): void {
+  const single = dtype === 'float32';
+  const lanes = single ? 8 : 4;
+  const vec = single ? m.vec32 : m.vec64;
+  const scalar = single ? m.scalar32 : m.scalar64;
+  const n = xs.length;
+  let vectorEnd = n;
+  if (scalar !== undefined) {
+    vectorEnd = contiguous ? n - (n % (2 * lanes)) : 0;
+    for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!, ys[i]!);
+  }
+  for (let i = 0; i < vectorEnd; i++) out[i] = vec(xs[i]!, ys[i]!);
+}

@@ -4,7 +4,8 @@
  * docs/float32-bits.md for how each was established and measured).
  */
 import { fround as f } from './bits.js';
-import type { UnaryMath } from './elementwise.js';
+import type { BinaryMath, UnaryMath } from './elementwise.js';
+import * as g32 from './glibcFloat32.js';
 import * as s32 from './sleefFloat32.js';
 import { TRIG_SMALL } from './sleefFloat32.js';
 
@@ -16,7 +17,8 @@ export const log2Math: UnaryMath = { vec32: s32.log2f, vec64: plain(Math.log2) }
 export const log10Math: UnaryMath = { vec32: s32.log10f, vec64: plain(Math.log10) };
 export const log1pMath: UnaryMath = { vec32: s32.log1pf, vec64: plain(Math.log1p) };
 export const expm1Math: UnaryMath = { vec32: s32.expm1f, vec64: plain(Math.expm1) };
-export const exp2Math: UnaryMath = { vec32: s32.exp2f, vec64: plain((x) => 2 ** x) };
+/** exp2 is a plain cpu_kernel in 1.13: glibc's exp2f on every element. */
+export const exp2Math: UnaryMath = { vec32: g32.exp2f, vec64: plain((x) => 2 ** x) };
 export const sinMath: UnaryMath = { vec32: s32.sinf, vec64: plain(Math.sin), wideAt32: TRIG_SMALL };
 export const cosMath: UnaryMath = { vec32: s32.cosf, vec64: plain(Math.cos), wideAt32: TRIG_SMALL };
 export const tanMath: UnaryMath = { vec32: s32.tanf, vec64: plain(Math.tan), wideAt32: TRIG_SMALL };
@@ -32,6 +34,43 @@ export const reciprocalMath: UnaryMath = { vec32: (x) => f(1 / x), vec64: plain(
 export const sigmoidMath: UnaryMath = {
   vec32: (x) => f(1 / f(1 + s32.expf(f(0 - x)))),
   vec64: plain((x) => 1 / (1 + Math.exp(-x))),
-  scalar32: (x) => f(1 / f(1 + f(Math.exp(-x)))),
+  scalar32: (x) => f(1 / f(1 + g32.expf(-x))),
   scalar64: (x) => 1 / (1 + Math.exp(-x)),
 };
+
+/** `x ** w`, both tensors: cpu_kernel_vec with SLEEF's powf and std::pow on the tail. */
+export const powMath: BinaryMath = {
+  vec32: s32.powf,
+  vec64: Math.pow,
+  scalar32: (x, y) => f(Math.pow(x, y)),
+  scalar64: Math.pow,
+};
+
+/** `x ** e` for a number e other than PyTorch's special cases (2, 3, -2, ±0.5, -1). */
+export function powScalarMath(e: number): UnaryMath {
+  const e32 = f(e);
+  return {
+    vec32: (x) => s32.powf(x, e32),
+    vec64: (x) => Math.pow(x, e),
+    scalar32: (x) => f(Math.pow(x, e)),
+    scalar64: (x) => Math.pow(x, e),
+  };
+}
+
+/** softplus: (a·β > threshold) ? a : log1p(exp(a·β)) / β, vectorised with SLEEF, tail with glibc. */
+export function softplusMath(beta: number, threshold: number): UnaryMath {
+  const b32 = f(beta);
+  const t32 = f(threshold);
+  return {
+    vec32: (x) => {
+      const z = f(x * b32);
+      return z > t32 ? x : f(s32.log1pf(s32.expf(z)) / b32);
+    },
+    vec64: (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta),
+    scalar32: (x) => {
+      const z = f(x * b32);
+      return z > t32 ? x : f(f(Math.log1p(g32.expf(z))) / b32);
+    },
+    scalar64: (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta),
+  };
+}
