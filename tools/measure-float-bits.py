@@ -96,6 +96,12 @@ DATASETS = {
 }
 
 
+# every single-range dataset again through a non-contiguous view (the scalar path, where PyTorch has one)
+for _name, _spec in list(DATASETS.items()):
+    if len(_spec) == 2 and not _name.endswith("_wide") and _name + "_strided" not in DATASETS:
+        DATASETS[_name + "_strided"] = (_spec[0], _spec[1], "strided")
+
+
 def torch_op(op):
     if op.startswith("pow:"):
         e = float(op[4:])

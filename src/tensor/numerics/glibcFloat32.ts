@@ -7,7 +7,7 @@
  * On an FMA machine glibc runs its FMA build, so the polynomial steps are
  * fused here too.
  */
-import { fma } from './bits.js';
+import { bitsFloat, floatBits, fma } from './bits.js';
 
 const N = 32;
 
@@ -69,4 +69,73 @@ export function exp2f(x: number): number {
   const shift = SHIFT / N;
   const kd = x + shift - shift;
   return exp2Poly(kd * N, x - kd, C0, C1, C2);
+}
+
+const LN2_HI = 6.9313812256e-1;
+const LN2_LO = 9.0580006145e-6;
+const LP = [6.6666668653e-1, 4.0000000596e-1, 2.8571429849e-1, 2.2222198546e-1, 1.818357259e-1, 1.5313838422e-1, 1.479819864e-1].map(Math.fround);
+
+/**
+ * glibc's log1pf (the fdlibm algorithm in float32 arithmetic): 1 + x = 2^k (1 + f)
+ * with a correction term c for the rounding of 1 + x, then log(1 + f) from
+ * s = f / (2 + f) and a degree-14 polynomial in s.
+ */
+export function log1pf(x: number): number {
+  const r = Math.fround;
+  const hx = floatBits(x);
+  const ax = hx & 0x7fffffff;
+  let k = 1;
+  let f = 0;
+  let c = 0;
+  let hu = 0;
+  if (hx < 0x3ed413d7) {
+    if (ax >= 0x3f800000) return x === -1 ? -Infinity : NaN;
+    if (ax < 0x31000000) return ax < 0x24800000 ? x : r(x - r(r(x * x) * 0.5));
+    if (hx > 0 || hx <= (0xbe95f61f | 0)) {
+      k = 0;
+      f = x;
+      hu = 1;
+    }
+  }
+  if (hx >= 0x7f800000) return x + x;
+  const ln2Hi = r(LN2_HI);
+  const ln2Lo = r(LN2_LO);
+  if (k !== 0) {
+    let u: number;
+    if (hx < 0x5a000000) {
+      u = r(1 + x);
+      hu = floatBits(u);
+      k = (hu >> 23) - 127;
+      c = k > 0 ? r(1 - r(u - x)) : r(x - r(u - 1));
+      c = r(c / u);
+    } else {
+      u = x;
+      hu = floatBits(u);
+      k = (hu >> 23) - 127;
+      c = 0;
+    }
+    hu &= 0x007fffff;
+    if (hu < 0x3504f7) {
+      u = bitsFloat(hu | 0x3f800000);
+    } else {
+      k += 1;
+      u = bitsFloat(hu | 0x3f000000);
+      hu = (0x00800000 - hu) >> 2;
+    }
+    f = r(u - 1);
+  }
+  const hfsq = r(r(0.5 * f) * f);
+  const kf = r(k);
+  if (hu === 0) {
+    if (f === 0) return k === 0 ? 0 : r(r(kf * ln2Hi) + r(c + r(kf * ln2Lo)));
+    const R = r(hfsq * r(1 - r(r(0.66666666666666666) * f)));
+    return k === 0 ? r(f - R) : r(r(kf * ln2Hi) - r(r(R - r(r(kf * ln2Lo) + c)) - f));
+  }
+  const s = r(f / r(2 + f));
+  const z = r(s * s);
+  let p = r(z * LP[6]!);
+  for (let i = 5; i >= 0; i--) p = r(z * r(LP[i]! + p));
+  const R = p;
+  if (k === 0) return r(f - r(hfsq - r(s * r(hfsq + R))));
+  return r(r(kf * ln2Hi) - r(r(hfsq - r(r(s * r(hfsq + R)) + r(r(kf * ln2Lo) + c))) - f));
 }

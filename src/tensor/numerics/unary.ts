@@ -69,7 +69,7 @@ export function softplusMath(beta: number, threshold: number): UnaryMath {
     vec64: (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta),
     scalar32: (x) => {
       const z = f(x * b32);
-      return z > t32 ? x : f(f(Math.log1p(g32.expf(z))) / b32);
+      return z > t32 ? x : f(g32.log1pf(g32.expf(z)) / b32);
     },
     scalar64: (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta),
   };
