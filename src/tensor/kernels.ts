@@ -6,6 +6,7 @@
  */
 import type { DType } from './dtype.js';
 import { runtimeError } from './errors.js';
+import { applyBinary, applyUnary, type BinaryMath, type UnaryMath } from './numerics/elementwise.js';
 import {
   NDArray,
   allocate,
@@ -27,6 +28,39 @@ export function mapUnary(a: NDArray, dtype: DType, f: (x: number) => number): ND
   const out = allocate(dtype, xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!));
   return fresh(out, a.shape, dtype);
+}
+
+/** Values of `a` as the op's float dtype holds them (an int input is cast first). */
+function floatValues(a: NDArray, dtype: DType): Float64Array {
+  const xs = a.values();
+  if (dtype === 'float32' && a.dtype !== 'float32') for (let i = 0; i < xs.length; i++) xs[i] = Math.fround(xs[i]!);
+  return xs;
+}
+
+/**
+ * A float elementwise function with PyTorch's per-element choice of
+ * implementation (vectorised or scalar, see numerics/elementwise.ts). A
+ * cast input is a fresh contiguous buffer in PyTorch too.
+ */
+export function mapUnaryMath(a: NDArray, dtype: DType, m: UnaryMath): NDArray {
+  const out = allocate(dtype, a.numel) as Float32Array | Float64Array;
+  applyUnary(m, dtype, floatValues(a, dtype), out, a.isContiguous() || a.dtype !== dtype);
+  return fresh(out, a.shape, dtype);
+}
+
+/** An operand PyTorch's loop reads contiguously: the output's shape and contiguous, or one broadcast value. */
+function readsContiguously(a: NDArray, shape: readonly number[]): boolean {
+  if (a.numel === 1) return true;
+  return a.shape.length === shape.length && a.shape.every((d, i) => d === shape[i]) && a.isContiguous();
+}
+
+export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMath): NDArray {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const xs = floatValues(broadcastTo(a, shape), dtype);
+  const ys = floatValues(broadcastTo(b, shape), dtype);
+  const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
+  applyBinary(m, dtype, xs, ys, out, readsContiguously(a, shape) && readsContiguously(b, shape));
+  return fresh(out, shape, dtype);
 }
 
 export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y: number) => number): NDArray {

@@ -74,3 +74,19 @@ export function softplusMath(beta: number, threshold: number): UnaryMath {
     scalar64: (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta),
   };
 }
+
+/** softplus_backward(g, x): g·z/(z + 1) with z = exp(x·β), or g above the threshold. */
+export function softplusBackwardMath(beta: number, threshold: number): BinaryMath {
+  const b32 = f(beta);
+  const t32 = f(threshold);
+  const single = (exp: (x: number) => number) => (g: number, x: number) => {
+    const bx = f(x * b32);
+    const z = exp(bx);
+    return bx > t32 ? g : f(f(g * z) / f(z + 1));
+  };
+  const double = (g: number, x: number) => {
+    const z = Math.exp(x * beta);
+    return x * beta > threshold ? g : (g * z) / (z + 1);
+  };
+  return { vec32: single(s32.expf), scalar32: single(g32.expf), vec64: double, scalar64: double };
+}
