@@ -7,6 +7,7 @@
 import type { DType } from './dtype.js';
 import { runtimeError } from './errors.js';
 import { applyBinary, applyUnary, type BinaryMath, type UnaryMath } from './numerics/elementwise.js';
+import { cascadeSum } from './numerics/sum.js';
 import {
   NDArray,
   allocate,
@@ -110,8 +111,18 @@ export function reducedShape(shape: readonly number[], dims: readonly number[], 
   return out;
 }
 
-/** Sum over `dims` (sorted, normalised). Accumulates in double, rounds once. */
+/**
+ * Sum over `dims` (sorted, normalised). Floats are added in PyTorch's order
+ * and precision (numerics/sum.ts); integers exactly.
+ */
 export function sumDims(a: NDArray, dims: readonly number[], keepdim: boolean, dtype: DType): NDArray {
+  if ((dtype === 'float32' || dtype === 'float64') && a.dtype === dtype) {
+    const reduced = a.shape.map((_, d) => dims.includes(d));
+    const sums = cascadeSum(a.buffer, a.offset, a.shape, a.strides, reduced, dtype);
+    const out = allocate(dtype, sums.length);
+    out.set(sums);
+    return fresh(out, reducedShape(a.shape, dims, keepdim), dtype);
+  }
   const keptShape = reducedShape(a.shape, dims, true);
   const xs = a.values();
   const acc = new Float64Array(numelOf(keptShape));
