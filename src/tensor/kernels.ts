@@ -165,7 +165,12 @@ function matmulShapeError(a: readonly number[], b: readonly number[]): Error {
   return runtimeError(`mat1 and mat2 shapes cannot be multiplied (${a[0]}x${a[1]} and ${b[0]}x${b[1]})`);
 }
 
-/** (n×k)·(k×m), double accumulation. */
+/**
+ * (n×k)·(k×m). Each element is the reference BLAS's sgemm/dgemm sum (also
+ * sgemv and sdot's): products rounded to the dtype and added one after the
+ * other from 0, in the dtype (measured against PyTorch 1.13: equal, for
+ * every transposition of the operands).
+ */
 export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   const [k2, m] = b.shape as [number, number];
@@ -173,10 +178,12 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const xs = a.values();
   const ys = b.values();
   const out = allocate(dtype, n * m);
+  const single = dtype === 'float32';
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
+      if (single) for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(xs[i * k + p]! * ys[p * m + j]!));
+      else for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
       out[i * m + j] = castValue(dtype, s);
     }
   }
@@ -202,6 +209,7 @@ export function dot(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const xs = a.values();
   const ys = b.values();
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]! * ys[i]!;
+  if (dtype === 'float32') for (let i = 0; i < xs.length; i++) s = Math.fround(s + Math.fround(xs[i]! * ys[i]!));
+  else for (let i = 0; i < xs.length; i++) s += xs[i]! * ys[i]!;
   return NDArray.scalar(s, dtype);
 }
