@@ -15,7 +15,7 @@
  */
 import type { DType } from '../dtype.js';
 
-export type Lane = (x: number, wide: boolean) => number;
+export type Lane = (x: number, tier: number) => number;
 export type Scalar = (x: number) => number;
 
 export interface UnaryMath {
@@ -25,9 +25,9 @@ export interface UnaryMath {
   /** glibc/scalar function of the loop's tail, when the op runs through cpu_kernel_vec. */
   scalar32?: Scalar;
   scalar64?: Scalar;
-  /** Lane magnitude at or above which SLEEF reduces the whole vector the slow way (sin, cos, tan). */
-  wideAt32?: number;
-  wideAt64?: number;
+  /** For sin/cos/tan: the argument reduction a lane value asks for; a vector uses the largest of its lanes'. */
+  tier32?: (x: number) => number;
+  tier64?: (x: number) => number;
 }
 
 /** Apply `m` to float values already rounded to `dtype`, as PyTorch's CPU loop would. */
@@ -48,16 +48,16 @@ export function applyUnary(
     vectorEnd = contiguous ? n - (n % (2 * lanes)) : 0;
     for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!);
   }
-  const wideAt = single ? m.wideAt32 : m.wideAt64;
-  if (wideAt === undefined) {
-    for (let i = 0; i < vectorEnd; i++) out[i] = vec(xs[i]!, false);
+  const tierOf = single ? m.tier32 : m.tier64;
+  if (tierOf === undefined) {
+    for (let i = 0; i < vectorEnd; i++) out[i] = vec(xs[i]!, 0);
     return;
   }
   for (let start = 0; start < vectorEnd; start += lanes) {
     const end = Math.min(start + lanes, vectorEnd);
-    let wide = false;
-    for (let i = start; i < end; i++) if (!(Math.abs(xs[i]!) < wideAt)) wide = true;
-    for (let i = start; i < end; i++) out[i] = vec(xs[i]!, wide);
+    let tier = 0;
+    for (let i = start; i < end; i++) tier = Math.max(tier, tierOf(xs[i]!));
+    for (let i = start; i < end; i++) out[i] = vec(xs[i]!, tier);
   }
 }
 

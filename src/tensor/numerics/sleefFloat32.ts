@@ -5,9 +5,9 @@
  * to float32 as the vector instruction does. Written from the algorithms
  * in SLEEF's sleefsimdsp.c (Boost licence); constants are SLEEF's.
  *
- * sin/cos/tan take `wide`: SLEEF reduces a whole vector of 8 with the slow
- * Payne–Hanek path when any lane is >= 125 in magnitude, which changes the
- * last bit of the other lanes; the caller knows the lane group.
+ * sin/cos/tan take the lane group's `tier`: SLEEF reduces a whole vector of
+ * 8 with the slow Payne–Hanek path (tier 1) when any lane is >= 125 in
+ * magnitude, which changes the last bit of the other lanes.
  */
 import { bitsFloat, floatBits, fmaf, fround as f, rint, rintToInt32, truncToInt32 } from './bits.js';
 import {
@@ -45,8 +45,10 @@ const TWO_OVER_PI = f(2 * 0.318309886183790671537767526745028724);
 const PI_A2 = f(3.1414794921875);
 const PI_B2 = f(0.00011315941810607910156);
 const PI_C2 = f(1.9841872589410058936e-9);
-/** Below this magnitude (in every lane) sin/cos/tan use Cody–Waite reduction. */
-export const TRIG_SMALL = 125;
+/** The reduction SLEEF's float32 trig functions use for a lane group whose largest |x| is `x`. */
+export function trigTier(x: number): number {
+  return Math.abs(x) < 125 ? 0 : 1;
+}
 const LN2_HI = f(0.69314718246459960938);
 const LN2_LO = f(-1.904654323148236017e-9);
 const TWO64 = f(18446744073709551616);
@@ -371,10 +373,10 @@ function sinPoly(s: DF, t: DF): number {
   return dfMulDDtoF(t, x);
 }
 
-export function sinf(d: number, wide = false): number {
+export function sinf(d: number, tier = 0): number {
   let q: number;
   let s: DF;
-  if (!wide) {
+  if (tier === 0) {
     const u = rint(f(d * M_1_PI));
     q = rintToInt32(u);
     const v = fmaf(u, -PI_A2, d);
@@ -394,10 +396,10 @@ export function sinf(d: number, wide = false): number {
   return isNegZero(d) ? d : u;
 }
 
-export function cosf(d: number, wide = false): number {
+export function cosf(d: number, tier = 0): number {
   let q: number;
   let s: DF;
-  if (!wide) {
+  if (tier === 0) {
     const dq = fmaf(rint(fmaf(d, M_1_PI, -0.5)), 2, 1);
     q = rintToInt32(dq);
     s = dfAdd2FF(d, f(dq * f(-PI_A2 * 0.5)));
@@ -417,10 +419,10 @@ export function cosf(d: number, wide = false): number {
   return (q & 2) === 0 ? -u : u;
 }
 
-export function tanf(d: number, wide = false): number {
+export function tanf(d: number, tier = 0): number {
   let q: number;
   let s: DF;
-  if (!wide) {
+  if (tier === 0) {
     const u = rint(f(d * TWO_OVER_PI));
     q = rintToInt32(u);
     const v = fmaf(u, f(-PI_A2 * 0.5), d);

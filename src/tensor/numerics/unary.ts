@@ -7,23 +7,23 @@ import { fround as f } from './bits.js';
 import type { BinaryMath, UnaryMath } from './elementwise.js';
 import * as g32 from './glibcFloat32.js';
 import * as s32 from './sleefFloat32.js';
-import { TRIG_SMALL } from './sleefFloat32.js';
+import * as s64 from './sleefFloat64.js';
 
 const plain = (g: (x: number) => number) => (x: number) => g(x);
 
-export const expMath: UnaryMath = { vec32: s32.expf, vec64: plain(Math.exp) };
-export const logMath: UnaryMath = { vec32: s32.logf, vec64: plain(Math.log) };
-export const log2Math: UnaryMath = { vec32: s32.log2f, vec64: plain(Math.log2) };
-export const log10Math: UnaryMath = { vec32: s32.log10f, vec64: plain(Math.log10) };
-export const log1pMath: UnaryMath = { vec32: s32.log1pf, vec64: plain(Math.log1p) };
-export const expm1Math: UnaryMath = { vec32: s32.expm1f, vec64: plain(Math.expm1) };
+export const expMath: UnaryMath = { vec32: s32.expf, vec64: s64.exp };
+export const logMath: UnaryMath = { vec32: s32.logf, vec64: s64.log };
+export const log2Math: UnaryMath = { vec32: s32.log2f, vec64: s64.log2 };
+export const log10Math: UnaryMath = { vec32: s32.log10f, vec64: s64.log10 };
+export const log1pMath: UnaryMath = { vec32: s32.log1pf, vec64: s64.log1p };
+export const expm1Math: UnaryMath = { vec32: s32.expm1f, vec64: s64.expm1 };
 /** exp2 is a plain cpu_kernel in 1.13: glibc's exp2f on every element. */
 export const exp2Math: UnaryMath = { vec32: g32.exp2f, vec64: plain((x) => 2 ** x) };
-export const sinMath: UnaryMath = { vec32: s32.sinf, vec64: plain(Math.sin), wideAt32: TRIG_SMALL };
-export const cosMath: UnaryMath = { vec32: s32.cosf, vec64: plain(Math.cos), wideAt32: TRIG_SMALL };
-export const tanMath: UnaryMath = { vec32: s32.tanf, vec64: plain(Math.tan), wideAt32: TRIG_SMALL };
-export const tanhMath: UnaryMath = { vec32: s32.tanhf, vec64: plain(Math.tanh) };
-export const erfMath: UnaryMath = { vec32: s32.erff, vec64: plain((x) => x) };
+export const sinMath: UnaryMath = { vec32: s32.sinf, vec64: s64.sin, tier32: s32.trigTier, tier64: s64.trigTier };
+export const cosMath: UnaryMath = { vec32: s32.cosf, vec64: s64.cos, tier32: s32.trigTier, tier64: s64.trigTier };
+export const tanMath: UnaryMath = { vec32: s32.tanf, vec64: s64.tan, tier32: s32.trigTier, tier64: s64.trigTier };
+export const tanhMath: UnaryMath = { vec32: s32.tanhf, vec64: s64.tanh };
+export const erfMath: UnaryMath = { vec32: s32.erff, vec64: s64.erf };
 /** _mm256_sqrt_ps and std::sqrt are both correctly rounded. */
 export const sqrtMath: UnaryMath = { vec32: (x) => f(Math.sqrt(x)), vec64: plain(Math.sqrt) };
 /** 1 / sqrt(x), two roundings. */
@@ -33,7 +33,7 @@ export const reciprocalMath: UnaryMath = { vec32: (x) => f(1 / x), vec64: plain(
 /** sigmoid: the vector path is 1 / (1 + exp(0 - x)) with SLEEF's exp, the tail glibc's. */
 export const sigmoidMath: UnaryMath = {
   vec32: (x) => f(1 / f(1 + s32.expf(f(0 - x)))),
-  vec64: plain((x) => 1 / (1 + Math.exp(-x))),
+  vec64: (x) => 1 / (1 + s64.exp(0 - x)),
   scalar32: (x) => f(1 / f(1 + g32.expf(-x))),
   scalar64: (x) => 1 / (1 + Math.exp(-x)),
 };
@@ -41,7 +41,7 @@ export const sigmoidMath: UnaryMath = {
 /** `x ** w`, both tensors: cpu_kernel_vec with SLEEF's powf and std::pow on the tail. */
 export const powMath: BinaryMath = {
   vec32: s32.powf,
-  vec64: Math.pow,
+  vec64: s64.pow,
   scalar32: (x, y) => f(Math.pow(x, y)),
   scalar64: Math.pow,
 };
@@ -51,7 +51,7 @@ export function powScalarMath(e: number): UnaryMath {
   const e32 = f(e);
   return {
     vec32: (x) => s32.powf(x, e32),
-    vec64: (x) => Math.pow(x, e),
+    vec64: (x) => s64.pow(x, e),
     scalar32: (x) => f(Math.pow(x, e)),
     scalar64: (x) => Math.pow(x, e),
   };
@@ -66,7 +66,7 @@ export function softplusMath(beta: number, threshold: number): UnaryMath {
       const z = f(x * b32);
       return z > t32 ? x : f(s32.log1pf(s32.expf(z)) / b32);
     },
-    vec64: (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta),
+    vec64: (x) => (x * beta > threshold ? x : s64.log1p(s64.exp(x * beta)) / beta),
     scalar32: (x) => {
       const z = f(x * b32);
       return z > t32 ? x : f(g32.log1pf(g32.expf(z)) / b32);
