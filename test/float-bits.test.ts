@@ -9,7 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { chunkHashes, compute, resultWords, type FloatDType, type Recording } from './helpers/float-bits.js';
 
 /** Datasets where an exact reproduction is out of reach (docs/float32-bits.md says why), with their differing chunks. */
-const KNOWN: Record<string, number> = {};
+const KNOWN: Record<string, number> = {
+  // glibc's pow/powf on PyTorch's scalar path: dzdx uses a nearly correctly rounded pow instead
+  'float32 pow_tensor_strided': 59,
+  'float64 pow_tensor_strided': 98,
+  'float64 pow_scalar_2.5_strided': 84,
+  'float64 pow_scalar_-1.5_strided': 81,
+  'float64 pow_scalar_0.3_strided': 95,
+};
 
 for (const dtype of ['float32', 'float64'] as FloatDType[]) {
   const rec = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'float-bits', `${dtype}.json`), 'utf8')) as Recording;

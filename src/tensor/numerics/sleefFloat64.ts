@@ -512,3 +512,17 @@ export function tan(d: number, tier = 0): number {
   const r = x.x + x.y;
   return d === 0 ? d : r;
 }
+
+/**
+ * x^y for x > 0 from SLEEF's double-double log and exp (about 100 good
+ * bits), rounded once: the correctly rounded power in all but rare
+ * near-midpoint cases. Stands in for glibc's pow, which is correctly
+ * rounded nearly always too (see docs/float32-bits.md).
+ */
+export function powAccurate(x: number, y: number): number {
+  if (!(x > 0) || !Number.isFinite(x) || !Number.isFinite(y) || y === 0 || x === 1) return Math.pow(x, y);
+  const d = ddMulDF(logk(x), y);
+  if (d.x > 709.8 || d.x < -745.2) return Math.pow(x, y);
+  const r = expk2(d);
+  return r.x + r.y;
+}
