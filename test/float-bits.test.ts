@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunkHashes, compute, resultWords, type FloatDType, type Recording } from './helpers/float-bits.js';
+import { chunkHashes, compute, computeOp, opHash, resultWords, type FloatDType, type Recording } from './helpers/float-bits.js';
 
 /** Datasets where an exact reproduction is out of reach (docs/float32-bits.md says why), with their differing chunks. */
 const KNOWN: Record<string, number> = {
@@ -31,5 +31,14 @@ for (const dtype of ['float32', 'float64'] as FloatDType[]) {
         expect(differing).toBe(KNOWN[`${dtype} ${name}`] ?? 0);
       });
     }
+    it('linspace, arange, sum, mean, mm, mv and dot', () => {
+      const wrong: string[] = [];
+      for (const c of rec.ops) {
+        const ours = computeOp(c, dtype);
+        if (ours.numel !== c.numel || opHash(ours) !== c.hash) wrong.push(JSON.stringify({ ...c, input: undefined, hash: undefined }));
+      }
+      expect(rec.ops.length).toBeGreaterThan(300);
+      expect(wrong).toEqual([]);
+    });
   });
 }

@@ -142,6 +142,67 @@ def result_words(values, dtype):
     return words.view(np.uint32)
 
 
+# Factories, reductions and matrix products: (name, kind, parameters). Inputs are hash-generated
+# values of magnitude 2^-4..2^4 (both signs); "t" layouts are transposed views.
+SHAPES = [(5,), (8,), (15,), (16,), (17,), (33,), (100,), (1000,), (4097,), (65537,), (3, 4), (7, 9), (8, 8), (16, 3),
+          (3, 16), (33, 40), (40, 33), (100, 10), (10, 100), (2, 3, 4), (5, 7, 9), (4, 8, 16), (64, 64), (2, 1000), (31, 37, 3)]
+MATMULS = [(1, 1, 1), (2, 3, 4), (7, 9, 11), (16, 16, 16), (1, 100, 1), (5, 1000, 3), (33, 17, 65), (10, 300, 20)]
+RANGES = [(0.0, 6.283185307179586, 25), (0.0, 1.0, 100), (-1.0, 1.0, 50), (-9.638649292429397, 3.141592653589793, 1000),
+          (0.1, 1.0, 7), (-3.0, 3.0, 16), (2.5, -7.25, 333), (0.0, 10.0, 11), (-0.5, 0.5, 4), (1e-3, 1e3, 64)]
+ARANGES = [(0.0, 1.0, 0.1), (-3.0, 3.0, 0.25), (0.5, 100.0, 0.3), (1.0, 2.0, 0.0625), (-7.7, 9.1, 1.3), (0.0, 50.0, 0.7)]
+
+
+def op_cases(dtype):
+    dt = getattr(torch, dtype)
+    seed = 50000
+    cases = []
+
+    def values(n):
+        nonlocal seed
+        seed += 1
+        spec = {"seed": seed, "signs": "both", "emin": 123 if dtype == "float32" else 1019,
+                "emax": 131 if dtype == "float32" else 1027}
+        return spec, torch.from_numpy(generate(spec, n, dtype))
+
+    for (a, b, n) in RANGES:
+        cases.append(({"kind": "linspace", "start": a, "end": b, "steps": n}, torch.linspace(a, b, n, dtype=dt)))
+    for (a, b, st) in ARANGES:
+        cases.append(({"kind": "arange", "start": a, "end": b, "step": st}, torch.arange(a, b, st, dtype=dt)))
+    for shape in SHAPES:
+        spec, flat = values(int(np.prod(shape)))
+        x = flat.reshape(shape)
+        nd = len(shape)
+        dimsets = [None] + [[d] for d in range(nd)] + ([[0, nd - 1]] if nd > 2 else [])
+        for layout in ("c", "t") if nd >= 2 else ("c",):
+            xx = x if layout == "c" else x.transpose(0, 1)
+            for dims in dimsets:
+                for kind in ("sum", "mean"):
+                    f = getattr(xx, kind)
+                    y = f() if dims is None else f(dim=dims)
+                    cases.append(({"kind": kind, "input": spec, "shape": list(shape), "layout": layout, "dims": dims}, y))
+    for (n, k, m) in MATMULS:
+        sa, a = values(n * k)
+        sb, b = values(k * m)
+        a = a.reshape(n, k)
+        b = b.reshape(k, m)
+        for la in ("c", "t"):
+            for lb in ("c", "t"):
+                aa = a if la == "c" else a.t().contiguous().t()
+                bb = b if lb == "c" else b.t().contiguous().t()
+                cases.append(({"kind": "mm", "a": sa, "b": sb, "n": n, "k": k, "m": m, "layouts": la + lb}, aa @ bb))
+        sv, v = values(k)
+        cases.append(({"kind": "mv", "a": sa, "v": sv, "n": n, "k": k}, torch.mv(a, v)))
+        sw, w = values(k)
+        cases.append(({"kind": "dot", "v": sv, "w": sw, "k": k}, torch.dot(v, w)))
+    out = []
+    for params, y in cases:
+        words = result_words(y.contiguous().numpy().ravel(), dtype)
+        params["hash"] = chunk_hashes(words, 1 << 30)[0] if len(words) else ""
+        params["numel"] = int(y.numel())
+        out.append(params)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100000)
@@ -177,6 +238,7 @@ def main():
                 os.makedirs(args.dump, exist_ok=True)
                 words.tofile(os.path.join(args.dump, "%s.%s.bin" % (dtype, name)))
             print(dtype, name, file=sys.stderr)
+        record["ops"] = op_cases(dtype)
         record["specials"] = [("%08x" if dtype == "float32" else "%016x") % int(v) for v in np.array(specials, dtype=npdt).view(np.uint32 if dtype == "float32" else np.uint64)]
         with open(os.path.join(root, dtype + ".json"), "w") as out:
             json.dump(record, out, indent=0, separators=(",", ":"))

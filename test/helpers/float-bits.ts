@@ -5,6 +5,10 @@
  */
 import { applyBinary, applyUnary, type UnaryMath } from '../../src/tensor/numerics/elementwise.js';
 import * as U from '../../src/tensor/numerics/unary.js';
+import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.js';
+import { NDArray } from '../../src/tensor/ndarray.js';
+import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../../src/tensor/kernels.js';
+import { meanAll, meanDim, sumAll, sumDim } from '../../src/ops/reduce.js';
 
 export type FloatDType = 'float32' | 'float64';
 
@@ -22,12 +26,21 @@ export interface Dataset {
   hashes: string[];
 }
 
+/** A factory, reduction or matrix product case (see tools/measure-float-bits.py's op_cases). */
+export interface OpCase {
+  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'mm' | 'mv' | 'dot';
+  hash: string;
+  numel: number;
+  [key: string]: unknown;
+}
+
 export interface Recording {
   torch: string;
   chunk: number;
   count: number;
   specials: string[];
   datasets: Record<string, Dataset>;
+  ops: OpCase[];
 }
 
 function mix(x: number): number {
@@ -154,4 +167,67 @@ export function chunkHashes(words: Uint32Array, chunk: number, perValue: number)
     out.push(h.toString(16).padStart(8, '0'));
   }
   return out;
+}
+
+/** An NDArray of hash-generated values; `t` makes it a transposed view of the transposed data, as PyTorch's `x.t().contiguous().t()`. */
+function generated(spec: InputSpec, shape: number[], dtype: FloatDType, layout: 'c' | 't' = 'c'): NDArray {
+  const values = generate(spec, shape.reduce((a, b) => a * b, 1), dtype);
+  const a = NDArray.fromValues(values, shape, dtype);
+  if (layout === 'c') return a;
+  // the same values stored column-major
+  const [r, c] = shape as [number, number];
+  const colMajor = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) colMajor[j * r + i] = values[i * c + j]!;
+  return NDArray.fromValues(colMajor, [c, r], dtype).view([r, c], [1, r]);
+}
+
+/** A transposed view of dims 0 and 1 (PyTorch's x.transpose(0, 1)). */
+function transposed(a: NDArray): NDArray {
+  const shape = [...a.shape];
+  const strides = [...a.strides];
+  [shape[0], shape[1]] = [shape[1]!, shape[0]!];
+  [strides[0], strides[1]] = [strides[1]!, strides[0]!];
+  return a.view(shape, strides);
+}
+
+/** dzdx's result for an op case, through the same kernels and registry entries its ops use. */
+export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
+  const num = (k: string) => c[k] as number;
+  switch (c.kind) {
+    case 'linspace':
+      return NDArray.fromValues(linspaceValues(num('start'), num('end'), num('steps'), dtype), [num('steps')], dtype);
+    case 'arange': {
+      const n = Math.ceil((num('end') - num('start')) / num('step'));
+      return NDArray.fromValues(arangeValues(num('start'), num('step'), n, dtype), [n], dtype);
+    }
+    case 'sum':
+    case 'mean': {
+      let x = generated(c.input as InputSpec, c.shape as number[], dtype);
+      if (c.layout === 't') x = transposed(x);
+      const nd = x.ndim;
+      const all = c.dims === null;
+      const dims = all ? [...Array(nd).keys()] : (c.dims as number[]).map((d) => (d + nd) % nd).sort((a, b) => a - b);
+      const attrs = { dims, keepdim: false, shape: x.shape };
+      const op = c.kind === 'sum' ? (all ? sumAll : sumDim) : all ? meanAll : meanDim;
+      return op.forward([x], attrs, dtype);
+    }
+    case 'mm': {
+      const layouts = c.layouts as string;
+      const a = generated(c.a as InputSpec, [num('n'), num('k')], dtype, layouts[0] as 'c' | 't');
+      const b = generated(c.b as InputSpec, [num('k'), num('m')], dtype, layouts[1] as 'c' | 't');
+      return mmKernel(a, b, dtype);
+    }
+    case 'mv':
+      return mvKernel(generated(c.a as InputSpec, [num('n'), num('k')], dtype), generated(c.v as InputSpec, [num('k')], dtype), dtype);
+    case 'dot':
+      return dotKernel(generated(c.v as InputSpec, [num('k')], dtype), generated(c.w as InputSpec, [num('k')], dtype), dtype);
+  }
+}
+
+/** The FNV hash of an op result, as the Python side records it. */
+export function opHash(result: NDArray): string {
+  const values = result.values();
+  const typed = result.dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+  const hashes = chunkHashes(resultWords(typed), 1 << 30, result.dtype === 'float32' ? 1 : 2);
+  return hashes[0] ?? '';
 }
