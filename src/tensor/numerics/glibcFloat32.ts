@@ -8,26 +8,22 @@
  * fused here too.
  */
 import { bitsFloat, floatBits, fma } from './bits.js';
+import { fractionalPowersOfTwo } from './powersOfTwo.js';
 
 const N = 32;
 
-/** 2^(i/N) rounded to nearest double, by an exact integer root (BigInt). */
+/** 2^(i/N) rounded to the nearest double (ties to even). */
 function exp2Table(): Float64Array {
-  const table = new Float64Array(N);
-  for (let i = 0; i < N; i++) {
-    const target = 1n << BigInt(52 * N + i); // m^N ≈ 2^(52N + i) for m ≈ 2^52·2^(i/N)
-    let lo = 1n << 52n;
-    let hi = 1n << 53n;
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) >> 1n;
-      if (mid ** BigInt(N) <= target) lo = mid;
-      else hi = mid;
-    }
-    // round: compare (2lo + 1)^N with 2^N · target
-    const up = (2n * lo + 1n) ** BigInt(N) <= target << BigInt(N);
-    table[i] = Number(up ? lo + 1n : lo) / 2 ** 52;
-  }
-  return table;
+  const prec = 120n;
+  return Float64Array.from(fractionalPowersOfTwo(N, prec), (v) => {
+    // v has prec fraction bits and lies in [1, 2): keep 52 of them, rounding half to even
+    const shift = prec - 52n;
+    let m = v >> shift;
+    const rest = v - (m << shift);
+    const half = 1n << (shift - 1n);
+    if (rest > half || (rest === half && (m & 1n) === 1n)) m += 1n;
+    return Number(m) / 2 ** 52;
+  });
 }
 
 const T = exp2Table();

@@ -9,6 +9,7 @@
  * tails (sigmoid's std::exp …); exp2 calls exp2 on every element.
  */
 import { doubleFromHalves, doubleHigh, doubleLow, fma } from './bits.js';
+import { fractionalPowersOfTwo } from './powersOfTwo.js';
 
 const N = 128;
 const PREC = 200n;
@@ -17,21 +18,14 @@ const PREC = 200n;
 function table(): { H: Float64Array; T: Float64Array } {
   const H = new Float64Array(N);
   const T = new Float64Array(N);
+  const powers = fractionalPowersOfTwo(N, PREC);
   for (let k = 0; k < N; k++) {
-    // v = floor(2^(k/N) · 2^PREC) by bisection on v^N <= 2^(k + N·PREC)
-    const target = 1n << (BigInt(k) + BigInt(N) * PREC);
-    let lo = 1n << PREC;
-    let hi = 2n << PREC;
-    while (hi - lo > 1n) {
-      const mid = (lo + hi) >> 1n;
-      if (mid ** BigInt(N) <= target) lo = mid;
-      else hi = mid;
-    }
-    const h = roundToDouble(lo, PREC);
+    const v = powers[k]!;
+    const h = roundToDouble(v, PREC);
     H[k] = h;
     const hFixed = BigInt(h * 2 ** 52) << (PREC - 52n);
     // T = (v - h)/h, as a fixed-point number with PREC fraction bits
-    T[k] = roundToDouble(((lo - hFixed) << PREC) / hFixed, PREC);
+    T[k] = roundToDouble(((v - hFixed) << PREC) / hFixed, PREC);
   }
   return { H, T };
 }
