@@ -79,7 +79,7 @@ function innerVectorSum(buf: ArrayLike<number>, base: number, size: number, lane
 }
 
 /** A dimension of the reduction as TensorIterator sees it (strides in elements). */
-interface IterDim {
+export interface IterDim {
   size: number;
   inStride: number;
   outStride: number;
@@ -90,7 +90,7 @@ interface IterDim {
  * group by ascending input stride (size-1 dimensions dropped), then
  * adjacent dimensions merged where both operands allow it.
  */
-function planReduction(shape: readonly number[], strides: readonly number[], reduced: readonly boolean[]): IterDim[] {
+export function planReduction(shape: readonly number[], strides: readonly number[], reduced: readonly boolean[]): IterDim[] {
   const outStrides: number[] = new Array<number>(shape.length).fill(0);
   let s = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
