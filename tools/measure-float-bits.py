@@ -157,11 +157,12 @@ def op_cases(dtype):
     seed = 50000
     cases = []
 
-    def values(n):
+    def values(n, near_one=False):
         nonlocal seed
         seed += 1
-        spec = {"seed": seed, "signs": "both", "emin": 123 if dtype == "float32" else 1019,
-                "emax": 131 if dtype == "float32" else 1027}
+        bias = 127 if dtype == "float32" else 1023
+        low, high = (-1, 0) if near_one else (-4, 4)
+        spec = {"seed": seed, "signs": "both", "emin": bias + low, "emax": bias + high}
         return spec, torch.from_numpy(generate(spec, n, dtype))
 
     for (a, b, n) in RANGES:
@@ -180,6 +181,20 @@ def op_cases(dtype):
                     f = getattr(xx, kind)
                     y = f() if dims is None else f(dim=dims)
                     cases.append(({"kind": kind, "input": spec, "shape": list(shape), "layout": layout, "dims": dims}, y))
+                norm = xx.norm() if dims is None else xx.norm(dim=dims[0])
+                if dims is None or len(dims) == 1:
+                    cases.append(({"kind": "norm", "input": spec, "shape": list(shape), "layout": layout, "dims": dims}, norm))
+        spec1, flat1 = values(int(np.prod(shape)), near_one=True)
+        x1 = flat1.reshape(shape)
+        for layout in ("c", "t") if nd >= 2 else ("c",):
+            xx = x1 if layout == "c" else x1.transpose(0, 1)
+            for dims in [None] + [[d] for d in range(nd)]:
+                y = xx.prod() if dims is None else xx.prod(dim=dims[0])
+                cases.append(({"kind": "prod", "input": spec1, "shape": list(shape), "layout": layout, "dims": dims}, y))
+                if dims is not None:
+                    for kind in ("cumsum", "cumprod"):
+                        y = getattr(xx, kind)(dim=dims[0])
+                        cases.append(({"kind": kind, "input": spec1, "shape": list(shape), "layout": layout, "dims": dims}, y))
     for (n, k, m) in MATMULS:
         sa, a = values(n * k)
         sb, b = values(k * m)

@@ -6,6 +6,7 @@
 import { applyBinary, applyUnary, type UnaryMath } from '../../src/tensor/numerics/elementwise.js';
 import * as U from '../../src/tensor/numerics/unary.js';
 import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.js';
+import { cumulative, norm2Reduce, prodReduce } from '../../src/tensor/numerics/reductions.js';
 import { NDArray } from '../../src/tensor/ndarray.js';
 import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../../src/tensor/kernels.js';
 import { meanAll, meanDim, sumAll, sumDim } from '../../src/ops/reduce.js';
@@ -28,7 +29,7 @@ export interface Dataset {
 
 /** A factory, reduction or matrix product case (see tools/measure-float-bits.py's op_cases). */
 export interface OpCase {
-  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'mm' | 'mv' | 'dot';
+  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'norm' | 'prod' | 'cumsum' | 'cumprod' | 'mm' | 'mv' | 'dot';
   hash: string;
   numel: number;
   [key: string]: unknown;
@@ -210,6 +211,22 @@ export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
       const attrs = { dims, keepdim: false, shape: x.shape };
       const op = c.kind === 'sum' ? (all ? sumAll : sumDim) : all ? meanAll : meanDim;
       return op.forward([x], attrs, dtype);
+    }
+    case 'norm':
+    case 'prod':
+    case 'cumsum':
+    case 'cumprod': {
+      // kernels for ops other engineers add: called directly
+      let x = generated(c.input as InputSpec, c.shape as number[], dtype);
+      if (c.layout === 't') x = transposed(x);
+      const nd = x.ndim;
+      const dims = c.dims === null ? [...Array(nd).keys()] : (c.dims as number[]).map((d) => (d + nd) % nd);
+      const reduced = x.shape.map((_, d) => dims.includes(d));
+      const kept = x.shape.filter((_, d) => !dims.includes(d));
+      if (c.kind === 'norm') return NDArray.fromValues(norm2Reduce(x.buffer, x.offset, x.shape, x.strides, reduced, dtype), kept, dtype);
+      if (c.kind === 'prod') return NDArray.fromValues(prodReduce(x.buffer, x.offset, x.shape, x.strides, reduced, dtype), kept, dtype);
+      const values = cumulative(c.kind === 'cumsum' ? 'sum' : 'prod', x.buffer, x.offset, x.shape, x.strides, dims[0]!, dtype);
+      return NDArray.fromValues(values, x.shape, dtype);
     }
     case 'mm': {
       const layouts = c.layouts as string;
