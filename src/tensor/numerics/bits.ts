@@ -41,38 +41,40 @@ export function doubleFromHalves(high: number, low: number): number {
   return f64[0]!;
 }
 
-/** The next float32 above (dir > 0) or below x; x finite. */
-function nextFloat(x: number, dir: number): number {
-  if (x === 0) return dir > 0 ? 1.401298464324817e-45 : -1.401298464324817e-45;
-  const b = floatBits(x);
-  return bitsFloat((x > 0) === dir > 0 ? b + 1 : b - 1);
-}
-
 const FLOAT_MAX = 3.4028234663852886e38;
 /** 2^128 - 2^103: doubles at or above it round to float32 infinity. */
 const FLOAT_OVERFLOW = 3.4028235677973366e38;
 
 /**
- * float32 a*b + c rounded once. a*b is exact in double (24+24 bits), the
- * sum's rounding error is recovered with TwoSum, and it decides the one
- * case where rounding the double sum to float32 could go wrong: a sum that
- * lands exactly on a float32 midpoint.
+ * float32 a*b + c rounded once. a*b is exact in double (24+24 bits), so the
+ * double sum s is off by at most half a double ulp. Rounding s to float32
+ * is then right unless s sits exactly on a float32 midpoint (the other
+ * neighbour r + 2(s - r) is a float32): there TwoSum's error term of the
+ * sum decides the direction.
  */
 export function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const r = fround(s);
-  if (r === s || s !== s) return r;
+  if (r === s) return r;
+  const other = r + 2 * (s - r);
+  if (fround(other) !== other) {
+    // not a midpoint (or NaN); near overflow s may be the midpoint below infinity
+    if (r === Infinity || r === -Infinity) return overflowCase(p, c, s, r);
+    return r;
+  }
   const bb = s - p;
   const e = p - (s - bb) + (c - bb);
-  if (e === 0 || !Number.isFinite(e)) return r;
-  if (!Number.isFinite(r)) {
-    // s exactly at the overflow threshold, the exact sum below it: the largest float
-    return Math.abs(s) === FLOAT_OVERFLOW && (e > 0) !== (s > 0) ? Math.sign(s) * FLOAT_MAX : r;
-  }
-  const other = nextFloat(r, s > r ? 1 : -1);
-  if ((r + other) / 2 !== s) return r;
+  if (e === 0) return r;
   return (e > 0) === (other > r) ? other : r;
+}
+
+/** s rounds to ±infinity: it stays finite only if s is exactly the midpoint 2^128 - 2^103 and the exact sum lies below it. */
+function overflowCase(p: number, c: number, s: number, r: number): number {
+  if (Math.abs(s) !== FLOAT_OVERFLOW) return r;
+  const bb = s - p;
+  const e = p - (s - bb) + (c - bb);
+  return e !== 0 && (e > 0) !== (s > 0) ? Math.sign(s) * FLOAT_MAX : r;
 }
 
 /** Round half to even (the x86 default rounding of _mm256_round_ps/cvtps). */

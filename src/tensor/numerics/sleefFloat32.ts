@@ -56,7 +56,9 @@ const C = (x: number) => f(x);
 
 // ---- integer and exponent helpers (SLEEF's vpow2i, vldexp*, vilogb2k) ----
 
+/** 2^q from the exponent bits (garbage outside [-126, 127], as SLEEF's; callers mask those lanes). */
 function pow2i(q: number): number {
+  if (q >= -126 && q <= 127) return 2 ** q;
   return bitsFloat(((q + 0x7f) << 23) | 0);
 }
 

@@ -59,7 +59,9 @@ export function trigTier(x: number): number {
 
 // ---- exponent helpers ----
 
+/** 2^q from the exponent bits (garbage outside [-1022, 1023], as SLEEF's; callers mask those lanes). */
 function pow2i(q: number): number {
+  if (q >= -1022 && q <= 1023) return 2 ** q;
   return doubleFromHalves(((q + 0x3ff) << 20) | 0, 0);
 }
 
