@@ -31,7 +31,7 @@ for (const dtype of ['float32', 'float64'] as FloatDType[]) {
         expect(differing).toBe(KNOWN[`${dtype} ${name}`] ?? 0);
       });
     }
-    it('linspace, arange, sum, mean, norm, prod, cumsum, cumprod, mm, mv and dot', () => {
+    it('linspace, arange, sum, mean, norm, std, var, prod, cumsum, cumprod, mm, mv and dot', () => {
       const wrong: string[] = [];
       for (const c of rec.ops) {
         const ours = computeOp(c, dtype);
@@ -39,7 +39,7 @@ for (const dtype of ['float32', 'float64'] as FloatDType[]) {
           wrong.push(`${c.kind} ${JSON.stringify(c['shape'] ?? c['steps'] ?? c['k'])} ${c['layout'] ?? ''} ${JSON.stringify(c['dims'] ?? null)}`);
         }
       }
-      expect(rec.ops.length).toBeGreaterThan(600);
+      expect(rec.ops.length).toBeGreaterThan(900);
       // the 2-norm over an innermost dimension of 4: PyTorch's unfused tail there is not modelled
       expect(wrong).toEqual(dtype === 'float32' ? ['norm [2,3,4] c [2]', 'norm [2,3,4] t [2]'] : []);
     });

@@ -181,9 +181,10 @@ def op_cases(dtype):
                     f = getattr(xx, kind)
                     y = f() if dims is None else f(dim=dims)
                     cases.append(({"kind": kind, "input": spec, "shape": list(shape), "layout": layout, "dims": dims}, y))
-                norm = xx.norm() if dims is None else xx.norm(dim=dims[0])
                 if dims is None or len(dims) == 1:
-                    cases.append(({"kind": "norm", "input": spec, "shape": list(shape), "layout": layout, "dims": dims}, norm))
+                    for kind, f in (("norm", xx.norm), ("std", xx.std), ("var", xx.var)):
+                        y = f() if dims is None else f(dim=dims[0])
+                        cases.append(({"kind": kind, "input": spec, "shape": list(shape), "layout": layout, "dims": dims}, y))
         spec1, flat1 = values(int(np.prod(shape)), near_one=True)
         x1 = flat1.reshape(shape)
         for layout in ("c", "t") if nd >= 2 else ("c",):

@@ -6,7 +6,8 @@
 import { applyBinary, applyUnary, type UnaryMath } from '../../src/tensor/numerics/elementwise.js';
 import * as U from '../../src/tensor/numerics/unary.js';
 import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.js';
-import { cumulative, norm2Reduce, prodReduce } from '../../src/tensor/numerics/reductions.js';
+import { cumulative, norm2Reduce, prodReduce, varianceReduce } from '../../src/tensor/numerics/reductions.js';
+import { cascadeSum } from '../../src/tensor/numerics/sum.js';
 import { NDArray } from '../../src/tensor/ndarray.js';
 import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../../src/tensor/kernels.js';
 import { meanAll, meanDim, sumAll, sumDim } from '../../src/ops/reduce.js';
@@ -29,7 +30,7 @@ export interface Dataset {
 
 /** A factory, reduction or matrix product case (see tools/measure-float-bits.py's op_cases). */
 export interface OpCase {
-  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'norm' | 'prod' | 'cumsum' | 'cumprod' | 'mm' | 'mv' | 'dot';
+  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'norm' | 'std' | 'var' | 'prod' | 'cumsum' | 'cumprod' | 'mm' | 'mv' | 'dot';
   hash: string;
   numel: number;
   [key: string]: unknown;
@@ -213,6 +214,8 @@ export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
       return op.forward([x], attrs, dtype);
     }
     case 'norm':
+    case 'std':
+    case 'var':
     case 'prod':
     case 'cumsum':
     case 'cumprod': {
@@ -224,6 +227,13 @@ export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
       const reduced = x.shape.map((_, d) => dims.includes(d));
       const kept = x.shape.filter((_, d) => !dims.includes(d));
       if (c.kind === 'norm') return NDArray.fromValues(norm2Reduce(x.buffer, x.offset, x.shape, x.strides, reduced, dtype), kept, dtype);
+      if (c.kind === 'std' || c.kind === 'var') {
+        const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+        const all = x.shape.map(() => true);
+        const mean = () => round(cascadeSum(x.buffer, x.offset, x.shape, x.strides, all, dtype)[0]! / x.numel);
+        const values = varianceReduce(x.buffer, x.offset, x.shape, x.strides, reduced, dtype, 1, c.kind === 'std', mean);
+        return NDArray.fromValues(values, kept, dtype);
+      }
       if (c.kind === 'prod') return NDArray.fromValues(prodReduce(x.buffer, x.offset, x.shape, x.strides, reduced, dtype), kept, dtype);
       const values = cumulative(c.kind === 'cumsum' ? 'sum' : 'prod', x.buffer, x.offset, x.shape, x.strides, dims[0]!, dtype);
       return NDArray.fromValues(values, x.shape, dtype);

@@ -220,3 +220,69 @@ export function cumulative(
   }
   return out;
 }
+
+/**
+ * var/std (`correction` 1 for the unbiased estimate, 0 for the population).
+ * Over all dims PyTorch takes two passes (std_var_all_cpu): the mean (its
+ * float sum, as `mean()`), then Σ(x - mean)² in double, in memory order,
+ * unfused. Over some dims it runs Welford's update per output in double,
+ * in iterator order, with the FMA build's fused m2 update (WelfordOps).
+ * The result is rounded to the dtype once.
+ */
+export function varianceReduce(
+  buf: ArrayLike<number>,
+  offset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  reduced: readonly boolean[],
+  dtype: DType,
+  correction: number,
+  takeSqrt: boolean,
+  meanOfAll: () => number,
+): Float64Array {
+  const r: Round = dtype === 'float32' ? Math.fround : (x) => x;
+  const finish = (m2: number, n: number) => {
+    const v = m2 / Math.max(0, n - correction);
+    return r(takeSqrt ? Math.sqrt(v) : v);
+  };
+  const { dims, outSize } = plan(shape, strides, reduced);
+  const numel = shape.reduce((a, b) => a * b, 1);
+  if (reduced.every((x, d) => x || shape[d] === 1) && numel > 0) {
+    const mean = meanOfAll();
+    let s = 0;
+    // TensorIterator order of the input alone: its dims by ascending stride
+    forEachLoop2d(
+      planReduction(shape, strides, shape.map(() => true)),
+      offset,
+      (inBase, _outBase, a, b) => {
+        for (let j = 0; j < b.size; j++) {
+          for (let i = 0; i < a.size; i++) {
+            const dx = buf[inBase + j * b.inStride + i * a.inStride]! - mean;
+            s += dx * dx;
+          }
+        }
+      },
+    );
+    return Float64Array.of(finish(s, numel));
+  }
+  const mean = new Float64Array(outSize);
+  const m2 = new Float64Array(outSize);
+  const count = new Float64Array(outSize);
+  forEachLoop2d(dims, offset, (inBase, outBase, a, b) => {
+    for (let j = 0; j < b.size; j++) {
+      for (let i = 0; i < a.size; i++) {
+        const at = outBase + j * b.outStride + i * a.outStride;
+        const x = buf[inBase + j * b.inStride + i * a.inStride]!;
+        const n = count[at]! + 1;
+        const delta = x - mean[at]!;
+        const newMean = mean[at]! + delta / n;
+        m2[at] = fma(delta, x - newMean, m2[at]!);
+        mean[at] = newMean;
+        count[at] = n;
+      }
+    }
+  });
+  const out = new Float64Array(outSize);
+  for (let k = 0; k < outSize; k++) out[k] = finish(m2[k]!, count[k]!);
+  return out;
+}
