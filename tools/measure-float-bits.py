@@ -196,6 +196,11 @@ def op_cases(dtype):
                     for kind in ("cumsum", "cumprod"):
                         y = getattr(xx, kind)(dim=dims[0])
                         cases.append(({"kind": kind, "input": spec1, "shape": list(shape), "layout": layout, "dims": dims}, y))
+    for shape in [(1,), (7,), (8,), (9,), (17,), (100,), (1000,), (4, 5), (3, 10), (16, 33), (2, 3, 40)]:
+        spec, flat = values(int(np.prod(shape)))
+        x = flat.reshape(shape)
+        for kind in ("softmax", "log_softmax"):
+            cases.append(({"kind": kind, "input": spec, "shape": list(shape)}, getattr(torch, kind)(x, dim=-1)))
     for (n, k, m) in MATMULS:
         sa, a = values(n * k)
         sb, b = values(k * m)

@@ -8,6 +8,7 @@ import * as U from '../../src/tensor/numerics/unary.js';
 import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.js';
 import { cumulative, norm2Reduce, prodReduce, varianceReduce } from '../../src/tensor/numerics/reductions.js';
 import { cascadeSum } from '../../src/tensor/numerics/sum.js';
+import { softmaxLastDim } from '../../src/tensor/numerics/softmax.js';
 import { NDArray } from '../../src/tensor/ndarray.js';
 import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../../src/tensor/kernels.js';
 import { meanAll, meanDim, sumAll, sumDim } from '../../src/ops/reduce.js';
@@ -30,7 +31,7 @@ export interface Dataset {
 
 /** A factory, reduction or matrix product case (see tools/measure-float-bits.py's op_cases). */
 export interface OpCase {
-  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'norm' | 'std' | 'var' | 'prod' | 'cumsum' | 'cumprod' | 'mm' | 'mv' | 'dot';
+  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'norm' | 'std' | 'var' | 'prod' | 'cumsum' | 'cumprod' | 'softmax' | 'log_softmax' | 'mm' | 'mv' | 'dot';
   hash: string;
   numel: number;
   [key: string]: unknown;
@@ -237,6 +238,13 @@ export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
       if (c.kind === 'prod') return NDArray.fromValues(prodReduce(x.buffer, x.offset, x.shape, x.strides, reduced, dtype), kept, dtype);
       const values = cumulative(c.kind === 'cumsum' ? 'sum' : 'prod', x.buffer, x.offset, x.shape, x.strides, dims[0]!, dtype);
       return NDArray.fromValues(values, x.shape, dtype);
+    }
+    case 'softmax':
+    case 'log_softmax': {
+      const shape = c.shape as number[];
+      const x = generated(c.input as InputSpec, shape, dtype);
+      const n = shape[shape.length - 1]!;
+      return NDArray.fromValues(softmaxLastDim(x.values(), x.numel / n, n, dtype, c.kind === 'log_softmax'), shape, dtype);
     }
     case 'mm': {
       const layouts = c.layouts as string;
