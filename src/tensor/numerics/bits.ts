@@ -100,37 +100,15 @@ export function truncToInt32(x: number): number {
 
 const SPLIT = 134217729; // 2^27 + 1
 
-/** Round-to-odd of a + b (Boldo and Melquiond): keeps the inexactness in the last bit. */
-function addRoundToOdd(a: number, b: number): number {
-  const s = a + b;
-  const bb = s - a;
-  const e = a - (s - bb) + (b - bb);
-  if (e === 0 || !Number.isFinite(s)) return s;
-  f64[0] = s;
-  if ((i32pair[0]! & 1) !== 0) return s;
-  // s is even and inexact: step to the odd neighbour on the side of the exact sum
-  const towardBigger = (e > 0) === (s > 0);
-  let lo = i32pair[0]!;
-  let hi = i32pair[1]!;
-  if (s === 0) return e; // cannot happen for a nonzero inexact sum, kept for safety
-  if (towardBigger) {
-    lo = (lo + 1) | 0;
-    if (lo === 0) hi = (hi + 1) | 0;
-  } else {
-    if (lo === 0) hi = (hi - 1) | 0;
-    lo = (lo - 1) | 0;
-  }
-  i32pair[0] = lo;
-  i32pair[1] = hi;
-  return f64[0]!;
-}
-
 /**
- * float64 a*b + c with one rounding: Dekker's exact product, then the
- * error terms added with round-to-odd so that the final round-to-nearest
- * is correct (Boldo and Melquiond, "Emulation of FMA and correctly rounded
- * sums: proved algorithms using rounding to odd"). Valid away from
- * overflow and from products below 2^-969 (not reached by the callers).
+ * float64 a*b + c with one rounding. Dekker's product gives a*b = ph + pl
+ * exactly, TwoSum gives c + ph = th + tl exactly, so the result is the
+ * rounding of th + tl + pl. Adding v = tl + pl (error ev) to th is right
+ * unless th + v lands exactly on a midpoint between two doubles with ev
+ * pointing away from the even neighbour: then the other neighbour is the
+ * answer. (The same conclusion as Boldo and Melquiond's round-to-odd
+ * emulation, checked against it and against exact BigInt arithmetic.)
+ * Valid away from overflow and from |a| or |b| above 2^996 (the split).
  */
 export function fma(a: number, b: number, c: number): number {
   const ph = a * b;
@@ -144,7 +122,17 @@ export function fma(a: number, b: number, c: number): number {
   const pl = ah * bh - ph + ah * bl + al * bh + al * bl;
   if (pl === 0) return ph + c;
   const th = c + ph;
-  const bb = th - c;
+  let bb = th - c;
   const tl = c - (th - bb) + (ph - bb);
-  return th + addRoundToOdd(tl, pl);
+  const v = tl + pl;
+  bb = v - tl;
+  const ev = tl - (v - bb) + (pl - bb);
+  const r = th + v;
+  if (ev === 0) return r;
+  bb = r - th;
+  const er = th - (r - bb) + (v - bb);
+  if (er === 0) return r;
+  const other = r + 2 * er;
+  if (other - r !== 2 * er) return r;
+  return (ev > 0) === (er > 0) ? other : r;
 }

@@ -89,11 +89,12 @@ const poly6 = (x: number, x2: number, x4: number, c: readonly number[]) =>
   fma(x4, poly2(x, c[0]!, c[1]!), poly4(x, x2, c[2]!, c[3]!, c[4]!, c[5]!));
 const poly7 = (x: number, x2: number, x4: number, c: readonly number[]) =>
   fma(x4, poly3(x, x2, c[0]!, c[1]!, c[2]!), poly4(x, x2, c[3]!, c[4]!, c[5]!, c[6]!));
-const poly8 = (x: number, x2: number, x4: number, c: readonly number[]) =>
-  fma(x4, poly4(x, x2, c[0]!, c[1]!, c[2]!, c[3]!), poly4(x, x2, c[4]!, c[5]!, c[6]!, c[7]!));
-const poly9 = (x: number, x2: number, x4: number, x8: number, c: readonly number[]) => fma(x8, c[0]!, poly8(x, x2, x4, c.slice(1)));
+/** POLY8 of c[k..k+8). */
+const poly8 = (x: number, x2: number, x4: number, c: readonly number[], k = 0) =>
+  fma(x4, poly4(x, x2, c[k]!, c[k + 1]!, c[k + 2]!, c[k + 3]!), poly4(x, x2, c[k + 4]!, c[k + 5]!, c[k + 6]!, c[k + 7]!));
+const poly9 = (x: number, x2: number, x4: number, x8: number, c: readonly number[]) => fma(x8, c[0]!, poly8(x, x2, x4, c, 1));
 const poly10 = (x: number, x2: number, x4: number, x8: number, c: readonly number[]) =>
-  fma(x8, poly2(x, c[0]!, c[1]!), poly8(x, x2, x4, c.slice(2)));
+  fma(x8, poly2(x, c[0]!, c[1]!), poly8(x, x2, x4, c, 2));
 
 // ---- exp, log ----
 
