@@ -523,9 +523,20 @@ export function tan(d: number, tier = 0): number {
  * rounded nearly always too (see docs/float32-bits.md).
  */
 export function powAccurate(x: number, y: number): number {
+  if (x < 0 && Number.isInteger(y) && Number.isFinite(x)) {
+    const magnitude = powAccurate(-x, y);
+    return Math.abs(y % 2) === 1 ? -magnitude : magnitude;
+  }
   if (!(x > 0) || !Number.isFinite(x) || !Number.isFinite(y) || y === 0 || x === 1) return Math.pow(x, y);
   const d = ddMulDF(logk(x), y);
   if (d.x > 709.8 || d.x < -745.2) return Math.pow(x, y);
   const r = expk2(d);
   return r.x + r.y;
+}
+
+/** log(x) for x > 0 from SLEEF's double-double log, rounded once: correctly rounded but for rare near-midpoint cases. */
+export function logAccurate(x: number): number {
+  if (!(x > 0) || x === INF) return Math.log(x);
+  const d = logk(x);
+  return d.x + d.y;
 }
