@@ -12,6 +12,12 @@ const i32pair = new Int32Array(buf);
 
 export const fround = Math.fround;
 
+/** 2^q for integer q in [-1074, 1023] from a table (`2 ** q` with a variable q is slow in V8); 0 or Infinity outside. */
+const POWERS_OF_TWO = Float64Array.from({ length: 2098 }, (_, i) => 2 ** (i - 1074));
+export function pow2(q: number): number {
+  return q < -1074 ? 0 : q > 1023 ? Infinity : POWERS_OF_TWO[q + 1074]!;
+}
+
 /** The bits of a float32 as a signed int32. */
 export function floatBits(x: number): number {
   f32[0] = x;

@@ -7,7 +7,7 @@
  * On an FMA machine glibc runs its FMA build, so the polynomial steps are
  * fused here too.
  */
-import { bitsFloat, floatBits, fma } from './bits.js';
+import { bitsFloat, floatBits, fma, pow2 } from './bits.js';
 import { fractionalPowersOfTwo } from './powersOfTwo.js';
 
 const N = 32;
@@ -35,7 +35,7 @@ const SHIFT = 6755399441055744.0;
 
 /** s·(1 + C2 r + C1 r² + C0 r³)/scales with s = 2^(k/N). */
 function exp2Poly(k: number, r: number, c0: number, c1: number, c2: number): number {
-  const s = T[k & (N - 1)]! * 2 ** Math.floor(k / N);
+  const s = T[k & (N - 1)]! * pow2(k >> 5);
   const z = fma(c0, r, c1);
   const r2 = r * r;
   let y = fma(c2, r, 1);

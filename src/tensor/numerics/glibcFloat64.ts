@@ -8,7 +8,7 @@
  * exp2 has no such build. PyTorch's cpu_kernel_vec loops call these on their scalar
  * tails (sigmoid's std::exp …); exp2 calls exp2 on every element.
  */
-import { doubleFromHalves, doubleHigh, doubleLow, fma } from './bits.js';
+import { doubleFromHalves, doubleHigh, doubleLow, fma, pow2 } from './bits.js';
 import { fractionalPowersOfTwo } from './powersOfTwo.js';
 
 const N = 128;
@@ -68,14 +68,14 @@ function finish(k: number, tmp: number, special: boolean, fused: boolean): numbe
   const idx = k & (N - 1);
   const top = Math.floor(k / N);
   if (!special) {
-    const scale = H[idx]! * 2 ** top;
+    const scale = H[idx]! * pow2(top);
     return fused ? fma(scale, tmp, scale) : scale + scale * tmp;
   }
   if (k >= 0) {
-    const scale = H[idx]! * 2 ** (top - 1009);
+    const scale = H[idx]! * pow2(top - 1009);
     return 2 ** 1009 * (fused ? fma(scale, tmp, scale) : scale + scale * tmp);
   }
-  const scale = H[idx]! * 2 ** (top + 1022);
+  const scale = H[idx]! * pow2(top + 1022);
   let y = scale + scale * tmp;
   if (y < 1.0) {
     let lo = scale - y + scale * tmp;

@@ -9,7 +9,7 @@
  * 8 with the slow Payne–Hanek path (tier 1) when any lane is >= 125 in
  * magnitude, which changes the last bit of the other lanes.
  */
-import { bitsFloat, floatBits, fmaf, fround as f, rint, rintToInt32, truncToInt32 } from './bits.js';
+import { bitsFloat, floatBits, fmaf, fround as f, pow2, rint, rintToInt32, truncToInt32 } from './bits.js';
 import {
   type DF,
   df,
@@ -58,7 +58,7 @@ const C = (x: number) => f(x);
 
 /** 2^q from the exponent bits (garbage outside [-126, 127], as SLEEF's; callers mask those lanes). */
 function pow2i(q: number): number {
-  if (q >= -126 && q <= 127) return 2 ** q;
+  if (q >= -126 && q <= 127) return pow2(q);
   return bitsFloat(((q + 0x7f) << 23) | 0);
 }
 

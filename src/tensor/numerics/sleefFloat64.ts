@@ -9,7 +9,7 @@
  * argument reductions for a whole vector of 4, by its largest lane
  * (tier 0 below 15, tier 1 below 1e14, tier 2 above: Payne–Hanek).
  */
-import { doubleFromHalves, doubleHigh, doubleLow, fma, rint, rintToInt32, truncToInt32 } from './bits.js';
+import { doubleFromHalves, doubleHigh, doubleLow, fma, pow2, rint, rintToInt32, truncToInt32 } from './bits.js';
 import {
   type DD,
   dd,
@@ -61,7 +61,7 @@ export function trigTier(x: number): number {
 
 /** 2^q from the exponent bits (garbage outside [-1022, 1023], as SLEEF's; callers mask those lanes). */
 function pow2i(q: number): number {
-  if (q >= -1022 && q <= 1023) return 2 ** q;
+  if (q >= -1022 && q <= 1023) return pow2(q);
   return doubleFromHalves(((q + 0x3ff) << 20) | 0, 0);
 }
 
