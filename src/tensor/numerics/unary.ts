@@ -9,6 +9,8 @@ import * as g32 from './glibcFloat32.js';
 import * as g64 from './glibcFloat64.js';
 import * as s32 from './sleefFloat32.js';
 import * as s64 from './sleefFloat64.js';
+import * as t32 from './sleefTrigFloat32.js';
+import * as t64 from './sleefTrigFloat64.js';
 
 export const expMath: UnaryMath = { vec32: s32.expf, vec64: s64.exp };
 export const logMath: UnaryMath = { vec32: s32.logf, vec64: s64.log };
@@ -18,9 +20,9 @@ export const log1pMath: UnaryMath = { vec32: s32.log1pf, vec64: s64.log1p };
 export const expm1Math: UnaryMath = { vec32: s32.expm1f, vec64: s64.expm1 };
 /** exp2 is a plain cpu_kernel in 1.13: glibc's exp2f on every element. */
 export const exp2Math: UnaryMath = { vec32: g32.exp2f, vec64: g64.exp2 };
-export const sinMath: UnaryMath = { vec32: s32.sinf, vec64: s64.sin, tier32: s32.trigTier, tier64: s64.trigTier };
-export const cosMath: UnaryMath = { vec32: s32.cosf, vec64: s64.cos, tier32: s32.trigTier, tier64: s64.trigTier };
-export const tanMath: UnaryMath = { vec32: s32.tanf, vec64: s64.tan, tier32: s32.trigTier, tier64: s64.trigTier };
+export const sinMath: UnaryMath = { vec32: t32.sinf, vec64: t64.sin, tier32: t32.trigTier, tier64: t64.trigTier };
+export const cosMath: UnaryMath = { vec32: t32.cosf, vec64: t64.cos, tier32: t32.trigTier, tier64: t64.trigTier };
+export const tanMath: UnaryMath = { vec32: t32.tanf, vec64: t64.tan, tier32: t32.trigTier, tier64: t64.trigTier };
 export const tanhMath: UnaryMath = { vec32: s32.tanhf, vec64: s64.tanh };
 export const erfMath: UnaryMath = { vec32: s32.erff, vec64: s64.erf };
 /** _mm256_sqrt_ps and std::sqrt are both correctly rounded. */
