@@ -31,7 +31,7 @@ for (const dtype of ['float32', 'float64'] as FloatDType[]) {
         expect(differing).toBe(KNOWN[`${dtype} ${name}`] ?? 0);
       });
     }
-    it('linspace, arange, sum, mean, norm, std, var, prod, cumsum, cumprod, softmax, log_softmax, mm, mv and dot', () => {
+    it('factories, reductions, softmax, cross_entropy and matrix products', () => {
       const wrong: string[] = [];
       for (const c of rec.ops) {
         const ours = computeOp(c, dtype);

@@ -201,6 +201,17 @@ def op_cases(dtype):
         x = flat.reshape(shape)
         for kind in ("softmax", "log_softmax"):
             cases.append(({"kind": kind, "input": spec, "shape": list(shape)}, getattr(torch, kind)(x, dim=-1)))
+    for (n, c) in [(1, 3), (5, 4), (16, 10), (17, 3), (100, 7), (1000, 10), (3000, 5)]:
+        spec, flat = values(n * c)
+        x = flat.reshape(n, c)
+        target_seed = spec["seed"]
+        t = torch.from_numpy((mix(np.arange(n, dtype=np.uint64) + np.uint64(target_seed)) % np.uint64(c)).astype(np.int64))
+        sw, w = values(c, near_one=True)
+        for weighted in (False, True):
+            for reduction in ("mean", "sum"):
+                y = torch.nn.functional.cross_entropy(x, t, weight=w.abs() if weighted else None, reduction=reduction)
+                cases.append(({"kind": "cross_entropy", "input": spec, "n": n, "c": c, "targetSeed": target_seed,
+                               "weight": sw if weighted else None, "reduction": reduction}, y))
     for (n, k, m) in MATMULS:
         sa, a = values(n * k)
         sb, b = values(k * m)

@@ -9,6 +9,7 @@ import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.j
 import { cumulative, norm2Reduce, prodReduce, varianceReduce } from '../../src/tensor/numerics/reductions.js';
 import { cascadeSum } from '../../src/tensor/numerics/sum.js';
 import { softmaxLastDim } from '../../src/tensor/numerics/softmax.js';
+import { nllLossReduced } from '../../src/tensor/numerics/losses.js';
 import { NDArray } from '../../src/tensor/ndarray.js';
 import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../../src/tensor/kernels.js';
 import { meanAll, meanDim, sumAll, sumDim } from '../../src/ops/reduce.js';
@@ -31,7 +32,23 @@ export interface Dataset {
 
 /** A factory, reduction or matrix product case (see tools/measure-float-bits.py's op_cases). */
 export interface OpCase {
-  kind: 'linspace' | 'arange' | 'sum' | 'mean' | 'norm' | 'std' | 'var' | 'prod' | 'cumsum' | 'cumprod' | 'softmax' | 'log_softmax' | 'mm' | 'mv' | 'dot';
+  kind:
+    | 'linspace'
+    | 'arange'
+    | 'sum'
+    | 'mean'
+    | 'norm'
+    | 'std'
+    | 'var'
+    | 'prod'
+    | 'cumsum'
+    | 'cumprod'
+    | 'softmax'
+    | 'log_softmax'
+    | 'cross_entropy'
+    | 'mm'
+    | 'mv'
+    | 'dot';
   hash: string;
   numel: number;
   [key: string]: unknown;
@@ -245,6 +262,16 @@ export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
       const x = generated(c.input as InputSpec, shape, dtype);
       const n = shape[shape.length - 1]!;
       return NDArray.fromValues(softmaxLastDim(x.values(), x.numel / n, n, dtype, c.kind === 'log_softmax'), shape, dtype);
+    }
+    case 'cross_entropy': {
+      const n = num('n');
+      const classes = num('c');
+      const x = generated(c.input as InputSpec, [n, classes], dtype);
+      const logp = softmaxLastDim(x.values(), n, classes, dtype, true);
+      const targets = Array.from({ length: n }, (_, i) => mix((i + num('targetSeed')) >>> 0) % classes);
+      const weight = c.weight ? generate(c.weight as InputSpec, classes, dtype).map(Math.abs) : null;
+      const loss = nllLossReduced(logp, classes, targets, weight, c.reduction as 'mean' | 'sum', -100, dtype);
+      return NDArray.scalar(loss, dtype);
     }
     case 'mm': {
       const layouts = c.layouts as string;
