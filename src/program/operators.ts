@@ -1,6 +1,7 @@
 /** Python's operators on script values: numbers, strings, sequences and tensors. */
 import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
+import { powAccurate } from '../tensor/numerics/sleefFloat64.js';
 import * as F from '../ops/functional.js';
 import type { BinaryOp, CompareOp } from './ast.js';
 import { toScalar } from './args.js';
@@ -39,7 +40,7 @@ function numberOp(op: BinaryOp, a: Num, b: Num): PyValue {
       case '**':
         if (y < 0n) {
           if (x === 0n) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
-          return Math.pow(Number(x), Number(y));
+          return powAccurate(Number(x), Number(y));
         }
         if (y > 10000n && x !== 0n && x !== 1n && x !== -1n) throw new PyError('OverflowError', 'integer exponent too large for dzdx');
         return x ** y;
@@ -66,7 +67,8 @@ function numberOp(op: BinaryOp, a: Num, b: Num): PyValue {
     case '**':
       if (x === 0 && y < 0) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
       if (x < 0 && !Number.isInteger(y)) throw new PyError('ValueError', 'complex results are not supported');
-      return Math.pow(x, y);
+      // CPython calls glibc's pow: nearly always the correctly rounded power (V8's Math.pow is not)
+      return powAccurate(x, y);
     case '@': throw unsupported('@', a, b);
   }
 }

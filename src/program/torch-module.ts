@@ -4,6 +4,8 @@ import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { PyError } from '../tensor/errors.js';
+import { exp as glibcExp } from '../tensor/numerics/glibcFloat64.js';
+import { logAccurate } from '../tensor/numerics/sleefFloat64.js';
 import * as C from '../ops/creation.js';
 import { bind, seq, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { randomTorchAttributes } from '../random/torch-bindings.js';
@@ -194,8 +196,9 @@ function mathModule(): PyModule {
       ['inf', Infinity],
       ['nan', NaN],
       ['sqrt', unaryMath('sqrt', Math.sqrt)],
-      ['exp', unaryMath('exp', Math.exp)],
-      ['log', unaryMath('log', (x) => (x <= 0 ? NaN : Math.log(x)))],
+      // CPython calls glibc: exp is its algorithm, log nearly always its result (src/tensor/numerics)
+      ['exp', unaryMath('exp', glibcExp)],
+      ['log', unaryMath('log', (x) => (x <= 0 ? NaN : logAccurate(x)))],
       ['sin', unaryMath('sin', Math.sin)],
       ['cos', unaryMath('cos', Math.cos)],
       ['tan', unaryMath('tan', Math.tan)],
