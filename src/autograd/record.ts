@@ -101,6 +101,36 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
   return out;
 }
 
+/**
+ * Record an op with several outputs (split, unbind, chunk): one node, and
+ * output i is the node's output i (its gradient arrives as the node's i-th).
+ * Such ops save no result.
+ */
+export function recordMultiOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], results: readonly NDArray[], attrs: A, isView = false): Tensor[] {
+  if (!inBackward()) opsRun++;
+  const outs = results.map((r) => {
+    const out = new Tensor(r);
+    if (isView) {
+      out.base = inputs[0]!.base ?? inputs[0]!;
+      if (!isGradEnabled() && inputs[0]!.requiresGrad) {
+        out.requiresGrad = true;
+        out.discardsGrad = true;
+      }
+    }
+    return out;
+  });
+  if (outs.length && needsGrad(op as RecordableOp<unknown>, inputs, results[0]!.dtype)) {
+    const node = attachNode(op, attrs, outs[0]!, inputs.map((t) => t.gradientEdge()), metaOf(inputs), (i) => inputs[i]!);
+    outs.forEach((out, i) => {
+      out.requiresGrad = true;
+      out.gradFn = node;
+      out.outputNr = i;
+    });
+  }
+  for (const out of outs) listener?.op(op as RecordableOp<unknown>, inputs, out, attrs, false);
+  return outs;
+}
+
 /** PyTorch's checks before an in-place op changes `self`. */
 export function checkInPlace(self: Tensor): void {
   if (!isGradEnabled()) return;

@@ -3,7 +3,7 @@
  * derivatives.yaml), its forward kernel next to its backward. The tape,
  * the runner's method table and the docs all read these entries.
  */
-import { recordInPlace, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
+import { recordInPlace, recordMultiOp, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
 import type { BackwardContext } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
@@ -42,7 +42,40 @@ export type SymbolicSpec =
   /** fill_, zero_: constants; copy_: the second input's elements. */
   | { kind: 'overwrite' }
   /** No derivative (comparisons). */
-  | { kind: 'none' };
+  | { kind: 'none' }
+  /**
+   * Each output element is a weighted sum of input elements plus a constant:
+   * picks and copies (gather, cat, sort's values, indexing), sums (cumsum,
+   * trace, scatter_add), masked and scattered writes. `linear` gives the
+   * weights from the forward's own index arithmetic; a zero weight keeps
+   * autograd's edge (a zero gradient flows to that element, as in PyTorch).
+   */
+  | { kind: 'linear'; linear(inputs: readonly NDArray[], attrs: any, output: NDArray): LinearMap }
+  /**
+   * Each output element is a function of a group of input elements (prod,
+   * norm, std, softmax, the losses): `groups` names the members of each
+   * output element and a key; `form(key)` is that function in mathjs syntax
+   * over the members `m0`, `m1`, … (attributes already in it), derived by
+   * mathjs once per key and position.
+   */
+  | { kind: 'group'; groups(inputs: readonly NDArray[], attrs: any, output: NDArray): Group[]; form(key: string): string };
+
+/** One weighted input element: [input, element (row-major), weight]. */
+export type LinearTerm = readonly [input: number, element: number, weight: number];
+
+export interface LinearMap {
+  /** Per output element (row-major): its terms. */
+  terms: readonly (readonly LinearTerm[])[];
+  /** Per output element: a constant added (masked_fill's value); 0 when absent. */
+  constants?: ArrayLike<number>;
+}
+
+export interface Group {
+  /** The input elements, [input, element (row-major)], the output element is a function of: `m0`, `m1`, … of the form. */
+  members: readonly (readonly [input: number, element: number])[];
+  /** Which form: output elements with the same key share one. */
+  key: string;
+}
 
 export interface OpEntry<A = void> extends RecordableOp<A> {
   /** The op's name in the script language and the docs (`mul`, `tanh_backward`). */
@@ -55,6 +88,8 @@ export interface OpEntry<A = void> extends RecordableOp<A> {
   /** PyTorch's value at a kink or special point, for the docs. */
   readonly kinks?: string;
   readonly symbolic: SymbolicSpec;
+  /** Ops with several outputs (split, unbind): all of them; `forward` is the first. */
+  readonly forwardAll?: (inputs: readonly NDArray[], attrs: A, computeDtype: DType) => NDArray[];
 }
 
 interface EntrySpec<A> {
@@ -68,6 +103,7 @@ interface EntrySpec<A> {
   view?: boolean;
   kinks?: string;
   symbolic: SymbolicSpec;
+  forwardAll?: (inputs: readonly NDArray[], attrs: A, computeDtype: DType) => NDArray[];
 }
 
 export const registry = new Map<string, OpEntry<any>>();
@@ -85,6 +121,7 @@ export function defineOp<A = void>(spec: EntrySpec<A>): OpEntry<A> {
     view: spec.view,
     kinks: spec.kinks,
     symbolic: spec.symbolic,
+    forwardAll: spec.forwardAll,
   };
   if (registry.has(spec.name)) throw new Error(`internal: op ${spec.name} defined twice`);
   registry.set(spec.name, entry);
@@ -142,6 +179,14 @@ export function call<A>(entry: OpEntry<A>, operands: readonly Operand[], attrs: 
   const inputs = operands.map((o) => wrap(o, dtype));
   const result = entry.forward(inputs.map((t) => t.array), attrs, dtype);
   return recordOp(entry, inputs, result, attrs, entry.view ?? false);
+}
+
+/** Run an op with several outputs (split, unbind): one node, output i is its output i. */
+export function callMulti<A>(entry: OpEntry<A>, operands: readonly Operand[], attrs: A): Tensor[] {
+  const dtype = computeDtypeOf(entry.dtype, operands);
+  const inputs = operands.map((o) => wrap(o, dtype));
+  const results = entry.forwardAll!(inputs.map((t) => t.array), attrs, dtype);
+  return recordMultiOp(entry, inputs, results, attrs, entry.view ?? false);
 }
 
 /** Run an op in place on `self` (`add_`, `x += …`), with PyTorch's shape and dtype checks. */

@@ -7,6 +7,7 @@ import { PyError } from '../tensor/errors.js';
 import * as C from '../ops/creation.js';
 import { bind, seq, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { tensorFunctions, whereImpl } from './torch-ops.js';
+import { checkDevice, moreFunctional, moreTorchAttrs, type Warn } from './torch-more.js';
 import {
   Builtin,
   GradModeContext,
@@ -34,19 +35,20 @@ function nested(v: PyValue): C.Nested {
 }
 
 function options(a: Record<string, PyValue | undefined>): C.FactoryOptions {
+  checkDevice(a.device);
   return { dtype: toDType(a.dtype), requiresGrad: toBool(a.requires_grad, false) };
 }
 
 function sized(name: string, value: number) {
   return fn(name, (call) => {
-    const a = bind(name, call, ['*size', 'dtype=', 'requires_grad=']);
+    const a = bind(name, call, ['*size', 'dtype=', 'device=', 'requires_grad=']);
     return C.full(toShape(a.size as PyValue[], 'size'), value, options(a));
   });
 }
 
 function like(name: string, value: number | null) {
   return fn(name, (call) => {
-    const params = value === null ? ['input', 'fill_value', 'dtype=', 'requires_grad='] : ['input', 'dtype=', 'requires_grad='];
+    const params = value === null ? ['input', 'fill_value', 'dtype=', 'device=', 'requires_grad='] : ['input', 'dtype=', 'device=', 'requires_grad='];
     const a = bind(name, call, params);
     const fill = value ?? toNumber(a.fill_value, 'fill_value');
     return C.fullLike(toTensorArg(a.input, 'input'), fill, options(a));
@@ -101,7 +103,7 @@ const dtypes: Record<string, DType> = {
   bool: 'bool',
 };
 
-function torchModule(): PyModule {
+function torchModule(warn: Warn): PyModule {
   const attrs = new Map<string, PyValue>();
   for (const [name, impl] of Object.entries(tensorFunctions)) attrs.set(name, fn(name, impl));
   for (const [name, dtype] of Object.entries(dtypes)) attrs.set(name, new PyDType(dtype));
@@ -109,7 +111,7 @@ function torchModule(): PyModule {
   attrs.set(
     'tensor',
     fn('tensor', (call) => {
-      const a = bind('tensor', call, ['data', 'dtype=', 'requires_grad=']);
+      const a = bind('tensor', call, ['data', 'dtype=', 'device=', 'requires_grad=']);
       return C.tensor(nested(a.data!), options(a));
     }),
   );
@@ -129,7 +131,7 @@ function torchModule(): PyModule {
   attrs.set(
     'full',
     fn('full', (call) => {
-      const a = bind('full', call, ['size', 'fill_value', 'dtype=', 'requires_grad=']);
+      const a = bind('full', call, ['size', 'fill_value', 'dtype=', 'device=', 'requires_grad=']);
       const value = a.fill_value!;
       const kind = isNumber(value) ? toScalar(value).kind : 'float';
       return C.full(toShape([a.size!], 'size'), toNumber(value, 'fill_value'), { ...options(a), valueKind: kind });
@@ -138,7 +140,7 @@ function torchModule(): PyModule {
   attrs.set(
     'eye',
     fn('eye', (call) => {
-      const a = bind('eye', call, ['n', 'm=', 'dtype=', 'requires_grad=']);
+      const a = bind('eye', call, ['n', 'm=', 'dtype=', 'device=', 'requires_grad=']);
       const n = toInt(a.n, 'n');
       return C.eye(n, a.m === undefined ? n : toInt(a.m, 'm'), options(a));
     }),
@@ -146,7 +148,7 @@ function torchModule(): PyModule {
   attrs.set(
     'arange',
     fn('arange', (call) => {
-      const a = bind('arange', call, ['start', 'end=', 'step=', 'dtype=', 'requires_grad=']);
+      const a = bind('arange', call, ['start', 'end=', 'step=', 'dtype=', 'device=', 'requires_grad=']);
       const num = (v: PyValue | undefined, fallback: number) => (v === undefined ? toScalar(BigInt(fallback)) : toScalar(v as number));
       const [start, end] = a.end === undefined ? [num(undefined, 0), num(a.start, 0)] : [num(a.start, 0), num(a.end, 0)];
       return C.arange(start, end, num(a.step, 1), options(a));
@@ -155,7 +157,7 @@ function torchModule(): PyModule {
   attrs.set(
     'linspace',
     fn('linspace', (call) => {
-      const a = bind('linspace', call, ['start', 'end', 'steps', 'dtype=', 'requires_grad=']);
+      const a = bind('linspace', call, ['start', 'end', 'steps', 'dtype=', 'device=', 'requires_grad=']);
       return C.linspace(toNumber(a.start, 'start'), toNumber(a.end, 'end'), toInt(a.steps, 'steps'), options(a));
     }),
   );
@@ -167,13 +169,16 @@ function torchModule(): PyModule {
   attrs.set('set_grad_enabled', setGradEnabledFn);
   attrs.set('is_grad_enabled', fn('is_grad_enabled', () => isGradEnabled()));
   attrs.set('autograd', new PyModule('torch.autograd', new Map<string, PyValue>([['grad', autogradGrad]])));
-  attrs.set('nn', new PyModule('torch.nn', new Map<string, PyValue>([['functional', functionalModule()]])));
+  attrs.set('nn', new PyModule('torch.nn', new Map<string, PyValue>([['functional', functionalModule(warn)]])));
+  moreTorchAttrs(attrs);
   return new PyModule('torch', attrs);
 }
 
-function functionalModule(): PyModule {
+function functionalModule(warn: Warn): PyModule {
   const names = ['relu', 'sigmoid', 'tanh', 'softplus'];
-  return new PyModule('torch.nn.functional', new Map(names.map((n) => [n, fn(n, tensorFunctions[n]!)])));
+  const attrs = new Map<string, PyValue>(names.map((n) => [n, fn(n, tensorFunctions[n]!)]));
+  for (const [name, value] of moreFunctional(warn)) attrs.set(name, value);
+  return new PyModule('torch.nn.functional', attrs);
 }
 
 function mathModule(): PyModule {
@@ -206,14 +211,16 @@ function mathModule(): PyModule {
 }
 
 /** Fresh module objects for one run (scripts may not share state). */
-export function importableModules(): Map<string, PyModule> {
-  const torch = torchModule();
+export function importableModules(warn: Warn = () => {}): Map<string, PyModule> {
+  const torch = torchModule(warn);
   const nn = torch.attrs.get('nn') as PyModule;
   return new Map([
     ['torch', torch],
     ['torch.nn', nn],
     ['torch.nn.functional', nn.attrs.get('functional') as PyModule],
     ['torch.autograd', torch.attrs.get('autograd') as PyModule],
+    ['torch.cuda', torch.attrs.get('cuda') as PyModule],
+    ['torch.linalg', torch.attrs.get('linalg') as PyModule],
     ['math', mathModule()],
   ]);
 }

@@ -41,7 +41,8 @@ const UNARY = new Map<string, (x: number) => number>([
   ['cot', x1((x) => 1 / Math.tan(x))], ['sech', x1((x) => 1 / Math.cosh(x))],
   ['csch', x1((x) => 1 / Math.sinh(x))], ['coth', x1((x) => 1 / Math.tanh(x))],
   ['square', x1((x) => x * x)], ['cube', x1((x) => x * x * x)],
-  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'above', 'heaviside'] as const)
+  ['floor', Math.floor], ['ceil', Math.ceil],
+  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'above', 'heaviside', 'erf', 'round', 'trunc'] as const)
     .map((n) => [n, EXTRA_FUNCTIONS[n] as (x: number) => number] as const),
 ]);
 const BINARY = new Map<string, (a: number, b: number) => number>([
@@ -51,6 +52,7 @@ const BINARY = new Map<string, (a: number, b: number) => number>([
 ]);
 const TERNARY = new Map<string, (a: number, b: number, c: number) => number>([
   ['clamp', EXTRA_FUNCTIONS.clamp!], ['between', EXTRA_FUNCTIONS.between!],
+  ['hardtanh', EXTRA_FUNCTIONS.hardtanh!], ['within', EXTRA_FUNCTIONS.within!],
 ]);
 const CONSTANTS = new Map([['pi', Math.PI], ['e', Math.E]]);
 

@@ -58,9 +58,21 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
       ([x, , hi]) => b.call('step', [sub(x!, hi!)]),
     ]],
     ['max', max], ['maximum', max], ['min', min], ['minimum', min],
-    // Our helpers are piecewise constant.
-    ...['step', 'above', 'heaviside', 'sign'].map((n) => [n, [() => b.num(0)]] as const),
+    // Functions mathjs cannot differentiate.
+    ['log1p', [([x]) => b.op('/', 'divide', [b.num(1), b.op('+', 'add', [b.num(1), x!])])]],
+    ['expm1', [([x]) => b.call('exp', [x!])]],
+    ['log2', [([x]) => b.op('/', 'divide', [b.num(1), mul(x!, b.call('log', [b.num(2)]))])]],
+    ['erf', [([x]) => mul(b.op('/', 'divide', [b.num(2), b.call('sqrt', [b.sym('pi')])]), b.call('exp', [b.op('-', 'unaryMinus', [b.op('^', 'pow', [x!, b.num(2)])])]))]],
+    ['atan2', [
+      ([y, x]) => b.op('/', 'divide', [x!, b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
+      ([y, x]) => b.op('/', 'divide', [b.op('-', 'unaryMinus', [y!]), b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
+    ]],
+    // hardtanh passes the gradient strictly inside its bounds (PyTorch's hardtanh_backward).
+    ['hardtanh', [([x, lo, hi]) => b.call('within', [x!, lo!, hi!]), () => b.num(0), () => b.num(0)]],
+    // Our helpers and the roundings are piecewise constant.
+    ...['step', 'above', 'heaviside', 'sign', 'floor', 'ceil', 'round', 'trunc'].map((n) => [n, [() => b.num(0)]] as const),
     ['between', [() => b.num(0), () => b.num(0), () => b.num(0)]],
+    ['within', [() => b.num(0), () => b.num(0), () => b.num(0)]],
   ]);
 }
 

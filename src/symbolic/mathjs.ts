@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ConfigOptions, MathJsInstance, MathNode } from 'mathjs';
+import { erf, roundHalfEven } from '../tensor/special.js';
 
 let shared: MathJsInstance | undefined;
 let own: MathJsInstance | undefined;
@@ -50,6 +51,13 @@ export const EXTRA_FUNCTIONS: Readonly<Record<string, (...args: number[]) => num
   heaviside: (x) => (x > 0 ? 1 : x < 0 ? 0 : x === 0 ? 0.5 : NaN),
   between: (x, lo, hi) =>
     Number.isNaN(x) || Number.isNaN(lo) || Number.isNaN(hi) ? NaN : lo <= x && x <= hi ? 1 : 0,
+  // hardtanh's backward lets the gradient through strictly inside the bounds (`x <= lo || x >= hi ? 0 : g`).
+  hardtanh: (x, lo, hi) => (Number.isNaN(x) ? x : Math.min(Math.max(x, lo), hi)),
+  within: (x, lo, hi) => (x <= lo || x >= hi ? 0 : 1),
+  erf,
+  // torch.round rounds half to even.
+  round: roundHalfEven,
+  trunc: Math.trunc,
 };
 
 /** LaTeX for the added functions that have a usual notation (display.ts prints them). */

@@ -14,10 +14,11 @@ import { LimitError } from '../tensor/errors.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TapeListener } from '../autograd/record.js';
 import type { OpEntry } from '../ops/registry.js';
-import type { Buffer, NDArray } from '../tensor/ndarray.js';
+import { NDArray, type Buffer } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
 import { compileNode } from './compile.js';
 import { SymbolBuilder } from './nodes.js';
+import { traceGroup, traceLinear, type StructuralOp } from './structural.js';
 
 export { locationOf } from './element-maps.js';
 
@@ -62,6 +63,8 @@ export interface OpRecord {
   saved: SavedRef[];
   /** Saved tensors were freed by a backward without retain_graph. */
   freed: boolean;
+  /** An in-place op's self as it read it (its values before). */
+  before?: NDArray;
 }
 
 export type Term =
@@ -69,7 +72,9 @@ export type Term =
   | { kind: 'constant'; input: ElemNode; value: number }
   | { kind: 'factor'; input: ElemNode; factor: ValueRef }
   /** A gradient returned with create_graph: its own formula, differentiated symbolically. */
-  | { kind: 'formula'; input: ElemNode; partial: MathNode };
+  | { kind: 'formula'; input: ElemNode; partial: MathNode }
+  /** A member (`m<slot>`) of a group op's form (structural.ts): its partial, derived by mathjs. */
+  | { kind: 'group'; input: ElemNode; form: string; slot: number; operands: ValueRef[] };
 
 let nextElemId = 0;
 
@@ -314,6 +319,7 @@ export class SymbolicTrace implements TapeListener {
       inputs,
       saved: [],
       freed: false,
+      before: inPlace && before ? NDArray.fromValues(before, output.shape, output.dtype) : undefined,
     };
     this.records.push(record);
     const inLocs = inputs.map((t) => this.locations(t));
@@ -410,7 +416,25 @@ export class SymbolicTrace implements TapeListener {
         return this.matmul(record, inLocs, inValues, inNodes, set);
       case 'elementwise':
         return this.elementwise(record, spec.form, inLocs, inValues, inNodes, outLocs, set);
+      case 'linear':
+      case 'group': {
+        const op: StructuralOp = { ...record, arrays: this.arraysRead(record), inLocs, inValues, inNodes, liveSlots: this.liveSlots(record) };
+        const emit = (k: number, value: MathNode, terms: Term[]) => set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
+        return spec.kind === 'linear' ? traceLinear(op, this.b, emit) : traceGroup(op, this.b, emit);
+      }
     }
+  }
+
+  /** The input arrays as the op read them: an in-place op has already written self. */
+  private arraysRead(record: OpRecord): NDArray[] {
+    const arrays = record.inputs.map((t) => t.array);
+    if (record.inPlace) arrays[0] = record.before!;
+    return arrays;
+  }
+
+  /** Inputs the op saves by reference (an in-place op's self is a copy of its old value). */
+  private liveSlots(record: OpRecord): Set<number> {
+    return new Set(record.entry.saves.filter((r) => r.input !== undefined && !(record.inPlace && r.input === 0)).map((r) => r.input!));
   }
 
   /** Cuts (a value with leaves in it read without history) and mutations autograd cannot see. */
