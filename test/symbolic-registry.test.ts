@@ -133,8 +133,18 @@ describe('group forms compute the forward kernel (every group op, on a call)', (
         spec.groups(r.inputs.map((i) => i.array), r.attrs, r.output.array).forEach((g, k) => {
           const node = builder.template(spec.form(g.key));
           const names = g.members.map((_, i) => `m${i}`);
-          const f = compileNode(node, names);
-          expect(f(g.members.map(([i, j]) => values[i]![j]!))).toBeCloseTo(out[k]!, 10);
+          const at = g.members.map(([i, j]) => values[i]![j]!);
+          expect(compileNode(node, names)(at)).toBeCloseTo(out[k]!, 10);
+          // A partial written with the saved result equals mathjs's derivative of the form.
+          const results = (g.results ?? [k]).map((o) => out[o]!);
+          g.members.forEach((_, slot) => {
+            const via = spec.viaResult?.(g.key, slot);
+            if (!via) return;
+            const resultNames = results.map((_r, i) => `r${i}`);
+            const viaValue = compileNode(builder.template(via), [...names, ...resultNames])([...at, ...results]);
+            const derived = compileNode(deriveNode(node, `m${slot}`), names)(at);
+            expect(viaValue, `${name} d/dm${slot}`).toBeCloseTo(derived, 8);
+          });
         });
       }
     });

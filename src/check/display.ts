@@ -27,13 +27,18 @@ function treeSize(root: MathNode): number {
   return size(root);
 }
 
-function show(f: MathNode): { text: string; latex: string } {
+/** Time for simplifying the formulas of one target, in ms (past it they are shown tidied). */
+const TARGET_BUDGET_MS = 100;
+/** Formulas larger than this are shown tidied: mathjs simplify rarely finishes on them within the budget. */
+const SIMPLIFIED_NODES = 300;
+
+function show(f: MathNode, deadline: number): { text: string; latex: string } {
   const n = treeSize(f);
   if (n > MAX_SHOWN_NODES) {
     const text = `(a formula of ${n} terms)`;
     return { text, latex: `\\text{${text}}` };
   }
-  const d = displayFormula(f);
+  const d = displayFormula(f, { budgetMs: Math.max(0, deadline - performance.now()), maxNodes: SIMPLIFIED_NODES });
   return { text: d.text, latex: d.latex };
 }
 
@@ -41,11 +46,16 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
   const b = new SymbolBuilder(getMath());
   const plain = b.symbol(name);
   const collapsed = formulas.map((f, k) => (symbols[k] ? b.substitute(f, new Map([[symbols[k]!, plain]])) : f));
-  const shown = collapsed.map(show);
-  if (shown.length === 0) return { text: '', latex: '' };
-  if (shown.every((d) => d.text === shown[0]!.text)) return shown[0]!;
-  const parts = formulas.slice(0, SHOWN_ELEMENTS).map((f, k) => ({ label: symbols[k] ?? `[${k}]`, ...show(f) }));
-  const more = shown.length > SHOWN_ELEMENTS ? [`… (${shown.length - SHOWN_ELEMENTS} more)`] : [];
+  if (collapsed.length === 0) return { text: '', latex: '' };
+  const deadline = performance.now() + TARGET_BUDGET_MS;
+  // One formula for every element when they read the same once collapsed; simplifying each of
+  // many distinct element formulas (softmax, a loss) only to show four would cost seconds.
+  const raw = collapsed.map((f) => (treeSize(f) > MAX_SHOWN_NODES ? null : f.toString()));
+  if (raw[0] !== null && raw.every((t) => t === raw[0])) return show(collapsed[0]!, deadline);
+  const shown = collapsed.slice(0, SHOWN_ELEMENTS + 1).map((f) => show(f, deadline));
+  if (collapsed.length <= SHOWN_ELEMENTS + 1 && shown.every((d) => d.text === shown[0]!.text)) return shown[0]!;
+  const parts = formulas.slice(0, SHOWN_ELEMENTS).map((f, k) => ({ label: symbols[k] ?? `[${k}]`, ...show(f, deadline) }));
+  const more = collapsed.length > SHOWN_ELEMENTS ? [`… (${collapsed.length - SHOWN_ELEMENTS} more)`] : [];
   return {
     text: [...parts.map((p) => `${p.label}: ${p.text}`), ...more].join('; '),
     latex: parts.map((p) => p.latex).join(',\\; '),

@@ -62,7 +62,6 @@ export function l1Loss(input: Tensor, target: Tensor, reduction: L.Reduction = L
 
 export function smoothL1Loss(input: Tensor, target: Tensor, reduction: L.Reduction = L.MEAN, beta = 1): Tensor {
   if (beta < 0) throw runtimeError('smooth_l1_loss does not support negative values for beta.');
-  if (beta === 0) return l1Loss(input, target, reduction);
   const [x, t] = broadcastPair(input, target);
   return call(L.smoothL1Loss, [x, t], { reduction, beta });
 }

@@ -39,6 +39,16 @@ function lastWriter(positions: Int32Array): Map<number, number> {
   return last;
 }
 
+/** The writes a later write to the same position overwrote, by position: their gradient-only terms. */
+function overwritten(positions: Int32Array, n: number, term: (k: number) => LinearTerm): LinearTerm[][] {
+  const last = lastWriter(positions);
+  const out: LinearTerm[][] = Array.from({ length: n }, () => []);
+  positions.forEach((pos, k) => {
+    if (last.get(pos) !== k) out[pos]!.push(term(k));
+  });
+  return out;
+}
+
 // gather: out[k] = self[positions[k]], out has the index's shape.
 
 export const gather = defineOp<IndexPairing>({
@@ -73,6 +83,7 @@ export const scatter = defineOp<ScatterPairing>({
           const w = last.get(k);
           return w === undefined ? [[0, k, 1] as LinearTerm] : [[0, k, 0] as LinearTerm, [1, p.sources[w]!, 1] as LinearTerm];
         }),
+        gradientOnly: overwritten(p.positions, self!.numel, (k) => [1, p.sources[k]!, 1]),
       };
     },
   },
@@ -306,6 +317,7 @@ export const indexPut = defineOp<IndexMap>({
           const w = writer.get(k);
           return w === undefined ? [[0, k, 1] as LinearTerm] : [[0, k, 0] as LinearTerm, [1, fromValues(w), 1] as LinearTerm];
         }),
+        gradientOnly: overwritten(m.sources, self!.numel, (k) => [1, fromValues(k), 1]),
       };
     },
   },

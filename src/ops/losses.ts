@@ -39,7 +39,7 @@ function lineGroups(prefix: string, inputs: number) {
       line.forEach((pos, q) => {
         const members: [number, number][] = [];
         for (let i = 0; i < inputs; i++) for (const e of line) members.push([i, e]);
-        groups[pos] = { members, key: `${prefix}:${line.length}:${q}` };
+        groups[pos] = { members, key: `${prefix}:${line.length}:${q}`, results: Array.from(line) };
       });
     }
     return groups;
@@ -101,6 +101,8 @@ export const softmax = defineOp<Along>({
       const { n, q } = lineKey(key);
       return `exp(m${q}) / (${expSum(n)})`;
     },
+    // _softmax_backward_data: y_q (δ_qj - y_j), over the line's saved outputs.
+    viaResult: (key, slot) => `r${lineKey(key).q} * (${lineKey(key).q === slot ? 1 : 0} - r${slot})`,
   },
   dtype: 'first',
   saves: [{ name: 'result' }],
@@ -153,6 +155,8 @@ export const logSoftmax = defineOp<Along>({
       const { n, q } = lineKey(key);
       return `m${q} - log(${expSum(n)})`;
     },
+    // _log_softmax_backward_data: δ_qj - exp(y_j), over the line's saved outputs.
+    viaResult: (key, slot) => `${lineKey(key).q === slot ? 1 : 0} - exp(r${slot})`,
   },
   dtype: 'first',
   saves: [{ name: 'result' }],
@@ -243,7 +247,7 @@ const SMOOTH = 'step(beta - abs(b - c))';
 export const smoothL1LossBackward = defineOp<LossAttrs & { norm: number }>({
   name: 'smooth_l1_loss_backward',
   gradFn: 'SmoothL1LossBackwardBackward0',
-  symbolic: { kind: 'elementwise', form: `norm * a * (${SMOOTH} * (b - c) / beta + (1 - ${SMOOTH}) * sign(b - c))` },
+  symbolic: { kind: 'elementwise', form: `norm * a * (${SMOOTH} * divz(b - c, beta) + (1 - ${SMOOTH}) * sign(b - c))` },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }, { name: 'target', input: 2 }],
   forward: ([g, x, t], l, dtype) =>
     mapTernary(g!, x!, t!, dtype, (gv, xv, tv) => {
@@ -256,7 +260,8 @@ export const smoothL1LossBackward = defineOp<LossAttrs & { norm: number }>({
     const t = ctx.saved('target');
     const go = ctx.saved('grad_output');
     const inside = F.to(F.compare('lt', F.abs(F.sub(x, t)), beta), gg.dtype);
-    const second = () => F.mulScalar(F.mul(F.mul(gg, go), inside), norm / beta);
+    // smooth_l1_loss_double_backward: 0 for beta = 0, else (|x - t| < beta) / beta.
+    const second = () => (beta === 0 ? F.zerosLike(x) : F.mulScalar(F.mul(F.mul(gg, go), inside), norm / beta));
     const forGrad = () => {
       const r = F.smoothL1LossBackward(gg, x, t, { ...ctx.attrs, norm });
       return reduction === NONE ? r : F.sum(r);
@@ -271,7 +276,12 @@ export const smoothL1Loss = defineOp<LossAttrs>({
   symbolic: {
     kind: 'group',
     groups: lossGroups('smooth_l1'),
-    form: lossForm((x, t, beta) => `step(${beta} - abs(${x} - ${t})) * 0.5 * (${x} - ${t}) ^ 2 / ${beta} + (1 - step(${beta} - abs(${x} - ${t}))) * (abs(${x} - ${t}) - 0.5 * ${beta})`),
+    // beta = 0 is |x - t| (PyTorch's kernel takes the linear branch everywhere).
+    form: lossForm((x, t, beta) =>
+      beta === 0
+        ? `abs(${x} - ${t})`
+        : `step(${beta} - abs(${x} - ${t})) * 0.5 * (${x} - ${t}) ^ 2 / ${beta} + (1 - step(${beta} - abs(${x} - ${t}))) * (abs(${x} - ${t}) - 0.5 * ${beta})`,
+    ),
   },
   saves: [{ name: 'self', input: 0 }, { name: 'target', input: 1 }],
   forward: ([x, t], l, dtype) => {

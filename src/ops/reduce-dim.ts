@@ -139,6 +139,13 @@ const prodForm = (key: string) => {
   return n === 0 ? '1' : memberNames(n).join(' * ');
 };
 
+/** prod's backward: result / x when no x is 0, else the product of the others (prod_safe_zeros_backward). */
+const prodViaResult = (key: string, slot: number) => {
+  const ms = memberNames(parseKey(key).n);
+  const others = ms.filter((_, i) => i !== slot);
+  return `pick(${ms.join(' * ')}, r0 / m${slot}, ${others.length ? others.join(' * ') : '1'})`;
+};
+
 function prodBackward(g: Tensor, ctx: BackwardContext<DimReduction>, all: boolean): Tensor {
   const self = ctx.saved('self');
   if (self.shape.length === 0) return g;
@@ -169,7 +176,7 @@ function prodSafeZerosBackward(grad: Tensor, inp: Tensor, dim: number): Tensor {
 export const prod = defineOp<DimReduction>({
   name: 'prod',
   gradFn: 'ProdBackward0',
-  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm },
+  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodViaResult },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
   forward: ([a], r) => reduced(a!, r, prodOf(a!.values(), groupsFor(r)), widened(a!.dtype)),
@@ -179,7 +186,7 @@ export const prod = defineOp<DimReduction>({
 export const prodDim = defineOp<DimReduction>({
   name: 'prod_dim',
   gradFn: 'ProdBackward1',
-  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm },
+  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodViaResult },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
   forward: ([a], r) => reduced(a!, r, prodOf(a!.values(), groupsFor(r)), widened(a!.dtype)),
@@ -222,7 +229,16 @@ export const variance = defineOp<Spread & { all: boolean }>({
 export const std = defineOp<Spread & { all: boolean }>({
   name: 'std',
   gradFn: 'StdBackward0',
-  symbolic: { kind: 'group', groups: reductionGroups('std'), form: (key) => `sqrt(${varianceForm(parseKey(key).n, parseKey(key).extra)})` },
+  symbolic: {
+    kind: 'group',
+    groups: reductionGroups('std'),
+    form: (key) => `msqrt(${varianceForm(parseKey(key).n, parseKey(key).extra)})`,
+    // std_backward: (x - mean) / ((n - correction) std), 0 where std = 0.
+    viaResult: (key, slot) => {
+      const { n, extra } = parseKey(key);
+      return `divz(m${slot} - (${sumOf(memberNames(n))}) / ${n}, ${n - extra} * r0)`;
+    },
+  },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
   forward: ([a], r) => reduced(a!, r, varianceOf(a!.values(), groupsFor(r), r.correction).map(Math.sqrt)),
@@ -245,7 +261,7 @@ function normForm(key: string): string {
   const { n, extra: p } = parseKey(key);
   const ms = memberNames(n);
   if (n === 0) return '0';
-  if (p === 2) return `sqrt(${sumOf(ms.map((m) => `${m} ^ 2`))})`;
+  if (p === 2) return `msqrt(${sumOf(ms.map((m) => `${m} ^ 2`))})`;
   if (p === 1) return sumOf(ms.map((m) => `abs(${m})`));
   if (p === 0) return sumOf(ms.map((m) => `sign(abs(${m}))`));
   if (p === Infinity || p === -Infinity) {
@@ -253,6 +269,15 @@ function normForm(key: string): string {
     return ms.map((m) => `abs(${m})`).reduce((acc, t) => `${f}(${acc}, ${t})`);
   }
   return `(${sumOf(ms.map((m) => `abs(${m}) ^ ${p}`))}) ^ (1 / ${p})`;
+}
+
+/** norm_backward's partials for the p that read the saved norm: x / norm (p = 2), sgn(x) |x|^(p-1) / norm^(p-1) (p > 1), 0 where norm = 0. */
+function normViaResult(key: string, slot: number): string {
+  const p = parseKey(key).extra;
+  if (p === 2) return `divz(m${slot}, r0)`;
+  if (p > 1 && Number.isFinite(p)) return `divz(sign(m${slot}) * abs(m${slot}) ^ ${p - 1}, r0 ^ ${p - 1})`;
+  // p = 1 (sgn), 0, inf and p < 1: from the form (p < 1 and inf read the result too: a .data change of it is not followed).
+  return '';
 }
 
 /** norm_backward of PyTorch 1.13, case by case of p. */
@@ -281,7 +306,7 @@ function normEntry(name: string, gradFn: string) {
   return defineOp<NormAttrs>({
     name,
     gradFn,
-    symbolic: { kind: 'group', groups: reductionGroups('norm'), form: normForm },
+    symbolic: { kind: 'group', groups: reductionGroups('norm'), form: normForm, viaResult: normViaResult },
     dtype: 'first',
     saves: [{ name: 'self', input: 0 }, { name: 'result' }],
     forward: ([a], r) => reduced(a!, r, normOf(a!.values(), groupsFor(r), r.p)),
@@ -298,7 +323,12 @@ export const linalgVectorNorm = normEntry('linalg_vector_norm', 'LinalgVectorNor
 export const logsumexp = defineOp<DimReduction>({
   name: 'logsumexp',
   gradFn: 'LogsumexpBackward0',
-  symbolic: { kind: 'group', groups: reductionGroups('logsumexp'), form: (key) => `log(${sumOf(memberNames(parseKey(key).n).map((m) => `exp(${m})`))})` },
+  symbolic: {
+    kind: 'group',
+    groups: reductionGroups('logsumexp'),
+    form: (key) => `log(${sumOf(memberNames(parseKey(key).n).map((m) => `exp(${m})`))})`,
+    viaResult: (_key, slot) => `exp(m${slot} - r0)`,
+  },
   dtype: 'float',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
   forward: ([a], r, dtype) => reduced(a!, r, logsumexpOf(a!.values(), groupsFor(r)), dtype),
@@ -352,6 +382,7 @@ export const cumprod = defineOp<Cumulative>({
       return groups;
     },
     form: prodForm,
+    viaResult: prodViaResult,
   },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],

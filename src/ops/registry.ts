@@ -58,7 +58,19 @@ export type SymbolicSpec =
    * over the members `m0`, `m1`, … (attributes already in it), derived by
    * mathjs once per key and position.
    */
-  | { kind: 'group'; groups(inputs: readonly NDArray[], attrs: any, output: NDArray): Group[]; form(key: string): string };
+  | {
+      kind: 'group';
+      groups(inputs: readonly NDArray[], attrs: any, output: NDArray): Group[];
+      form(key: string): string;
+      /**
+       * For an op whose backward reads its saved result: the partial of the
+       * form by member `slot` as that backward computes it, over the members
+       * and the results `r0`, `r1`, … (the group's `results`), so that a
+       * `.data` change of the result changes it as it changes PyTorch's
+       * (checked against mathjs's derivative by test/symbolic-registry.test.ts).
+       */
+      viaResult?(key: string, slot: number): string;
+    };
 
 /** One weighted input element: [input, element (row-major), weight]. */
 export type LinearTerm = readonly [input: number, element: number, weight: number];
@@ -68,6 +80,12 @@ export interface LinearMap {
   terms: readonly (readonly LinearTerm[])[];
   /** Per output element: a constant added (masked_fill's value); 0 when absent. */
   constants?: ArrayLike<number>;
+  /**
+   * Per output element: terms that carry PyTorch's gradient but not the value
+   * (a scatter or index_put_ write that a later duplicate index overwrote:
+   * PyTorch's backward still gathers the gradient for it).
+   */
+  gradientOnly?: readonly (readonly LinearTerm[])[];
 }
 
 export interface Group {
@@ -75,6 +93,8 @@ export interface Group {
   members: readonly (readonly [input: number, element: number])[];
   /** Which form: output elements with the same key share one. */
   key: string;
+  /** The output elements (row-major) `viaResult` reads as `r0`, `r1`, …; default: this one. */
+  results?: readonly number[];
 }
 
 export interface OpEntry<A = void> extends RecordableOp<A> {

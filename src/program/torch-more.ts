@@ -438,7 +438,7 @@ export const moreTensorFunctions: Record<string, Impl> = (() => {
     allclose: (call) => {
       const a = bind('allclose', call, ['input', 'other', 'rtol=', 'atol=', 'equal_nan=']);
       const [x, y] = [input(a), toTensorArg(a.other, 'other')];
-      if (x.dtype !== y.dtype) throw runtimeError(`${dtypeTitle(y.dtype)} did not match ${dtypeTitle(x.dtype)}`);
+      if (x.dtype !== y.dtype) throw runtimeError(`${dtypeTitle(x.dtype)} did not match ${dtypeTitle(y.dtype)}`);
       const rtol = a.rtol === undefined ? 1e-5 : toNumber(a.rtol, 'rtol');
       const atol = a.atol === undefined ? 1e-8 : toNumber(a.atol, 'atol');
       const equalNan = toBool(a.equal_nan, false);
@@ -481,6 +481,7 @@ function inPlaceUnary(f: (t: Tensor) => Tensor): Method {
 export const moreMethods: Record<string, Method> = {
   to: toMethod,
   cpu: (self, call) => (bind('cpu', call, ['memory_format=']), self),
+  is_contiguous: (self, call) => (bind('is_contiguous', call, ['memory_format=']), self.array.isContiguous()),
   cuda: () => {
     throw CUDA_ERROR();
   },
@@ -528,9 +529,10 @@ export const moreMethods: Record<string, Method> = {
 };
 
 /** Attributes of tensors this file adds (`x.device`, `x.is_cuda`). */
-export function moreTensorAttr(_self: Tensor, name: string): PyValue | undefined {
+export function moreTensorAttr(self: Tensor, name: string): PyValue | undefined {
   if (name === 'device') return CPU();
   if (name === 'is_cuda') return false;
+  if (name === "_base") return self.base;
   return undefined;
 }
 
@@ -557,6 +559,10 @@ export function moreTorchAttrs(attrs: Map<string, PyValue>): void {
   attrs.set('concatenate', join('concatenate', F.cat));
   attrs.set('stack', join('stack', F.stack));
   attrs.set('ger', new Builtin('ger', fns.outer!));
+  attrs.set('Size', new Builtin('Size', (call) => {
+    const a = bind('Size', call, ['sizes=']);
+    return new TorchSize(a.sizes === undefined ? [] : seq(a.sizes).map((v) => BigInt(toInt(v, 'size'))));
+  }, "<class 'torch.Size'>"));
   attrs.set('get_default_dtype', new Builtin('get_default_dtype', () => new PyDType(DEFAULT_FLOAT)));
   attrs.set('linalg', linalgModule());
   const autograd = attrs.get('autograd');

@@ -67,12 +67,19 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
       ([y, x]) => b.op('/', 'divide', [x!, b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
       ([y, x]) => b.op('/', 'divide', [b.op('-', 'unaryMinus', [y!]), b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
     ]],
+    // Masked at 0 as PyTorch's std and norm backward are: msqrt' = 1 / (2 msqrt), 0 where msqrt = 0.
+    ['msqrt', [(_, r) => b.call('divz', [b.num(1), mul(b.num(2), r)])]],
+    ['divz', [
+      ([, y]) => b.call('divz', [b.num(1), y!]),
+      ([x, y]) => b.op('-', 'unaryMinus', [b.call('divz', [x!, b.op('^', 'pow', [y!, b.num(2)])])]),
+    ]],
     // hardtanh passes the gradient strictly inside its bounds (PyTorch's hardtanh_backward).
     ['hardtanh', [([x, lo, hi]) => b.call('within', [x!, lo!, hi!]), () => b.num(0), () => b.num(0)]],
     // Our helpers and the roundings are piecewise constant.
     ...['step', 'above', 'heaviside', 'sign', 'floor', 'ceil', 'round', 'trunc'].map((n) => [n, [() => b.num(0)]] as const),
     ['between', [() => b.num(0), () => b.num(0), () => b.num(0)]],
     ['within', [() => b.num(0), () => b.num(0), () => b.num(0)]],
+    ['pick', [() => b.num(0), ([c]) => b.call('pick', [c!, b.num(1), b.num(0)]), ([c]) => b.call('pick', [c!, b.num(0), b.num(1)])]],
   ]);
 }
 

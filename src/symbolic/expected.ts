@@ -74,10 +74,13 @@ export class ExpectedGradients {
       case 'formula':
         return term.partial;
       case 'group': {
+        const members = term.operands.map((o) => this.read(o));
+        // An op whose backward reads its saved result: its own partial, over the result as it is now.
+        if (term.viaResult) return this.b.instantiate(term.viaResult, [], {}, memberMap(members, term.results.map((r) => this.read(r))));
         const key = `m${term.slot}:${term.form}`;
         let p = this.partials.get(key);
         if (!p) this.partials.set(key, (p = deriveNode(this.b.template(term.form), `m${term.slot}`)));
-        return this.b.instantiate(p, [], {}, memberMap(term.operands.map((o) => this.read(o))));
+        return this.b.instantiate(p, [], {}, memberMap(members));
       }
       case 'elementwise': {
         const spec = node.record!.entry.symbolic;

@@ -24,6 +24,7 @@ export interface StructuralOp {
   inLocs: readonly (readonly Location[])[];
   inValues: readonly (readonly MathNode[])[];
   inNodes: readonly (readonly (ElemNode | null)[])[];
+  outLocs: readonly Location[];
   /** Inputs the op saves by reference: backward reads their values as they are then. */
   liveSlots: ReadonlySet<number>;
 }
@@ -40,6 +41,10 @@ export function traceLinear(op: StructuralOp, b: SymbolBuilder, set: Set_): void
     const out: Term[] = [];
     for (const [i, j, w] of terms) {
       if (w !== 0) parts.push(w === 1 ? op.inValues[i]![j]! : b.multiply(b.constant(w), op.inValues[i]![j]!));
+      const input = op.inNodes[i]![j];
+      if (input) out.push({ kind: 'constant', input, value: w });
+    }
+    for (const [i, j, w] of map.gradientOnly?.[k] ?? []) {
       const input = op.inNodes[i]![j];
       if (input) out.push({ kind: 'constant', input, value: w });
     }
@@ -65,16 +70,19 @@ export function traceGroup(op: StructuralOp, b: SymbolBuilder, set: Set_): void 
     }));
     const form = spec.form(group.key);
     const value = b.instantiate(form, [], attrs, memberMap(operands.map((o) => o.atOp)));
+    // The saved result is read from its storage when backward runs.
+    const results: ValueRef[] = (group.results ?? [k]).map((r) => ({ loc: op.outLocs[r]!, atOp: b.constant(0), live: true }));
     const terms: Term[] = [];
     group.members.forEach(([i, j], slot) => {
       const input = op.inNodes[i]![j];
-      if (input) terms.push({ kind: 'group', input, form, slot, operands });
+      const viaResult = spec.viaResult?.(group.key, slot);
+      if (input) terms.push({ kind: 'group', input, form, slot, operands, viaResult, results });
     });
     set(k, value, terms);
   });
 }
 
-/** `m0`, `m1`, … bound to the members' expressions. */
-export function memberMap(values: readonly MathNode[]): Map<string, MathNode> {
-  return new Map(values.map((v, i) => [`m${i}`, v]));
+/** `m0`, `m1`, … bound to the members' expressions (and `r0`, `r1`, … to the results'). */
+export function memberMap(values: readonly MathNode[], results: readonly MathNode[] = []): Map<string, MathNode> {
+  return new Map([...values.map((v, i) => [`m${i}`, v] as const), ...results.map((v, i) => [`r${i}`, v] as const)]);
 }

@@ -74,7 +74,7 @@ export type Term =
   /** A gradient returned with create_graph: its own formula, differentiated symbolically. */
   | { kind: 'formula'; input: ElemNode; partial: MathNode }
   /** A member (`m<slot>`) of a group op's form (structural.ts): its partial, derived by mathjs. */
-  | { kind: 'group'; input: ElemNode; form: string; slot: number; operands: ValueRef[] };
+  | { kind: 'group'; input: ElemNode; form: string; slot: number; operands: ValueRef[]; viaResult?: string; results: ValueRef[] };
 
 let nextElemId = 0;
 
@@ -418,7 +418,7 @@ export class SymbolicTrace implements TapeListener {
         return this.elementwise(record, spec.form, inLocs, inValues, inNodes, outLocs, set);
       case 'linear':
       case 'group': {
-        const op: StructuralOp = { ...record, arrays: this.arraysRead(record), inLocs, inValues, inNodes, liveSlots: this.liveSlots(record) };
+        const op: StructuralOp = { ...record, arrays: this.arraysRead(record), inLocs, inValues, inNodes, outLocs, liveSlots: this.liveSlots(record) };
         const emit = (k: number, value: MathNode, terms: Term[]) => set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
         return spec.kind === 'linear' ? traceLinear(op, this.b, emit) : traceGroup(op, this.b, emit);
       }
