@@ -49,7 +49,12 @@ export interface EluParams {
 export const eluBackward = defineOp<EluParams>({
   name: 'elu_backward',
   gradFn: 'EluBackwardBackward0',
-  symbolic: { kind: 'elementwise', form: `a * (${step}(b) * scale + (1 - ${step}(b)) * input_scale * alpha * scale * exp(b * input_scale))` },
+  // The negative branch's slope is taken at x <= 0, its derivative (elu_double_backward) only at x < 0:
+  // written as step(-b) (E(b) - E(0)) + (1 - step(b)) E(0), which is E(b) for b <= 0 with E'(0) masked.
+  symbolic: {
+    kind: 'elementwise',
+    form: `a * (${step}(b) * scale + ${step}(-b) * (input_scale * alpha * scale * exp(b * input_scale) - input_scale * alpha * scale) + (1 - ${step}(b)) * input_scale * alpha * scale)`,
+  },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self_or_result', input: 1 }],
   forward: ([g, x], p, dtype) =>
     mapBinary(g!, x!, dtype, (gv, xv) => (xv <= 0 ? gv * p.input_scale * p.alpha * p.scale * Math.exp(xv * p.input_scale) : gv * p.scale)),
@@ -65,7 +70,11 @@ export const eluBackward = defineOp<EluParams>({
 export const elu = defineOp<EluParams>({
   name: 'elu',
   gradFn: 'EluBackward0',
-  symbolic: { kind: 'elementwise', form: `${step}(a) * scale * a + (1 - ${step}(a)) * alpha * scale * (exp(a * input_scale) - 1)` },
+  // At 0 the slope is alpha * scale * input_scale and the curvature 0, as elu_backward and elu_double_backward give them.
+  symbolic: {
+    kind: 'elementwise',
+    form: `${step}(a) * scale * a + ${step}(-a) * alpha * scale * (exp(a * input_scale) - 1) + (1 - ${step}(a) - ${step}(-a)) * alpha * scale * input_scale * a`,
+  },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }],
   forward: ([a], p, dtype) => mapUnary(a!, dtype, (x) => (x <= 0 ? (Math.exp(x * p.input_scale) - 1) * p.alpha * p.scale : x * p.scale)),

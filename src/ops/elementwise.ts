@@ -96,12 +96,18 @@ export const frac = defineOp({
   kinks: 'gradient 1 everywhere, also where the value jumps',
 });
 
-/** `sgn`: sign for real tensors, under its own name (what norm's backward records). */
+/**
+ * `sgn`: sign for real tensors, under its own name (what norm's backward
+ * records). PyTorch saves self and the result (sgn_backward reads them for
+ * complex tensors) and returns an efficient zero tensor for real ones, which
+ * dzdx holds as ordinary zeros (README: known differences).
+ */
 export const sgn = defineOp({
   name: 'sgn',
   gradFn: 'SgnBackward0',
-  symbolic: { kind: 'elementwise', form: 'sign(a)' },
+  symbolic: { kind: 'elementwise', form: 'sign(a)', viaResult: { a: '0' } },
   dtype: 'first',
+  saves: [{ name: 'self', input: 0 }, { name: 'result' }],
   forward: unaryKernel((x) => (Number.isNaN(x) ? x : x > 0 ? 1 : x < 0 ? -1 : 0)),
   backward: (g) => [F.zerosLike(g)],
 });

@@ -5,7 +5,7 @@
  * nll_loss of log_softmax).
  */
 import { Tensor } from '../autograd/tensor.js';
-import { PyError, runtimeError } from '../tensor/errors.js';
+import { PyError, runtimeError, UnsupportedError } from '../tensor/errors.js';
 import { NDArray, broadcastShapes, normalizeDim } from '../tensor/ndarray.js';
 import * as F from './functional.js';
 import * as L from './losses.js';
@@ -101,7 +101,7 @@ export function binaryCrossEntropyWithLogits(
 function nllAttrs(input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, reduction: L.Reduction): L.NllAttrs {
   if (target.dtype !== 'int64') throw runtimeError(`expected scalar type Long but found ${dtypeTitle(target.dtype)}`);
   const batched = input.shape.length === 2;
-  if (input.shape.length > 2 || input.shape.length === 0) throw runtimeError(`dzdx: nll_loss of a ${input.shape.length}-D input is not supported`);
+  if (input.shape.length > 2 || input.shape.length === 0) throw new UnsupportedError(`nll_loss of a ${input.shape.length}-D input is not supported`);
   const rows = batched ? input.shape[0]! : 1;
   const classes = input.shape.at(-1)!;
   if (batched && target.shape[0] !== rows) {
@@ -138,7 +138,7 @@ export function crossEntropy(input: Tensor, target: Tensor, weight: Tensor | nul
   const logp = logSoftmax(input, classDim);
   if (target.dtype === 'int64') return nllLoss(logp, target, weight, ignoreIndex, reduction);
   if (target.shape.join() !== input.shape.join()) throw runtimeError(`expected scalar type Long but found ${dtypeTitle(target.dtype)}`);
-  if (weight) throw runtimeError('dzdx: cross_entropy with probabilities and a weight is not supported');
+  if (weight) throw new UnsupportedError('cross_entropy with probabilities and a weight is not supported');
   const product = F.mul(logp, target);
   if (reduction === L.NONE) return F.neg(F.sum(product, [classDim]));
   const total = F.neg(F.sum(product));

@@ -33,8 +33,9 @@ const groupsFor = (r: DimReduction) => groupsOf(r.shape, r.dims);
 
 /** Groups of a reduction for the symbolic side: every output element's input elements, one key per group size. */
 function reductionGroups(prefix: string) {
+  // A 0-d input is marked: prod's backward passes the gradient through it unchanged.
   return (_inputs: readonly NDArray[], r: DimReduction & { extra?: number }): Group[] =>
-    groupsFor(r).map((g) => ({ members: g.map((i) => [0, i] as const), key: `${prefix}:${g.length}:${r.extra ?? ''}` }));
+    groupsFor(r).map((g) => ({ members: g.map((i) => [0, i] as const), key: `${prefix}:${g.length}:${r.extra ?? ''}${r.shape.length === 0 ? ':scalar' : ''}` }));
 }
 
 const memberNames = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
@@ -141,6 +142,8 @@ const prodForm = (key: string) => {
 
 /** prod's backward: result / x when no x is 0, else the product of the others (prod_safe_zeros_backward). */
 const prodViaResult = (key: string, slot: number) => {
+  // prod_backward and cumprod_backward return the gradient itself for a 0-d input or a single element.
+  if (key.endsWith(':scalar')) return '1';
   const ms = memberNames(parseKey(key).n);
   const others = ms.filter((_, i) => i !== slot);
   return `pick(${ms.join(' * ')}, r0 / m${slot}, ${others.length ? others.join(' * ') : '1'})`;
@@ -377,7 +380,9 @@ export const cumprod = defineOp<Cumulative>({
     groups: (_inputs, c: Cumulative) => {
       const groups: Group[] = new Array(numelOf(c.shape));
       for (const line of linesAlong(c.shape, c.dim)) {
-        line.forEach((pos, k) => (groups[pos] = { members: Array.from(line.subarray(0, k + 1), (i) => [0, i] as const), key: `prod:${k + 1}:` }));
+        // cumprod_backward returns the gradient itself when there is at most one element or the dim has size 1.
+        const single = numelOf(c.shape) <= 1 || line.length === 1 ? ':scalar' : '';
+        line.forEach((pos, k) => (groups[pos] = { members: Array.from(line.subarray(0, k + 1), (i) => [0, i] as const), key: `prod:${k + 1}:${single}` }));
       }
       return groups;
     },

@@ -5,7 +5,7 @@
  * row-major position of the input element it reads (or writes, for
  * index_put_). Knows nothing of gradients.
  */
-import { PyError } from './errors.js';
+import { PyError, UnsupportedError } from './errors.js';
 import { broadcastShapes, broadcastTo, type NDArray } from './ndarray.js';
 import { ravel, unravel } from './index-kernels.js';
 
@@ -44,7 +44,7 @@ export function advancedIndex(shape: readonly number[], indices: readonly (NDArr
           throw new PyError('IndexError', `The shape of the mask [${ix.shape.join(', ')}] at index ${j} does not match the shape of the indexed tensor [${shape.join(', ')}] at index ${d + j}`);
         }
       });
-      if (ix.shape.length === 0) throw new PyError('IndexError', 'dzdx: a 0-d boolean index is not supported');
+      if (ix.shape.length === 0) throw new UnsupportedError('a 0-d boolean index tensor is not supported');
       perDim.push(...maskCoordinates(ix));
     } else perDim.push(ix);
   }
