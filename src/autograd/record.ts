@@ -89,6 +89,7 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
   const out = new Tensor(result);
   if (isView) {
     out.base = inputs[0]!.base ?? inputs[0]!;
+    out.multiOutputView = inputs[0]!.multiOutputView;
     if (!isGradEnabled() && inputs[0]!.requiresGrad) {
       out.requiresGrad = true;
       out.discardsGrad = true;
@@ -125,6 +126,7 @@ export function recordMultiOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[],
       out.requiresGrad = true;
       out.gradFn = node;
       out.outputNr = i;
+      out.multiOutputView = isView;
     });
   }
   for (const out of outs) listener?.op(op as RecordableOp<unknown>, inputs, out, attrs, false);
@@ -139,6 +141,11 @@ export function checkInPlace(self: Tensor): void {
   }
   if (self.base && self.base.requiresGrad && self.base.isLeaf) {
     throw runtimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  if (self.multiOutputView && self.gradFn) {
+    throw runtimeError(
+      `Output ${self.outputNr} of ${self.gradFn.name} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.`,
+    );
   }
 }
 
