@@ -7,6 +7,7 @@ import { Tensor } from '../autograd/tensor.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { linesAlong } from '../tensor/index-kernels.js';
+import { topkOrder } from '../tensor/stl-select.js';
 import { mapBinary, mapUnary, reductionDims } from '../tensor/kernels.js';
 import { NDArray, normalizeDim, numelOf } from '../tensor/ndarray.js';
 import * as A from './activations.js';
@@ -119,7 +120,15 @@ export interface ValuesIndices {
  * unless keepdim; sort: all; topk: k), recorded by `entry`, with the chosen
  * indices as an int64 tensor.
  */
-function select(a: Tensor, entry: typeof R.sort, dim: number, count: number, keepdim: boolean, descending: boolean): ValuesIndices {
+function select(
+  a: Tensor,
+  entry: typeof R.sort,
+  dim: number,
+  count: number,
+  keepdim: boolean,
+  descending: boolean,
+  orderOf: (line: Float64Array) => number[] = (line) => ranked(line, Int32Array.from(line.keys()), descending),
+): ValuesIndices {
   const d = a.shape.length === 0 ? 0 : normalizeDim(dim, a.shape.length);
   const shape = a.shape.length === 0 ? [] : a.shape.map((s, i) => (i === d ? count : s));
   const values = a.array.values();
@@ -127,7 +136,7 @@ function select(a: Tensor, entry: typeof R.sort, dim: number, count: number, kee
   const sources = new Int32Array(indices.length);
   const outLines = linesAlong(shape, d);
   linesAlong(a.shape, d).forEach((line, l) => {
-    const order = ranked(values, line, descending);
+    const order = orderOf(Float64Array.from(line, (i) => values[i]!));
     outLines[l]!.forEach((pos, k) => {
       indices[pos] = order[k]!;
       sources[pos] = line[order[k]!]!;
@@ -154,10 +163,11 @@ export function minDim(a: Tensor, dim: number, keepdim = false): ValuesIndices {
 }
 export const sort = (a: Tensor, dim = -1, descending = false): ValuesIndices =>
   select(a, R.sort, dim, a.shape.length === 0 ? 1 : a.shape[normalizeDim(dim, a.shape.length)]!, true, descending);
-export function topk(a: Tensor, k: number, dim = -1, largest = true): ValuesIndices {
+/** topk: among tied values, the ones libstdc++'s selection leaves where PyTorch runs it (stl-select.ts). */
+export function topk(a: Tensor, k: number, dim = -1, largest = true, sorted = true): ValuesIndices {
   const size = a.shape.length === 0 ? 1 : a.shape[normalizeDim(dim, a.shape.length)]!;
   if (k < 0 || k > size) throw runtimeError('selected index k out of range');
-  return select(a, R.topk, dim, k, true, largest);
+  return select(a, R.topk, dim, k, true, largest, (line) => topkOrder(line, k, largest, sorted));
 }
 
 /** argmax/argmin: of everything (flattened) or along a dim; int64, no history. */

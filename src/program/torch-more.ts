@@ -329,7 +329,7 @@ export const moreTensorFunctions: Record<string, Impl> = (() => {
     },
     topk: (call) => {
       const a = bind('topk', call, ['input', 'k', 'dim=', 'largest=', 'sorted=']);
-      return named('topk', F.topk(input(a), toInt(a.k, 'k'), optionalInt(a.dim, -1), toBool(a.largest, true)));
+      return named('topk', F.topk(input(a), toInt(a.k, 'k'), optionalInt(a.dim, -1), toBool(a.largest, true), toBool(a.sorted, true)));
     },
     prod: (call) => {
       const a = bind('prod', call, ['input', 'dim=', 'keepdim=', 'dtype=']);
