@@ -7,7 +7,7 @@ import { Tensor } from '../autograd/tensor.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { linesAlong } from '../tensor/index-kernels.js';
-import { topkOrder } from '../tensor/stl-select.js';
+import { sortOrder, topkOrder } from '../tensor/stl-select.js';
 import { mapBinary, mapUnary, reductionDims } from '../tensor/kernels.js';
 import { NDArray, normalizeDim, numelOf } from '../tensor/ndarray.js';
 import * as A from './activations.js';
@@ -94,20 +94,15 @@ function extremumAll(a: Tensor, which: 'max' | 'min'): Tensor {
 export const maxAll = (a: Tensor): Tensor => extremumAll(a, 'max');
 export const minAll = (a: Tensor): Tensor => extremumAll(a, 'min');
 
-/** The order a selection takes along a line: by value (NaN largest), ties by position. */
-function ranked(values: Float64Array, line: Int32Array, descending: boolean): number[] {
-  const order = Array.from(line.keys());
-  const key = (k: number) => values[line[k]!]!;
-  order.sort((i, j) => {
-    const x = key(i);
-    const y = key(j);
-    const nx = Number.isNaN(x);
-    const ny = Number.isNaN(y);
-    if (nx || ny) return nx && ny ? i - j : (nx ? 1 : -1) * (descending ? -1 : 1);
-    if (x === y) return i - j;
-    return (x < y ? -1 : 1) * (descending ? -1 : 1);
-  });
-  return order;
+/** max/min along a line: the first NaN if there is one (NaN propagates), else the first extreme value. */
+function extremeOf(line: Float64Array, largest: boolean): number[] {
+  let best = 0;
+  for (let k = 0; k < line.length; k++) {
+    const v = line[k]!;
+    if (Number.isNaN(v)) return [k];
+    if (largest ? v > line[best]! : v < line[best]!) best = k;
+  }
+  return [best];
 }
 
 export interface ValuesIndices {
@@ -127,7 +122,7 @@ function select(
   count: number,
   keepdim: boolean,
   descending: boolean,
-  orderOf: (line: Float64Array) => number[] = (line) => ranked(line, Int32Array.from(line.keys()), descending),
+  orderOf: (line: Float64Array) => number[] = (line) => extremeOf(line, descending),
 ): ValuesIndices {
   const d = a.shape.length === 0 ? 0 : normalizeDim(dim, a.shape.length);
   const shape = a.shape.length === 0 ? [] : a.shape.map((s, i) => (i === d ? count : s));
@@ -161,8 +156,9 @@ export function minDim(a: Tensor, dim: number, keepdim = false): ValuesIndices {
   checkNonEmptyDim(a, dim, 'min');
   return select(a, R.minDim, dim, 1, keepdim, false);
 }
-export const sort = (a: Tensor, dim = -1, descending = false): ValuesIndices =>
-  select(a, R.sort, dim, a.shape.length === 0 ? 1 : a.shape[normalizeDim(dim, a.shape.length)]!, true, descending);
+/** sort: `std::sort` of each row as PyTorch's CPU kernel (not stable past 16 elements) unless `stable`. */
+export const sort = (a: Tensor, dim = -1, descending = false, stable = false): ValuesIndices =>
+  select(a, R.sort, dim, a.shape.length === 0 ? 1 : a.shape[normalizeDim(dim, a.shape.length)]!, true, descending, (line) => sortOrder(line, descending, stable));
 /** topk: among tied values, the ones libstdc++'s selection leaves where PyTorch runs it (stl-select.ts). */
 export function topk(a: Tensor, k: number, dim = -1, largest = true, sorted = true): ValuesIndices {
   const size = a.shape.length === 0 ? 1 : a.shape[normalizeDim(dim, a.shape.length)]!;

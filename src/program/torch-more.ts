@@ -321,11 +321,11 @@ export const moreTensorFunctions: Record<string, Impl> = (() => {
     argmin: argExtremum('min'),
     sort: (call) => {
       const a = bind('sort', call, ['input', 'dim=', 'descending=', 'stable=']);
-      return named('sort', F.sort(input(a), optionalInt(a.dim, -1), toBool(a.descending, false)));
+      return named('sort', F.sort(input(a), optionalInt(a.dim, -1), toBool(a.descending, false), toBool(a.stable, false)));
     },
     argsort: (call) => {
       const a = bind('argsort', call, ['input', 'dim=', 'descending=', 'stable=']);
-      return F.sort(input(a), optionalInt(a.dim, -1), toBool(a.descending, false)).indices;
+      return F.sort(input(a), optionalInt(a.dim, -1), toBool(a.descending, false), toBool(a.stable, false)).indices;
     },
     topk: (call) => {
       const a = bind('topk', call, ['input', 'k', 'dim=', 'largest=', 'sorted=']);

@@ -1,12 +1,13 @@
 /**
- * torch.topk's choice among tied values, which is whatever the C++ standard
- * library's selection algorithms leave: PyTorch 1.13 (topk_impl_loop)
- * runs libstdc++'s `partial_sort` when k * 64 <= n, else `nth_element`
- * and then `sort` on the first k - 1. These are the same algorithms
- * (introselect, introsort with insertion sort below 16 elements, binary
+ * torch.topk's and torch.sort's order among tied values, which is whatever
+ * the C++ standard library leaves: PyTorch 1.13's CPU kernels run
+ * libstdc++'s `std::sort` for sort (`std::stable_sort` with stable=True),
+ * and for topk `partial_sort` when k * 64 <= n, else `nth_element` and
+ * then `sort` on the first k - 1. These are the same algorithms
+ * (introselect, introsort with insertion sort up to 16 elements, binary
  * heaps), step for step, on (value, index) pairs compared by value only.
- * Matched PyTorch on 3,000 random tie-heavy rows; the fixture ops_topk_ties
- * keeps 70 of them (with NaN, sorted=False and both branches).
+ * topk matched PyTorch on 3,000 random tie-heavy rows; the fixture
+ * ops_topk_ties keeps some of them, and sort's, with NaN and both branches.
  */
 
 type Pair = [value: number, index: number];
@@ -183,4 +184,20 @@ export function topkOrder(values: ArrayLike<number>, k: number, largest: boolean
     if (sorted) sort(a, 0, k - 1, less);
   }
   return a.slice(0, k).map(([, i]) => i);
+}
+
+/**
+ * The order torch.sort gives one row: libstdc++'s `std::sort` (introsort,
+ * not stable past 16 elements) unless `stable`, which is `std::stable_sort`
+ * (ties keep their order). NaN sorts last ascending, first descending.
+ */
+export function sortOrder(values: ArrayLike<number>, descending: boolean, stable = false): number[] {
+  const a: Pair[] = Array.from(values, (v, i) => [v, i]);
+  const less: Less = descending
+    ? (x, y) => (Number.isNaN(x[0]) && !Number.isNaN(y[0])) || x[0] > y[0]
+    : (x, y) => (!Number.isNaN(x[0]) && Number.isNaN(y[0])) || x[0] < y[0];
+  if (stable) {
+    a.sort((x, y) => (less(x, y) ? -1 : less(y, x) ? 1 : x[1] - y[1]));
+  } else sort(a, 0, a.length, less);
+  return a.map(([, i]) => i);
 }
