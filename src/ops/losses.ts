@@ -14,7 +14,7 @@ import { broadcastTo } from '../tensor/ndarray.js';
 import { NDArray, numelOf } from '../tensor/ndarray.js';
 import { softmaxOf } from '../tensor/reductions.js';
 import * as F from './functional.js';
-import { defineOp, type Group, type LinearTerm } from './registry.js';
+import { boundTerms, defineOp, type Group, type LinearTerm } from './registry.js';
 
 export type Reduction = 0 | 1 | 2;
 export const NONE = 0;
@@ -34,6 +34,7 @@ export interface Along {
 /** Each output element: the whole line it lies on, keyed by the line's length and its position. */
 function lineGroups(prefix: string, inputs: number) {
   return (_arrays: readonly NDArray[], a: Along): Group[] => {
+    boundTerms(numelOf(a.shape) * (a.shape.length === 0 ? 1 : a.shape[a.dim]!) * inputs, prefix);
     const groups: Group[] = new Array(numelOf(a.shape));
     for (const line of linesAlong(a.shape, a.dim)) {
       line.forEach((pos, q) => {

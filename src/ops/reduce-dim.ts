@@ -13,7 +13,7 @@ import { NDArray, numelOf } from '../tensor/ndarray.js';
 import { reducedShape } from '../tensor/kernels.js';
 import { cumprodOf, cumsumOf, logsumexpOf, normOf, prodOf, varianceOf } from '../tensor/reductions.js';
 import * as F from './functional.js';
-import { defineOp, type Group, type LinearTerm } from './registry.js';
+import { boundTerms, defineOp, type Group, type LinearTerm } from './registry.js';
 
 /** A reduction over `dims` (sorted, normalised) of a tensor of `shape`. */
 export interface DimReduction {
@@ -354,6 +354,8 @@ export const cumsum = defineOp<Cumulative>({
   symbolic: {
     kind: 'linear',
     linear: ([a], c: Cumulative) => {
+      const size = c.shape.length === 0 ? 1 : c.shape[c.dim]!;
+      boundTerms((a!.numel * (size + 1)) / 2, 'cumsum');
       const terms: LinearTerm[][] = Array.from({ length: a!.numel }, () => []);
       for (const line of linesAlong(c.shape, c.dim)) {
         line.forEach((pos, k) => {
@@ -378,6 +380,7 @@ export const cumprod = defineOp<Cumulative>({
   symbolic: {
     kind: 'group',
     groups: (_inputs, c: Cumulative) => {
+      boundTerms((numelOf(c.shape) * ((c.shape.length === 0 ? 1 : c.shape[c.dim]!) + 1)) / 2, 'cumprod');
       const groups: Group[] = new Array(numelOf(c.shape));
       for (const line of linesAlong(c.shape, c.dim)) {
         // cumprod_backward returns the gradient itself when there is at most one element or the dim has size 1.

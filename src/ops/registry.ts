@@ -7,7 +7,7 @@ import { recordInPlace, recordMultiOp, recordOp, type RecordableOp, type SaveRul
 import type { BackwardContext } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
-import { runtimeError } from '../tensor/errors.js';
+import { LimitError, runtimeError } from '../tensor/errors.js';
 import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
 
 /**
@@ -71,6 +71,18 @@ export type SymbolicSpec =
        */
       viaResult?(key: string, slot: number): string;
     };
+
+/** The most terms one structural op's symbolic map may have (cumsum and softmax grow as n²). */
+export const MAX_SYMBOLIC_TERMS = 200_000;
+
+/** Refuse a symbolic map past the bound before building it (dzdx check's limit; dzdx run never asks). */
+export function boundTerms(count: number, op: string): void {
+  if (count > MAX_SYMBOLIC_TERMS) {
+    throw new LimitError(
+      `dzdx check follows every tensor element symbolically, and this ${op} has more than ${MAX_SYMBOLIC_TERMS} terms: check a smaller version of it (dzdx run has no such bound)`,
+    );
+  }
+}
 
 /** One weighted input element: [input, element (row-major), weight]. */
 export type LinearTerm = readonly [input: number, element: number, weight: number];

@@ -27,6 +27,8 @@ export interface StructuralOp {
   outLocs: readonly Location[];
   /** Inputs the op saves by reference: backward reads their values as they are then. */
   liveSlots: ReadonlySet<number>;
+  /** Counts terms against the trace's bound (cumsum and softmax have n² of them). */
+  charge(n: number): void;
 }
 
 type Set_ = (k: number, value: MathNode, terms: Term[]) => void;
@@ -36,6 +38,7 @@ export function traceLinear(op: StructuralOp, b: SymbolBuilder, set: Set_): void
   const spec = op.entry.symbolic;
   if (spec.kind !== 'linear') throw new Error('internal: not a linear op');
   const map = spec.linear(op.arrays, op.attrs, op.output.array);
+  op.charge(map.terms.reduce((n, t) => n + t.length, 0));
   map.terms.forEach((terms, k) => {
     const parts: MathNode[] = [];
     const out: Term[] = [];
@@ -59,7 +62,9 @@ export function traceGroup(op: StructuralOp, b: SymbolBuilder, set: Set_): void 
   const spec = op.entry.symbolic;
   if (spec.kind !== 'group') throw new Error('internal: not a group op');
   const attrs = {};
-  spec.groups(op.arrays, op.attrs, op.output.array).forEach((group, k) => {
+  const groups = spec.groups(op.arrays, op.attrs, op.output.array);
+  op.charge(groups.reduce((n, g) => n + g.members.length, 0));
+  groups.forEach((group, k) => {
     const operands: ValueRef[] = group.members.map(([i, j]) => ({
       loc: op.inLocs[i]![j]!,
       atOp: op.inValues[i]![j]!,

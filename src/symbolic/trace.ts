@@ -301,12 +301,7 @@ export class SymbolicTrace implements TapeListener {
 
   op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void {
     if (this.paused) return;
-    this.work += output.numel + inputs.reduce((n, t) => n + t.numel, 0);
-    if (this.work > MAX_TRACED_ELEMENTS) {
-      throw new LimitError(
-        `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
-      );
-    }
+    this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
       id: this.records.length,
@@ -418,7 +413,16 @@ export class SymbolicTrace implements TapeListener {
         return this.elementwise(record, spec.form, inLocs, inValues, inNodes, outLocs, set);
       case 'linear':
       case 'group': {
-        const op: StructuralOp = { ...record, arrays: this.arraysRead(record), inLocs, inValues, inNodes, outLocs, liveSlots: this.liveSlots(record) };
+        const op: StructuralOp = {
+          ...record,
+          arrays: this.arraysRead(record),
+          inLocs,
+          inValues,
+          inNodes,
+          outLocs,
+          liveSlots: this.liveSlots(record),
+          charge: (n) => this.charge(n),
+        };
         const emit = (k: number, value: MathNode, terms: Term[]) => set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
         return spec.kind === 'linear' ? traceLinear(op, this.b, emit) : traceGroup(op, this.b, emit);
       }
@@ -435,6 +439,16 @@ export class SymbolicTrace implements TapeListener {
   /** Inputs the op saves by reference (an in-place op's self is a copy of its old value). */
   private liveSlots(record: OpRecord): Set<number> {
     return new Set(record.entry.saves.filter((r) => r.input !== undefined && !(record.inPlace && r.input === 0)).map((r) => r.input!));
+  }
+
+  /** Count element-terms traced (an op's elements, or a structural op's terms) against the bound. */
+  private charge(n: number): void {
+    this.work += n;
+    if (this.work > MAX_TRACED_ELEMENTS) {
+      throw new LimitError(
+        `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
+      );
+    }
   }
 
   /** Cuts (a value with leaves in it read without history) and mutations autograd cannot see. */
