@@ -9,6 +9,7 @@ import { PyError, runtimeError, UnsupportedError } from '../tensor/errors.js';
 import { NDArray, broadcastShapes, normalizeDim } from '../tensor/ndarray.js';
 import * as F from './functional.js';
 import * as L from './losses.js';
+import * as Sm from './softmax.js';
 import { call, dtypeTitle } from './registry.js';
 
 export type ReductionName = 'none' | 'mean' | 'sum';
@@ -20,7 +21,7 @@ export function reductionOf(name: string): L.Reduction {
   throw new PyError('ValueError', `${name} is not a valid value for reduction`);
 }
 
-function along(a: Tensor, dim: number): L.Along {
+function along(a: Tensor, dim: number): Sm.Along {
   return { dim: a.shape.length === 0 ? 0 : normalizeDim(dim, a.shape.length), shape: a.shape };
 }
 
@@ -32,14 +33,14 @@ function softmaxInput(a: Tensor, log: boolean): void {
 
 export function softmax(a: Tensor, dim: number): Tensor {
   softmaxInput(a, false);
-  return call(L.softmax, [a], along(a, dim));
+  return call(Sm.softmax, [a], along(a, dim));
 }
 export function logSoftmax(a: Tensor, dim: number): Tensor {
   softmaxInput(a, true);
-  return call(L.logSoftmax, [a], along(a, dim));
+  return call(Sm.logSoftmax, [a], along(a, dim));
 }
-export const softmaxBackwardData = (g: Tensor, y: Tensor, dim: number): Tensor => call(L.softmaxBackwardData, [g, y], along(y, dim));
-export const logSoftmaxBackwardData = (g: Tensor, y: Tensor, dim: number): Tensor => call(L.logSoftmaxBackwardData, [g, y], along(y, dim));
+export const softmaxBackwardData = (g: Tensor, y: Tensor, dim: number): Tensor => call(Sm.softmaxBackwardData, [g, y], along(y, dim));
+export const logSoftmaxBackwardData = (g: Tensor, y: Tensor, dim: number): Tensor => call(Sm.logSoftmaxBackwardData, [g, y], along(y, dim));
 
 /** F.mse_loss and friends broadcast input and target first (torch.broadcast_tensors: expand only where the shape differs). */
 function broadcastPair(input: Tensor, target: Tensor): [Tensor, Tensor] {

@@ -1,23 +1,24 @@
 /**
  * Script bindings of the rest of the tensor API teaching code calls:
  * reductions and selections (`max(dim)` and its named tuple), shape ops,
- * gather/scatter, softmax, devices, legacy constructors, `Variable`. Each
- * binding parses Python's arguments as PyTorch 1.13 names them and calls
- * the functional API over the op registry. torch-ops.ts, tensor-attrs.ts
- * and torch-module.ts merge these tables into theirs.
+ * gather/scatter, softmax, in-place variants, `torch.cat`, `torch.linalg`
+ * (devices and legacy types: torch-devices.ts; torch.nn.functional:
+ * torch-functional.ts). Each binding parses Python's arguments as PyTorch
+ * 1.13 names them and calls the functional API over the op registry.
+ * torch-ops.ts, tensor-attrs.ts and torch-module.ts merge these tables
+ * into theirs.
  */
 import { Tensor } from '../autograd/tensor.js';
-import * as C from '../ops/creation.js';
 import * as F from '../ops/functional.js';
 import { dtypeTitle } from '../ops/registry.js';
-import { DEFAULT_FLOAT, isFloating, type DType } from '../tensor/dtype.js';
+import { DEFAULT_FLOAT } from '../tensor/dtype.js';
 import { PyError, runtimeError, UnsupportedError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
+import { CPU, CUDA_ERROR, cudaModule, LEGACY, legacyConstructor, parseDevice, toMethod, typeMethod, variable } from './torch-devices.js';
+import { softmaxImpl } from './torch-functional.js';
 import { bind, seq, toBool, toDims, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import {
   Builtin,
-  isNumber,
-  PyDevice,
   PyDType,
   PyModule,
   PyNamedTuple,
@@ -44,144 +45,6 @@ const tensors = (v: PyValue | undefined, fn: string) => {
 function unary(name: string, f: (t: Tensor) => Tensor): Impl {
   return (call) => f(input(bind(name, call, ['input'])));
 }
-
-// Devices: one object per (type, index), so `x.device == torch.device('cpu')` is identity.
-
-const devices = new Map<string, PyDevice>();
-const DEVICE_TYPES = 'cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, ort, xla, lazy, vulkan, mps, meta, hpu, privateuseone';
-
-export function deviceOf(type: string, index: number | null): PyDevice {
-  const key = `${type}:${index}`;
-  let d = devices.get(key);
-  if (!d) devices.set(key, (d = new PyDevice(type, index)));
-  return d;
-}
-
-export const CPU = () => deviceOf('cpu', null);
-
-const CUDA_ERROR = () => new PyError('AssertionError', 'Torch not compiled with CUDA enabled');
-
-/** `torch.device('cuda:0')`, `torch.device('cpu', 0)`, with PyTorch's errors. */
-function parseDevice(spec: PyValue | undefined, index?: PyValue): PyDevice {
-  if (spec instanceof PyDevice) return spec;
-  if (typeof spec !== 'string') throw new PyError('TypeError', `device() received an invalid combination of arguments - got (${typeName(spec ?? null)})`);
-  const m = /^([a-z]+)(?::(.*))?$/.exec(spec);
-  const type = m?.[1] ?? spec;
-  if (!DEVICE_TYPES.split(', ').includes(type)) {
-    throw runtimeError(`Expected one of ${DEVICE_TYPES} device type at start of device string: ${spec}`);
-  }
-  if (m?.[2] !== undefined && !/^\d+$/.test(m[2])) throw runtimeError(`Invalid device string: '${spec}'`);
-  const i = m?.[2] !== undefined ? Number(m[2]) : index !== undefined && index !== null ? toInt(index, 'index') : type === 'cuda' && m?.[2] === undefined && index === undefined ? null : null;
-  return deviceOf(type, i);
-}
-
-/** A `device=` argument: the CPU is fine; CUDA is what this PyTorch was built without. */
-export function checkDevice(v: PyValue | undefined): void {
-  if (v === undefined || v === null) return;
-  const d = parseDevice(v);
-  if (d.type === 'cuda') throw CUDA_ERROR();
-  if (d.type !== 'cpu') throw new UnsupportedError(`the device '${d.type}' is not supported (dzdx is PyTorch on the CPU)`);
-}
-
-const cudaModule = () =>
-  new PyModule(
-    'torch.cuda',
-    new Map<string, PyValue>([
-      ['is_available', new Builtin('is_available', (call) => (bind('is_available', call, []), false))],
-      ['device_count', new Builtin('device_count', (call) => (bind('device_count', call, []), 0n))],
-      ['current_device', new Builtin('current_device', () => { throw CUDA_ERROR(); })],
-    ]),
-  );
-
-// Legacy tensor types.
-
-const LEGACY: Record<string, DType> = { FloatTensor: 'float32', DoubleTensor: 'float64', LongTensor: 'int64', BoolTensor: 'bool' };
-const LEGACY_OF: Record<DType, string> = { float32: 'FloatTensor', float64: 'DoubleTensor', int64: 'LongTensor', bool: 'BoolTensor' };
-const OPTIONS_TEXT: Record<DType, string> = { float32: 'float', float64: 'double', int64: 'long int', bool: 'bool' };
-
-function tensorOptions(dtype: DType): string {
-  return `TensorOptions(dtype=${OPTIONS_TEXT[dtype]}, device=cpu, layout=Strided, requires_grad=false (default), pinned_memory=false (default), memory_format=(nullopt))`;
-}
-
-/** A script value (nested lists of numbers) as factory input. */
-function nestedData(v: PyValue): C.Nested {
-  if (Array.isArray(v) || v instanceof PyTuple) return seq(v).map(nestedData);
-  if (isNumber(v)) return toScalar(v);
-  if (v instanceof Tensor && v.numel === 1) return { value: v.item(), kind: isFloating(v.dtype) ? 'float' : v.dtype === 'bool' ? 'bool' : 'int' };
-  throw new PyError('TypeError', `new(): invalid data type '${typeName(v)}'`);
-}
-
-/** `torch.FloatTensor(...)`, `torch.Tensor(...)`: data, sizes, a Size, a tensor of the same type, or nothing. */
-function legacyConstructor(dtype: DType): Impl {
-  return (call) => {
-    for (const key of call.kwargs.keys()) {
-      if (key === 'device') continue;
-      const got = [...call.args.map((a) => typeName(a)), ...[...call.kwargs.keys()].map((k) => `${k}=${typeName(call.kwargs.get(k)!)}`)].join(', ');
-      throw new PyError(
-        'TypeError',
-        `new() received an invalid combination of arguments - got (${got}), but expected one of:\n * (*, torch.device device)\n      didn't match because some of the keywords were incorrect: ${key}\n * (torch.Storage storage)\n * (Tensor other)\n * (tuple of ints size, *, torch.device device)\n * (object data, *, torch.device device)\n`,
-      );
-    }
-    checkDevice(call.kwargs.get('device'));
-    const args = call.args;
-    if (args.length === 0) return C.tensor([], { dtype });
-    const first = args[0]!;
-    if (args.length === 1 && first instanceof Tensor) {
-      if (first.dtype !== dtype) throw new PyError('TypeError', `expected ${tensorOptions(dtype)} (got ${tensorOptions(first.dtype)})`);
-      return first.detach();
-    }
-    if (args.length === 1 && first instanceof TorchSize) return C.zeros(toShape([first], 'size'), { dtype });
-    if (args.length === 1 && (Array.isArray(first) || first instanceof PyTuple)) return C.tensor(nestedData(first), { dtype });
-    if (args.every((a) => typeof a === 'bigint' || typeof a === 'boolean')) {
-      // PyTorch leaves these uninitialised; dzdx fills them with zeros.
-      return C.full(args.map((a) => toInt(a, 'size')), 0, { dtype });
-    }
-    if (args.length === 1 && typeof first === 'number') throw new PyError('TypeError', `new(): data must be a sequence (got float)`);
-    throw new PyError('TypeError', `new(): data must be a sequence (got ${typeName(first)})`);
-  };
-}
-
-/** `x.type(torch.DoubleTensor)`, `x.type('torch.DoubleTensor')`, `x.type(torch.float64)`; `x.type()` names the type. */
-function typeMethod(self: Tensor, call: CallArgs): PyValue {
-  const a = bind('type', call, ['dtype=', 'non_blocking=']);
-  const t = a.dtype;
-  if (t === undefined || t === null) return `torch.${LEGACY_OF[self.dtype]}`;
-  if (t instanceof PyDType) return F.to(self, t.dtype);
-  const name = t instanceof Builtin ? t.name : typeof t === 'string' ? t.replace(/^torch\./, '') : null;
-  if (name !== null && name in LEGACY) return F.to(self, LEGACY[name]!);
-  if (typeof t === 'string' && t.startsWith('torch.cuda.')) throw CUDA_ERROR();
-  throw new PyError('TypeError', `invalid type: '${String(t)}'`);
-}
-
-/** `x.to(…)`: a dtype, a device (string or torch.device), another tensor, or keywords. */
-function toMethod(self: Tensor, call: CallArgs): PyValue {
-  const a = bind('to', call, ['first=', 'second=', 'dtype=', 'device=', 'non_blocking=', 'copy=']);
-  let dtype: DType | undefined;
-  let device: PyValue | undefined = a.device;
-  for (const v of [a.first, a.second]) {
-    if (v === undefined || v === null) continue;
-    if (v instanceof PyDType) dtype = v.dtype;
-    else if (v instanceof Tensor) dtype = v.dtype;
-    else if (typeof v === 'string' || v instanceof PyDevice) device = v;
-    else throw new PyError('TypeError', `to() received an invalid combination of arguments - got (${typeName(v)})`);
-  }
-  if (a.dtype instanceof PyDType) dtype = a.dtype.dtype;
-  checkDevice(device);
-  const out = dtype ? F.to(self, dtype) : self;
-  return toBool(a.copy, false) && out === self ? F.clone(self) : out;
-}
-
-/** `torch.autograd.Variable(t, requires_grad=False)`: the legacy wrapper gives t's data as a new tensor (detached). */
-const variable: Impl = (call) => {
-  const a = bind('Variable', call, ['data', 'requires_grad=', 'volatile=']);
-  if (!(a.data instanceof Tensor)) throw new PyError('TypeError', `Variable data has to be a tensor, but got ${typeName(a.data ?? null)}`);
-  const t = a.data.detach();
-  if (toBool(a.requires_grad, false)) {
-    if (!isFloating(t.dtype)) throw runtimeError('Only Tensors of floating point and complex dtype can require gradients');
-    t.requiresGrad = true;
-  }
-  return t;
-};
 
 // Reductions and selections.
 
@@ -256,24 +119,6 @@ const scatterImpl = (name: string, inPlace: boolean): Impl => (call) => {
 };
 
 const maskValue = (v: PyValue | undefined) => (v instanceof Tensor ? v : toNumber(v, 'value'));
-
-// Softmax: an implicit dim warns and picks PyTorch's legacy choice.
-
-export type Warn = (message: string) => void;
-
-function softmaxImpl(name: 'softmax' | 'log_softmax', functional: boolean, warn: Warn): Impl {
-  return (call) => {
-    const a = bind(name, call, functional ? ['input', 'dim=', '_stacklevel=', 'dtype='] : ['input', 'dim', 'dtype=']);
-    let x = input(a);
-    if (a.dtype instanceof PyDType) x = F.to(x, a.dtype.dtype);
-    let dim: number;
-    if (a.dim === undefined || a.dim === null) {
-      warn(`Implicit dimension choice for ${name} has been deprecated. Change the call to include dim=X as an argument.`);
-      dim = [0, 1, 3].includes(x.shape.length) ? 0 : 1;
-    } else dim = toInt(a.dim, 'dim');
-    return name === 'softmax' ? F.softmax(x, dim) : F.logSoftmax(x, dim);
-  };
-}
 
 /** Shared by `torch.X(input, …)` and `input.X(…)` (merged into torch-ops.ts's table). */
 export const moreTensorFunctions: Record<string, Impl> = (() => {
@@ -584,76 +429,6 @@ function linalgModule(): PyModule {
   return new PyModule('torch.linalg', new Map<string, PyValue>([['norm', vectorNorm('norm', 'ord')], ['vector_norm', vectorNorm('vector_norm', 'ord')]]));
 }
 
-/** What `torch.nn.functional` gains. */
-export function moreFunctional(warn: Warn): Map<string, PyValue> {
-  const out = new Map<string, PyValue>();
-  const def = (name: string, impl: Impl) => out.set(name, new Builtin(name, impl));
-  const reduction = (a: Record<string, PyValue | undefined>) => {
-    if (a.size_average !== undefined || a.reduce !== undefined) throw new UnsupportedError('the size_average and reduce arguments are not supported (use reduction=)');
-    return F.reductionOf(a.reduction === undefined ? 'mean' : String(a.reduction));
-  };
-  const sizeWarning = (x: Tensor, t: Tensor) => {
-    if (x.shape.join() !== t.shape.join()) {
-      warn(`Using a target size (torch.Size([${t.shape.join(', ')}])) that is different to the input size (torch.Size([${x.shape.join(', ')}])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`);
-    }
-  };
-  const pointwiseLoss = (name: string, f: (x: Tensor, t: Tensor, r: ReturnType<typeof reduction>, a: Record<string, PyValue | undefined>) => Tensor, extra: string[] = []) =>
-    def(name, (call) => {
-      const a = bind(name, call, ['input', 'target', 'size_average=', 'reduce=', 'reduction=', ...extra]);
-      const [x, t] = [input(a), toTensorArg(a.target, 'target')];
-      sizeWarning(x, t);
-      return f(x, t, reduction(a), a);
-    });
-  pointwiseLoss('mse_loss', (x, t, r) => F.mseLoss(x, t, r));
-  pointwiseLoss('l1_loss', (x, t, r) => F.l1Loss(x, t, r));
-  pointwiseLoss('smooth_l1_loss', (x, t, r, a) => F.smoothL1Loss(x, t, r, a.beta === undefined ? 1 : toNumber(a.beta, 'beta')), ['beta=']);
-  const optionalTensor = (v: PyValue | undefined, what: string) => (v === undefined || v === null ? null : toTensorArg(v, what));
-  def('binary_cross_entropy', (call) => {
-    const a = bind('binary_cross_entropy', call, ['input', 'target', 'weight=', 'size_average=', 'reduce=', 'reduction=']);
-    return F.binaryCrossEntropy(input(a), toTensorArg(a.target, 'target'), optionalTensor(a.weight, 'weight'), reduction(a));
-  });
-  def('binary_cross_entropy_with_logits', (call) => {
-    const a = bind('binary_cross_entropy_with_logits', call, ['input', 'target', 'weight=', 'size_average=', 'reduce=', 'reduction=', 'pos_weight=']);
-    return F.binaryCrossEntropyWithLogits(input(a), toTensorArg(a.target, 'target'), optionalTensor(a.weight, 'weight'), optionalTensor(a.pos_weight, 'pos_weight'), reduction(a));
-  });
-  const classLoss = (name: string, f: typeof F.nllLoss) =>
-    def(name, (call) => {
-      const a = bind(name, call, ['input', 'target', 'weight=', 'size_average=', 'ignore_index=', 'reduce=', 'reduction=', 'label_smoothing=']);
-      if (a.label_smoothing !== undefined && toNumber(a.label_smoothing, 'label_smoothing') !== 0) throw new UnsupportedError('label_smoothing is not supported');
-      const ignore = a.ignore_index === undefined ? -100 : toInt(a.ignore_index, 'ignore_index');
-      return f(input(a), toTensorArg(a.target, 'target'), optionalTensor(a.weight, 'weight'), ignore, reduction(a));
-    });
-  classLoss('nll_loss', F.nllLoss);
-  classLoss('cross_entropy', F.crossEntropy);
-  def('linear', (call) => {
-    const a = bind('linear', call, ['input', 'weight', 'bias=']);
-    return F.linear(input(a), toTensorArg(a.weight, 'weight'), optionalTensor(a.bias, 'bias'));
-  });
-  def('softmax', softmaxImpl('softmax', true, warn));
-  def('log_softmax', softmaxImpl('log_softmax', true, warn));
-  const activation = (name: string, params: string[], f: (x: Tensor, a: Record<string, PyValue | undefined>) => Tensor, inPlace?: (x: Tensor, a: Record<string, PyValue | undefined>) => Tensor) =>
-    def(name, (call) => {
-      const a = bind(name, call, ['input', ...params, 'inplace=']);
-      const x = input(a);
-      if (toBool(a.inplace, false)) {
-        if (!inPlace) throw new UnsupportedError(`F.${name}(inplace=True) is not supported`);
-        return inPlace(x, a);
-      }
-      return f(x, a);
-    });
-  const num = (v: PyValue | undefined, fallback: number) => (v === undefined ? fallback : toNumber(v, 'value'));
-  activation('relu', [], (x) => F.relu(x), (x) => F.unaryInPlace('relu', x));
-  activation('leaky_relu', ['negative_slope='], (x, a) => F.leakyRelu(x, num(a.negative_slope, 0.01)));
-  activation('elu', ['alpha='], (x, a) => F.elu(x, num(a.alpha, 1)));
-  activation('selu', [], (x) => F.elu(x, 1.6732632423543772848170429916717, 1.0507009873554804934193349852946));
-  activation('silu', [], (x) => F.silu(x));
-  activation('hardtanh', ['min_val=', 'max_val='], (x, a) => F.hardtanh(x, num(a.min_val, -1), num(a.max_val, 1)));
-  activation('relu6', [], (x) => F.hardtanh(x, 0, 6));
-  def('gelu', (call) => {
-    const a = bind('gelu', call, ['input', 'approximate=']);
-    const approximate = a.approximate === undefined ? 'none' : String(a.approximate);
-    if (approximate !== 'none' && approximate !== 'tanh') throw runtimeError(`approximate argument must be either none or tanh.`);
-    return F.gelu(input(a), approximate);
-  });
-  return out;
-}
+
+export { checkDevice } from './torch-devices.js';
+export { moreFunctional, type Warn } from './torch-functional.js';
