@@ -164,7 +164,12 @@ export function flatten(a: Tensor, startDim = 0, endDim = -1): Tensor {
 
 export function unflatten(a: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, a.shape.length);
-  const inferred = S.inferShape(sizes, a.shape[d]!);
+  const size = a.shape[d]!;
+  const known = sizes.filter((x) => x !== -1).reduce((x, y) => x * y, 1);
+  if (sizes.includes(-1) ? known === 0 || size % known !== 0 : known !== size) {
+    throw runtimeError(`unflatten: Provided sizes [${sizes.join(', ')}] don't multiply up to the size of dim ${dim} (${size}) in the input tensor`);
+  }
+  const inferred = S.inferShape(sizes, size);
   return F.view(a, [...a.shape.slice(0, d), ...inferred, ...a.shape.slice(d + 1)]);
 }
 

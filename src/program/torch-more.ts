@@ -101,6 +101,13 @@ const cumulative = (name: string, f: (t: Tensor, dim: number) => Tensor): Impl =
   return f(input(a), toInt(a.dim, 'dim'));
 };
 
+/** A clamp_min/clamp_max bound: a Python number (a tensor bound is PyTorch's other overload, ClampMinBackward1). */
+function numberBound(v: PyValue | undefined, name: string): F.Scalar {
+  if (v instanceof Tensor) throw new UnsupportedError(`${name} with a tensor bound is not supported (a number is)`);
+  toNumber(v, name);
+  return toScalar(v as number);
+}
+
 // Indexing helpers.
 
 function indexArg(v: PyValue | undefined): Tensor {
@@ -154,11 +161,11 @@ export const moreTensorFunctions: Record<string, Impl> = (() => {
     },
     clamp_min: (call) => {
       const a = bind('clamp_min', call, ['input', 'min']);
-      return F.clampMin(input(a), toScalar(a.min as number));
+      return F.clampMin(input(a), numberBound(a.min, 'clamp_min'));
     },
     clamp_max: (call) => {
       const a = bind('clamp_max', call, ['input', 'max']);
-      return F.clampMax(input(a), toScalar(a.max as number));
+      return F.clampMax(input(a), numberBound(a.max, 'clamp_max'));
     },
     max: extremum('max'),
     min: extremum('min'),
@@ -354,8 +361,8 @@ export const moreMethods: Record<string, Method> = {
     const source = toTensorArg(a.source, 'source');
     return F.indexAddInPlace(self, toInt(a.dim, 'dim'), indexArg(a.index), a.alpha === undefined ? source : F.mul(source, toScalar(a.alpha as number)));
   },
-  clamp_min_: (self, call) => F.clampMinInPlace(self, toScalar(bind('clamp_min_', call, ['min']).min as number)),
-  clamp_max_: (self, call) => F.clampMaxInPlace(self, toScalar(bind('clamp_max_', call, ['max']).max as number)),
+  clamp_min_: (self, call) => F.clampMinInPlace(self, numberBound(bind('clamp_min_', call, ['min']).min, 'clamp_min_')),
+  clamp_max_: (self, call) => F.clampMaxInPlace(self, numberBound(bind('clamp_max_', call, ['max']).max, 'clamp_max_')),
   pow_: (self, call) => {
     const e = bind('pow_', call, ['exponent']).exponent;
     if (e instanceof Tensor) throw new UnsupportedError('pow_ with a tensor exponent is not supported');
