@@ -130,6 +130,10 @@ export interface OpSpec {
   saves(args: readonly Arg[], attrs: Record<string, number>, shapes: readonly (number[] | null)[]): readonly SaveRule[];
   /** Needs `import torch.nn.functional as F`. */
   functional?: boolean;
+  /** A reduction other than sum/mean: its value over a group of n elements, in mathjs syntax over m0, m1, …. */
+  fold?: (n: number) => string;
+  /** A reduction's distance to its kink (std and the 2-norm at 0), from its group's values. */
+  groupKinkDistance?: (group: readonly number[]) => number;
 }
 
 const any = () => true;
@@ -239,6 +243,71 @@ const KNOWN: Record<string, KnownSpec> = {
     kinkDistance: ([x, y]) => Math.abs(x! - y!),
     print: (a) => `torch.minimum(${a[0]}, ${a[1]})`,
   },
+  // The ops of the rest of the tensor API (issue 11): domains away from poles, kinks where a value jumps.
+  floor: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('floor'), hasMethod: true },
+  ceil: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('ceil'), hasMethod: true },
+  trunc: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('trunc'), hasMethod: true },
+  frac: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('frac'), hasMethod: true },
+  round: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.floor(x!) - 0.5), print: fn('round'), hasMethod: true },
+  log1p: { domain: (v) => v >= -0.75 && v <= 50, print: fn('log1p'), hasMethod: true },
+  log2: { domain: positive(0.1), print: fn('log2'), hasMethod: true },
+  log10: { domain: positive(0.1), print: fn('log10'), hasMethod: true },
+  expm1: { domain: inRange(-6, 6), print: fn('expm1'), hasMethod: true },
+  exp2: { domain: inRange(-6, 6), print: fn('exp2'), hasMethod: true },
+  erf: { domain: bounded, print: fn('erf'), hasMethod: true },
+  sinh: { domain: inRange(-5, 5), print: fn('sinh'), hasMethod: true },
+  cosh: { domain: inRange(-5, 5), print: fn('cosh'), hasMethod: true },
+  asin: { domain: inRange(-0.75, 0.75), print: fn('asin'), hasMethod: true },
+  acos: { domain: inRange(-0.75, 0.75), print: fn('acos'), hasMethod: true },
+  atan: { domain: bounded, print: fn('atan'), hasMethod: true },
+  // atan2 jumps across the negative x axis and has no derivative at the origin.
+  atan2: {
+    domain: bounded,
+    kinkDistance: ([y, x]) => Math.min(Math.hypot(x!, y!), x! <= 0 ? Math.abs(y!) : Infinity),
+    print: (a) => `torch.atan2(${a[0]}, ${a[1]})`,
+  },
+  clamp_min: {
+    attrChoices: { min: [-0.5, 0, 0.5], max: [Infinity] },
+    domain: bounded,
+    kinkDistance: ([x], { min }) => Math.abs(x! - min!),
+    print: (a, { min }, m) => (m ? `${operand(a[0]!)}.clamp_min(${pyNum(min!)})` : `torch.clamp_min(${a[0]}, ${pyNum(min!)})`),
+    hasMethod: true,
+  },
+  clamp_max: {
+    attrChoices: { min: [-Infinity], max: [-0.5, 0, 0.5] },
+    domain: bounded,
+    kinkDistance: ([x], { max }) => Math.abs(x! - max!),
+    print: (a, { max }, m) => (m ? `${operand(a[0]!)}.clamp_max(${pyNum(max!)})` : `torch.clamp_max(${a[0]}, ${pyNum(max!)})`),
+    hasMethod: true,
+  },
+  leaky_relu: {
+    attrChoices: { slope: [0.01, 0.2] },
+    domain: bounded,
+    kinkDistance: ([x]) => Math.abs(x!),
+    print: (a, { slope }) => `F.leaky_relu(${a[0]}, ${pyNum(slope!)})`,
+    functional: true,
+  },
+  elu: {
+    attrChoices: { alpha: [1, 0.5], scale: [1], input_scale: [1] },
+    domain: bounded,
+    kinkDistance: ([x]) => Math.abs(x!),
+    print: (a, { alpha }) => `F.elu(${a[0]}, alpha=${pyNum(alpha!)})`,
+    functional: true,
+  },
+  gelu: {
+    attrChoices: { approx: [0, 1] },
+    domain: bounded,
+    print: (a, { approx }) => (approx ? `F.gelu(${a[0]}, approximate='tanh')` : `F.gelu(${a[0]})`),
+    functional: true,
+  },
+  silu: { domain: bounded, print: (a) => `F.silu(${a[0]})`, functional: true },
+  hardtanh: {
+    attrChoices: { min_val: [-1, -0.5], max_val: [0.5, 1] },
+    domain: bounded,
+    kinkDistance: ([x], { min_val, max_val }) => Math.min(Math.abs(x! - min_val!), Math.abs(x! - max_val!)),
+    print: (a, { min_val, max_val }) => `F.hardtanh(${a[0]}, ${pyNum(min_val!)}, ${pyNum(max_val!)})`,
+    functional: true,
+  },
   clamp: {
     attrChoices: { min: [-1, -0.5, 0], max: [0.5, 1, 2] },
     domain: bounded,
@@ -256,6 +325,15 @@ export const EXCLUDED_OPS: Readonly<Record<string, string>> = {
   threshold_backward: 'internal: the backward of relu (reached through create_graph)',
   softplus_backward: 'internal: the backward of softplus (reached through create_graph)',
   div_scalar: "internal: backward formulas' division by a number (reached through create_graph)",
+  add_scalar: "internal: backward formulas' `t + 1.0` (AddBackward1, reached through create_graph)",
+  mul_scalar: "internal: backward formulas' `t * 2.0` (MulBackward1, reached through create_graph)",
+  leaky_relu_backward: 'internal: the backward of leaky_relu (reached through create_graph)',
+  elu_backward: 'internal: the backward of elu (reached through create_graph)',
+  gelu_backward: 'internal: the backward of gelu (reached through create_graph)',
+  hardtanh_backward: 'internal: the backward of hardtanh (reached through create_graph)',
+  mse_loss_backward: 'internal: the backward of mse_loss (reached through create_graph)',
+  smooth_l1_loss_backward: 'internal: the backward of smooth_l1_loss (reached through create_graph)',
+  sgn: "PyTorch's backward gives an efficient zero tensor, which a second backward cannot accumulate into (dzdx holds plain zeros)",
 };
 
 /** Which operands a form reads: `a`, `b`, `c` in the registry's mathjs form. */
@@ -348,6 +426,52 @@ const reduceSpec = (name: 'sum' | 'mean'): OpSpec => ({
   saves: (_args, { dim }) => savesOf(dim! < 0 ? name : `${name}_dim`),
 });
 
+const ms = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+const plus = (terms: readonly string[]) => (terms.length ? terms.join(' + ') : '0');
+
+/**
+ * The reductions of the rest of the tensor API, drawn like sum and mean:
+ * `torch.prod(y, dim=1)`, `y.std()`. Their value over a group is the same
+ * function the registry's symbolic form gives, written here independently.
+ */
+const MORE_REDUCTIONS: Record<string, { fold: (n: number) => string; saves: string[]; kink?: (g: readonly number[]) => number; minGroup?: number; dimOnly?: boolean }> = {
+  prod: { fold: (n) => (n ? ms(n).join(' * ') : '1'), saves: ['prod', 'prod_dim'] },
+  logsumexp: { fold: (n) => `log(${plus(ms(n).map((m) => `exp(${m})`))})`, saves: ['logsumexp', 'logsumexp'], dimOnly: true },
+  norm: {
+    // msqrt: sqrt whose derivative PyTorch masks to 0 where it is 0 (norm_backward, std_backward).
+    fold: (n) => `msqrt(${plus(ms(n).map((m) => `${m} ^ 2`))})`,
+    saves: ['norm', 'norm'],
+    kink: (g) => Math.sqrt(g.reduce((s, v) => s + v * v, 0)),
+  },
+  var: { fold: (n) => `((${plus(ms(n).map((m) => `${m} ^ 2`))}) - (${plus(ms(n))}) ^ 2 / ${n}) / ${n - 1}`, saves: ['var', 'var'], minGroup: 2 },
+  std: {
+    fold: (n) => `msqrt(((${plus(ms(n).map((m) => `${m} ^ 2`))}) - (${plus(ms(n))}) ^ 2 / ${n}) / ${n - 1})`,
+    saves: ['std', 'std'],
+    kink: (g) => Math.max(...g) - Math.min(...g),
+    minGroup: 2,
+  },
+};
+
+function moreReductionSpec(name: string): OpSpec {
+  const r = MORE_REDUCTIONS[name]!;
+  const base = reduceSpec('sum');
+  return {
+    ...base,
+    name,
+    attrChoices: r.dimOnly ? { dim: [0, 1], keepdim: [0, 1] } : base.attrChoices,
+    print: (a, { dim, keepdim }, m) => {
+      const extra = dim! < 0 ? '' : keepdim ? `dim=${dim}, keepdim=True` : `dim=${dim}`;
+      return m ? `${operand(a[0]!)}.${name}(${extra})` : `torch.${name}(${a[0]}${extra ? ', ' + extra : ''})`;
+    },
+    saves: (_args, { dim }) => savesOf(dim! < 0 ? r.saves[0]! : r.saves[1]!),
+    fold: (n) => {
+      if (n < (r.minGroup ?? 1)) throw new DomainError(`${name} of ${n} element(s)`);
+      return r.fold(n);
+    },
+    groupKinkDistance: r.kink,
+  };
+}
+
 /** The ops programs draw from: the registry's elementwise ops, where, reductions, matmul and indexing. */
 let specCache: Map<string, OpSpec> | undefined;
 export function opSpecs(): ReadonlyMap<string, OpSpec> {
@@ -373,6 +497,7 @@ export function opSpecs(): ReadonlyMap<string, OpSpec> {
   });
   specs.set('sum', reduceSpec('sum'));
   specs.set('mean', reduceSpec('mean'));
+  for (const name of Object.keys(MORE_REDUCTIONS)) specs.set(name, moreReductionSpec(name));
   specs.set('matmul', {
     name: 'matmul',
     kind: 'matmul',
@@ -532,6 +657,12 @@ export interface ProgramFacts {
   cuts: number;
   dataMutations: number;
   inPlace: number;
+  /**
+   * A norm or std was evaluated where it is 0: PyTorch masks the first
+   * derivative there, and its second derivative is NaN or 0 depending on
+   * which factor the mask sits on (dzdx check follows the mask: 0).
+   */
+  maskedKink?: boolean;
 }
 
 /** Operands closer than this to a kink make finite differences meaningless. */
@@ -748,6 +879,20 @@ export class Evaluator {
         }
         groups[o]!.push(k);
       }
+      if (spec.fold) {
+        if (dim < 0 && spec.attrChoices.dim && !spec.attrChoices.dim.includes(-1)) throw new DomainError(`${spec.name} needs a dim`);
+        const values = groups.map((g) => {
+          const members = g.map((k) => t.values[k]!);
+          const kd = spec.groupKinkDistance?.(members) ?? Infinity;
+          if (kd === 0) this.facts.atKink = this.facts.maskedKink = true;
+          if (kd < NEAR_KINK) this.facts.nearKink = true;
+          const v = round(foldForm(spec, g.length).fn(members));
+          if (!Number.isFinite(v) || Math.abs(v) > 1e4) throw new DomainError(`${spec.name} result out of range: ${v}`);
+          return v;
+        });
+        const nodes = sym ? groups.map((g) => foldForm(spec, g.length).node(g.map((k) => t.nodes![k]!))) : undefined;
+        return { shape, dtype: t.dtype, values, nodes };
+      }
       const mean = spec.name === 'mean';
       const values = groups.map((g) => {
         const s = g.reduce((acc, k) => acc + t.values[k]!, 0);
@@ -883,6 +1028,30 @@ function compiledForm(name: string) {
         }),
     };
     compiledForms.set(name, c);
+  }
+  return c;
+}
+
+const foldForms = new Map<string, { fn: (v: readonly number[]) => number; node: (args: MathNode[]) => MathNode }>();
+
+/** A reduction's fold over n elements, compiled (numbers) and as a node template (symbolic). */
+function foldForm(spec: OpSpec, n: number) {
+  const key = `${spec.name}:${n}`;
+  let c = foldForms.get(key);
+  if (!c) {
+    const parsed = getMath().parse(spec.fold!(n));
+    const names = ms(n);
+    const compiled = compileNode(parsed, names);
+    c = {
+      fn: (v) => compiled(v),
+      node: (args) =>
+        parsed.transform((node: MathNode) => {
+          if (node.type !== 'SymbolNode') return node;
+          const i = names.indexOf((node as MathNode & { name: string }).name);
+          return i >= 0 ? args[i]! : node;
+        }),
+    };
+    foldForms.set(key, c);
   }
   return c;
 }

@@ -16,6 +16,7 @@ import { ALL_FEATURES, CORE, dtypeArb, powAtZeroExponent, programArb, shapeArb }
 import { parsePrinted, parseTensor, printedTolerance, type ParsedTensor } from './parse-tensor.js';
 import {
   cutEverything,
+  DomainError,
   evaluate,
   firstBackwardOnly,
   hasCuts,
@@ -160,6 +161,16 @@ export function symbolicEqualsFiniteDifferences(p: Program): void {
  * exactly those without the mutation; if the one op saved it (and not its
  * result), they are exactly those of the op run on the mutated values.
  */
+function inDomain(p: Program): boolean {
+  try {
+    evaluate(p);
+    return true;
+  } catch (e) {
+    if (e instanceof DomainError) return false;
+    throw e;
+  }
+}
+
 export function dataMutationHitsSavers(p: Program): void {
   const first = firstBackwardOnly(p);
   const mutations = first.steps.filter((s) => s.kind === 'data');
@@ -196,6 +207,8 @@ export function dataMutationHitsSavers(p: Program): void {
     leaves: first.leaves.map((l) => (l.name === target ? { ...l, values: mutatedLeaf.values } : l)),
     steps: first.steps.filter((s) => s.kind !== 'data'),
   };
+  // The mutated values may leave the op's domain (asin of 1.5): then there is nothing to compare with.
+  fc.pre(inDomain(fresh));
   const freshCall = backwardCalls(checked(fresh).report)[0];
   for (const t of call!.targets) {
     const u = freshCall?.targets.find((x) => x.name === t.name);
@@ -393,6 +406,7 @@ export function secondDerivative(p: Program): void {
   const leafName = [...ev.reachedLeaves(bw!.root)][0];
   fc.pre(leafName !== undefined);
   fc.pre(!powAtZeroExponent(ev, first.steps)); // TODO(dzdx bug 9): see arbitraries.ts
+  fc.pre(!ev.facts.maskedKink); // a norm or std at 0: PyTorch's second derivative there is NaN or 0 (README, known differences)
   const prog: Program = { leaves: first.leaves, steps: [...first.steps.slice(0, -1), { kind: 'gradgrad', root: bw!.root, leaf: leafName! }] };
   const { report } = checked(prog);
   if (report.exitCode !== 0) fail(`the script failed: ${lastLine(report.stderr)}`);

@@ -24,6 +24,17 @@ const KINKS: Record<string, { at: string; rule: string }> = {
   clamp: { at: 'a bound', rule: 'PyTorch counts the bounds as inside (gradient 1)' },
   maximum: { at: 'a tie', rule: 'PyTorch splits a tie, half the gradient to each input' },
   minimum: { at: 'a tie', rule: 'PyTorch splits a tie, half the gradient to each input' },
+  max: { at: 'a tie', rule: 'PyTorch shares the gradient evenly among the tied elements' },
+  min: { at: 'a tie', rule: 'PyTorch shares the gradient evenly among the tied elements' },
+  clamp_min: { at: 'its bound', rule: 'PyTorch counts the bound as inside (gradient 1)' },
+  clamp_max: { at: 'its bound', rule: 'PyTorch counts the bound as inside (gradient 1)' },
+  hardtanh: { at: 'a bound', rule: 'PyTorch counts the bounds as outside (gradient 0)' },
+  leaky_relu: { at: '0', rule: "PyTorch takes the negative slope there" },
+  elu: { at: '0', rule: "PyTorch takes the negative side's slope there" },
+  ...Object.fromEntries(
+    ['floor', 'ceil', 'trunc', 'frac'].map((n) => [n, { at: 'an integer', rule: `PyTorch's gradient of ${n} ignores the jump` }]),
+  ),
+  round: { at: 'a half-integer', rule: "PyTorch's gradient of round ignores the jump" },
 };
 
 function atKink(r: OpRecord): boolean {
@@ -41,6 +52,30 @@ function atKink(r: OpRecord): boolean {
       const ys = r.inputs[1]!.array.values();
       return xs.length === ys.length && xs.some((v, i) => v === ys[i]);
     }
+    case 'max':
+    case 'min': {
+      const m = r.output.array.values()[0];
+      return xs.filter((v) => v === m).length > 1;
+    }
+    case 'clamp_min':
+    case 'clamp_max': {
+      const { min, max } = r.attrs as { min: number | null; max: number | null };
+      return xs.some((v) => v === (r.entry.name === 'clamp_min' ? min : max));
+    }
+    case 'hardtanh': {
+      const { min_val, max_val } = r.attrs as { min_val: number; max_val: number };
+      return xs.some((v) => v === min_val || v === max_val);
+    }
+    case 'leaky_relu':
+    case 'elu':
+      return xs.some((v) => v === 0);
+    case 'floor':
+    case 'ceil':
+    case 'trunc':
+    case 'frac':
+      return xs.some((v) => Number.isInteger(v));
+    case 'round':
+      return xs.some((v) => Number.isInteger(v - 0.5));
   }
   return false;
 }

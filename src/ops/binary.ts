@@ -119,7 +119,8 @@ export const powScalar = defineOp<{ exponent: number }>({
     const e = ctx.attrs.exponent;
     const x = ctx.saved('self');
     if (e === 0) return [F.zerosLike(x)];
-    return [F.mul(g, F.mul(F.pow(x, e - 1), e))];
+    // `exponent * self.pow(exponent - 1)` is a Scalar product in C++ (MulBackward1).
+    return [F.mul(g, F.mulScalar(F.pow(x, e - 1), e))];
   },
   kinks: "x**0 has gradient 0 everywhere; (x**0.5)'(0) = inf",
 });

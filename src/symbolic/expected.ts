@@ -11,6 +11,7 @@ import type { BackwardCall } from '../autograd/engine.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { deriveNode } from './derive.js';
 import type { SymbolBuilder } from './nodes.js';
+import { memberMap } from './structural.js';
 import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
 
 export type PredictedError = 'no-grad' | 'implicit-scalar' | 'shape' | 'unused' | 'not-requiring-grad' | 'version' | 'backward-twice';
@@ -78,6 +79,15 @@ export class ExpectedGradients {
         return this.read(term.factor);
       case 'formula':
         return term.partial;
+      case 'group': {
+        const members = term.operands.map((o) => this.read(o));
+        // An op whose backward reads its saved result: its own partial, over the result as it is now.
+        if (term.viaResult) return this.b.instantiate(term.viaResult, [], {}, memberMap(members, term.results.map((r) => this.read(r))));
+        const key = `m${term.slot}:${term.form}`;
+        let p = this.partials.get(key);
+        if (!p) this.partials.set(key, (p = deriveNode(this.b.template(term.form), `m${term.slot}`)));
+        return this.b.instantiate(p, [], {}, memberMap(members));
+      }
       case 'elementwise': {
         const spec = node.record!.entry.symbolic;
         if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
