@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { formatInputError } from '../src/check/expression-report.js';
 import { AnswersFileError, formatSummary, gradeRows, readAnswers, summarize, writeResults, type AnswerRow, type BatchResult } from '../src/grade/batch.js';
 import { ExerciseError, parseExercise } from '../src/grade/exercise.js';
+import { clipMessage } from '../src/program/excerpt.js';
 import { buildKey, type ExerciseKey } from '../src/grade/key.js';
 import { grade } from '../src/grade/grade.js';
 
@@ -58,7 +59,7 @@ export async function gradeCommand(args: GradeArgs, read: (file: string) => stri
   try {
     rows = readAnswers(answersText, format, key);
   } catch (e) {
-    if (e instanceof AnswersFileError) return fail(`${args.answers}:${e.line}: ${e.message}`);
+    if (e instanceof AnswersFileError) return fail(`${args.answers}:${e.line}: ${clipMessage(e.message)}`);
     throw e;
   }
   const showProgress = args.progress ?? process.stderr.isTTY;

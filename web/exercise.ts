@@ -5,6 +5,7 @@
  * unreadable with the position. Nothing is sent anywhere.
  */
 import { buildKey, grade, MISTAKE_TITLES, parseExercise, type ExerciseKey, type Question } from '../src/grade/index.js';
+import { clipMessage } from '../src/program/excerpt.js';
 import { TextPositionError } from '../src/symbolic/expression.js';
 
 const files = import.meta.glob('../examples/exercises/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
@@ -32,8 +33,8 @@ export function loadExercise(text: string, name: string): { key: ExerciseKey } |
   try {
     return { key: buildKey(parseExercise(text)) };
   } catch (e) {
-    if (e instanceof TextPositionError) return { error: `${name}:${e.line}:${e.col}: ${e.message}` };
-    return { error: `${name}: ${e instanceof Error ? e.message : String(e)}` };
+    if (e instanceof TextPositionError) return { error: `${name}:${e.line}:${e.col}: ${clipMessage(e.message)}` };
+    return { error: `${name}: ${clipMessage(e instanceof Error ? e.message : String(e))}` };
   }
 }
 

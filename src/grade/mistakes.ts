@@ -6,6 +6,7 @@
  * named by that variant's mistake.
  */
 import type { Expr, Stmt } from '../program/ast.js';
+import { clip } from '../program/excerpt.js';
 import { parseProgram } from '../program/parse.js';
 
 export const MISTAKE_KINDS = [
@@ -76,7 +77,7 @@ function dataMutationOf(stmt: Stmt): string | null {
 }
 
 const indentOf = (line: string) => /^\s*/.exec(line)![0];
-const quote = (line: string) => `\`${line.trim()}\``;
+const quote = (line: string) => `\`${clip(line.trim())}\``;
 
 /** The script-level variants of `source` (none when it does not parse). */
 export function scriptVariants(source: string): ScriptVariant[] {
