@@ -24,7 +24,7 @@ function usageError(message: string): void {
   process.exitCode = 2;
 }
 
-await commandLine(process.argv.slice(2))
+void commandLine(process.argv.slice(2))
   .scriptName('dzdx')
   .usage('$0 <command> [options]')
   .command(

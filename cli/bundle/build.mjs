@@ -1,0 +1,99 @@
+/**
+ * The CLI's bundle (dist/bundle, CommonJS), built by esbuild: main.js, the
+ * start (cli/bundle/launch.ts), loads cli.cjs (cli/main.ts: the command
+ * line) and then one file per command (cli/run.ts → run.cjs, cli/check.ts
+ * → check.cjs, …: every `import('./X.js')` of cli/main.ts), each holding
+ * everything its command runs, mathjs's single-file build included, so
+ * that the launcher's code cache covers it all. A command's own lazy
+ * imports stay in its file (evaluated only when reached); packages it
+ * rarely needs (Graphviz's wasm, the YAML and CSV readers) stay in
+ * node_modules. grade-worker.js runs the worker threads of `dzdx grade`.
+ *
+ *   node cli/bundle/build.mjs
+ */
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const OUT = join(ROOT, 'dist/bundle');
+const EXTERNAL = ['yaml', 'csv-parse', 'csv-stringify', '@viz-js/viz'];
+
+/** src/symbolic/mathjs.ts loads mathjs with `createRequire(...)(…)`: here, as in the playground, the bundled single-file build. */
+const bundledMathjs = {
+  name: 'bundled-mathjs',
+  setup(b) {
+    b.onResolve({ filter: /^node:module$/ }, (args) =>
+      args.importer === join(ROOT, 'src/symbolic/mathjs.ts') ? { path: join(ROOT, 'web/shims/node-module.ts') } : undefined,
+    );
+  },
+};
+
+/**
+ * Commands whose file Node loads itself, without the code cache: `dzdx
+ * props --engine FILE` import()s the user's ES module, which code compiled
+ * from a V8 cache (vm.Script) cannot do without an experimental flag.
+ */
+const LOADED_BY_NODE = new Set(['props']);
+
+/**
+ * The commands cli/main.ts imports (`await import('./run.js')`) become
+ * files of their own, required when the command runs: run.cjs through the
+ * launcher's code cache, props.js by Node.
+ */
+function commandFiles(found) {
+  return {
+    name: 'command-files',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) => {
+        if (args.importer !== join(ROOT, 'cli/main.ts') || args.kind !== 'dynamic-import') return undefined;
+        found.add(args.path.slice(2, -3));
+        return { path: args.path.slice(2, -3), namespace: 'command-file' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'command-file' }, (args) => ({
+        contents: `module.exports = require('./${args.path}.${LOADED_BY_NODE.has(args.path) ? 'js' : 'cjs'}');`,
+        loader: 'js',
+      }));
+      b.onResolve({ filter: /^\.\//, namespace: 'command-file' }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  logLevel: 'warning',
+  plugins: [bundledMathjs],
+};
+
+/**
+ * CommonJS for the launcher: import() becomes require() (packages left in
+ * node_modules have CommonJS builds), import.meta.url the file's own URL.
+ */
+const commonjs = {
+  ...common,
+  format: 'cjs',
+  outdir: OUT,
+  outExtension: { '.js': '.cjs' },
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__import_meta_url' },
+  // "use strict" first: the banner would otherwise take its place as the file's first statement, and the ES modules bundled here are strict code.
+  banner: { js: '"use strict";\nvar __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+};
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+// The package is "type": "module"; the bundle's .js files are CommonJS.
+writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
+const commands = new Set();
+await build({ ...commonjs, entryPoints: { cli: join(ROOT, 'cli/main.ts') }, plugins: [...common.plugins, commandFiles(commands)] });
+const entries = (names) => Object.fromEntries(names.map((c) => [c, join(ROOT, `cli/${c}.ts`)]));
+await build({ ...commonjs, entryPoints: entries([...commands].filter((c) => !LOADED_BY_NODE.has(c))) });
+const plain = { ...commonjs, outExtension: {} };
+await build({ ...plain, supported: {}, entryPoints: entries([...commands].filter((c) => LOADED_BY_NODE.has(c))) });
+await build({ ...plain, entryPoints: { 'grade-worker': join(ROOT, 'cli/grade-worker.ts') } });
+await build({ ...plain, entryPoints: { main: join(ROOT, 'cli/bundle/launch.ts') }, banner: { js: `#!/usr/bin/env node\n${commonjs.banner.js}` } });
+chmodSync(join(OUT, 'main.js'), 0o755);
