@@ -2,17 +2,12 @@
  * Exercise mode: load an exercise file (a bundled one, a file from disk or
  * pasted text), show its script and questions, and grade each answer with
  * src/grade (grade()): right, wrong with the mistake named, or
- * unreadable with the position. Nothing is sent anywhere.
+ * unreadable with the position. Nothing is sent anywhere. Loaded when the
+ * Exercises tab is first shown (the grader brings mathjs).
  */
 import { buildKey, grade, MISTAKE_TITLES, parseExercise, type ExerciseKey, type Question } from '../src/grade/index.js';
 import { clipMessage } from '../src/program/excerpt.js';
 import { TextPositionError } from '../src/symbolic/expression.js';
-
-const files = import.meta.glob('../examples/exercises/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-
-export const EXERCISES: { name: string; text: string }[] = Object.entries(files)
-  .map(([file, text]) => ({ name: file.replace(/^.*\//, '').replace(/\.yaml$/, ''), text }))
-  .sort((a, b) => a.name.localeCompare(b.name));
 
 const HINTS: Record<Question['kind'], string> = {
   gradient: 'values, nested like the tensor: [[2, 4], [6, 8]] (or None)',
