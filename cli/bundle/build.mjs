@@ -65,6 +65,9 @@ const common = {
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
+  // A third smaller, so less to read at every start; names are kept, so a stack trace still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   plugins: [bundledMathjs],
 };
