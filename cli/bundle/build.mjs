@@ -3,11 +3,11 @@
  * start (cli/bundle/launch.ts), loads cli.cjs (cli/main.ts: the command
  * line) and then one file per command (cli/run.ts → run.cjs, cli/check.ts
  * → check.cjs, …: every `import('./X.js')` of cli/main.ts), each holding
- * everything its command runs, mathjs's single-file build included, so
+ * everything its command runs, mathjs's single-file build and the YAML
+ * and CSV readers included (loaded by Node, yaml alone took 40 ms), so
  * that the launcher's code cache covers it all. A command's own lazy
- * imports stay in its file (evaluated only when reached); packages it
- * rarely needs (Graphviz's wasm, the YAML and CSV readers) stay in
- * node_modules. grade-worker.js runs the worker threads of `dzdx grade`.
+ * imports stay in its file (evaluated only when reached).
+ * grade-worker.js runs the worker threads of `dzdx grade`.
  *
  *   node cli/bundle/build.mjs
  */
@@ -18,7 +18,8 @@ import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'dist/bundle');
-const EXTERNAL = ['yaml', 'csv-parse', 'csv-stringify', '@viz-js/viz'];
+/** Left in node_modules: Graphviz's 1.6 MB of WebAssembly, read only to draw an SVG. */
+const EXTERNAL = ['@viz-js/viz'];
 
 /** src/symbolic/mathjs.ts loads mathjs with `createRequire(...)(…)`: here, as in the playground, the bundled single-file build. */
 const bundledMathjs = {
