@@ -23,10 +23,9 @@ import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = import.meta.dirname;
 
 function cacheFolder(): string {
   try {
