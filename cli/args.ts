@@ -158,11 +158,25 @@ export class CommandLine {
     for (const { name, spec } of declared) {
       options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string', multiple: true, ...(spec.alias ? { short: spec.alias } : {}) };
     }
-    // `-e=-x^2` as yargs reads it (parseArgs would take `=-x^2` as the value).
-    const normalized = args.map((a) => {
-      const long = /^-([A-Za-z])=/.exec(a) && declared.find((d) => d.spec.alias === a[1]);
-      return long ? `--${long.name}${a.slice(2)}` : a;
-    });
+    // An option's value as `--name=value`: `-e=-x^2` (parseArgs would read `=-x^2`), and a value that
+    // starts with `-` after an option that takes one (`-e -x^2`, which parseArgs calls ambiguous).
+    const named = (arg: string) => declared.find((d) => arg === `--${d.name}` || (d.spec.alias !== undefined && arg === `-${d.spec.alias}`));
+    const normalized: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === '--') {
+        normalized.push(...args.slice(i));
+        break;
+      }
+      const short = /^-([A-Za-z])=/.exec(arg) && declared.find((d) => d.spec.alias === arg[1]);
+      const option = named(arg);
+      const next = args[i + 1];
+      if (short) normalized.push(`--${short.name}${arg.slice(2)}`);
+      else if (option && option.spec.type !== 'boolean' && next !== undefined && next.startsWith('-') && next !== '--' && !named(next)) {
+        normalized.push(`--${option.name}=${next}`);
+        i++;
+      } else normalized.push(arg);
+    }
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs({ args: normalized, options, allowPositionals: true, strict: true, tokens: true });
