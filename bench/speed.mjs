@@ -63,28 +63,34 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const TIME_FILE = join(TMP, 'time');
 
 /** Runs a command to completion: wall time in ms, and CPU time in ms when measurable. */
-function timed(command, args, { stdout = 'ignore', input } = {}) {
+function timed(command, args, { stdout = 'ignore', input, env } = {}) {
   const [cmd, argv] = TIME ? [TIME, ['-o', TIME_FILE, '-f', '%U %S', command, ...args]] : [command, args];
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { stdio: [input === undefined ? 'ignore' : 'pipe', stdout, 'pipe'], input, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(cmd, argv, { stdio: [input === undefined ? 'ignore' : 'pipe', stdout, 'pipe'], input, env, encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.error) throw r.error;
   const cpu = TIME ? readFileSync(TIME_FILE, 'utf8').trim().split('\n').at(-1).split(' ').reduce((a, b) => a + Number(b) * 1000, 0) : null;
   return { ms, cpu, code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
+/**
+ * Python as a user runs it: PYTHONUNBUFFERED (set in some environments,
+ * this one included) would make every print a system call and Python's
+ * print loop 15 times slower.
+ */
+const PYTHON_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'PYTHONUNBUFFERED' && k !== 'PYTHONDONTWRITEBYTECODE'));
 const dzdx = (...args) => ['node', [DZDX, ...args]];
 /** PyTorch on one thread, the script run as `python3 FILE` would run it. */
-const torch = (file) => [opts.python, ['-c', 'import sys, runpy, torch; torch.set_num_threads(1); runpy.run_path(sys.argv[1], run_name="__main__")', file]];
-const python = (file) => [opts.python, [file]];
+const torch = (file) => [opts.python, ['-c', 'import sys, runpy, torch; torch.set_num_threads(1); runpy.run_path(sys.argv[1], run_name="__main__")', file], PYTHON_ENV];
+const python = (file) => [opts.python, [file], PYTHON_ENV];
 
 /** Runs each [command, args] RUNS times, interleaved, after one unmeasured run (which fills dzdx's code cache); checks the exit code; fastest and median in ms. */
 function measure(commands, expectedCodes) {
   const samples = commands.map(() => []);
   const cpu = commands.map(() => []);
   for (let i = 0; i <= RUNS; i++) {
-    commands.forEach(([command, args], k) => {
-      const r = timed(command, args);
+    commands.forEach(([command, args, env], k) => {
+      const r = timed(command, args, { env });
       if (r.code !== expectedCodes[k]) throw new Error(`${command} ${args.join(' ')}: exit ${r.code}, expected ${expectedCodes[k]}\n${r.stderr.slice(0, 2000)}`);
       if (i === 0) return;
       samples[k].push(r.ms);
@@ -108,14 +114,15 @@ function script(name, text) {
 /** The outputs of dzdx and PyTorch on the same script, which must agree for the timing to compare the same work. */
 function sameOutput(file, dzdxArgs) {
   const ours = timed(...dzdx('run', file, ...dzdxArgs), { stdout: 'pipe' });
-  const theirs = timed(...torch(file), { stdout: 'pipe' });
+  const [command, args, env] = torch(file);
+  const theirs = timed(command, args, { stdout: 'pipe', env });
   if (ours.stdout !== theirs.stdout) console.warn(`  warning: dzdx and PyTorch print different things for ${file}:\n${ours.stdout}---\n${theirs.stdout}`);
 }
 
 // ---------------------------------------------------------------- the measures
 
 const TORCH = (() => {
-  const r = spawnSync(opts.python, ['-c', 'import torch, sys; print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8' });
+  const r = spawnSync(opts.python, ['-c', 'import torch, sys; print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8', env: PYTHON_ENV });
   return r.status === 0 ? { torch: r.stdout.trim().split(' ')[0], python: r.stdout.trim().split(' ')[1] } : null;
 })();
 
@@ -268,12 +275,18 @@ function machine() {
 
 const fmt = (value, unit) => (value === undefined || value === null ? '—' : unit === 'µs' ? `${value.toFixed(1)} µs` : value < 1 ? `${Math.round(value * 1000)} ms` : `${value.toFixed(2)} s`);
 
+/**
+ * dzdx's time over the reference's, on wall time (what the goals are about)
+ * and on CPU time (which other processes on the machine disturb less); a
+ * difference of two runs can come out negative on a busy machine: no ratio.
+ */
 function verdict(m, result) {
-  if (!result.dzdx) return { ratio: null, met: null };
-  const ref = result.reference?.min;
-  const ratio = ref ? result.dzdx.min / ref : null;
+  if (!result.dzdx) return { ratio: null, cpuRatio: null, met: null };
+  const over = (a, b) => (a > 0 && b > 0 ? a / b : null);
+  const ratio = result.reference ? over(result.dzdx.min, result.reference.min) : null;
+  const cpuRatio = result.reference && !result.reference.recorded ? over(result.dzdx.cpu, result.reference.cpu) : null;
   const met = m.goal.ratio !== undefined ? (ratio === null ? null : ratio <= m.goal.ratio) : result.dzdx.min < m.goal.seconds;
-  return { ratio, met };
+  return { ratio, cpuRatio, met };
 }
 
 const info = machine();
@@ -290,15 +303,16 @@ for (const m of chosen) {
     const old = previous.rows.find((r) => r.id === m.id)?.reference;
     if (old) result.reference = { ...old, recorded: previous.machine.date };
   }
-  const { ratio, met } = verdict(m, result);
+  const { ratio, cpuRatio, met } = verdict(m, result);
   const before = previous?.rows.find((r) => r.id === m.id)?.dzdx;
-  rows.push({ id: m.id, title: m.title, unit: m.unit, against: m.reference, goal: m.goal.text, ...result, ratio, met });
+  rows.push({ id: m.id, title: m.title, unit: m.unit, against: m.reference, goal: m.goal.text, ...result, ratio, cpuRatio, met });
   console.log(
     result.skipped
       ? `skipped (${result.skipped})`
       : `dzdx ${fmt(result.dzdx.min, m.unit)} (median ${fmt(result.dzdx.median, m.unit)}${result.dzdx.cpu !== undefined ? `, CPU ${fmt(result.dzdx.cpu, m.unit)}` : ''})` +
           (result.reference ? `, ${m.reference} ${fmt(result.reference.min, m.unit)}${result.reference.cpu !== undefined && !result.reference.recorded ? ` (CPU ${fmt(result.reference.cpu, m.unit)})` : ''}${result.reference.recorded ? ` (recorded ${result.reference.recorded})` : ''}` : '') +
-          (ratio !== null ? `: ${ratio.toFixed(2)}× ${m.reference}'s time` : '') +
+          (ratio !== null ? `: ${ratio.toFixed(2)}× ${m.reference}'s time` : result.reference ? ': no ratio (a negative difference: too noisy)' : '') +
+          (cpuRatio !== null ? ` (CPU time ${cpuRatio.toFixed(2)}×)` : '') +
           `; goal ${m.goal.text}: ${met === null ? '?' : met ? 'met' : 'not met'}` +
           (before ? `; last recorded dzdx ${fmt(before.min, m.unit)}` : '') +
           (result.note ? ` [${result.note}]` : ''),
@@ -313,9 +327,9 @@ if (!opts['no-save'] && rows.length === MEASURES.length) {
 }
 
 if (opts.markdown) {
-  console.log('\n| measure | PyTorch (Python) | dzdx | dzdx / PyTorch | goal | met |\n|---|---|---|---|---|---|');
+  console.log('\n| measure | PyTorch (Python) | dzdx | dzdx / PyTorch (CPU time) | goal | met |\n|---|---|---|---|---|---|');
   for (const r of rows.filter((x) => !x.skipped)) {
-    const ratio = r.ratio !== null ? `${r.ratio.toFixed(2)}×` : '—';
+    const ratio = r.ratio !== null ? `${r.ratio.toFixed(2)}×${r.cpuRatio !== null ? ` (${r.cpuRatio.toFixed(2)}×)` : ''}` : '—';
     console.log(`| ${r.title} | ${r.reference ? fmt(r.reference.min, r.unit) : '—'} | ${fmt(r.dzdx.min, r.unit)} | ${ratio} | ${r.goal} | ${r.met ? 'yes' : 'no'} |`);
   }
 }
