@@ -11,7 +11,9 @@
  * the file's size, modification time and inode and by Node's version, so
  * a rebuilt or edited bundle or another Node never reads an old one (V8
  * itself only checks the source's length; hashing the source instead
- * would cost as much as loading node:crypto, about 10 ms); a cache V8
+ * would cost 10 to 20 ms with node:crypto or zlib's crc32, so a file
+ * rewritten in place with its size and modification time both put back
+ * would be run from its old cache); a cache V8
  * rejects (other flags) is rewritten; writes go to a temporary file
  * renamed into place, so concurrent runs never read half a file; and any
  * failure to read or write just means compiling as usual. The caches live
