@@ -9,7 +9,10 @@
  * imports stay in its file (evaluated only when reached).
  * grade-worker.js runs the worker threads of `dzdx grade`.
  *
- *   node cli/bundle/build.mjs
+ *   node cli/bundle/build.mjs [--analyze]
+ *
+ * --analyze prints what each file holds, by package and source folder
+ * (from esbuild's metafile).
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -61,8 +64,11 @@ function commandFiles(found) {
   };
 }
 
+const ANALYZE = process.argv.includes('--analyze');
+
 const common = {
   bundle: true,
+  metafile: ANALYZE,
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
@@ -89,16 +95,32 @@ const commonjs = {
   banner: { js: '"use strict";\nvar __import_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
 };
 
+/** What each output file holds, by package or source folder, largest first. */
+function analyze({ metafile }) {
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    const parts = new Map();
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const part = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input.split('/').slice(0, 2).join('/');
+      parts.set(part, (parts.get(part) ?? 0) + bytesInOutput);
+    }
+    const top = [...parts].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([part, bytes]) => `${part} ${Math.round(bytes / 1024)} KB`);
+    console.log(`${file.replace(/.*\//, '')} ${Math.round(output.bytes / 1024)} KB: ${top.join(', ')}`);
+  }
+}
+
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 // The package is "type": "module"; the bundle's .js files are CommonJS.
 writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
 const commands = new Set();
-await build({ ...commonjs, entryPoints: { cli: join(ROOT, 'cli/main.ts') }, plugins: [...common.plugins, commandFiles(commands)] });
 const entries = (names) => Object.fromEntries(names.map((c) => [c, join(ROOT, `cli/${c}.ts`)]));
-await build({ ...commonjs, entryPoints: entries([...commands].filter((c) => !LOADED_BY_NODE.has(c))) });
 const plain = { ...commonjs, outExtension: {} };
-await build({ ...plain, supported: {}, entryPoints: entries([...commands].filter((c) => LOADED_BY_NODE.has(c))) });
-await build({ ...plain, entryPoints: { 'grade-worker': join(ROOT, 'cli/grade-worker.ts') } });
-await build({ ...plain, entryPoints: { main: join(ROOT, 'cli/bundle/launch.ts') }, banner: { js: `#!/usr/bin/env node\n${commonjs.banner.js}` } });
+const results = [await build({ ...commonjs, entryPoints: { cli: join(ROOT, 'cli/main.ts') }, plugins: [...common.plugins, commandFiles(commands)] })];
+results.push(
+  await build({ ...commonjs, entryPoints: entries([...commands].filter((c) => !LOADED_BY_NODE.has(c))) }),
+  await build({ ...plain, supported: {}, entryPoints: entries([...commands].filter((c) => LOADED_BY_NODE.has(c))) }),
+  await build({ ...plain, entryPoints: { 'grade-worker': join(ROOT, 'cli/grade-worker.ts') } }),
+  await build({ ...plain, entryPoints: { main: join(ROOT, 'cli/bundle/launch.ts') }, banner: { js: `#!/usr/bin/env node\n${commonjs.banner.js}` } }),
+);
+if (ANALYZE) results.forEach(analyze);
 chmodSync(join(OUT, 'main.js'), 0o755);
