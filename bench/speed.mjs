@@ -121,6 +121,7 @@ function sameOutput(file, dzdxArgs) {
 
 // ---------------------------------------------------------------- the measures
 
+const PYTHON = spawnSync(opts.python, ['-c', 'pass'], { env: PYTHON_ENV }).status === 0;
 const TORCH = (() => {
   const r = spawnSync(opts.python, ['-c', 'import torch, sys; print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8', env: PYTHON_ENV });
   return r.status === 0 ? { torch: r.stdout.trim().split(' ')[0], python: r.stdout.trim().split(' ')[1] } : null;
@@ -212,8 +213,8 @@ const MEASURES = [
       const printed = timed(...dzdx('run', loop), { stdout: 'pipe' }).stdout;
       const lines = printed.split('\n').length - 1;
       const same = script('print_python.py', `for i in range(${lines}):\n    print(i)\n`);
-      const [ours, theirs] = measure([dzdx('run', loop), python(same)], [2, 0]);
-      return { dzdx: seconds(ours), reference: seconds(theirs), note: `${lines} lines, ${(printed.length / 1e6).toFixed(1)} MB` };
+      const [ours, theirs] = measure([dzdx('run', loop), ...(PYTHON ? [python(same)] : [])], [2, 0]);
+      return { dzdx: seconds(ours), reference: theirs && seconds(theirs), note: `${lines} lines, ${(printed.length / 1e6).toFixed(1)} MB` };
     },
   },
 ];
