@@ -3,6 +3,7 @@
  * a cut, a `.data` mutation of a saved tensor (or of an unsaved one, which
  * changes nothing), a kink, accumulation from an earlier backward.
  */
+import { clip, clipMessage } from '../program/excerpt.js';
 import type { ExpectedCall } from '../symbolic/expected.js';
 import type { OpRecord, SymbolicTrace, TraceEvent } from '../symbolic/trace.js';
 import type { Tolerances } from './compare.js';
@@ -89,7 +90,7 @@ export function explain(
   tolerances: Tolerances,
 ): string[] {
   const notes: string[] = [];
-  const stmt = (line: number) => `\`${codeOf(lines[line - 1] ?? '')}\``;
+  const stmt = (line: number) => `\`${clip(codeOf(lines[line - 1] ?? ''))}\``;
   const reached = new Set(expected.reached);
 
   const cutsSeen = new Set<string>();
@@ -147,7 +148,8 @@ export function explain(
       if (!c.ok) notes.push(`finite differences for ${t.name} differ from the expected gradient${differences(c, expectedAt, t.finiteDifferences, label, 'the program')}, with no cut, mutation or kink on the path.`);
     }
   });
-  return notes;
+  // Names are the script's own: a note stays bounded whatever their length.
+  return notes.map(clipMessage);
 }
 
 function describeCut(e: TraceEvent, trace: SymbolicTrace, stmt: (line: number) => string): string {
