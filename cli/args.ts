@@ -20,6 +20,8 @@ export interface OptionSpec {
   describe?: string;
   choices?: readonly string[];
   demandOption?: boolean;
+  /** A positional that takes every remaining word (`[answers..]`): a list. */
+  array?: boolean;
 }
 
 type ValueOf<O extends OptionSpec> = O extends { choices: readonly (infer C)[] }
@@ -31,7 +33,7 @@ type ValueOf<O extends OptionSpec> = O extends { choices: readonly (infer C)[] }
       : string;
 
 /** Present for sure when it has a default or is demanded; possibly undefined otherwise. */
-type Resolved<O extends OptionSpec> = O extends { default: string | number | boolean } | { demandOption: true } ? ValueOf<O> : ValueOf<O> | undefined;
+type Resolved<O extends OptionSpec> = O extends { array: true } ? ValueOf<O>[] | undefined : O extends { default: string | number | boolean } | { demandOption: true } ? ValueOf<O> : ValueOf<O> | undefined;
 
 export interface Argv {
   /** The command's name, then positionals given after `--`. */
@@ -192,9 +194,11 @@ export class CommandLine {
     command.positionals.forEach((p, i) => {
       const value = positionals[i];
       if (value === undefined && p.required) throw new UsageError(`Not enough non-option arguments: got ${positionals.length}, need at least ${i + 1}`);
-      if (value !== undefined) argv[p.name] = value;
+      if (p.spec.array) argv[p.name] = positionals.slice(i);
+      else if (value !== undefined) argv[p.name] = value;
     });
-    if (positionals.length > command.positionals.length) throw new UsageError(`Unknown argument: ${positionals[command.positionals.length]}`);
+    const variadic = command.positionals.some((p) => p.spec.array);
+    if (!variadic && positionals.length > command.positionals.length) throw new UsageError(`Unknown argument: ${positionals[command.positionals.length]}`);
     for (const { name, spec } of command.options) {
       const given = parsed.values[name] as (string | boolean)[] | undefined;
       if (given === undefined) {

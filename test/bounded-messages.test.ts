@@ -192,13 +192,14 @@ describe('every kind of message with a 1 MB line', { timeout: 60_000 }, () => {
   });
 
   it('`dzdx check`: the statement and the notes that quote source lines, in the text and the JSON report', () => {
-    const comment = `  # ${pad(LONG / 3)}`;
+    // Long code, not a long comment: notes quote code without its comment.
+    const tail = `; s = '${pad(LONG / 3)}'`;
     const source = [
       'import torch',
       'x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)',
-      `y = x ** 2${comment}`,
-      `x.data += 100${comment}`,
-      `y.backward(torch.ones_like(y))${comment}`,
+      `y = x ** 2${tail}`,
+      `x.data += 100${tail}`,
+      `y.backward(torch.ones_like(y))${tail}`,
       '',
     ].join('\n');
     const report = check(source, { fileName: 's.py' });
@@ -206,7 +207,7 @@ describe('every kind of message with a 1 MB line', { timeout: 60_000 }, () => {
     const call = report.calls[0]!;
     expect(call.statement.length).toBeLessThanOrEqual(EXCERPT_WIDTH + 1);
     expect(call.notes).toHaveLength(1);
-    expect(call.notes[0]).toMatch(/^`x\.data \+= 100 {2}# a+…` on line 4 changed the x saved by `y = x \*\* 2 {2}# a+…` on line 3/);
+    expect(call.notes[0]).toMatch(/^`x\.data \+= 100; s = 'a+…` on line 4 changed the x saved by `y = x \*\* 2; s = 'a+…` on line 3/);
     expect(call.notes[0]!.length).toBeLessThan(BOUND);
     expect(formatReport(report).length).toBeLessThan(3 * BOUND);
     const file = join(dir, 'mutation.py');
