@@ -130,6 +130,8 @@ export interface OpSpec {
   saves(args: readonly Arg[], attrs: Record<string, number>, shapes: readonly (number[] | null)[]): readonly SaveRule[];
   /** Needs `import torch.nn.functional as F`. */
   functional?: boolean;
+  /** Draw different tensors for its operands when there are (its kink is a tie between them). */
+  preferDistinct?: boolean;
 }
 
 const any = () => true;
@@ -165,6 +167,7 @@ interface KnownSpec {
   print: (a: readonly string[], attrs: Record<string, number>, method: boolean) => string;
   hasMethod?: boolean;
   functional?: boolean;
+  preferDistinct?: boolean;
   /** The registry entry that records it when not the op's own name (scalar-first forms). */
   saves?: OpSpec['saves'];
 }
@@ -232,11 +235,13 @@ const KNOWN: Record<string, KnownSpec> = {
   maximum: {
     domain: bounded,
     kinkDistance: ([x, y]) => Math.abs(x! - y!),
+    preferDistinct: true,
     print: (a) => `torch.maximum(${a[0]}, ${a[1]})`,
   },
   minimum: {
     domain: bounded,
     kinkDistance: ([x, y]) => Math.abs(x! - y!),
+    preferDistinct: true,
     print: (a) => `torch.minimum(${a[0]}, ${a[1]})`,
   },
   clamp: {
@@ -328,6 +333,7 @@ function elementwiseSpec(name: string): OpSpec | null {
     print: spec.print,
     hasMethod: spec.hasMethod ?? false,
     functional: spec.functional,
+    preferDistinct: spec.preferDistinct,
     saves: spec.saves ?? (() => savesOf(name)),
   };
 }
@@ -529,6 +535,8 @@ export interface ProgramFacts {
   nearKink: boolean;
   /** Some op's operands were exactly at a kink. */
   atKink: boolean;
+  /** Value steps with an operand exactly at a kink. */
+  kinkSteps: number;
   cuts: number;
   dataMutations: number;
   inPlace: number;
@@ -547,7 +555,7 @@ const b = () => nodeBuilders();
 export class Evaluator {
   readonly tensors = new Map<string, TensorInfo>();
   readonly nodes: GraphNode[] = [];
-  readonly facts: ProgramFacts = { nearKink: false, atKink: false, cuts: 0, dataMutations: 0, inPlace: 0 };
+  readonly facts: ProgramFacts = { nearKink: false, atKink: false, kinkSteps: 0, cuts: 0, dataMutations: 0, inPlace: 0 };
   private nextId = 0;
   private stepIndex = 0;
   /** Leaf gradients as the tape would accumulate them is not modelled; the graph is. */
@@ -712,10 +720,11 @@ export class Evaluator {
       const values: number[] = [];
       const nodes: MathNode[] = [];
       const form = spec.kind === 'elementwise' ? compiledForm(spec.name) : null;
+      let atKink = false;
       for (let k = 0; k < n; k++) {
         const ins = operands.map((t, slot) => (t ? t.values[broadcastIndex(k, shape, t.shape)]! : numbers[slot]!));
         const kd = spec.kinkDistance?.(ins, attrs) ?? Infinity;
-        if (kd === 0) this.facts.atKink = true;
+        if (kd === 0) atKink = true;
         if (kd < NEAR_KINK) this.facts.nearKink = true;
         let v: number;
         if (form) v = form.fn([...ins, ...form.attrs.map((a) => attrs[a]!)]);
@@ -727,6 +736,10 @@ export class Evaluator {
           const args = operands.map((t, slot) => (t ? t.nodes![broadcastIndex(k, shape, t.shape)]! : bb!.num(numbers[slot]!)));
           nodes.push(form ? form.node(args, attrs) : ins[0]! > attrs.threshold! ? args[1]! : args[2]!);
         }
+      }
+      if (atKink) {
+        this.facts.atKink = true;
+        this.facts.kinkSteps++;
       }
       return { shape, dtype, values, nodes: sym ? nodes : undefined };
     }
