@@ -49,8 +49,11 @@ export interface ValueStep {
   attrs: Record<string, number>;
   /** Print as a method call (`y.exp()`) instead of a function (`torch.exp(y)`) where both exist. */
   method?: boolean;
-  cut?: 'no_grad' | 'detach';
+  cut?: CutKind;
 }
+
+/** How a value is cut from the graph: `with torch.no_grad():`, `(…).detach()` or `(…).data`. */
+export type CutKind = 'no_grad' | 'detach' | 'data';
 
 export interface DataStep {
   kind: 'data';
@@ -72,6 +75,8 @@ export interface BackwardStep {
   /** The gradient argument (root's shape, row-major); omitted for a scalar root. */
   gradient?: number[];
   retainGraph?: boolean;
+  /** `create_graph=True`: the leaves' grads get a history (see GradBackwardStep). */
+  createGraph?: boolean;
 }
 
 export interface ResetStep {
@@ -90,7 +95,19 @@ export interface GradGradStep {
   leaf: string;
 }
 
-export type Step = ValueStep | DataStep | InPlaceStep | BackwardStep | ResetStep | GradGradStep;
+/**
+ * After a `backward(create_graph=True)`: `g_x = x.grad; x.grad = None`, then,
+ * when g has a history, `g_x.sum().backward(retain_graph=True)` (the second
+ * derivative, as engines without `autograd.grad` take it); prints the grads.
+ */
+export interface GradBackwardStep {
+  kind: 'gradbackward';
+  leaf: string;
+  /** How g is made a scalar: the engine's reduction. */
+  reduce: 'sum' | 'mean';
+}
+
+export type Step = ValueStep | DataStep | InPlaceStep | BackwardStep | ResetStep | GradGradStep | GradBackwardStep;
 
 export interface Program {
   leaves: Leaf[];
@@ -936,11 +953,17 @@ function dtypeOf(p: Program, name: string, ev: Evaluator | null): DType {
   return ev?.tensors.get(name)?.dtype ?? p.leaves.find((l) => l.name === name)?.dtype ?? 'float32';
 }
 
+/** A printed program: the lines before the first step, and each step's lines. */
+export interface PrintedProgram {
+  header: string[];
+  steps: string[][];
+}
+
 /**
- * A runnable PyTorch script: `import torch`, the leaves, the steps, and
- * after every backward the `.grad` of each leaf that requires grad.
+ * The script of a program, step by step (see `printProgram`): what the
+ * engine counterexamples annotate, and where each call's line is.
  */
-export function printProgram(p: Program): string {
+export function printProgramParts(p: Program): PrintedProgram {
   let ev: Evaluator | null = null;
   try {
     ev = evaluate(p);
@@ -948,25 +971,21 @@ export function printProgram(p: Program): string {
     ev = null; // printing must not depend on the evaluator's domain checks
   }
   const usesF = p.steps.some((s) => s.kind === 'value' && opSpecs().get(s.op)?.functional);
-  const lines = ['import torch'];
-  if (usesF) lines.push('import torch.nn.functional as F');
-  lines.push('');
-  for (const leaf of p.leaves) lines.push(printLeaf(leaf));
-  const grads = leafNames(p);
-  const printGrads = () => grads.forEach((n) => lines.push(`print(${n}.grad)`));
-  for (const s of p.steps) {
+  const header = ['import torch'];
+  if (usesF) header.push('import torch.nn.functional as F');
+  header.push('');
+  for (const leaf of p.leaves) header.push(printLeaf(leaf));
+  const grads = leafNames(p).map((n) => `print(${n}.grad)`);
+  const steps = p.steps.map((s): string[] => {
     switch (s.kind) {
       case 'value':
-        if (s.cut === 'no_grad') lines.push('with torch.no_grad():', `    ${s.name} = ${printExpression(s)}`);
-        else if (s.cut === 'detach') lines.push(`${s.name} = ${paren(printExpression(s))}.detach()`);
-        else lines.push(`${s.name} = ${printExpression(s)}`);
-        break;
+        if (s.cut === 'no_grad') return ['with torch.no_grad():', `    ${s.name} = ${printExpression(s)}`];
+        if (s.cut === 'detach' || s.cut === 'data') return [`${s.name} = ${paren(printExpression(s))}.${s.cut}${s.cut === 'detach' ? '()' : ''}`];
+        return [`${s.name} = ${printExpression(s)}`];
       case 'data':
-        lines.push(`${s.target}.data ${s.op} ${pyNum(s.value)}`);
-        break;
+        return [`${s.target}.data ${s.op} ${pyNum(s.value)}`];
       case 'inplace':
-        lines.push(`${s.target}.${s.op}(${pyNum(s.value)})`);
-        break;
+        return [`${s.target}.${s.op}(${pyNum(s.value)})`];
       case 'backward': {
         const args: string[] = [];
         if (s.gradient) {
@@ -975,16 +994,13 @@ export function printProgram(p: Program): string {
           args.push(`torch.tensor(${nestedList(s.gradient, shape)}${dtype === 'float64' ? ', dtype=torch.float64' : ''})`);
         }
         if (s.retainGraph) args.push('retain_graph=True');
-        lines.push(`${s.root}.backward(${args.join(', ')})`);
-        printGrads();
-        break;
+        if (s.createGraph) args.push('create_graph=True');
+        return [`${s.root}.backward(${args.join(', ')})`, ...grads];
       }
       case 'reset':
-        lines.push(s.how === 'zero_' ? `${s.leaf}.grad.zero_()` : `${s.leaf}.grad = None`);
-        lines.push(`print(${s.leaf}.grad)`);
-        break;
+        return [s.how === 'zero_' ? `${s.leaf}.grad.zero_()` : `${s.leaf}.grad = None`, `print(${s.leaf}.grad)`];
       case 'gradgrad':
-        lines.push(
+        return [
           `g_${s.leaf}, = torch.autograd.grad(${s.root}, ${s.leaf}, create_graph=True)`,
           `print(g_${s.leaf})`,
           `if g_${s.leaf}.requires_grad:`,
@@ -994,11 +1010,27 @@ export function printProgram(p: Program): string {
           `    print(h_${s.leaf})`,
           'else:',
           `    print(torch.zeros_like(${s.leaf}))`,
-        );
-        break;
+        ];
+      case 'gradbackward':
+        return [
+          `g_${s.leaf} = ${s.leaf}.grad`,
+          `${s.leaf}.grad = None`,
+          `if g_${s.leaf}.requires_grad:`,
+          `    g_${s.leaf}.${s.reduce}().backward(retain_graph=True)`,
+          ...grads,
+        ];
     }
-  }
-  return lines.join('\n') + '\n';
+  });
+  return { header, steps };
+}
+
+/**
+ * A runnable PyTorch script: `import torch`, the leaves, the steps, and
+ * after every backward the `.grad` of each leaf that requires grad.
+ */
+export function printProgram(p: Program): string {
+  const { header, steps } = printProgramParts(p);
+  return [...header, ...steps.flat()].join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------------------
@@ -1030,7 +1062,7 @@ export function replaceCutsByConstants(p: Program): Program {
 }
 
 /** The same program with every cut spelled as `how`. */
-export function withCuts(p: Program, how: 'no_grad' | 'detach'): Program {
+export function withCuts(p: Program, how: CutKind): Program {
   return { leaves: p.leaves, steps: p.steps.map((s) => (s.kind === 'value' && s.cut ? { ...s, cut: how } : s)) };
 }
 

@@ -18,6 +18,8 @@ export interface GeneratorStats {
   /** Reductions in a program's body (the sum or mean that makes a root scalar is counted apart). */
   reductions: { total: number; all: number; dim0: number; dim1: number; keepdim: number; overMatrix: number; roots: number };
   extrema: { total: number; sameTensor: number; tieBetweenDifferent: number; noTie: number };
+  /** Elementwise ops on two or more tensors: how many broadcast, and how many over a size-1 inner dim (`[m, 1]` against `[m, n]`). */
+  broadcasting: { total: number; broadcast: number; innerDim: number };
   /** Value steps with an operand exactly at a kink (relu/abs at 0, clamp's bounds, ties, where's threshold). */
   stepsAtKink: number;
   valueSteps: number;
@@ -36,6 +38,7 @@ function emptyStats(): GeneratorStats {
     matmuls: { total: 0, vectorVector: 0, matrixVector: 0, vectorMatrix: 0, matrixMatrix: 0 },
     reductions: { total: 0, all: 0, dim0: 0, dim1: 0, keepdim: 0, overMatrix: 0, roots: 0 },
     extrema: { total: 0, sameTensor: 0, tieBetweenDifferent: 0, noTie: 0 },
+    broadcasting: { total: 0, broadcast: 0, innerDim: 0 },
     stepsAtKink: 0,
     valueSteps: 0,
     ops: {},
@@ -122,7 +125,15 @@ function countValueStep(ev: Evaluator, step: ValueStep, stats: GeneratorStats): 
     else stats.reductions.dim1++;
     if (step.attrs.keepdim === 1) stats.reductions.keepdim++;
     if (operands[0]!.shape.length === 2) stats.reductions.overMatrix++;
-  } else if (step.op === 'maximum' || step.op === 'minimum') {
+  }
+  const tensors = operands.filter((t): t is TensorInfo => t !== null);
+  if ((spec.kind === 'elementwise' || spec.kind === 'where') && tensors.length >= 2) {
+    const out = broadcastShapes(...tensors.map((t) => t.shape))!;
+    stats.broadcasting.total++;
+    if (tensors.some((t) => t.shape.join() !== out.join())) stats.broadcasting.broadcast++;
+    if (tensors.some((t) => t.shape.some((d, i) => d === 1 && out[out.length - t.shape.length + i]! > 1 && i > 0))) stats.broadcasting.innerDim++;
+  }
+  if (step.op === 'maximum' || step.op === 'minimum') {
     stats.extrema.total++;
     const [a, b] = step.args;
     if (a && b && 'ref' in a && 'ref' in b && a.ref === b.ref) stats.extrema.sameTensor++;
@@ -177,6 +188,10 @@ export function formatStats(s: GeneratorStats, title: string): string {
     row('tie between different tensors', E.tieBetweenDifferent, E.total),
     row('a tensor with itself', E.sameTensor, E.total),
     row('no tie', E.noTie, E.total),
+    '',
+    `elementwise ops on two or more tensors: ${s.broadcasting.total}`,
+    row('broadcasting', s.broadcasting.broadcast, s.broadcasting.total),
+    row('over a size-1 inner dim ([m, 1])', s.broadcasting.innerDim, s.broadcasting.total),
     '',
     row('value steps at a kink', s.stepsAtKink, s.valueSteps),
     row('cut (no_grad, detach, .data)', s.cuts, s.valueSteps),

@@ -31,7 +31,11 @@ import {
 } from './program.js';
 
 export class PropertyFailure extends Error {
-  constructor(message: string) {
+  /** `script`: the counterexample as it failed, when the property printed it itself (engine failures). */
+  constructor(
+    message: string,
+    readonly script?: string,
+  ) {
     super(message);
     this.name = 'PropertyFailure';
   }
@@ -685,6 +689,8 @@ export interface RunOutcome {
   error: string | null;
   /** The command that replays the failure. */
   replay: string | null;
+  /** Not run, and why (an engine property whose capabilities the engine lacks): neither passed nor failed. */
+  notChecked?: string;
 }
 
 /** Seed used when none is given: fixed, so `dzdx props` is reproducible. */
@@ -709,14 +715,16 @@ export function runProperty<I>(def: PropertyDef<I>, options: RunOptions = {}, re
 export function outcome<I>(name: string, details: fc.RunDetails<[I]>, started: number, seed: number, show: (input: I) => string, replayExtra: string): RunOutcome {
   const failed = details.failed;
   let counterexample: string | null = null;
-  if (failed && details.counterexample) {
+  const err = details.errorInstance;
+  if (failed && err instanceof PropertyFailure && err.script) {
+    counterexample = err.script;
+  } else if (failed && details.counterexample) {
     try {
       counterexample = show(details.counterexample[0]);
     } catch (e) {
       counterexample = `(could not print the counterexample: ${(e as Error).message})\n${JSON.stringify(details.counterexample[0])}`;
     }
   }
-  const err = details.errorInstance;
   const error = failed ? (err instanceof PropertyFailure ? err.message : err instanceof Error ? `${err.name}: ${err.message}\n${err.stack ?? ''}` : String(err ?? 'failed')) : null;
   return {
     name,
