@@ -122,7 +122,7 @@ export function allClose(a: readonly number[] | null, b: readonly number[] | nul
   );
 }
 
-export const fmt = (v: readonly number[] | null | undefined) => (v ? `[${v.map((x) => (Number.isInteger(x) ? String(x) : x.toPrecision(6))).join(', ')}]` : 'None');
+export const fmt = (v: readonly number[] | null | undefined) => (v ? `[${v.map((x) => String(Number(x.toPrecision(6)))).join(', ')}]` : 'None');
 
 /** A Python string literal of a message (printable ASCII, bounded). */
 function pyString(s: string): string {
