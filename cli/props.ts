@@ -39,7 +39,6 @@ const shellQuote = (s: string) => (/^[\w./-]+$/.test(s) ? s : `'${s.replace(/'/g
 /** Run the suite; resolves to the exit code (0 nothing failed, 1 a property failed, 2 bad usage). */
 export async function propsCommand(options: PropsOptions): Promise<number> {
   const err = (t: string) => process.stderr.write(t);
-  const reporter = options.reporter ?? (options.json ? 'json' : 'text');
   if (options.engine && options.engineCmd) {
     err('dzdx props: give --engine FILE or --engine-cmd CMD, not both\n');
     return 2;
@@ -65,7 +64,8 @@ export async function propsCommand(options: PropsOptions): Promise<number> {
   const runsOf = (defaultRuns: number) => Math.ceil((options.runs ?? defaultRuns) / shard.n);
 
   // The engine: a module, or a child process started afresh for each property (a crash ends only that one).
-  let makeEngine: (() => Promise<AutogradEngine<any> & { close?: () => Promise<void> }>) | null = null;
+  let makeEngine: (() => Promise<AutogradEngine<any>>) | null = null;
+  let closeEngine = async () => {};
   let replayExtra = '';
   if (options.engine) {
     const file = options.engine;
@@ -83,12 +83,17 @@ export async function propsCommand(options: PropsOptions): Promise<number> {
     const { startEngineProcess } = await import('../properties/engine-process.js');
     const command = options.engineCmd;
     const processOptions = options.engineTimeout ? { timeoutMs: options.engineTimeout * 1000 } : {};
-    makeEngine = () => startEngineProcess(command, processOptions);
+    // One child for the whole run; a new one when it failed (a crash ends only the property it happened in).
+    let current: Awaited<ReturnType<typeof startEngineProcess>> | null = null;
+    makeEngine = async () => {
+      if (!current || current.failed) current = await startEngineProcess(command, processOptions);
+      return current;
+    };
+    closeEngine = async () => current?.close();
     try {
-      const first = await makeEngine();
-      await first.close?.();
-      engines.engineOptions(first);
+      engines.engineOptions(await makeEngine());
     } catch (e) {
+      await closeEngine();
       err(`dzdx props: ${(e as Error).message}\n`);
       return 2;
     }
@@ -109,11 +114,7 @@ export async function propsCommand(options: PropsOptions): Promise<number> {
         } catch (e) {
           return { ...engines.notCheckedOutcome(def.name, '', seed), notChecked: undefined, error: `the engine could not be started: ${(e as Error).message}` };
         }
-        try {
-          return await engines.runEngineProperty(def, engine, { seed, runs: runsOf(def.runs), path: options.path, onRun }, replayExtra);
-        } finally {
-          await engine.close?.();
-        }
+        return engines.runEngineProperty(def, engine, { seed, runs: runsOf(def.runs), path: options.path, onRun }, replayExtra);
       },
     }));
   } else {
@@ -124,6 +125,25 @@ export async function propsCommand(options: PropsOptions): Promise<number> {
       run: async (onRun) => suite.runProperty(def, { seed, runs: runsOf(def.runs), path: options.path, onRun }),
     }));
   }
+  try {
+    return await runJobs(jobs, options, makeEngine, seed, shard, replayExtra);
+  } finally {
+    await closeEngine();
+  }
+}
+
+async function runJobs(
+  allJobs: Job[],
+  options: PropsOptions,
+  makeEngine: (() => Promise<AutogradEngine<any>>) | null,
+  seed: number,
+  shard: { k: number; n: number },
+  replayExtra: string,
+): Promise<number> {
+  const err = (t: string) => process.stderr.write(t);
+  const reporter = options.reporter ?? (options.json ? 'json' : 'text');
+  const suite = await import('../properties/suite.js');
+  let jobs = allJobs;
   if (options.list) {
     for (const j of jobs) process.stdout.write(`${j.name.padEnd(34)}${j.says}\n`);
     return 0;
@@ -171,7 +191,7 @@ export async function propsCommand(options: PropsOptions): Promise<number> {
 }
 
 /** `--stats`: what the generator produces for the chosen programs. */
-async function statsCommand(options: PropsOptions, makeEngine: (() => Promise<AutogradEngine<any> & { close?: () => Promise<void> }>) | null, seed: number): Promise<number> {
+async function statsCommand(options: PropsOptions, makeEngine: (() => Promise<AutogradEngine<any>>) | null, seed: number): Promise<number> {
   const { generatorStats, formatStats } = await import('../properties/stats.js');
   const { programArb, ALL_FEATURES } = await import('../properties/arbitraries.js');
   const count = options.runs ?? 2000;
@@ -180,7 +200,6 @@ async function statsCommand(options: PropsOptions, makeEngine: (() => Promise<Au
   if (makeEngine) {
     const engines = await import('../properties/engine.js');
     const engine = await makeEngine();
-    await engine.close?.();
     const def = engines.ENGINE_PROPERTIES.find((d) => d.name === (options.property ?? 'engineGradientsEqualExpected'))!;
     if (def.name === 'engineLinearInGradient') arb = def.arbitrary(engine).map((input: { program: unknown }) => input.program);
     else arb = def.arbitrary(engine);

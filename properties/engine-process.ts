@@ -27,8 +27,15 @@ export interface EngineProcessOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface ProcessEngine extends AutogradEngine<number> {
+/** A tensor in the child: its handle (an object, so that it never passes for a Python number). */
+export class Handle {
+  constructor(readonly t: number) {}
+}
+
+export interface ProcessEngine extends AutogradEngine<Handle> {
   readonly command: string;
+  /** Whether it failed (crashed, hung, broke the protocol) and cannot answer any more. */
+  readonly failed: boolean;
   /** Ends the child (EOF on its stdin, then a kill if it lingers). */
   close(): Promise<void>;
 }
@@ -148,6 +155,7 @@ export async function startEngineProcess(command: string, options: EngineProcess
 
   function request(cmd: string, args: Record<string, Json>, limit = timeoutMs): Promise<Record<string, Json>> {
     if (dead) return Promise.reject(dead);
+    fresh = null;
     const id = nextId++;
     const line = JSON.stringify({ id, cmd, ...args }) + '\n';
     if (Buffer.byteLength(line) > maxBytes) return Promise.reject(new EngineFailure(`a \`${cmd}\` request would be longer than ${maxBytes} bytes`));
@@ -167,10 +175,15 @@ export async function startEngineProcess(command: string, options: EngineProcess
     fail(`answered \`${cmd}\` with the result ${JSON.stringify(result).slice(0, 200)}: expected ${wanted}`);
     throw dead!;
   };
-  const handle = async (cmd: string, args: Record<string, Json>): Promise<number> => {
+  // A new tensor's answer may carry its values and requires_grad (saving two round trips): kept
+  // for that tensor until the next request, which may change them.
+  let fresh: { t: number; values?: number[]; requiresGrad?: boolean } | null = null;
+  const handle = async (cmd: string, args: Record<string, Json>): Promise<Handle> => {
     const r = await request(cmd, args);
     if (!Number.isInteger(r.t)) bad(cmd, r, '{"t": <an integer handle>}');
-    return r.t as number;
+    if (r.requires_grad !== undefined && typeof r.requires_grad !== 'boolean') bad(cmd, r, '"requires_grad": true or false');
+    fresh = { t: r.t as number, ...(r.values !== undefined ? { values: numbers(cmd, r, false)! } : {}), ...(r.requires_grad !== undefined ? { requiresGrad: r.requires_grad as boolean } : {}) };
+    return new Handle(r.t as number);
   };
   const numbers = (cmd: string, r: Record<string, Json>, nullable: boolean): number[] | null => {
     if (r.values === null && nullable) return null;
@@ -178,7 +191,6 @@ export async function startEngineProcess(command: string, options: EngineProcess
     if (!values || values.some((v) => v === null)) bad(cmd, r, `{"values": [numbers…]${nullable ? ' or null' : ''}} (NaN and infinities as "NaN", "Infinity", "-Infinity")`);
     return values as number[];
   };
-  const ref = (t: number | number[]): Json => (typeof t === 'number' ? { t } : t);
 
   // hello: who the engine is.
   const hello = await request('hello', { protocol: PROTOCOL_VERSION }, options.startTimeoutMs ?? 30_000);
@@ -195,23 +207,24 @@ export async function startEngineProcess(command: string, options: EngineProcess
   if (hello.max_rank !== undefined && !(Number.isInteger(hello.max_rank) && (hello.max_rank as number) >= 0)) bad('hello', hello, '"max_rank": 0, 1 or 2');
 
   const optional = {
-    values: async (t: number) => numbers('values', await request('values', { t }), false)!,
-    zero_grad: async (leaf: number) => void (await request('zero_grad', { t: leaf })),
-    clear_grad: async (leaf: number) => void (await request('clear_grad', { t: leaf })),
-    requires_grad: async (t: number) => {
+    values: async ({ t }: Handle) => (fresh?.t === t && fresh.values ? fresh.values : numbers('values', await request('values', { t }), false)!),
+    zero_grad: async ({ t }: Handle) => void (await request('zero_grad', { t })),
+    clear_grad: async ({ t }: Handle) => void (await request('clear_grad', { t })),
+    requires_grad: async ({ t }: Handle) => {
+      if (fresh?.t === t && fresh.requiresGrad !== undefined) return fresh.requiresGrad;
       const r = await request('requires_grad', { t });
       if (typeof r.requires_grad !== 'boolean') bad('requires_grad', r, '{"requires_grad": true or false}');
       return r.requires_grad as boolean;
     },
     set_grad_enabled: async (enabled: boolean) => void (await request('set_grad_enabled', { enabled })),
-    detach: (t: number) => handle('detach', { t }),
-    data: (t: number) => handle('data', { t }),
-    mutate_data: async (t: number, op: MutationOp, value: number) => void (await request('mutate_data', { t, op, value: encodeNumber(value) })),
-    in_place: async (t: number, op: MutationOp, value: number) => void (await request('in_place', { t, op, value: encodeNumber(value) })),
-    grad_tensor: async (leaf: number) => {
-      const r = await request('grad_tensor', { t: leaf });
+    detach: ({ t }: Handle) => handle('detach', { t }),
+    data: ({ t }: Handle) => handle('data', { t }),
+    mutate_data: async ({ t }: Handle, op: MutationOp, value: number) => void (await request('mutate_data', { t, op, value: encodeNumber(value) })),
+    in_place: async ({ t }: Handle, op: MutationOp, value: number) => void (await request('in_place', { t, op, value: encodeNumber(value) })),
+    grad_tensor: async ({ t }: Handle) => {
+      const r = await request('grad_tensor', { t });
       if (r.t !== null && !Number.isInteger(r.t)) bad('grad_tensor', r, '{"t": <an integer handle> or null}');
-      return r.t as number | null;
+      return r.t === null ? null : new Handle(r.t as number);
     },
   };
   // The optional commands the child answers become the engine's optional methods.
@@ -220,6 +233,9 @@ export async function startEngineProcess(command: string, options: EngineProcess
 
   const engine: ProcessEngine = {
     command,
+    get failed() {
+      return dead !== null;
+    },
     name: hello.name as string,
     ops: hello.ops as string[],
     capabilities: capabilities as Capability[],
@@ -237,10 +253,10 @@ export async function startEngineProcess(command: string, options: EngineProcess
     gradTensor: has('grad_tensor'),
     reset: async () => void (await request('reset', {})),
     leaf: (values, shape, dtype, requiresGrad) => handle('leaf', { values: values.map(encodeNumber), shape, dtype, requires_grad: requiresGrad }),
-    op: (name, inputs, attrs = {}) => handle('op', { op: name, inputs: inputs.map((x) => (typeof x === 'number' ? encodeNumber(x) : ref(x as number))), attrs }),
+    op: (name, inputs, attrs = {}) => handle('op', { op: name, inputs: inputs.map((x) => (x instanceof Handle ? { t: x.t } : encodeNumber(x))), attrs }),
     backward: async (root, gradient, o: BackwardOptions = {}) =>
-      void (await request('backward', { t: root, gradient: gradient ? gradient.map(encodeNumber) : null, retain_graph: o.retainGraph ?? false, create_graph: o.createGraph ?? false })),
-    grad: async (leaf) => numbers('grad', await request('grad', { t: leaf }), true),
+      void (await request('backward', { t: root.t, gradient: gradient ? gradient.map(encodeNumber) : null, retain_graph: o.retainGraph ?? false, create_graph: o.createGraph ?? false })),
+    grad: async (leaf) => numbers('grad', await request('grad', { t: leaf.t }), true),
     close: async () => {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
