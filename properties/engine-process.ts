@@ -51,8 +51,7 @@ class ReportedError extends Error {
     message: string,
     readonly kind: EngineErrorKind | undefined,
   ) {
-    super(message);
-    this.name = 'EngineError';
+    super(message); // the child's own error type leads the message
   }
 }
 

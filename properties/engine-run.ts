@@ -45,6 +45,18 @@ const PREDICTED: Record<string, EngineErrorKind> = { version: 'version', 'backwa
 export function expectedRun(p: Program): Expected | null {
   const printed = printProgramParts(p);
   const script = [...printed.header, ...printed.steps.flat()].join('\n') + '\n';
+  // The same program is often checked again (shrinking, another engine with the same ops and seed).
+  if (cache.has(script)) return cache.get(script)!;
+  const expected = computeExpected(p, printed, script);
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(script, expected);
+  return expected;
+}
+
+const CACHE_SIZE = 4000;
+const cache = new Map<string, Expected | null>();
+
+function computeExpected(p: Program, printed: PrintedProgram, script: string): Expected | null {
   const report = check(script, { formulas: false, finiteDifferences: false });
   if (report.exitCode === 2 || report.calls.some((c) => c.verdict !== 'agree')) return null;
   const calls = new Map(report.calls.map((c) => [c.line, c]));

@@ -275,7 +275,7 @@ export async function runEngineProperty(def: EngineProperty, engine: AutogradEng
         throw e;
       }
     }),
-    { seed, numRuns: options.runs ?? def.runs, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 1000 },
+    { seed, numRuns: options.runs ?? def.runs, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 1000, endOnFailure: options.noShrink ?? false },
   );
   const o = outcome(def.name, details, started, seed, def.show, replayExtra);
   if (fatal) return { ...o, error: `the engine failed: ${(fatal as EngineFailure).message}`, replay: o.replay };

@@ -673,6 +673,8 @@ export interface RunOptions {
   path?: string;
   /** Called after each run (including shrinking runs). */
   onRun?: (done: number) => void;
+  /** Stop at the first failure, without shrinking it (default: shrink). */
+  noShrink?: boolean;
 }
 
 export interface RunOutcome {
@@ -707,7 +709,7 @@ export function runProperty<I>(def: PropertyDef<I>, options: RunOptions = {}, re
       options.onRun?.(done);
       def.check(input);
     }),
-    { seed, numRuns, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 1000 },
+    { seed, numRuns, ...(options.path ? { path: options.path } : {}), maxSkipsPerRun: 1000, endOnFailure: options.noShrink ?? false },
   );
   return outcome(def.name, details, started, seed, (input: I) => def.show(input), replayExtra);
 }
