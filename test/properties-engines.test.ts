@@ -17,6 +17,8 @@ import { BUGS as OLD_BUGS, createEngine as createOldEngine } from '../examples/b
 // @ts-ignore: a plain JavaScript example
 import { BUGS, createEngine } from '../examples/tensor-engine.mjs';
 import { startEngineProcess } from '../properties/engine-process.js';
+import { hasPyTorch, runPyTorch } from '../properties/pytorch.js';
+import { disagreement } from './helpers/disagreement.js';
 import { CAUGHT_BY, SEEDS } from './helpers/engine-bugs.js';
 import { PYTHON, pythonEngineCommand } from './helpers/python.js';
 
@@ -131,6 +133,14 @@ describe('ten engines with one realistic bug each, in JavaScript (examples/tenso
       }
     }, 120_000);
   }
+  test.skipIf(!hasPyTorch())('every counterexample above, run under PyTorch, prints the values that disagree', () => {
+    const scripts = [...jsCounterexamples.values()];
+    expect(scripts).toHaveLength((BUGS as string[]).length);
+    runPyTorch(scripts).forEach((r, i) => {
+      expect(r.error, scripts[i]).toBeNull();
+      expect(disagreement(r.stdout), `${scripts[i]}\n--- PyTorch printed:\n${r.stdout}`).not.toBeNull();
+    });
+  }, 120_000);
 });
 
 describe('the runner', () => {
