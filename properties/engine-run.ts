@@ -168,8 +168,14 @@ export async function runAndCompare<T>(engine: AutogradEngine<T>, p: Program, ex
   const shapes = new Map(p.leaves.map((l) => [l.name, l.shape]));
   const tensors = new Map<string, T>();
   const gradLeaves = p.leaves.filter((l) => l.requiresGrad).map((l) => l.name);
-  await engine.reset?.();
-  for (const l of p.leaves) tensors.set(l.name, await engine.leaf([...l.values], [...l.shape], l.dtype, l.requiresGrad));
+  try {
+    await engine.reset?.();
+    for (const l of p.leaves) tensors.set(l.name, await engine.leaf([...l.values], [...l.shape], l.dtype, l.requiresGrad));
+  } catch (e) {
+    if (e instanceof EngineFailure) throw e;
+    const text = errorText(e);
+    return { step: -1, message: `making the leaves, the engine raised ${text}`, after: [`print('engine : raised', ${pyString(text)})`, "print('PyTorch: no error')"] };
+  }
   const get = (name: string) => tensors.get(name)!;
 
   const compareGrads = async (step: number, want: Map<string, number[] | null>): Promise<Mismatch | null> => {
@@ -313,7 +319,8 @@ function describeKind(kind: EngineErrorKind): string {
  */
 export function counterexampleScript(expected: Expected, m: Mismatch, note: string): string {
   const { header, steps } = expected.printed;
-  const lines = [...header.slice(0, 1), `# ${note}`, ...header.slice(1), ...steps.slice(0, m.step).flat()];
+  const lines = [...header.slice(0, 1), `# ${note}`, ...header.slice(1), ...steps.slice(0, Math.max(m.step, 0)).flat()];
+  if (m.step < 0) return [...lines, '# the engine and PyTorch part here:', ...m.after].join('\n') + '\n';
   const own = steps[m.step]!;
   if (m.callError !== undefined) {
     lines.push('# the engine and PyTorch part here:', 'try:', `    ${own[0]}`, "    print('PyTorch: no error')", 'except RuntimeError as e:', "    print('PyTorch: RuntimeError:', e)");
