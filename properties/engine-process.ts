@@ -124,7 +124,8 @@ export async function startEngineProcess(command: string, options: EngineProcess
   child.on('exit', (code, signal) => {
     exited = true;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    fail(pending ? `${how} while answering \`${pending.cmd}\`${stderrTail()}` : `${how}${stderrTail()}`);
+    // Its last lines may still be in the pipes: read them first.
+    setTimeout(() => fail(pending ? `${how} while answering \`${pending.cmd}\`${stderrTail()}` : `${how}${stderrTail()}`), 50);
   });
 
   function onLine(line: string): void {
