@@ -177,7 +177,7 @@ await yargs(hideBin(process.argv))
     'Run the property suite: tape, symbolic and finite differences agree on random programs (or check an autograd engine)',
     (y) =>
       y
-        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-300)" })
+        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-400; with --stats, programs to count)" })
         .option('seed', { type: 'number', describe: 'fast-check seed (default 20261128: the same programs every time)' })
         .option('property', { type: 'string', describe: 'run only this property (dzdx props --list names them)' })
         .option('path', { type: 'string', describe: 'fast-check replay path of a failure (with --seed and --property)' })
