@@ -5,7 +5,9 @@
  * shrunk counterexample is the failing sequence as a script that prints the
  * engine's values next to PyTorch's.
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { programArb } from '../properties/arbitraries.js';
 import { accumulationProgram, allConstant, capabilitiesOf, engineOptions, engineProblem, ENGINE_PROPERTIES, errorKindOf, EngineError, runEngineProperty, secondBackwardProgram, type AutogradEngine } from '../properties/engine.js';
 import { expectedRun } from '../properties/engine-run.js';
 import { dzdxEngine } from '../properties/engines/dzdx.js';
@@ -179,6 +181,12 @@ describe('the runner', () => {
     expect(engineProblem(engine as unknown as AutogradEngine)).toBe('it declares inPlace but has no method inPlace()');
     expect(engineProblem({ ...make(), capabilities: ['teleport'] } as unknown as AutogradEngine)).toMatch(/unknown capability "teleport"/);
     expect(() => engineOptions({ ...make(), ops: ['exp'] } as AutogradEngine)).toThrow(/needs a sum or mean op/);
+  });
+  test('a scalar engine (maxRank 0) gets 0-d tensors only', () => {
+    const engine = { ...make(), maxRank: 0 } as AutogradEngine;
+    for (const p of fc.sample(programArb(engineOptions(engine)), { seed: 1, numRuns: 100 })) {
+      expect(p.leaves.every((l) => l.shape.length === 0)).toBe(true);
+    }
   });
   test('programs for an engine without broadcasting keep same-shaped operands', () => {
     const engine = { ...make(), capabilities: [] } as AutogradEngine;
