@@ -541,7 +541,15 @@ export interface GraphNode {
   /** The leaves requiring grad this node's inputs are (directly). */
   leaves: string[];
   /** Saved tensors: their id and version when saved. */
-  saved: { id: number; version: number; name: string; /** operand slot, or -1 for the result */ slot: number }[];
+  saved: {
+    id: number;
+    version: number;
+    name: string;
+    /** operand slot, or -1 for the result */
+    slot: number;
+    /** The shape PyTorch saved when it saved a view (`v @ M` keeps `v.unsqueeze(0)`). */
+    shape?: number[];
+  }[];
 }
 
 export class DomainError extends Error {}
@@ -663,7 +671,9 @@ export class Evaluator {
         if (gradFor !== undefined && !operands[gradFor]?.requiresGrad) continue;
         if (rule.input === undefined) continue; // the result: added below
         const t = operands[rule.input];
-        if (t) saved.push({ id: t.id, version: t.version, name: t.name, slot: rule.input });
+        // matmul of a vector by a matrix is mm of the vector unsqueezed: that view is what is saved.
+        const view = spec.kind === 'matmul' && rule.input === 0 && t?.shape.length === 1 && operands[1]?.shape.length === 2 ? { shape: [1, ...t.shape] } : {};
+        if (t) saved.push({ id: t.id, version: t.version, name: t.name, slot: rule.input, ...view });
       }
       const node: GraphNode = {
         step: index,
@@ -867,15 +877,15 @@ export class Evaluator {
     return out;
   }
 
-  /** Saved tensors a backward from `root` would find changed in place (PyTorch's version error). */
-  staleSaved(root: string): { node: GraphNode; name: string }[] {
+  /** Saved tensors a backward from `root` would find changed in place (PyTorch's version error), with the shape saved. */
+  staleSaved(root: string): { node: GraphNode; name: string; shape: number[] }[] {
     const byId = new Map([...this.tensors.values()].map((t) => [t.id, t]));
-    const out: { node: GraphNode; name: string }[] = [];
+    const out: { node: GraphNode; name: string; shape: number[] }[] = [];
     for (const n of this.reached(root)) {
       const node = this.nodes[n]!;
       for (const s of node.saved) {
         const t = byId.get(s.id);
-        if (t && t.version !== s.version) out.push({ node, name: s.name });
+        if (t && t.version !== s.version) out.push({ node, name: s.name, shape: s.shape ?? t.shape });
       }
     }
     return out;

@@ -376,9 +376,9 @@ export function versionCheck(p: Program): void {
   const shape = m![2]!;
   const matches = stale.some((s) => {
     const t = ev.get(s.name);
-    return t.dtype === dtype && t.shape.join(', ') === shape && Number(m![4]) === t.version;
+    return t.dtype === dtype && s.shape.join(', ') === shape && Number(m![4]) === t.version;
   });
-  if (!matches) fail(`the version error names a tensor [${shape}] ${dtype} at version ${m![4]}, none of the changed saved tensors: ${stale.map((s) => `${s.name} [${ev.get(s.name).shape}] at version ${ev.get(s.name).version}`).join(', ')}`);
+  if (!matches) fail(`the version error names a tensor [${shape}] ${dtype} at version ${m![4]}, none of the changed saved tensors: ${stale.map((s) => `${s.name} [${s.shape}] at version ${ev.get(s.name).version}`).join(', ')}`);
   if (!report.stderr.trim().endsWith(`RuntimeError: ${error}`)) fail(`stderr does not end with the RuntimeError line:\n${report.stderr}`);
 }
 
