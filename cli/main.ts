@@ -150,12 +150,17 @@ void commandLine(process.argv.slice(2))
     'Run the property suite: tape, symbolic and finite differences agree on random programs (or check an autograd engine)',
     (y) =>
       y
-        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-300)" })
+        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-400; with --stats, programs to count)" })
         .option('seed', { type: 'number', describe: 'fast-check seed (default 20261128: the same programs every time)' })
         .option('property', { type: 'string', describe: 'run only this property (dzdx props --list names them)' })
         .option('path', { type: 'string', describe: 'fast-check replay path of a failure (with --seed and --property)' })
         .option('engine', { type: 'string', describe: 'an adapter module (default export: AutogradEngine) to check instead of dzdx; see docs/properties.md' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON' })
+        .option('engine-cmd', { type: 'string', describe: 'a command that runs an engine adapter speaking the JSON-lines protocol (e.g. "python3 my_adapter.py"); see docs/engine-protocol.md' })
+        .option('engine-timeout', { type: 'number', describe: 'seconds a --engine-cmd engine has to answer each request (default 10)' })
+        .option('shard', { type: 'string', describe: 'K/N: run shard K of N (its own seed, 1/N of the runs), for a CI matrix' })
+        .option('reporter', { choices: ['text', 'json', 'junit'] as const, describe: 'output: the table (default), JSON, or JUnit XML for CI dashboards' })
+        .option('stats', { type: 'boolean', default: false, describe: "print what the generator produces (shapes, matmuls, reductions, ties, kinks…) instead of running; --runs programs (default 2000)" })
+        .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON (= --reporter json)' })
         .option('list', { type: 'boolean', default: false, describe: 'list the properties and what they say' }),
     async (argv) => {
       const { propsCommand } = await import('./props.js');

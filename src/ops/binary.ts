@@ -187,7 +187,8 @@ export const comparisonOps = Object.fromEntries(
       name,
       gradFn: '',
       symbolic: { kind: 'none' },
-      forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](x, y) ? 1 : 0)),
+      // In the operands' result type, as PyTorch: a 0-d float64 against a float32 tensor compares in float32.
+      forward: ([a, b], _attrs, dtype) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](roundTo(dtype, x), roundTo(dtype, y)) ? 1 : 0)),
     }),
   ]),
 ) as Record<ComparisonName, ReturnType<typeof defineOp>>;
