@@ -75,7 +75,6 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
     ]],
     // hardtanh passes the gradient strictly inside its bounds (PyTorch's hardtanh_backward).
     ['hardtanh', [([x, lo, hi]) => b.call('within', [x!, lo!, hi!]), () => b.num(0), () => b.num(0)]],
-    ['pick', [() => b.num(0), ([c]) => b.call('pick', [c!, b.num(1), b.num(0)]), ([c]) => b.call('pick', [c!, b.num(0), b.num(1)])]],
   ]);
 }
 
@@ -84,7 +83,7 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
  * treats the comparison masks they stand for (not `0 * u'`, which is NaN
  * where u' is infinite and clutters every second derivative).
  */
-const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between', 'within', 'floor', 'ceil', 'round', 'trunc']);
+const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between', 'within', 'floor', 'ceil', 'round', 'trunc', 'zerocount']);
 
 let ruleTable: ReadonlyMap<string, readonly Partial[]> | undefined;
 
@@ -169,6 +168,13 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
       return minus;
     }
     const name = n.type === 'FunctionNode' ? ((fn as Node).name as string) : '';
+    // A branch: the derivative of the branch taken, so that the other's (NaN at a zero of
+    // prod's r / x) never leaks in as 0 * NaN, and a constant branch is a constant.
+    if (name === 'pick') {
+      const [, da, db] = ds;
+      if (da === null && db === null) return null;
+      return b.call('pick', [args[0]!, da ?? b.num(0), db ?? b.num(0)]);
+    }
     const own = table.get(name);
     if (own !== undefined && own.length !== args.length) {
       throw new DeriveError(`cannot differentiate ${name} with ${args.length} argument(s)`);

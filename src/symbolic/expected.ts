@@ -46,6 +46,8 @@ export interface ExpectedCall {
 
 export class ExpectedGradients {
   private readonly partials = new Map<string, MathNode>();
+  /** Per op reading its whole input (`zeros`): that count in this backward call, built once. */
+  private readonly zeroCounts = new Map<readonly ValueRef[], MathNode>();
 
   constructor(
     private readonly trace: SymbolicTrace,
@@ -82,7 +84,11 @@ export class ExpectedGradients {
       case 'group': {
         const members = term.operands.map((o) => this.read(o));
         // An op whose backward reads its saved result: its own partial, over the result as it is now.
-        if (term.viaResult) return this.b.instantiate(term.viaResult, [], {}, memberMap(members, term.results.map((r) => this.read(r))));
+        if (term.viaResult) {
+          const bound = memberMap(members, term.results.map((r) => this.read(r)));
+          if (term.wholeInput) bound.set('zeros', this.zeroCount(term.wholeInput));
+          return this.b.instantiate(term.viaResult, [], {}, bound);
+        }
         const key = `m${term.slot}:${term.form}`;
         let p = this.partials.get(key);
         if (!p) this.partials.set(key, (p = deriveNode(this.b.template(term.form), `m${term.slot}`)));
@@ -101,6 +107,26 @@ export class ExpectedGradients {
     }
   }
 
+  /**
+   * adj · partial. A zero partial passes an exact zero (PyTorch's
+   * zeros_like), not adj * 0; a branch (`pick`) takes adj into each branch,
+   * so that a branch that is 0 passes an exact zero too, even for a NaN
+   * adj, as PyTorch's masked_fill and where of the gradient do.
+   */
+  private scaled(adj: MathNode, p: MathNode): MathNode {
+    if (this.b.constantValue(p) === 0) return p;
+    const branch = this.b.branchOf(p);
+    if (branch) return this.b.call('pick', [branch.condition, this.scaled(adj, branch.then), this.scaled(adj, branch.otherwise)]);
+    return this.b.multiply(adj, p);
+  }
+
+  /** `zerocount(…)` of an op's whole input as this backward reads it, one node shared by the op's terms. */
+  private zeroCount(whole: readonly ValueRef[]): MathNode {
+    let n = this.zeroCounts.get(whole);
+    if (!n) this.zeroCounts.set(whole, (n = this.b.call('zerocount', whole.map((r) => this.read(r)))));
+    return n;
+  }
+
   /** Everything reachable from the roots, latest first (a valid reverse topological order). */
   private reachable(roots: readonly ElemNode[]): ElemNode[] {
     const seen = new Set<ElemNode>();
@@ -116,6 +142,7 @@ export class ExpectedGradients {
 
   compute(call: BackwardCall, line: number): ExpectedCall {
     const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null };
+    this.zeroCounts.clear();
     const root = call.outputs[0]!;
     const given = call.grads[0] ?? null;
     if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
@@ -156,11 +183,7 @@ export class ExpectedGradients {
       adjoint.set(n, adj);
       if (n.record) records.add(n.record);
       for (const r of n.via) records.add(r);
-      for (const t of n.terms) {
-        // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0.
-        const p = this.partial(n, t);
-        give(t.input, this.b.constantValue(p) === 0 ? p : this.b.multiply(adj, p));
-      }
+      for (const t of n.terms) give(t.input, this.scaled(adj, this.partial(n, t)));
     }
     result.reached = [...records].sort((x, y) => x.id - y.id);
     for (const r of result.reached) {

@@ -59,6 +59,8 @@ export const EXTRA_FUNCTIONS: Readonly<Record<string, (...args: number[]) => num
   msqrt: Math.sqrt,
   // c ? a : b (a backward formula's branch on a saved value, as prod's on zeros).
   pick: (c, a, b) => (c !== 0 ? a : b),
+  // How many arguments are exactly 0 (prod's backward branches on that count; NaN is not 0).
+  zerocount: (...xs) => xs.filter((x) => x === 0).length,
   // a / b, and 0 where b = 0 (the masked divisions of PyTorch's backward formulas).
   divz: (a, b) => (b === 0 ? 0 : a / b),
   // torch.round rounds half to even.
