@@ -74,8 +74,8 @@ export function explain(
     const earlier = expected.reached.filter((r) => r.id < e.at);
     const savers = earlier.filter((r) => r.saved.some((s) => s.array.buffer === e.buffer || s.tensor === e.tensor));
     const readers = earlier.filter((r) => r.inputs.some((t) => t.array.buffer === e.buffer));
-    // Ops that read the new values through autograd history.
-    const later = expected.reached.filter((r) => r.id >= e.at && r.inputs.some((t) => t.array.buffer === e.buffer && t.requiresGrad && r.gradMode));
+    // Ops that read the new values through autograd history; a leaf's new values are new inputs (finite differences vary them too).
+    const later = expected.reached.filter((r) => r.id >= e.at && r.inputs.some((t) => t.array.buffer === e.buffer && t.requiresGrad && r.gradMode && !(t.base ?? t).isLeaf));
     const name = e.assigned ? trace.nameOf(e.tensor) : (trace.storageName(e.buffer) ?? trace.nameOf(e.tensor));
     const verb = e.assigned ? 'replaced' : 'changed';
     for (const r of savers) {
@@ -83,10 +83,15 @@ export function explain(
     }
     if (savers.length === 0 && readers.length) {
       const r = readers[0]!;
-      notes.push(`${stmt(e.line)} on line ${e.line} left the gradient alone: ${stmt(r.line)} on line ${r.line} saved nothing of ${name}, so autograd never reads the changed values.`);
+      const readLater = expected.reached.some((o) => o.id >= e.at && o.inputs.some((t) => t.array.buffer === e.buffer));
+      notes.push(
+        readLater
+          ? `${stmt(e.line)} on line ${e.line} left ${stmt(r.line)} on line ${r.line} alone: it saved nothing of ${name}, so its backward does not read the changed values.`
+          : `${stmt(e.line)} on line ${e.line} left the gradient alone: ${stmt(r.line)} on line ${r.line} saved nothing of ${name}, so autograd never reads the changed values.`,
+      );
     }
-    // Read after the change (a saver already explains it; a leaf's assigned values are new inputs, varied by finite differences too).
-    if (later.length && savers.length === 0 && !(e.assigned && e.tensor.isLeaf)) {
+    // Read after the change (a saver already explains it).
+    if (later.length && savers.length === 0) {
       const r = later[0]!;
       const how = e.assigned
         ? `autograd differentiates at the new values as if ${name} had computed them, while finite differences follow where they came from`
@@ -101,7 +106,8 @@ export function explain(
   }
 
   targets.forEach((t, i) => {
-    if (before[i]) {
+    // (Zeros held, after `grad.zero_()`, change nothing.)
+    if (before[i]?.some((v) => v !== 0)) {
       notes.push(`${t.name}.grad already held a gradient from an earlier backward call: it now holds the sum, and the values above are this call's contribution.`);
     }
     if (t.finiteDifferences && notes.length === 0) {

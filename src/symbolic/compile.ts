@@ -94,14 +94,12 @@ function childrenOf(node: MathNode): MathNode[] {
 
 /** The variables a formula reads (symbols other than pi and e), each once; DAG-safe. */
 export function freeVariables(root: MathNode): string[] {
-  const names: string[] = [];
+  const names = new Set<string>();
   for (const node of countParents(root).keys()) {
     const name = (node as Node).name;
-    if (node.type === 'SymbolNode' && typeof name === 'string' && !CONSTANTS.has(name) && !names.includes(name)) {
-      names.push(name);
-    }
+    if (node.type === 'SymbolNode' && typeof name === 'string' && !CONSTANTS.has(name)) names.add(name);
   }
-  return names;
+  return [...names];
 }
 
 export function compileNodeWithStats(

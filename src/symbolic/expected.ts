@@ -9,6 +9,7 @@
 import type { MathNode } from 'mathjs';
 import type { BackwardCall } from '../autograd/engine.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { freeVariables } from './compile.js';
 import { deriveNode } from './derive.js';
 import type { SymbolBuilder } from './nodes.js';
 import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
@@ -20,8 +21,10 @@ export interface ExpectedTarget {
   name: string;
   /** Per element (row-major): dz/d(element), in terms of the leaves' symbols. */
   formulas: MathNode[];
-  /** The element symbols, for leaves. */
+  /** Each element's symbol, for leaves (SymbolicTrace.referenceOf: of the values the forward pass read). */
   symbols: (string | null)[];
+  /** Each element's every symbol (generation), for leaves: finite differences shift them together. */
+  generations: (readonly string[])[];
   /** The target received no gradient at all (autograd.grad would call it unused). */
   unused: boolean;
 }
@@ -41,6 +44,10 @@ export interface ExpectedCall {
    * reached a saved tensor (src/grade derives slips of it).
    */
   autogradObjective: MathNode | null;
+  /** The symbols of `objective`: the values the call's forward pass read. */
+  used: Set<string>;
+  /** Non-leaf tensors with `retain_grad()` the pass reaches: the gradient it gives each (their `.grad`, or what it adds). */
+  retained: { tensor: Tensor; formulas: MathNode[] }[];
 }
 
 export class ExpectedGradients {
@@ -105,7 +112,7 @@ export class ExpectedGradients {
   }
 
   compute(call: BackwardCall, line: number): ExpectedCall {
-    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null };
+    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null, used: new Set(), retained: [] };
     const root = call.outputs[0]!;
     const given = call.grads[0] ?? null;
     if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
@@ -153,27 +160,45 @@ export class ExpectedGradients {
       }
     }
     result.reached = [...records].sort((x, y) => x.id - y.id);
+    result.retained = this.retainedGrads(result.reached, adjoint);
     for (const r of result.reached) {
       if (r.freed && r.saved.length) result.errors.push('backward-twice');
       if (r.saved.some((s) => s.array.version.value !== s.version)) result.errors.push('version');
     }
     result.errors = [...new Set(result.errors)];
 
+    const used = (result.used = new Set(freeVariables(result.objective)));
     const targets = call.kind === 'grad' ? call.inputs : this.reachedLeaves(order);
     for (const t of targets) {
       const offsets = Array.from(t.array.offsets());
       const nodes = offsets.map((o) => this.trace.nodeAt(t, o));
       const formulas = nodes.map((n) => (n && adjoint.has(n) ? adjoint.get(n)! : this.b.constant(0)));
+      const generations = nodes.map((n, k) => {
+        if (!n?.leaf) return [];
+        const all = this.trace.generationsOf(n.leaf.tensor, offsets[k]!);
+        return all.length ? all : [n.leaf.symbol];
+      });
       result.targets.push({
         tensor: t,
         name: this.trace.nameOf(t),
         formulas,
-        symbols: nodes.map((n) => n?.leaf?.symbol ?? null),
+        symbols: nodes.map((n, k) => (n?.leaf ? this.trace.referenceOf(generations[k]!, used) : null)),
+        generations,
         unused: !nodes.some((n) => n && adjoint.has(n)),
       });
       if (call.kind === 'grad' && result.targets.at(-1)!.unused) result.errors.push('unused');
     }
     return result;
+  }
+
+  /** The gradient a pass gives each tensor with `retain_grad()` whose history it runs through (0 where it gives none). */
+  private retainedGrads(reached: readonly OpRecord[], adjoint: ReadonlyMap<ElemNode, MathNode>): ExpectedCall['retained'] {
+    const tensors = [...new Set(reached.map((r) => r.output).filter((t) => t.retainsGrad && !t.isLeaf))];
+    return tensors.flatMap((tensor) => {
+      const nodes = Array.from(tensor.array.offsets(), (o) => this.trace.nodeAt(tensor, o));
+      if (!nodes.some((n) => n && adjoint.has(n))) return [];
+      return [{ tensor, formulas: nodes.map((n) => (n && adjoint.get(n)) ?? this.b.constant(0)) }];
+    });
   }
 
   private reachedLeaves(order: readonly ElemNode[]): Tensor[] {

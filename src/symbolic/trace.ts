@@ -3,7 +3,12 @@
  * keeps, independently of the tape's gradients:
  * - the value of every storage element as a mathjs expression of the leaves
  *   (leaf elements are symbols such as `x[0,1]`), updated by in-place ops
- *   and `.data` mutations, so cuts are transparent to it;
+ *   and `.data` mutations, so cuts are transparent to it. A leaf's element
+ *   is a new symbol (a generation, bound to its values then) whenever it
+ *   gets values autograd did not compute: when the tensor starts requiring
+ *   grad (`w.uniform_(); w.requires_grad_()`) and after every write behind
+ *   autograd's back (`with torch.no_grad(): w -= lr * w.grad`, `w.data -= …`,
+ *   `w.data = t`). Those values are data, new inputs of the program;
  * - the autograd history of every element (ElemNode), built from the
  *   registry's symbolic specs; a value that does not require grad has none.
  * Expected gradients (expected.ts) walk this history.
@@ -114,6 +119,23 @@ export interface DataAssignment {
   at: number;
 }
 
+/** One generation of a leaf's element (see the header): where it lives, and what it replaced. */
+interface LeafSymbol {
+  tensor: Tensor;
+  buffer: Buffer;
+  offset: number;
+  /** The values it replaced as autograd saw them (`x + 100`, constants after `uniform_`); null for the first. */
+  replaced: MathNode | null;
+  /** The element's name (`x[0,1]`), which every generation shares (the symbol has primes added). */
+  element: string;
+}
+
+/** Formulas of one call as the report shows them (SymbolicTrace.displayView). */
+export interface DisplayView {
+  form(formula: MathNode): MathNode;
+  symbol(name: string): string;
+}
+
 /** A `.data`-style change of storage that autograd cannot see, or a cut: for the explanations. */
 export interface TraceEvent {
   kind: 'mutation' | 'cut';
@@ -132,8 +154,14 @@ export class SymbolicTrace implements TapeListener {
   readonly names = new WeakMap<Tensor, string>();
   /** Symbol name to its numeric value (leaf elements and named constants). */
   readonly bindings = new Map<string, number>();
-  /** Leaf element symbols: where each lives. */
-  private readonly symbolLeaves = new Map<string, { tensor: Tensor; offset: number }>();
+  /** Leaf element symbols (every generation): where each lives. */
+  private readonly symbolLeaves = new Map<string, LeafSymbol>();
+  /** Each leaf element's symbols, oldest first, by tensor and offset. */
+  private readonly generations = new WeakMap<Tensor, Map<number, string[]>>();
+  /** The elements that have had more than one generation. */
+  private readonly regenerated: string[][] = [];
+  /** Storages known to hold a leaf that requires grad (also when read as `x.data` or `x.detach()`). */
+  private readonly leafStorage = new WeakMap<Buffer, Tensor>();
   /** Symbols of values autograd did not compute (ChangedValue). */
   private readonly changed = new Map<string, ChangedValue>();
   /** The history of each value an op gave an element (autograd's view): what it is differentiated through. */
@@ -242,30 +270,108 @@ export class SymbolicTrace implements TapeListener {
   }
 
   /**
-   * The current value of a storage element as an expression. The first
-   * read names it: a symbol for a leaf that requires grad, else a constant
-   * of `numeric` (the storage's value unless an in-place op already
-   * overwrote it).
+   * The current value of a storage element as an expression: a leaf's
+   * symbol (leafValue), else what the ops made of it, else (first read) a
+   * constant of `numeric` (the storage's value unless an in-place op
+   * already overwrote it). `holder`: the tensor it is read through.
    */
-  valueAt(loc: Location, numeric: number = loc.buffer[loc.offset]!): MathNode {
+  valueAt(loc: Location, numeric: number = loc.buffer[loc.offset]!, holder?: Tensor): MathNode {
+    this.leafValue(loc, numeric, holder);
     let map = this.values.get(loc.buffer);
     if (!map) this.values.set(loc.buffer, (map = new Map()));
     const known = map.get(loc.offset);
     if (known) return known;
-    const owner = this.owners.get(loc.buffer);
-    const v = numeric;
-    let node: MathNode;
-    if (owner && owner.isLeaf && owner.requiresGrad) {
-      const name = this.symbolFor(owner, loc.offset);
-      node = this.b.symbol(name);
-      this.symbolic.set(node, true);
-      this.bindings.set(name, v);
-      this.symbolLeaves.set(name, { tensor: owner, offset: loc.offset });
-    } else {
-      node = this.b.constant(v);
-    }
+    const node = this.b.constant(numeric);
     map.set(loc.offset, node);
     return node;
+  }
+
+  /** The leaf that requires grad whose storage holds `loc`, if any. */
+  private leafAt(loc: Location, holder?: Tensor): Tensor | null {
+    for (const t of [holder?.base ?? holder, this.leafStorage.get(loc.buffer), this.owners.get(loc.buffer)]) {
+      if (t && !t.base && t.isLeaf && t.requiresGrad && t.array.buffer === loc.buffer) return t;
+    }
+    return null;
+  }
+
+  /**
+   * A leaf element that requires grad holds one of its own symbols: when it
+   * holds anything else (values written before it required grad, or behind
+   * autograd's back since), those values start a new generation.
+   */
+  private leafValue(loc: Location, numeric: number, holder?: Tensor): void {
+    const leaf = this.leafAt(loc, holder);
+    if (!leaf) return;
+    this.leafStorage.set(loc.buffer, leaf);
+    const value = this.values.get(loc.buffer)?.get(loc.offset);
+    const ag = this.agValues.get(loc.buffer)?.get(loc.offset) ?? value;
+    if (value && ag === value && value.type === 'SymbolNode') {
+      const known = this.symbolLeaves.get((value as MathNode & { name: string }).name);
+      if (known && known.tensor === leaf && known.buffer === loc.buffer && known.offset === loc.offset) return;
+    }
+    this.newGeneration(leaf, loc, numeric, ag ?? null);
+  }
+
+  private newGeneration(leaf: Tensor, loc: Location, numeric: number, replaced: MathNode | null): void {
+    const element = this.symbolFor(leaf, loc.offset);
+    let name = element;
+    while (this.bindings.has(name)) name += "'";
+    const symbol = this.b.symbol(name);
+    this.symbolic.set(symbol, true);
+    this.bindings.set(name, numeric);
+    let byOffset = this.generations.get(leaf);
+    if (!byOffset) this.generations.set(leaf, (byOffset = new Map()));
+    let list = byOffset.get(loc.offset);
+    if (!list) byOffset.set(loc.offset, (list = []));
+    list.push(name);
+    if (list.length === 2) this.regenerated.push(list);
+    this.symbolLeaves.set(name, { tensor: leaf, buffer: loc.buffer, offset: loc.offset, replaced: list.length > 1 ? (replaced ?? this.b.constant(numeric)) : null, element });
+    this.setValue(loc, symbol);
+    this.setValue(loc, symbol, this.agValues);
+    // The element keeps its node (its AccumulateGrad), now named by the new symbol.
+    const node = this.history.get(leaf)?.get(loc.offset);
+    if (node?.leaf) node.leaf.symbol = name;
+  }
+
+  /** Every symbol element `offset` of leaf `t` has had, oldest first. */
+  generationsOf(t: Tensor, offset: number): readonly string[] {
+    return this.generations.get(t)?.get(offset) ?? [];
+  }
+
+  /**
+   * A leaf element's symbol a call's formulas are shown in: of the first
+   * values of it the call's forward pass read (`used`: the symbols of its
+   * objective), else of its current values.
+   */
+  referenceOf(generations: readonly string[], used: ReadonlySet<string>): string {
+    return generations.find((s) => used.has(s)) ?? generations.at(-1)!;
+  }
+
+  /**
+   * Formulas as a call's report shows them: each changed value written out
+   * as autograd's view of it; a leaf element's later generations written as
+   * the values they replaced (`2 * (x + 100)` after `y = x ** 2; x.data +=
+   * 100`), down to its reference (referenceOf), which is shown by the
+   * element's name (`x[0]`), and earlier ones (rare: a value saved before a
+   * change the forward read after) as `x_old[0]`.
+   */
+  displayView(used: ReadonlySet<string>): DisplayView {
+    const replacing = new Set<string>();
+    const names = new Map<string, string>();
+    for (const list of this.regenerated) {
+      const ref = list.indexOf(this.referenceOf(list, used));
+      const element = this.symbolLeaves.get(list[0]!)!.element;
+      names.set(list[ref]!, element);
+      list.forEach((name, i) => {
+        if (i > ref) replacing.add(name);
+        if (i < ref) names.set(name, element.replace(/^[^[]*/, (base) => `${base}_old${ref - i > 1 ? ref - i : ''}`));
+      });
+    }
+    const renamed = new Map([...names].map(([from, to]) => [from, this.b.symbol(to)]));
+    return {
+      form: (formula) => (renamed.size ? this.b.substitute(this.expand(formula, 'shown', replacing), renamed) : this.expand(formula, 'shown')),
+      symbol: (name) => names.get(name) ?? name,
+    };
   }
 
   /**
@@ -287,19 +393,15 @@ export class SymbolicTrace implements TapeListener {
     return leaf ? this.nodeAt(leaf.tensor, leaf.offset) : null;
   }
 
-  /** A formula with each changed value written out as autograd's view of it (`2 * (x + 100)`): for display. */
-  shownForm(node: MathNode): MathNode {
-    return this.expand(node, 'shown');
-  }
-
-  private expand(node: MathNode, view: 'shown' | 'through'): MathNode {
-    if (this.changed.size === 0) return node;
+  private expand(node: MathNode, view: 'shown' | 'through', replacing: ReadonlySet<string> = new Set()): MathNode {
+    if (this.changed.size === 0 && replacing.size === 0) return node;
     const memo = new Map<string, MathNode>();
     const lookup = (name: string): MathNode | undefined => {
       const changed = this.changed.get(name);
-      if (!changed) return undefined;
+      const form = changed ? changed[view] : replacing.has(name) ? this.symbolLeaves.get(name)?.replaced : null;
+      if (!form) return undefined;
       let out = memo.get(name);
-      if (!out) memo.set(name, (out = this.b.substitute(changed[view], lookup)));
+      if (!out) memo.set(name, (out = this.b.substitute(form, lookup)));
       return out;
     };
     return this.b.substitute(node, lookup);
@@ -307,10 +409,12 @@ export class SymbolicTrace implements TapeListener {
 
   /**
    * After a change autograd cannot see, the value at `loc` in autograd's
-   * view becomes a variable with the element's history (ChangedValue);
-   * an element without history stays a plain value.
+   * view becomes a variable with the element's history (ChangedValue); a
+   * leaf's element gets a new generation; an element without history
+   * stays a plain value.
    */
   private changeValue(loc: Location, holder: Tensor): void {
+    if (this.leafAt(loc, holder)) return this.leafValue(loc, loc.buffer[loc.offset]!, holder);
     const owner = [holder.base ?? holder, this.owners.get(loc.buffer)].find((t) => t && t.requiresGrad && !t.discardsGrad);
     const node = owner ? this.nodeAt(owner, loc.offset) : null;
     if (!owner || !node) return;
@@ -325,8 +429,8 @@ export class SymbolicTrace implements TapeListener {
 
   /**
    * `t.data = source`: t now holds source's storage, and autograd cannot
-   * see it. A leaf's new values are new inputs of the program (symbols of
-   * their own, differentiated as the leaf); a non-leaf's are changed values
+   * see it. A leaf's new values are a new generation (new inputs of the
+   * program, differentiated as the leaf); a non-leaf's are changed values
    * (ChangedValue) of its history.
    */
   dataAssigned(t: Tensor): void {
@@ -334,23 +438,7 @@ export class SymbolicTrace implements TapeListener {
     const buffer = t.array.buffer;
     this.assignments.push({ line: this.line, tensor: t, buffer, at: this.records.length });
     if (!t.requiresGrad || t.discardsGrad || t.base) return;
-    for (const loc of this.locations(t)) {
-      if (!t.isLeaf) {
-        this.changeValue(loc, t);
-        continue;
-      }
-      let name = this.symbolFor(t, loc.offset);
-      while (this.bindings.has(name)) name += "'";
-      const symbol = this.b.symbol(name);
-      this.symbolic.set(symbol, true);
-      this.bindings.set(name, buffer[loc.offset]!);
-      this.symbolLeaves.set(name, { tensor: t, offset: loc.offset });
-      this.setValue(loc, symbol);
-      this.setValue(loc, symbol, this.agValues);
-      // The leaf's element keeps its node (its AccumulateGrad), now named by the new input.
-      const leaf = this.nodeAt(t, loc.offset)?.leaf;
-      if (leaf) leaf.symbol = name;
-    }
+    for (const loc of this.locations(t)) this.changeValue(loc, t);
   }
 
   /** The engine wrote this storage behind the trace's back (gradient accumulation): read it afresh. */
@@ -373,8 +461,9 @@ export class SymbolicTrace implements TapeListener {
   }
 
   /** The value of a storage element as autograd sees it (what backward formulas read). */
-  agValueAt(loc: Location, numeric?: number): MathNode {
-    return this.agValues.get(loc.buffer)?.get(loc.offset) ?? this.valueAt(loc, numeric);
+  agValueAt(loc: Location, numeric: number = loc.buffer[loc.offset]!, holder?: Tensor): MathNode {
+    this.leafValue(loc, numeric, holder);
+    return this.agValues.get(loc.buffer)?.get(loc.offset) ?? this.valueAt(loc, numeric, holder);
   }
 
   private locations(t: Tensor): Location[] {
@@ -392,7 +481,7 @@ export class SymbolicTrace implements TapeListener {
     if (known) return known;
     if (!(root.isLeaf && root.requiresGrad)) return null;
     this.owners.set(root.array.buffer, this.owners.get(root.array.buffer) ?? root);
-    const value = this.valueAt({ buffer: root.array.buffer, offset });
+    const value = this.valueAt({ buffer: root.array.buffer, offset }, undefined, root);
     const leaf = new ElemNode(null, [], { tensor: root, symbol: value.type === 'SymbolNode' ? (value as MathNode & { name: string }).name : this.symbolFor(root, offset) });
     map.set(offset, leaf);
     return leaf;
@@ -432,10 +521,10 @@ export class SymbolicTrace implements TapeListener {
     const inLocs = inputs.map((t) => this.locations(t));
     // An in-place op has already written self: what it read is `before`.
     const numeric = (i: number, k: number) => (i === 0 && before ? before[k] : undefined);
-    const inValues = inLocs.map((locs, i) => locs.map((l, k) => this.valueAt(l, numeric(i, k))));
+    const inValues = inLocs.map((locs, i) => locs.map((l, k) => this.valueAt(l, numeric(i, k), inputs[i])));
     const inAg = inLocs.map((locs, i) =>
       locs.map((l, k) => {
-        const v = this.agValueAt(l, numeric(i, k));
+        const v = this.agValueAt(l, numeric(i, k), inputs[i]);
         // An operand without autograd history is a constant to autograd (not self of a mutation).
         const cut = !inputs[i]!.requiresGrad && !(inPlace && i === 0);
         return cut && this.isSymbolic(v) ? this.frozenValue(v, inputs[i]!, k) : v;
