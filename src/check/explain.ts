@@ -9,6 +9,7 @@ import type { Tolerances } from './compare.js';
 import { compareWith, type Comparison } from './compare.js';
 import { nested } from './report.js';
 import { codeOf } from './quote.js';
+import { broadcastIndex } from '../symbolic/element-maps.js';
 
 interface TargetValues {
   name: string;
@@ -43,6 +44,36 @@ function atKink(r: OpRecord): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Where pow's backward masks a gradient (PyTorch's where(…, 0, …)): at an
+ * exponent of 0 the base's, at a base of 0 with an exponent >= 0 the
+ * exponent's. The first derivative there equals the textbook's (or is
+ * NaN where the unmasked one is), but a derivative of it through
+ * create_graph loses the masked terms.
+ */
+function powMasks(r: OpRecord): string | null {
+  let base: (k: number) => number;
+  let exponent: (k: number) => number;
+  if (r.entry.name === 'pow_tensor') {
+    const [x, w] = r.inputs.map((t) => {
+      const values = t.array.values();
+      const at = broadcastIndex(r.output.shape, t.shape);
+      return (k: number) => values[at(k)]!;
+    }) as [(k: number) => number, (k: number) => number];
+    [base, exponent] = [x, w];
+  } else if (r.entry.name === 'pow_scalar_base') {
+    const values = r.inputs[0]!.array.values();
+    [base, exponent] = [() => (r.attrs as { base: number }).base, (k: number) => values[k]!];
+  } else return null;
+  const ks = Array.from({ length: r.output.numel }, (_, k) => k);
+  const zeroExponent = r.entry.name === 'pow_tensor' && ks.some((k) => exponent(k) === 0);
+  const zeroBase = ks.some((k) => base(k) === 0 && exponent(k) >= 0);
+  if (!zeroExponent && !zeroBase) return null;
+  const at = [zeroExponent ? 'an exponent of 0' : '', zeroBase ? 'a base of 0 with an exponent >= 0' : ''].filter(Boolean).join(' and at ');
+  const which = zeroExponent && zeroBase ? "the base's gradient and the exponent's" : zeroExponent ? "the base's gradient" : "the exponent's gradient";
+  return `is evaluated at ${at}: PyTorch's backward sets ${which} there to exactly 0, so derivatives of it through create_graph are 0 there too, where finite differences see the unmasked terms.`;
 }
 
 export function explain(
@@ -103,6 +134,8 @@ export function explain(
   for (const r of expected.reached) {
     const kink = KINKS[r.entry.name];
     if (kink && atKink(r)) notes.push(`${stmt(r.line)} on line ${r.line} is evaluated at ${kink.at}: ${kink.rule}, where finite differences see a kink.`);
+    const masked = powMasks(r);
+    if (masked) notes.push(`${stmt(r.line)} on line ${r.line} ${masked}`);
   }
 
   targets.forEach((t, i) => {

@@ -48,6 +48,14 @@ const BINARY = new Map<string, (a: number, b: number) => number>([
   ['pow', Math.pow], ['atan2', Math.atan2],
   ['log', (x, base) => Math.log(x) / Math.log(base)],
   ['max', Math.max], ['maximum', Math.max], ['min', Math.min], ['minimum', Math.min],
+  ['unless', EXTRA_FUNCTIONS.unless!],
+]);
+/** Comparisons and logic (the conditions of `unless`), as 1 or 0; NaN compares false, as in PyTorch. */
+const LOGIC = new Map<string, (a: number, b: number) => boolean>([
+  ['equal', (a, b) => a === b], ['unequal', (a, b) => a !== b],
+  ['smaller', (a, b) => a < b], ['smallerEq', (a, b) => a <= b],
+  ['larger', (a, b) => a > b], ['largerEq', (a, b) => a >= b],
+  ['and', (a, b) => a !== 0 && b !== 0], ['or', (a, b) => a !== 0 || b !== 0],
 ]);
 const TERNARY = new Map<string, (a: number, b: number, c: number) => number>([
   ['clamp', EXTRA_FUNCTIONS.clamp!], ['between', EXTRA_FUNCTIONS.between!],
@@ -178,6 +186,7 @@ export function compileNodeWithStats(
     if (a.length === 1) {
       if (fn === 'unaryMinus') return (v) => -p(v);
       if (fn === 'unaryPlus') return p;
+      if (fn === 'not') return (v) => (p(v) === 0 ? 1 : 0);
     } else if (a.length === 2) {
       const c = constants.get(q);
       const k = constants.get(p);
@@ -206,6 +215,8 @@ export function compileNodeWithStats(
         case 'divide': return (v) => p(v) / q(v);
         case 'pow': return (v) => Math.pow(p(v), q(v));
       }
+      const test = LOGIC.get(fn);
+      if (test !== undefined) return (v) => (test(p(v), q(v)) ? 1 : 0);
     } else if (a.length > 2 && (fn === 'add' || fn === 'multiply')) {
       // simplify and derivative build n-ary sums and products.
       const add = fn === 'add';

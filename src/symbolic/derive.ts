@@ -58,6 +58,8 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
       ([x, , hi]) => b.call('step', [sub(x!, hi!)]),
     ]],
     ['max', max], ['maximum', max], ['min', min], ['minimum', min],
+    // where(cond, 0, v)'s gradient to v is where(cond, 0, g): the mask times v' (NaN stays NaN, as in PyTorch).
+    ['unless', [() => b.num(0), ([cond]) => b.call('unless', [cond!, b.num(1)])]],
   ]);
 }
 
@@ -67,6 +69,8 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
  * where u' is infinite and clutters every second derivative).
  */
 const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between']);
+/** Comparisons and logic (conditions of `unless`): piecewise constant too. */
+const LOGIC_OPERATORS = new Set(['equal', 'unequal', 'smaller', 'smallerEq', 'larger', 'largerEq', 'and', 'or', 'not']);
 
 let ruleTable: ReadonlyMap<string, readonly Partial[]> | undefined;
 
@@ -126,7 +130,7 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
       case 'SymbolNode': out = n.name === wrt ? b.num(1) : null; break;
       case 'ParenthesisNode': out = d(n.content as MathNode); break;
       case 'AssignmentNode': out = d(n.value as MathNode); break;
-      case 'OperatorNode': out = chain(n); break;
+      case 'OperatorNode': out = LOGIC_OPERATORS.has(n.fn as string) ? null : chain(n); break;
       case 'FunctionNode': out = PIECEWISE_CONSTANT.has((n.fn as Node).name as string) ? null : chain(n); break;
       default: throw new DeriveError(`cannot differentiate ${node.type}`);
     }

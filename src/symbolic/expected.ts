@@ -90,9 +90,11 @@ export class ExpectedGradients {
         if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
         const operands = term.operands.map((o) => this.read(o));
         const attrs = (node.record!.attrs ?? {}) as Record<string, unknown>;
-        // An op whose backward reads its saved result: the partial in terms of the result as it is now.
-        const viaResult = spec.viaResult?.[term.slot === 0 ? 'a' : 'b'];
-        if (viaResult) return this.b.instantiate(viaResult, operands, attrs, new Map([['result', this.trace.agValueAt(term.result.loc)]]));
+        // An op whose backward reads its saved result: the partial in terms of the result as it is now;
+        // one whose backward masks it: as masked there (pow at a zero exponent).
+        const slot = term.slot === 0 ? 'a' : 'b';
+        const own = spec.viaResult?.[slot] ?? spec.masked?.[slot];
+        if (own) return this.b.decideConstantMasks(this.b.instantiate(own, operands, attrs, new Map([['result', this.trace.agValueAt(term.result.loc)]])));
         return this.b.instantiate(this.partialTemplate(spec.form, term.slot), operands, attrs);
       }
     }

@@ -50,6 +50,8 @@ export const EXTRA_FUNCTIONS: Readonly<Record<string, (...args: number[]) => num
   heaviside: (x) => (x > 0 ? 1 : x < 0 ? 0 : x === 0 ? 0.5 : NaN),
   between: (x, lo, hi) =>
     Number.isNaN(x) || Number.isNaN(lo) || Number.isNaN(hi) ? NaN : lo <= x && x <= hi ? 1 : 0,
+  // PyTorch's where(cond, 0, value) in a backward formula (pow's masks); cond is a comparison (1 or 0).
+  unless: (cond, value) => (cond !== 0 && !Number.isNaN(cond) ? 0 : value),
 };
 
 /** LaTeX for the added functions that have a usual notation (display.ts prints them). */

@@ -6,6 +6,7 @@
  * expressions stay DAGs of linear size.
  */
 import type { MathJsInstance, MathNode } from 'mathjs';
+import { compileNode } from './compile.js';
 
 type Named = MathNode & { name: string };
 type Valued = MathNode & { value: unknown };
@@ -92,6 +93,24 @@ export class SymbolBuilder {
     }
     for (const [name, node] of extra) bound.set(name, node);
     return this.substitute(typeof form === 'string' ? this.template(form) : form, bound);
+  }
+
+  /**
+   * `unless(cond, v)` whose condition has no variables (an attribute, or a
+   * constant operand: `x ** 0`, `x ** torch.tensor(2.)`) decided: 0 or v.
+   */
+  decideConstantMasks(node: MathNode): MathNode {
+    return this.replace(node, (n) => {
+      const call = n as MathNode & { fn?: MathNode & { name?: string }; args?: MathNode[] };
+      if (n.type !== 'FunctionNode' || call.fn?.name !== 'unless' || call.args?.length !== 2) return undefined;
+      let decided: number;
+      try {
+        decided = compileNode(call.args[0]!, [])([]);
+      } catch {
+        return undefined; // it has variables
+      }
+      return decided !== 0 && !Number.isNaN(decided) ? this.constant(0) : this.decideConstantMasks(call.args[1]!);
+    });
   }
 
   /** Replace symbols by nodes (from a map, or a lookup by name), rebuilding only the path above them. */
