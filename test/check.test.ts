@@ -148,6 +148,87 @@ describe('values changed behind autograd\'s back, then create_graph (issue 15)',
   });
 });
 
+const close = (a: readonly number[], b: readonly number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 4));
+
+describe("a leaf's values from the moment it can get a gradient (initialisation, optimiser steps)", () => {
+  it('values written before requires_grad_() and under no_grad are the leaf: formulas in its name, finite differences agree, no notes', () => {
+    const r = own('leaf_values_before_requires_grad');
+    expect(r.ok).toBe(true);
+    expect(r.calls).toHaveLength(6);
+    for (const c of r.calls) {
+      expect(c.notes).toEqual([]);
+      for (const t of c.targets) {
+        close(t.finiteDifferences!, t.expected);
+        // No drawn or filled-in values in the formula (they were 0.32942235… before).
+        expect(t.formula, t.name).not.toMatch(/\d\.\d{3,}/);
+        expect(t.formula, t.name).toMatch(new RegExp(`\\b${t.name}\\b`));
+      }
+    }
+    expect(r.calls.map((c) => c.targets[0]!.name)).toEqual(['w', 'v', 'b', 'p', 'q', 'r']);
+    expect(r.calls[5]!.targets[0]!.formula).toBe('r[0,0], r[1,1]: 2 * r; r[0,1]: 2 * r[1,0]; r[1,0]: 2 * r[0,1]');
+  });
+
+  it('a training loop (updates under no_grad, through .data, with zero_() or grad = None): every step agrees with its finite differences, and the only note is real accumulation', () => {
+    const r = own('training_loop_leaf_updates');
+    expect(r.ok).toBe(true);
+    expect(r.calls).toHaveLength(8);
+    for (const c of r.calls) for (const t of c.targets) close(t.finiteDifferences!, t.expected);
+    // grad.zero_() leaves zeros to add to: nothing to note. u's loop never resets its grad.
+    expect(r.calls.map((c) => c.notes.length)).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(r.calls[7]!.notes[0]).toMatch(/^u\.grad already held a gradient/);
+    // Each step's formula reads the parameters' current values (v: 0.5, then 0.5 - 0.1 * 1.5 = 0.35, …).
+    const v = r.calls.slice(3, 6).map((c) => c.targets[0]!);
+    v.forEach((t) => expect(t.formula).not.toMatch(/\d\.\d{2,}/));
+    close([v[1]!.expected[0]!], [2 * 0.35 + 4 * 0.35 ** 3]);
+  });
+
+  it('a random fill of a leaf under no_grad is data, not a change to explain', () => {
+    const r = own('random_inplace_autograd');
+    expect(r.calls.map((c) => c.notes.filter((n) => n.includes('normal_')))).toEqual([[], [], []]);
+  });
+
+  it('a .data write after the forward pass still reads as the change it is: 2 * (x + 100), finite differences of the values y was computed from', () => {
+    const src = 'import torch\nx = torch.tensor([1., 2.], requires_grad=True)\ny = x.exp()\nx.data += 1\nz = (y * x).sum()\nz.backward()\n';
+    const r = check(src);
+    const [x] = r.calls[0]!.targets;
+    // y = exp(x) read the old values, z = y * x the new: autograd's gradient is the textbook's of exp(x) * (x + 1).
+    expect(x!.formula).toBe('exp(x) * (x + 2)');
+    close(x!.finiteDifferences!, x!.expected);
+    expect(r.calls[0]!.notes).toEqual(['`x.data += 1` on line 4 left `y = x.exp()` on line 3 alone: it saved nothing of x, so its backward does not read the changed values.']);
+  });
+});
+
+describe('retained grads and accumulated .grad under create_graph have a history', () => {
+  it('t.grad of a non-leaf is grad.clone(), differentiable; so is an accumulated .grad, retained or a leaf\'s', () => {
+    const r = own('retain_grad_derivative');
+    expect(r.ok).toBe(true);
+    const at = (line: number) => r.calls.find((c) => c.line === line)!.targets[0]!;
+    // d/dx sum((3 t^2)^2) with t = 2x: 576 x^3 (it was no target at all).
+    expect(at(13).expected).toEqual([576, 4608]);
+    close(at(22).expected, [3.2539, -2.5306]);
+    close(at(24).expected, [2.6928, -0.4977]);
+    // s.grad = 1 (no history) + 2s (history): 4c.
+    expect(at(33).expected).toEqual([6, 2]);
+    for (const line of [13, 22, 24, 33]) close(at(line).finiteDifferences!, at(line).expected);
+  });
+});
+
+describe("pow's masks (bug 9)", () => {
+  it('the second derivative of x ** (x - 0.25) at x = 0.25 is PyTorch\'s 5.9218 (the textbook 9.9218), and the note says why', () => {
+    const r = own('pow_zero_exponent_second_derivative');
+    expect(r.ok).toBe(true);
+    const second = r.calls[1]!;
+    expect(second.targets[0]!.expected[0]).toBeCloseTo(5.9218, 4);
+    expect(second.targets[0]!.finiteDifferences![0]).toBeCloseTo(9.9218, 3);
+    expect(second.notes).toEqual([
+      "`y = x ** (x - 0.25)` on line 8 is evaluated at an exponent of 0: PyTorch's backward sets the base's gradient there to exactly 0, so derivatives of it through create_graph are 0 there too, where finite differences see the unmasked terms.",
+    ]);
+    expect(r.calls[2]!.targets[0]!.formula.split('\n')[0]).toBe('a[0]: where(w[0] == 0, 0, w[0] * a ^ (w[0] - 1))');
+    // x ** 0.0 at 0: 0, not 0 * 0^-1.
+    expect(r.calls.at(-1)!.targets[0]!.expected).toEqual([0, 0]);
+  });
+});
+
 describe('predicted errors', () => {
   it('a version-counter error is the expected outcome', () => {
     const r = check('import torch\nx = torch.tensor([1., 2.], requires_grad=True)\ny = x.exp()\nz = y * y\ny.add_(1)\nz.sum().backward()\n');
