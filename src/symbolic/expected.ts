@@ -11,6 +11,7 @@ import type { BackwardCall } from '../autograd/engine.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { freeVariables } from './compile.js';
 import { deriveNode } from './derive.js';
+import { referenceOf } from './generations.js';
 import type { SymbolBuilder } from './nodes.js';
 import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
 
@@ -21,7 +22,7 @@ export interface ExpectedTarget {
   name: string;
   /** Per element (row-major): dz/d(element), in terms of the leaves' symbols. */
   formulas: MathNode[];
-  /** Each element's symbol, for leaves (SymbolicTrace.referenceOf: of the values the forward pass read). */
+  /** Each element's symbol, for leaves (referenceOf in generations.ts: of the values the forward pass read). */
   symbols: (string | null)[];
   /** Each element's every symbol (generation), for leaves: finite differences shift them together. */
   generations: (readonly string[])[];
@@ -184,7 +185,7 @@ export class ExpectedGradients {
         tensor: t,
         name: this.trace.nameOf(t),
         formulas,
-        symbols: nodes.map((n, k) => (n?.leaf ? this.trace.referenceOf(generations[k]!, used) : null)),
+        symbols: nodes.map((n, k) => (n?.leaf ? referenceOf(generations[k]!, used) : null)),
         generations,
         unused: !nodes.some((n) => n && adjoint.has(n)),
       });

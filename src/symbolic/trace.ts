@@ -4,11 +4,10 @@
  * - the value of every storage element as a mathjs expression of the leaves
  *   (leaf elements are symbols such as `x[0,1]`), updated by in-place ops
  *   and `.data` mutations, so cuts are transparent to it. A leaf's element
- *   is a new symbol (a generation, bound to its values then) whenever it
- *   gets values autograd did not compute: when the tensor starts requiring
- *   grad (`w.uniform_(); w.requires_grad_()`) and after every write behind
- *   autograd's back (`with torch.no_grad(): w -= lr * w.grad`, `w.data -= …`,
- *   `w.data = t`). Those values are data, new inputs of the program;
+ *   gets a new symbol (generations.ts) whenever it holds values autograd
+ *   did not compute: from the moment the tensor requires grad
+ *   (`w.uniform_(); w.requires_grad_()`) and after each write behind
+ *   autograd's back (`with torch.no_grad(): w -= lr * w.grad`);
  * - the autograd history of every element (ElemNode), built from the
  *   registry's symbolic specs; a value that does not require grad has none.
  * Expected gradients (expected.ts) walk this history.
@@ -22,6 +21,7 @@ import type { OpEntry } from '../ops/registry.js';
 import type { Buffer, NDArray } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
 import { compileNode } from './compile.js';
+import { LeafGenerations, type DisplayView } from './generations.js';
 import { SymbolBuilder } from './nodes.js';
 
 export { locationOf } from './element-maps.js';
@@ -78,6 +78,11 @@ export type Term =
 
 let nextElemId = 0;
 
+/** A leaf that requires grad, holding this storage now. */
+function isLeafOf(t: Tensor | undefined, buffer: Buffer): t is Tensor {
+  return !!t && !t.base && t.isLeaf && t.requiresGrad && t.array.buffer === buffer;
+}
+
 /** How many tensor elements the ops of one checked script may touch in all. */
 export const MAX_TRACED_ELEMENTS = 200_000;
 
@@ -119,23 +124,6 @@ export interface DataAssignment {
   at: number;
 }
 
-/** One generation of a leaf's element (see the header): where it lives, and what it replaced. */
-interface LeafSymbol {
-  tensor: Tensor;
-  buffer: Buffer;
-  offset: number;
-  /** The values it replaced as autograd saw them (`x + 100`, constants after `uniform_`); null for the first. */
-  replaced: MathNode | null;
-  /** The element's name (`x[0,1]`), which every generation shares (the symbol has primes added). */
-  element: string;
-}
-
-/** Formulas of one call as the report shows them (SymbolicTrace.displayView). */
-export interface DisplayView {
-  form(formula: MathNode): MathNode;
-  symbol(name: string): string;
-}
-
 /** A `.data`-style change of storage that autograd cannot see, or a cut: for the explanations. */
 export interface TraceEvent {
   kind: 'mutation' | 'cut';
@@ -154,12 +142,8 @@ export class SymbolicTrace implements TapeListener {
   readonly names = new WeakMap<Tensor, string>();
   /** Symbol name to its numeric value (leaf elements and named constants). */
   readonly bindings = new Map<string, number>();
-  /** Leaf element symbols (every generation): where each lives. */
-  private readonly symbolLeaves = new Map<string, LeafSymbol>();
-  /** Each leaf element's symbols, oldest first, by tensor and offset. */
-  private readonly generations = new WeakMap<Tensor, Map<number, string[]>>();
-  /** The elements that have had more than one generation. */
-  private readonly regenerated: string[][] = [];
+  /** Leaf element symbols, every generation (generations.ts). */
+  private readonly leaves = new LeafGenerations();
   /** Storages known to hold a leaf that requires grad (also when read as `x.data` or `x.detach()`). */
   private readonly leafStorage = new WeakMap<Buffer, Tensor>();
   /** Symbols of values autograd did not compute (ChangedValue). */
@@ -286,12 +270,14 @@ export class SymbolicTrace implements TapeListener {
     return node;
   }
 
-  /** The leaf that requires grad whose storage holds `loc`, if any. */
+  /** The leaf that requires grad whose storage holds `loc`, if any (read through `holder`, `x.data` or `x.detach()`). */
   private leafAt(loc: Location, holder?: Tensor): Tensor | null {
-    for (const t of [holder?.base ?? holder, this.leafStorage.get(loc.buffer), this.owners.get(loc.buffer)]) {
-      if (t && !t.base && t.isLeaf && t.requiresGrad && t.array.buffer === loc.buffer) return t;
-    }
-    return null;
+    const root = holder?.base ?? holder;
+    if (isLeafOf(root, loc.buffer)) return root;
+    const known = this.leafStorage.get(loc.buffer);
+    if (isLeafOf(known, loc.buffer)) return known;
+    const owner = this.owners.get(loc.buffer);
+    return isLeafOf(owner, loc.buffer) ? owner : null;
   }
 
   /**
@@ -305,10 +291,7 @@ export class SymbolicTrace implements TapeListener {
     this.leafStorage.set(loc.buffer, leaf);
     const value = this.values.get(loc.buffer)?.get(loc.offset);
     const ag = this.agValues.get(loc.buffer)?.get(loc.offset) ?? value;
-    if (value && ag === value && value.type === 'SymbolNode') {
-      const known = this.symbolLeaves.get((value as MathNode & { name: string }).name);
-      if (known && known.tensor === leaf && known.buffer === loc.buffer && known.offset === loc.offset) return;
-    }
+    if (value && ag === value && this.leaves.holds(value, leaf, loc.buffer, loc.offset)) return;
     this.newGeneration(leaf, loc, numeric, ag ?? null);
   }
 
@@ -319,13 +302,7 @@ export class SymbolicTrace implements TapeListener {
     const symbol = this.b.symbol(name);
     this.symbolic.set(symbol, true);
     this.bindings.set(name, numeric);
-    let byOffset = this.generations.get(leaf);
-    if (!byOffset) this.generations.set(leaf, (byOffset = new Map()));
-    let list = byOffset.get(loc.offset);
-    if (!list) byOffset.set(loc.offset, (list = []));
-    list.push(name);
-    if (list.length === 2) this.regenerated.push(list);
-    this.symbolLeaves.set(name, { tensor: leaf, buffer: loc.buffer, offset: loc.offset, replaced: list.length > 1 ? (replaced ?? this.b.constant(numeric)) : null, element });
+    this.leaves.add(name, { tensor: leaf, buffer: loc.buffer, offset: loc.offset, element, replaced: replaced ?? this.b.constant(numeric) });
     this.setValue(loc, symbol);
     this.setValue(loc, symbol, this.agValues);
     // The element keeps its node (its AccumulateGrad), now named by the new symbol.
@@ -335,38 +312,16 @@ export class SymbolicTrace implements TapeListener {
 
   /** Every symbol element `offset` of leaf `t` has had, oldest first. */
   generationsOf(t: Tensor, offset: number): readonly string[] {
-    return this.generations.get(t)?.get(offset) ?? [];
+    return this.leaves.of(t, offset);
   }
 
   /**
-   * A leaf element's symbol a call's formulas are shown in: of the first
-   * values of it the call's forward pass read (`used`: the symbols of its
-   * objective), else of its current values.
-   */
-  referenceOf(generations: readonly string[], used: ReadonlySet<string>): string {
-    return generations.find((s) => used.has(s)) ?? generations.at(-1)!;
-  }
-
-  /**
-   * Formulas as a call's report shows them: each changed value written out
-   * as autograd's view of it; a leaf element's later generations written as
-   * the values they replaced (`2 * (x + 100)` after `y = x ** 2; x.data +=
-   * 100`), down to its reference (referenceOf), which is shown by the
-   * element's name (`x[0]`), and earlier ones (rare: a value saved before a
-   * change the forward read after) as `x_old[0]`.
+   * Formulas as a call's report shows them (`used`: the symbols its
+   * forward pass read): each changed value written out as autograd's view
+   * of it, leaf symbols as LeafGenerations.displayNames says.
    */
   displayView(used: ReadonlySet<string>): DisplayView {
-    const replacing = new Set<string>();
-    const names = new Map<string, string>();
-    for (const list of this.regenerated) {
-      const ref = list.indexOf(this.referenceOf(list, used));
-      const element = this.symbolLeaves.get(list[0]!)!.element;
-      names.set(list[ref]!, element);
-      list.forEach((name, i) => {
-        if (i > ref) replacing.add(name);
-        if (i < ref) names.set(name, element.replace(/^[^[]*/, (base) => `${base}_old${ref - i > 1 ? ref - i : ''}`));
-      });
-    }
+    const { replacing, names } = this.leaves.displayNames(used);
     const renamed = new Map([...names].map(([from, to]) => [from, this.b.symbol(to)]));
     return {
       form: (formula) => (renamed.size ? this.b.substitute(this.expand(formula, 'shown', replacing), renamed) : this.expand(formula, 'shown')),
@@ -389,7 +344,7 @@ export class SymbolicTrace implements TapeListener {
   historyOf(name: string): ElemNode | null {
     const changed = this.changed.get(name);
     if (changed) return changed.node;
-    const leaf = this.symbolLeaves.get(name);
+    const leaf = this.leaves.get(name);
     return leaf ? this.nodeAt(leaf.tensor, leaf.offset) : null;
   }
 
@@ -398,7 +353,7 @@ export class SymbolicTrace implements TapeListener {
     const memo = new Map<string, MathNode>();
     const lookup = (name: string): MathNode | undefined => {
       const changed = this.changed.get(name);
-      const form = changed ? changed[view] : replacing.has(name) ? this.symbolLeaves.get(name)?.replaced : null;
+      const form = changed ? changed[view] : replacing.has(name) ? this.leaves.get(name)?.replaced : null;
       if (!form) return undefined;
       let out = memo.get(name);
       if (!out) memo.set(name, (out = this.b.substitute(form, lookup)));
@@ -414,8 +369,10 @@ export class SymbolicTrace implements TapeListener {
    * stays a plain value.
    */
   private changeValue(loc: Location, holder: Tensor): void {
-    if (this.leafAt(loc, holder)) return this.leafValue(loc, loc.buffer[loc.offset]!, holder);
-    const owner = [holder.base ?? holder, this.owners.get(loc.buffer)].find((t) => t && t.requiresGrad && !t.discardsGrad);
+    const root = holder.base ?? holder;
+    const ofNonLeaf = root.requiresGrad && !root.isLeaf;
+    if (!ofNonLeaf && this.leafAt(loc, holder)) return this.leafValue(loc, loc.buffer[loc.offset]!, holder);
+    const owner = [root, this.owners.get(loc.buffer)].find((t) => t && t.requiresGrad && !t.discardsGrad);
     const node = owner ? this.nodeAt(owner, loc.offset) : null;
     if (!owner || !node) return;
     let name = `${this.symbolFor(owner.base ?? owner, loc.offset)}#${this.changed.size + 1}`;
