@@ -100,7 +100,8 @@ describe('values changed behind autograd\'s back, then create_graph (issue 15)',
       expect(lines[0]).toMatch(/^r\[0\], r\[2\], r\[3\]: /);
       expect(lines[1]).toBe('r[1], r[4]: exp(r)');
       // (u is a name of the script: the first free name is v.)
-      expect(lines[2]).toBe('where v = tanh(r - exp(r) * 2)');
+      // (Simplified or tidied, as the display budget allows.)
+      expect(lines[2]).toMatch(/^where v = tanh\(r - (exp\(r\) \* 2|2 \* exp\(r\))\)$/);
       expect(lines.at(-1)).toBe('with heaviside(0) = 1/2: PyTorch splits a tie of max or min between the two');
       expect(t.formula).not.toMatch(/\b0 \*|1\.10000/);
       expect(t.fullFormula).toBe(t.formula);
