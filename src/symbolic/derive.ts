@@ -114,7 +114,13 @@ export type DerivativeMistake = 'drop-inner' | 'power-off-by-one' | 'sign-cos' |
  * rule covers. With a `mistake` (or several at once), the derivative those
  * slips give instead.
  */
-export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMistake | readonly DerivativeMistake[]): MathNode {
+export function deriveNode(
+  node: MathNode,
+  wrt: string,
+  mistake?: DerivativeMistake | readonly DerivativeMistake[],
+  /** false: leave the result untidied, so that it holds `node`'s own subtrees (expected.ts tells them apart). */
+  tidy = true,
+): MathNode {
   const b = nodeBuilders();
   const slips = new Set<DerivativeMistake>(mistake === undefined ? [] : typeof mistake === 'string' ? [mistake] : mistake);
   ruleTable ??= rules();
@@ -183,7 +189,8 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
 
   try {
     // The tidy is value-exact and keeps sharing (see display.ts).
-    return tidyNode(d(node) ?? b.num(0));
+    const out = d(node) ?? b.num(0);
+    return tidy ? tidyNode(out) : out;
   } catch (err) {
     if (err instanceof DeriveError) throw err;
     // mathjs: 'Cannot process function "foo" in derivative: …'

@@ -11,6 +11,7 @@ import type { BackwardCall } from '../autograd/engine.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { freeVariables } from './compile.js';
 import { deriveNode } from './derive.js';
+import { tidyNode } from './display.js';
 import { referenceOf } from './generations.js';
 import type { SymbolBuilder } from './nodes.js';
 import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
@@ -51,6 +52,12 @@ export interface ExpectedCall {
   retained: { tensor: Tensor; formulas: MathNode[] }[];
 }
 
+/** x for a node 1 / x, else null. */
+function reciprocalOf(p: MathNode, b: SymbolBuilder): MathNode | null {
+  const op = p as MathNode & { fn?: string; args?: MathNode[] };
+  return p.type === 'OperatorNode' && op.fn === 'divide' && b.constantValue(op.args![0]!) === 1 ? op.args![1]! : null;
+}
+
 export class ExpectedGradients {
   private readonly partials = new Map<string, MathNode>();
 
@@ -85,7 +92,10 @@ export class ExpectedGradients {
       case 'factor':
         return this.read(term.factor);
       case 'formula':
-        return term.partial;
+        return term.reread.size ? this.b.substitute(term.partial, (name) => {
+          const value = term.reread.get(name);
+          return value && this.trace.currentOf(value);
+        }) : term.partial;
       case 'elementwise': {
         const spec = node.record!.entry.symbolic;
         if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
@@ -157,9 +167,14 @@ export class ExpectedGradients {
       if (n.record) records.add(n.record);
       for (const r of n.via) records.add(r);
       for (const t of n.terms) {
-        // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0.
+        // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0. A product with a value
+        // read from the graph stays a product even for adj = 1: it is a value the backward computed, which
+        // a create_graph derivative reads as computed then, while the value itself is read when it is taken.
+        // A partial 1 / x is applied as PyTorch's backward does, adj / x (log, division, sqrt).
         const p = this.partial(n, t);
-        give(t.input, this.b.constantValue(p) === 0 ? p : this.b.multiply(adj, p));
+        const c = this.b.constantValue(p);
+        const over = reciprocalOf(p, this.b);
+        give(t.input, c === 0 ? p : c !== null ? this.b.multiply(adj, p) : over ? this.b.quotient(adj, over) : this.b.product(adj, p));
       }
     }
     result.reached = [...records].sort((x, y) => x.id - y.id);
@@ -230,7 +245,13 @@ export class ExpectedGradients {
     });
   }
 
-  /** d(formula)/d(value) for each value with a history it reads whole, as terms of that history. */
+  /**
+   * d(formula)/d(value) for each value with a history it reads whole, as
+   * terms of that history. As in PyTorch's double backward, where a local
+   * derivative reads a value itself (the backward saved it by reference),
+   * it reads it when the derivative is taken (after `p.data.mul_(2)`, the
+   * new p); values the first backward computed from it keep theirs.
+   */
   private historyTerms(formula: MathNode): Term[] {
     const variables: { name: string; value: MathNode; node: ElemNode }[] = [];
     const byName = new Map<string, MathNode>();
@@ -243,7 +264,29 @@ export class ExpectedGradients {
       byName.set(name, n);
       return this.b.symbol(name);
     });
-    return variables.map(({ name, node }) => ({ kind: 'formula', input: node, partial: this.b.substitute(deriveNode(shape, name), byName) }));
+    const computed = new Set<MathNode>();
+    const stack = [shape];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n.type === 'SymbolNode' || computed.has(n)) continue;
+      computed.add(n);
+      n.forEach((c) => stack.push(c));
+    }
+    const valuesThen = this.b.replacer((n) => (n.type === 'SymbolNode' ? byName.get((n as MathNode & { name: string }).name) : undefined));
+    const reread = new Map<string, MathNode>();
+    const rereadName = new Map<string, string>();
+    for (const [name, value] of byName) {
+      rereadName.set(name, `#r${name.slice(2)}`);
+      reread.set(`#r${name.slice(2)}`, value);
+    }
+    return variables.map(({ name, node }) => {
+      const partial = this.b.replace(deriveNode(shape, name, undefined, false), (n) => {
+        if (computed.has(n)) return valuesThen(n);
+        const own = n.type === 'SymbolNode' ? rereadName.get((n as MathNode & { name: string }).name) : undefined;
+        return own ? this.b.symbol(own) : undefined;
+      });
+      return { kind: 'formula', input: node, partial: tidyNode(partial), reread };
+    });
   }
   /** After a successful pass without retain_graph, its ops' saved tensors are gone. */
   freeReached(expected: ExpectedCall): void {

@@ -61,6 +61,16 @@ export class SymbolBuilder {
     return new this.math.OperatorNode('*', 'multiply', [a, b]);
   }
 
+  /** a * b as a node of its own, also for a = 1. */
+  product(a: MathNode, b: MathNode): MathNode {
+    return new this.math.OperatorNode('*', 'multiply', [a, b]);
+  }
+
+  /** a / b as a node of its own, also for a = 1. */
+  quotient(a: MathNode, b: MathNode): MathNode {
+    return new this.math.OperatorNode('/', 'divide', [a, b]);
+  }
+
   divide(a: MathNode, b: MathNode): MathNode {
     if (this.isConstant(b, 1)) return a;
     return new this.math.OperatorNode('/', 'divide', [a, b]);
@@ -121,6 +131,11 @@ export class SymbolBuilder {
 
   /** Replace the subtrees `by` gives a node for (their insides are not visited), rebuilding only the paths above them. */
   replace(node: MathNode, by: (n: MathNode) => MathNode | undefined): MathNode {
+    return this.replacer(by)(node);
+  }
+
+  /** `replace` as a function for several trees, which shares its work on their common subtrees. */
+  replacer(by: (n: MathNode) => MathNode | undefined): (node: MathNode) => MathNode {
     const memo = new Map<MathNode, MathNode>();
     const walk = (n: MathNode): MathNode => {
       const seen = memo.get(n);
@@ -143,6 +158,6 @@ export class SymbolBuilder {
       memo.set(n, out);
       return out;
     };
-    return walk(node);
+    return walk;
   }
 }

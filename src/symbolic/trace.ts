@@ -73,8 +73,12 @@ export type Term =
   | { kind: 'elementwise'; input: ElemNode; slot: number; operands: ValueRef[]; result: ValueRef }
   | { kind: 'constant'; input: ElemNode; value: number }
   | { kind: 'factor'; input: ElemNode; factor: ValueRef }
-  /** A gradient returned with create_graph: its own formula, differentiated symbolically. */
-  | { kind: 'formula'; input: ElemNode; partial: MathNode };
+  /**
+   * A gradient returned with create_graph: its own formula, differentiated
+   * symbolically; `reread` are the values in it a backward op saved by
+   * reference, read when the derivative is taken (SymbolicTrace.currentOf).
+   */
+  | { kind: 'formula'; input: ElemNode; partial: MathNode; reread: ReadonlyMap<string, MathNode> };
 
 let nextElemId = 0;
 
@@ -150,6 +154,8 @@ export class SymbolicTrace implements TapeListener {
   private readonly changed = new Map<string, ChangedValue>();
   /** The history of each value an op gave an element (autograd's view): what it is differentiated through. */
   private readonly elementValues = new WeakMap<MathNode, ElemNode>();
+  /** Where each value with a history lives: what a backward that saved it by reference reads later. */
+  private readonly valueHomes = new WeakMap<MathNode, Location>();
   /** Each storage element's value, seen through cuts: the program as a function of its leaves. */
   private readonly values = new WeakMap<Buffer, Map<number, MathNode>>();
   /** The same as autograd sees it: values read through a cut are named constants. */
@@ -340,6 +346,18 @@ export class SymbolicTrace implements TapeListener {
     return value.type === 'SymbolNode' ? this.historyOf((value as MathNode & { name: string }).name) : null;
   }
 
+  /**
+   * What a backward that saved `value` by reference (a saved input) reads
+   * now: the value now in its place, such as a leaf element's current
+   * generation after an optimiser's step.
+   */
+  currentOf(value: MathNode): MathNode {
+    const leaf = value.type === 'SymbolNode' ? this.leaves.get((value as MathNode & { name: string }).name) : undefined;
+    if (leaf) return this.agValueAt({ buffer: leaf.tensor.array.buffer, offset: leaf.offset }, undefined, leaf.tensor);
+    const home = this.valueHomes.get(value);
+    return home ? this.agValueAt(home) : value;
+  }
+
   /** The history a formula's symbol is differentiated through: a leaf element's, or a changed value's; null for a constant. */
   historyOf(name: string): ElemNode | null {
     const changed = this.changed.get(name);
@@ -381,6 +399,7 @@ export class SymbolicTrace implements TapeListener {
     this.symbolic.set(symbol, true);
     this.bindings.set(name, loc.buffer[loc.offset]!);
     this.changed.set(name, { node, shown: this.agValueAt(loc), through: this.valueAt(loc) });
+    this.valueHomes.set(symbol, loc);
     this.setValue(loc, symbol, this.agValues);
   }
 
@@ -446,7 +465,12 @@ export class SymbolicTrace implements TapeListener {
 
   private setHistory(t: Tensor, offset: number, node: ElemNode | null): void {
     const root = t.base ?? t;
-    if (node) this.elementValues.set(this.agValueAt({ buffer: t.array.buffer, offset }), node);
+    if (node) {
+      const home = { buffer: t.array.buffer, offset };
+      const value = this.agValueAt(home);
+      this.elementValues.set(value, node);
+      this.valueHomes.set(value, home);
+    }
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
     if (node) map.set(offset, node);
