@@ -224,9 +224,9 @@ describe('a create_graph gradient differentiated after a leaf it read was change
     expect(r.ok).toBe(true);
     const second = (line: number) => r.calls.find((c) => c.line === line)!.targets[0]!.expected;
     // p ** 3, then p.data.mul_(2): 6 * (2p) = 12 p; (r * r * r): 4 r_new + 2 r_old; log(s) * s: 2 / s_new - s_old / s_new^2.
-    close(second(9), [3.6, -8.4]);
-    close(second(17), [3, -7]);
-    close(second(21), [2.5, 1.0714]);
+    close(second(10), [3.6, -8.4]);
+    close(second(18), [3, -7]);
+    close(second(22), [2.5, 1.0714]);
   });
 });
 
