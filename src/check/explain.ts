@@ -151,7 +151,8 @@ export function explain(
       if (!c.ok) notes.push(`finite differences for ${t.name} differ from the expected gradient${differences(c, expectedAt, t.finiteDifferences, label, 'the program')}, with no cut, mutation or kink on the path.`);
     }
   });
-  return notes;
+  // (Two ops of one line that saved the same tensor give the same sentence.)
+  return [...new Set(notes)];
 }
 
 function describeCut(e: TraceEvent, trace: SymbolicTrace, stmt: (line: number) => string): string {
