@@ -423,7 +423,6 @@ describe('constructs outside the subset', () => {
     ['x = {1}', 'set literals are not supported'],
     ['from m import *', "'from ... import *' is not supported"],
     ['from . import m', 'relative imports are not supported'],
-    ['x = t[..., 0]', "'...' (Ellipsis) is not supported"],
     ['x = a | b', "the '|' operator is not supported (bitwise operators)"],
     ['x = ~a', "the '~' operator is not supported (bitwise operators)"],
     ['x |= a', "the '|=' operator is not supported (bitwise operators)"],

@@ -91,6 +91,7 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
   const out = new Tensor(result);
   if (isView) {
     out.base = inputs[0]!.base ?? inputs[0]!;
+    out.multiOutputView = inputs[0]!.multiOutputView;
     if (!isGradEnabled() && inputs[0]!.requiresGrad) {
       out.requiresGrad = true;
       out.discardsGrad = true;
@@ -113,6 +114,37 @@ export function assignData(t: Tensor, source: Tensor): void {
   if (!same) listener?.dataAssigned?.(t);
 }
 
+/**
+ * Record an op with several outputs (split, unbind, chunk): one node, and
+ * output i is the node's output i (its gradient arrives as the node's i-th).
+ * Such ops save no result.
+ */
+export function recordMultiOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], results: readonly NDArray[], attrs: A, isView = false): Tensor[] {
+  if (!inBackward()) opsRun++;
+  const outs = results.map((r) => {
+    const out = new Tensor(r);
+    if (isView) {
+      out.base = inputs[0]!.base ?? inputs[0]!;
+      if (!isGradEnabled() && inputs[0]!.requiresGrad) {
+        out.requiresGrad = true;
+        out.discardsGrad = true;
+      }
+    }
+    return out;
+  });
+  if (outs.length && needsGrad(op as RecordableOp<unknown>, inputs, results[0]!.dtype)) {
+    const node = attachNode(op, attrs, outs[0]!, inputs.map((t) => t.gradientEdge()), metaOf(inputs), (i) => inputs[i]!);
+    outs.forEach((out, i) => {
+      out.requiresGrad = true;
+      out.gradFn = node;
+      out.outputNr = i;
+      out.multiOutputView = isView;
+    });
+  }
+  for (const out of outs) listener?.op(op as RecordableOp<unknown>, inputs, out, attrs, false);
+  return outs;
+}
+
 /** PyTorch's checks before an in-place op changes `self`. */
 export function checkInPlace(self: Tensor): void {
   if (!isGradEnabled()) return;
@@ -121,6 +153,11 @@ export function checkInPlace(self: Tensor): void {
   }
   if (self.base && self.base.requiresGrad && self.base.isLeaf) {
     throw runtimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  if (self.multiOutputView && self.gradFn) {
+    throw runtimeError(
+      `Output ${self.outputNr} of ${self.gradFn.name} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.`,
+    );
   }
 }
 

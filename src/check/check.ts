@@ -8,6 +8,7 @@ import type { MathNode } from 'mathjs';
 import { setBackwardObserver, type BackwardCall } from '../autograd/engine.js';
 import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
+import { clip, clipMessage } from '../program/excerpt.js';
 import { runScript } from '../program/run.js';
 import { compileNode } from '../symbolic/compile.js';
 import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
@@ -216,7 +217,7 @@ function buildCall(
   const base = {
     kind: call.kind,
     line: expected.line,
-    statement: codeOf(lines[expected.line - 1] ?? ''),
+    statement: clip(codeOf(lines[expected.line - 1] ?? '')),
   };
   const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);
   if (predicted.length || actualError) {
@@ -294,7 +295,7 @@ function explainError(predicted: PredictedError[], expected: ExpectedCall, trace
   if (predicted.includes('backward-twice')) {
     notes.push('an earlier backward without retain_graph=True freed the saved tensors this pass needs.');
   }
-  return notes;
+  return notes.map(clipMessage);
 }
 
 export type { MathNode };

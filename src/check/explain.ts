@@ -3,6 +3,7 @@
  * a cut, a `.data` mutation of a saved tensor (or of an unsaved one, which
  * changes nothing), a kink, accumulation from an earlier backward.
  */
+import { clip, clipMessage } from '../program/excerpt.js';
 import type { ExpectedCall } from '../symbolic/expected.js';
 import type { OpRecord, SymbolicTrace, TraceEvent } from '../symbolic/trace.js';
 import type { Tolerances } from './compare.js';
@@ -25,6 +26,17 @@ const KINKS: Record<string, { at: string; rule: string }> = {
   clamp: { at: 'a bound', rule: 'PyTorch counts the bounds as inside (gradient 1)' },
   maximum: { at: 'a tie', rule: 'PyTorch splits a tie, half the gradient to each input' },
   minimum: { at: 'a tie', rule: 'PyTorch splits a tie, half the gradient to each input' },
+  max: { at: 'a tie', rule: 'PyTorch shares the gradient evenly among the tied elements' },
+  min: { at: 'a tie', rule: 'PyTorch shares the gradient evenly among the tied elements' },
+  clamp_min: { at: 'its bound', rule: 'PyTorch counts the bound as inside (gradient 1)' },
+  clamp_max: { at: 'its bound', rule: 'PyTorch counts the bound as inside (gradient 1)' },
+  hardtanh: { at: 'a bound', rule: 'PyTorch counts the bounds as outside (gradient 0)' },
+  leaky_relu: { at: '0', rule: "PyTorch takes the negative slope there" },
+  elu: { at: '0', rule: "PyTorch takes the negative side's slope there" },
+  ...Object.fromEntries(
+    ['floor', 'ceil', 'trunc', 'frac'].map((n) => [n, { at: 'an integer', rule: `PyTorch's gradient of ${n} ignores the jump` }]),
+  ),
+  round: { at: 'a half-integer', rule: "PyTorch's gradient of round ignores the jump" },
 };
 
 function atKink(r: OpRecord): boolean {
@@ -42,6 +54,30 @@ function atKink(r: OpRecord): boolean {
       const ys = r.inputs[1]!.array.values();
       return xs.length === ys.length && xs.some((v, i) => v === ys[i]);
     }
+    case 'max':
+    case 'min': {
+      const m = r.output.array.values()[0];
+      return xs.filter((v) => v === m).length > 1;
+    }
+    case 'clamp_min':
+    case 'clamp_max': {
+      const { min, max } = r.attrs as { min: number | null; max: number | null };
+      return xs.some((v) => v === (r.entry.name === 'clamp_min' ? min : max));
+    }
+    case 'hardtanh': {
+      const { min_val, max_val } = r.attrs as { min_val: number; max_val: number };
+      return xs.some((v) => v === min_val || v === max_val);
+    }
+    case 'leaky_relu':
+    case 'elu':
+      return xs.some((v) => v === 0);
+    case 'floor':
+    case 'ceil':
+    case 'trunc':
+    case 'frac':
+      return xs.some((v) => Number.isInteger(v));
+    case 'round':
+      return xs.some((v) => Number.isInteger(v - 0.5));
   }
   return false;
 }
@@ -85,7 +121,7 @@ export function explain(
   tolerances: Tolerances,
 ): string[] {
   const notes: string[] = [];
-  const stmt = (line: number) => `\`${codeOf(lines[line - 1] ?? '')}\``;
+  const stmt = (line: number) => `\`${clip(codeOf(lines[line - 1] ?? ''))}\``;
   const reached = new Set(expected.reached);
 
   const cutsSeen = new Set<string>();
@@ -151,8 +187,9 @@ export function explain(
       if (!c.ok) notes.push(`finite differences for ${t.name} differ from the expected gradient${differences(c, expectedAt, t.finiteDifferences, label, 'the program')}, with no cut, mutation or kink on the path.`);
     }
   });
-  // (Two ops of one line that saved the same tensor give the same sentence.)
-  return [...new Set(notes)];
+  // (Two ops of one line that saved the same tensor give the same sentence.) Names are the script's own:
+  // a note stays bounded whatever their length.
+  return [...new Set(notes)].map(clipMessage);
 }
 
 function describeCut(e: TraceEvent, trace: SymbolicTrace, stmt: (line: number) => string): string {

@@ -108,7 +108,7 @@ export const divScalar = defineOp<{ divisor: number }>({
 /** `x ** e` for a Python number e. */
 export const powScalar = defineOp<{ exponent: number }>({
   name: 'pow',
-  symbolic: { kind: 'elementwise', form: 'a ^ exponent', masked: { a: 'unless(exponent == 0, exponent * a ^ (exponent - 1))' } },
+  symbolic: { kind: 'elementwise', form: 'a ^ exponent', masked: { a: 'pick(exponent == 0, 0, exponent * a ^ (exponent - 1))' } },
   gradFn: 'PowBackward0',
   saves: [{ name: 'self', input: 0 }],
   forward: ([a], { exponent }, dtype) => {
@@ -119,7 +119,8 @@ export const powScalar = defineOp<{ exponent: number }>({
     const e = ctx.attrs.exponent;
     const x = ctx.saved('self');
     if (e === 0) return [F.zerosLike(x)];
-    return [F.mul(g, F.mul(F.pow(x, e - 1), e))];
+    // `exponent * self.pow(exponent - 1)` is a Scalar product in C++ (MulBackward1).
+    return [F.mul(g, F.mulScalar(F.pow(x, e - 1), e))];
   },
   kinks: "x**0 has gradient 0 everywhere; (x**0.5)'(0) = inf",
 });
@@ -130,8 +131,8 @@ export const powTensor = defineOp({
   symbolic: {
     kind: 'elementwise',
     form: 'a ^ b',
-    masked: { a: 'unless(b == 0, b * a ^ (b - 1))' },
-    viaResult: { b: 'unless(a == 0 and b >= 0, result * log(a))' },
+    masked: { a: 'pick(b == 0, 0, b * a ^ (b - 1))' },
+    viaResult: { b: 'pick(a == 0 and b >= 0, 0, result * log(a))' },
   },
   gradFn: 'PowBackward1',
   saves: [
@@ -159,7 +160,7 @@ export const powTensor = defineOp({
 /** `torch.pow(2, x)`: a number base. */
 export const powScalarBase = defineOp<{ base: number }>({
   name: 'pow_scalar_base',
-  symbolic: { kind: 'elementwise', form: 'base ^ a', viaResult: { a: 'unless(base == 0 and a >= 0, result * log(base))' } },
+  symbolic: { kind: 'elementwise', form: 'base ^ a', viaResult: { a: 'pick(base == 0 and a >= 0, 0, result * log(base))' } },
   gradFn: 'PowBackward2',
   dtype: 'float',
   saves: [{ name: 'exponent', input: 0 }, { name: 'result' }],
@@ -191,7 +192,8 @@ export const comparisonOps = Object.fromEntries(
       name,
       gradFn: '',
       symbolic: { kind: 'none' },
-      forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](x, y) ? 1 : 0)),
+      // In the operands' result type, as PyTorch: a 0-d float64 against a float32 tensor compares in float32.
+      forward: ([a, b], _attrs, dtype) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](roundTo(dtype, x), roundTo(dtype, y)) ? 1 : 0)),
     }),
   ]),
 ) as Record<ComparisonName, ReturnType<typeof defineOp>>;

@@ -18,6 +18,7 @@ export type Expr =
   | { kind: 'fstr'; pos: Pos; parts: FStringPart[] }
   | { kind: 'bool'; pos: Pos; value: boolean }
   | { kind: 'none'; pos: Pos }
+  | { kind: 'ellipsis'; pos: Pos }
   | { kind: 'name'; pos: Pos; id: string }
   | { kind: 'attr'; pos: Pos; obj: Expr; name: string }
   | { kind: 'subscript'; pos: Pos; obj: Expr; index: Expr }

@@ -5,10 +5,10 @@ import { PyError } from '../tensor/errors.js';
 import type { Pos } from './ast.js';
 import { ScriptSyntaxError } from './errors.js';
 import { nodeAttr, setTensorAttr, tensorAttr } from './tensor-attrs.js';
-import { PyException, PyModule, PyObject, PyTuple, typeName, type PyValue } from './values.js';
+import { PyDevice, PyException, PyModule, PyNamedTuple, PyObject, PyTuple, typeName, type PyValue } from './values.js';
 
 /** Modules whose unknown attributes mean "outside the subset" rather than a script bug. */
-const TORCH_MODULES = new Set(['torch', 'torch.nn', 'torch.nn.functional', 'torch.autograd']);
+const TORCH_MODULES = new Set(['torch', 'torch.nn', 'torch.nn.functional', 'torch.autograd', 'torch.cuda', 'torch.linalg']);
 
 const unsupported = (pos: Pos, message: string) => new ScriptSyntaxError({ kind: 'unsupported', line: pos.line, col: pos.col, message });
 
@@ -35,6 +35,8 @@ export function getAttribute(obj: PyValue, name: string, pos: Pos, warn: (messag
     return v;
   }
   if (obj instanceof PyException && name === 'args') return new PyTuple([obj.error.message]);
+  if (obj instanceof PyNamedTuple && obj.fields.includes(name)) return obj.items[obj.fields.indexOf(name)]!;
+  if (obj instanceof PyDevice && (name === 'type' || name === 'index')) return name === 'type' ? obj.type : obj.index === null ? null : BigInt(obj.index);
   throw new PyError('AttributeError', `'${typeName(obj)}' object has no attribute '${name}'`);
 }
 

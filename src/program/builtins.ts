@@ -51,7 +51,8 @@ export function iterate(v: PyValue): Iterable<PyValue> {
   if (v instanceof PyRange) return rangeValues(v);
   if (v instanceof Tensor) {
     if (v.shape.length === 0) throw new PyError('TypeError', 'iteration over a 0-d tensor');
-    return Array.from({ length: v.shape[0]! }, (_, i) => F.select(v, 0, i));
+    // Tensor.__iter__ is `iter(self.unbind(0))`: one UnbindBackward0 node for all rows.
+    return F.unbind(v, 0);
   }
   throw new PyError('TypeError', `'${typeName(v)}' object is not iterable`);
 }

@@ -5,7 +5,7 @@
 import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
 import { opsRunSoFar } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
-import { LimitError, PyError } from '../tensor/errors.js';
+import { LimitError, PyError, UnsupportedError } from '../tensor/errors.js';
 import type { Expr, FStringPart, Pos, Stmt, Target } from './ast.js';
 import { getAttribute, setAttribute } from './attributes.js';
 import { builtins, exceptionMatches, iterate, makeException } from './builtins.js';
@@ -18,6 +18,7 @@ import { toScalar } from './args.js';
 import { importableModules } from './torch-module.js';
 import {
   Builtin,
+  ELLIPSIS,
   GradModeContext,
   isNumber,
   PyException,
@@ -68,7 +69,7 @@ const unsupported = (pos: Pos, message: string) => new ScriptSyntaxError({ kind:
 export class Interpreter {
   private readonly globals = new Map<string, PyValue>();
   private readonly builtins: Map<string, PyValue>;
-  private readonly modules = importableModules();
+  private readonly modules = importableModules((m) => this.warn(m));
   private locals: Map<string, PyValue> | null = null;
   private steps = 0;
   private callDepth = 0;
@@ -347,6 +348,8 @@ export class Interpreter {
         return e.value;
       case 'none':
         return null;
+      case 'ellipsis':
+        return ELLIPSIS;
       case 'name':
         return this.lookup(e.id);
       case 'attr':
@@ -404,7 +407,15 @@ export class Interpreter {
     const fn = this.eval(e.fn);
     const args: CallArgs = { args: e.args.map((a) => this.eval(a)), kwargs: new Map() };
     for (const k of e.kwargs) args.kwargs.set(k.name, this.eval(k.value));
-    if (fn instanceof Builtin) return fn.fn(args);
+    if (fn instanceof Builtin) {
+      try {
+        return fn.fn(args);
+      } catch (err) {
+        // A real PyTorch feature dzdx lacks: outside the subset, at this call.
+        if (err instanceof UnsupportedError) throw unsupported(e.pos, err.message);
+        throw err;
+      }
+    }
     if (fn instanceof PyFunction) return this.callFunction(fn, args);
     if (fn instanceof PyExceptionClass) return makeException(fn, args);
     throw new PyError('TypeError', `'${typeName(fn)}' object is not callable`);

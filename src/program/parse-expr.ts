@@ -15,7 +15,6 @@ const UNSUPPORTED: Record<string, string> = {
   AwaitExpression: "'await' expressions are not supported (async)",
   NamedExpression: 'the walrus operator (:=) is not supported',
   YieldExpression: "'yield' is not supported",
-  Ellipsis: "'...' (Ellipsis) is not supported",
 };
 
 const PY_KEYWORDS = new Set(
@@ -41,6 +40,8 @@ export function mapExpr(c: Ctx, n: Node, depth: number): Expr {
       return { kind: 'bool', pos, value: c.text(n) === 'True' };
     case 'None':
       return { kind: 'none', pos };
+    case 'Ellipsis':
+      return { kind: 'ellipsis', pos };
     case 'MemberExpression':
       return mapMember(c, n, depth);
     case 'CallExpression': {

@@ -3,8 +3,10 @@ import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import { resolveSlice } from '../tensor/shape.js';
 import * as F from '../ops/functional.js';
-import { toInt } from './args.js';
-import { isNumber, PyTuple, SliceValue, TorchSize, type PyValue, typeName } from './values.js';
+import * as C from '../ops/creation.js';
+import { isFloating } from '../tensor/dtype.js';
+import { seq, toInt, toScalar } from './args.js';
+import { isNumber, PyEllipsis, PyTuple, SliceValue, TorchSize, type PyValue, typeName } from './values.js';
 
 const optionalInt = (v: PyValue, what: string): number | null => (v === null ? null : toInt(v, what));
 
@@ -29,20 +31,69 @@ function sequenceItem<T>(items: readonly T[], index: PyValue, what: string): T |
   return items[j]!;
 }
 
+/** A Python list used as an index: an index tensor (int64, or bool when all are bools). */
+function listIndex(items: readonly PyValue[]): Tensor {
+  const flat = (v: PyValue): PyValue[] => (Array.isArray(v) || v instanceof PyTuple ? seq(v).flatMap(flat) : [v]);
+  const values = flat(items);
+  if (!values.every((v) => isNumber(v) || v instanceof Tensor)) {
+    throw new PyError('IndexError', 'only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices');
+  }
+  const allBool = values.length > 0 && values.every((v) => typeof v === 'boolean');
+  const nested = (v: PyValue): C.Nested => (Array.isArray(v) || v instanceof PyTuple ? seq(v).map(nested) : toScalar(v as boolean | bigint | number));
+  if (values.some((v) => typeof v === 'number')) {
+    throw new PyError('IndexError', 'tensors used as indices must be long, byte or bool tensors');
+  }
+  return C.tensor(nested(items as PyValue[]), { dtype: allBool ? 'bool' : 'int64' });
+}
+
+/** numpy's legacy rule PyTorch keeps: a short list holding a sequence, slice, None or `...` is a tuple of indices. */
+function treatAsTuple(index: PyValue): boolean {
+  if (!Array.isArray(index) || index.length >= 32) return false;
+  return index.some((v) => Array.isArray(v) || v instanceof PyTuple || v instanceof Tensor || v instanceof SliceValue || v === null || v instanceof PyEllipsis);
+}
+
+/** How many dims an index item consumes (PyTorch's count_specified_dimensions). */
+function specifiedDims(parts: readonly PyValue[]): number {
+  let n = 0;
+  for (const p of parts) {
+    if (p instanceof Tensor) n += p.dtype === 'bool' ? Math.max(p.shape.length, 0) : 1;
+    else if (p !== null && !(p instanceof PyEllipsis) && typeof p !== 'boolean') n++;
+  }
+  return n;
+}
+
+interface Indexed {
+  /** The basic-indexing result: a view of the tensor. */
+  view: Tensor;
+  /** Index tensors by dim of `view` (null: the whole dim), or null when there are none. */
+  indices: (Tensor | null)[] | null;
+}
+
 /**
- * `t[i, a:b, …]`: ints select, slices narrow. As PyTorch 1.13, inside a
- * tuple index a slice that names the whole dim explicitly (`0:n`) is
+ * `t[i, a:b, None, ..., idx]`, as PyTorch 1.13's applySlicing: ints select,
+ * slices narrow, None unsqueezes, `...` skips dims, and index tensors (and
+ * lists, and bools) are recorded by dim for advanced indexing afterwards.
+ * Inside a tuple a slice that names the whole dim explicitly (`0:n`) is
  * skipped, while `:` (no stop) and a lone slice index are always recorded.
  */
-function tensorIndex(t: Tensor, index: PyValue): Tensor {
-  const inTuple = index instanceof PyTuple;
-  const parts = index instanceof PyTuple ? index.items : [index];
-  const used = parts.length;
-  if (used > t.shape.length) {
-    throw new PyError('IndexError', `too many indices for tensor of dimension ${t.shape.length}`);
+function applyIndex(t: Tensor, index: PyValue): Indexed {
+  // A lone index: PyTorch's fast paths.
+  if (!(index instanceof PyTuple) && !treatAsTuple(index)) {
+    if (index === null) return { view: F.unsqueeze(t, 0), indices: null };
+    if (index instanceof PyEllipsis) return { view: F.alias(t), indices: null };
   }
+  const inTuple = index instanceof PyTuple || treatAsTuple(index);
+  const parts = index instanceof PyTuple ? index.items : treatAsTuple(index) ? (index as PyValue[]) : [index];
+  const specified = specifiedDims(parts);
+  if (specified > t.shape.length) throw new PyError('IndexError', `too many indices for tensor of dimension ${t.shape.length}`);
   let out = t;
   let dim = 0;
+  const indices: (Tensor | null)[] = [];
+  const record = (ix: Tensor) => {
+    while (indices.length < dim) indices.push(null);
+    indices[dim] = ix;
+    dim++;
+  };
   for (const p of parts) {
     if (p instanceof SliceValue) {
       const s = sliceOf(p);
@@ -50,13 +101,37 @@ function tensorIndex(t: Tensor, index: PyValue): Tensor {
       const skipped = inTuple && (s.start ?? 0) === 0 && s.stop === out.shape[dim] && s.step === 1;
       if (!skipped) out = F.slice(out, { dim, ...s });
       dim++;
-    } else if (isNumber(p) || (p instanceof Tensor && p.numel === 1 && p.dtype === 'int64')) {
+    } else if (p === null) {
+      out = F.unsqueeze(out, dim);
+      dim++;
+    } else if (p instanceof PyEllipsis) {
+      dim += t.shape.length - specified;
+    } else if (typeof p === 'boolean') {
+      out = F.unsqueeze(out, dim);
+      record(C.tensor(p ? [{ value: 0, kind: 'int' }] : [], { dtype: 'int64' }));
+    } else if (isNumber(p)) {
       out = F.select(out, dim, toInt(p, 'index'));
+    } else if (p instanceof Tensor && p.shape.length === 0 && (p.dtype === 'int64' || p.dtype === 'bool')) {
+      if (p.dtype === 'int64') out = F.select(out, dim, p.item());
+      else {
+        out = F.unsqueeze(out, dim);
+        record(C.tensor(p.item() ? [{ value: 0, kind: 'int' }] : [], { dtype: 'int64' }));
+      }
+    } else if (p instanceof Tensor) {
+      if (!isFloating(p.dtype)) record(p);
+      else throw new PyError('IndexError', 'tensors used as indices must be long, byte or bool tensors');
+    } else if (Array.isArray(p) || p instanceof PyTuple) {
+      record(listIndex(seq(p)));
     } else {
-      throw new PyError('IndexError', `dzdx: indexing a tensor with ${typeName(p)} is not supported (ints and slices are)`);
+      throw new PyError('IndexError', `only integers, slices (\`:\`), ellipsis (\`...\`), None and long or byte Variables are valid indices (got ${typeName(p)})`);
     }
   }
-  return out;
+  return { view: out, indices: indices.length ? indices : null };
+}
+
+function tensorIndex(t: Tensor, index: PyValue): Tensor {
+  const { view, indices } = applyIndex(t, index);
+  return indices ? F.index(view, indices) : view;
 }
 
 export function getItem(obj: PyValue, index: PyValue): PyValue {
@@ -75,7 +150,14 @@ export function getItem(obj: PyValue, index: PyValue): PyValue {
 
 export function setItem(obj: PyValue, index: PyValue, value: PyValue): void {
   if (obj instanceof Tensor) {
-    const view = tensorIndex(obj, index);
+    const { view, indices } = applyIndex(obj, index);
+    if (indices) {
+      // index_put_: a number becomes a 0-d tensor of the destination's dtype.
+      const values = value instanceof Tensor ? value : isNumber(value) ? C.full([], Number(value), { dtype: view.dtype }) : null;
+      if (!values) throw new PyError('TypeError', `can't assign a ${typeName(value)} to a tensor`);
+      F.indexPutInPlace(view, F.indexMap(view, indices), values);
+      return;
+    }
     if (value instanceof Tensor) F.copyInPlace(view, value);
     else if (isNumber(value)) F.fillInPlace(view, Number(value));
     else throw new PyError('TypeError', `can't assign a ${typeName(value)} to a tensor`);

@@ -8,6 +8,7 @@ import * as F from '../ops/functional.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { randomTensorMethods } from '../random/torch-bindings.js';
 import { tensorFunctions } from './torch-ops.js';
+import { moreMethods, moreTensorAttr } from './torch-more.js';
 import { Builtin, PyDType, PyTuple, TorchSize, type CallArgs, type PyValue } from './values.js';
 
 /** What attribute access needs from the interpreter. */
@@ -136,7 +137,9 @@ export function tensorAttr(self: Tensor, name: string, host: ScriptHost): PyValu
     case '_version':
       return BigInt(self.version);
   }
-  const method = methods[name] ?? randomTensorMethods[name];
+  const more = moreTensorAttr(self, name);
+  if (more !== undefined) return more;
+  const method = moreMethods[name] ?? methods[name] ?? randomTensorMethods[name];
   if (method) return new Builtin(name, (call) => method(self, call, host));
   const fn = tensorFunctions[name];
   if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }));

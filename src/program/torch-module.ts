@@ -10,6 +10,7 @@ import * as C from '../ops/creation.js';
 import { bind, seq, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { randomTorchAttributes } from '../random/torch-bindings.js';
 import { tensorFunctions, whereImpl } from './torch-ops.js';
+import { checkDevice, moreFunctional, moreTorchAttrs, type Warn } from './torch-more.js';
 import {
   Builtin,
   GradModeContext,
@@ -37,19 +38,20 @@ function nested(v: PyValue): C.Nested {
 }
 
 function options(a: Record<string, PyValue | undefined>): C.FactoryOptions {
+  checkDevice(a.device);
   return { dtype: toDType(a.dtype), requiresGrad: toBool(a.requires_grad, false) };
 }
 
 function sized(name: string, value: number) {
   return fn(name, (call) => {
-    const a = bind(name, call, ['*size', 'dtype=', 'requires_grad=']);
+    const a = bind(name, call, ['*size', 'dtype=', 'device=', 'requires_grad=']);
     return C.full(toShape(a.size as PyValue[], 'size'), value, options(a));
   });
 }
 
 function like(name: string, value: number | null) {
   return fn(name, (call) => {
-    const params = value === null ? ['input', 'fill_value', 'dtype=', 'requires_grad='] : ['input', 'dtype=', 'requires_grad='];
+    const params = value === null ? ['input', 'fill_value', 'dtype=', 'device=', 'requires_grad='] : ['input', 'dtype=', 'device=', 'requires_grad='];
     const a = bind(name, call, params);
     const fill = value ?? toNumber(a.fill_value, 'fill_value');
     return C.fullLike(toTensorArg(a.input, 'input'), fill, options(a));
@@ -104,7 +106,7 @@ const dtypes: Record<string, DType> = {
   bool: 'bool',
 };
 
-function torchModule(): PyModule {
+function torchModule(warn: Warn): PyModule {
   const attrs = new Map<string, PyValue>();
   for (const [name, impl] of Object.entries(tensorFunctions)) attrs.set(name, fn(name, impl));
   for (const [name, dtype] of Object.entries(dtypes)) attrs.set(name, new PyDType(dtype));
@@ -112,7 +114,7 @@ function torchModule(): PyModule {
   attrs.set(
     'tensor',
     fn('tensor', (call) => {
-      const a = bind('tensor', call, ['data', 'dtype=', 'requires_grad=']);
+      const a = bind('tensor', call, ['data', 'dtype=', 'device=', 'requires_grad=']);
       return C.tensor(nested(a.data!), options(a));
     }),
   );
@@ -132,7 +134,7 @@ function torchModule(): PyModule {
   attrs.set(
     'full',
     fn('full', (call) => {
-      const a = bind('full', call, ['size', 'fill_value', 'dtype=', 'requires_grad=']);
+      const a = bind('full', call, ['size', 'fill_value', 'dtype=', 'device=', 'requires_grad=']);
       const value = a.fill_value!;
       const kind = isNumber(value) ? toScalar(value).kind : 'float';
       return C.full(toShape([a.size!], 'size'), toNumber(value, 'fill_value'), { ...options(a), valueKind: kind });
@@ -141,7 +143,7 @@ function torchModule(): PyModule {
   attrs.set(
     'eye',
     fn('eye', (call) => {
-      const a = bind('eye', call, ['n', 'm=', 'dtype=', 'requires_grad=']);
+      const a = bind('eye', call, ['n', 'm=', 'dtype=', 'device=', 'requires_grad=']);
       const n = toInt(a.n, 'n');
       return C.eye(n, a.m === undefined ? n : toInt(a.m, 'm'), options(a));
     }),
@@ -149,7 +151,7 @@ function torchModule(): PyModule {
   attrs.set(
     'arange',
     fn('arange', (call) => {
-      const a = bind('arange', call, ['start', 'end=', 'step=', 'dtype=', 'requires_grad=']);
+      const a = bind('arange', call, ['start', 'end=', 'step=', 'dtype=', 'device=', 'requires_grad=']);
       const num = (v: PyValue | undefined, fallback: number) => (v === undefined ? toScalar(BigInt(fallback)) : toScalar(v as number));
       const [start, end] = a.end === undefined ? [num(undefined, 0), num(a.start, 0)] : [num(a.start, 0), num(a.end, 0)];
       return C.arange(start, end, num(a.step, 1), options(a));
@@ -158,7 +160,7 @@ function torchModule(): PyModule {
   attrs.set(
     'linspace',
     fn('linspace', (call) => {
-      const a = bind('linspace', call, ['start', 'end', 'steps', 'dtype=', 'requires_grad=']);
+      const a = bind('linspace', call, ['start', 'end', 'steps', 'dtype=', 'device=', 'requires_grad=']);
       return C.linspace(toNumber(a.start, 'start'), toNumber(a.end, 'end'), toInt(a.steps, 'steps'), options(a));
     }),
   );
@@ -170,14 +172,17 @@ function torchModule(): PyModule {
   attrs.set('set_grad_enabled', setGradEnabledFn);
   attrs.set('is_grad_enabled', fn('is_grad_enabled', () => isGradEnabled()));
   attrs.set('autograd', new PyModule('torch.autograd', new Map<string, PyValue>([['grad', autogradGrad]])));
-  attrs.set('nn', new PyModule('torch.nn', new Map<string, PyValue>([['functional', functionalModule()]])));
+  attrs.set('nn', new PyModule('torch.nn', new Map<string, PyValue>([['functional', functionalModule(warn)]])));
   for (const [name, value] of randomTorchAttributes()) attrs.set(name, value);
+  moreTorchAttrs(attrs);
   return new PyModule('torch', attrs);
 }
 
-function functionalModule(): PyModule {
+function functionalModule(warn: Warn): PyModule {
   const names = ['relu', 'sigmoid', 'tanh', 'softplus'];
-  return new PyModule('torch.nn.functional', new Map(names.map((n) => [n, fn(n, tensorFunctions[n]!)])));
+  const attrs = new Map<string, PyValue>(names.map((n) => [n, fn(n, tensorFunctions[n]!)]));
+  for (const [name, value] of moreFunctional(warn)) attrs.set(name, value);
+  return new PyModule('torch.nn.functional', attrs);
 }
 
 function mathModule(): PyModule {
@@ -211,14 +216,16 @@ function mathModule(): PyModule {
 }
 
 /** Fresh module objects for one run (scripts may not share state). */
-export function importableModules(): Map<string, PyModule> {
-  const torch = torchModule();
+export function importableModules(warn: Warn = () => {}): Map<string, PyModule> {
+  const torch = torchModule(warn);
   const nn = torch.attrs.get('nn') as PyModule;
   return new Map([
     ['torch', torch],
     ['torch.nn', nn],
     ['torch.nn.functional', nn.attrs.get('functional') as PyModule],
     ['torch.autograd', torch.attrs.get('autograd') as PyModule],
+    ['torch.cuda', torch.attrs.get('cuda') as PyModule],
+    ['torch.linalg', torch.attrs.get('linalg') as PyModule],
     ['math', mathModule()],
   ]);
 }

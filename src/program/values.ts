@@ -17,6 +17,29 @@ export class PyTuple {
 /** `torch.Size`: a tuple of ints that prints as `torch.Size([2, 3])`. */
 export class TorchSize extends PyTuple {}
 
+/** PyTorch's named tuples (`torch.return_types.max(values=…, indices=…)`). */
+export class PyNamedTuple extends PyTuple {
+  constructor(
+    readonly typeName: string,
+    readonly fields: readonly string[],
+    items: PyValue[],
+  ) {
+    super(items);
+  }
+}
+
+/** `torch.device('cpu')`: one object per type and index in a run, so `==` is identity. */
+export class PyDevice {
+  constructor(
+    readonly type: string,
+    readonly index: number | null,
+  ) {}
+}
+
+/** Python's `...`. */
+export class PyEllipsis {}
+export const ELLIPSIS = new PyEllipsis();
+
 export class PyDType {
   constructor(readonly dtype: DType) {}
 }
@@ -27,6 +50,8 @@ export class Builtin {
   constructor(
     readonly name: string,
     readonly fn: (call: CallArgs) => PyValue,
+    /** How it prints when it is a class rather than a function (`<class 'torch.FloatTensor'>`). */
+    readonly classRepr?: string,
   ) {}
 }
 
@@ -124,7 +149,9 @@ export type PyValue =
   | PyException
   | GradModeContext
   | PyRange
-  | SliceValue;
+  | SliceValue
+  | PyDevice
+  | PyEllipsis;
 
 export function typeName(v: PyValue): string {
   if (v === null) return 'NoneType';
@@ -134,6 +161,9 @@ export function typeName(v: PyValue): string {
   if (typeof v === 'string') return 'str';
   if (Array.isArray(v)) return 'list';
   if (v instanceof TorchSize) return 'Size';
+  if (v instanceof PyNamedTuple) return v.typeName;
+  if (v instanceof PyDevice) return 'device';
+  if (v instanceof PyEllipsis) return 'ellipsis';
   if (v instanceof PyTuple) return 'tuple';
   if (v instanceof Tensor) return 'Tensor';
   if (v instanceof Node) return v.name;
@@ -172,6 +202,10 @@ export function repr(v: PyValue): string {
   if (typeof v === 'string') return stringRepr(v);
   if (Array.isArray(v)) return `[${v.map(repr).join(', ')}]`;
   if (v instanceof TorchSize) return formatSize(v.items.map((i) => Number(i)));
+  if (v instanceof PyNamedTuple) {
+    return `torch.return_types.${v.typeName}(\n${v.fields.map((f, i) => `${f}=${repr(v.items[i]!)}`).join(',\n')})`;
+  }
+  if (v instanceof PyDevice) return v.index === null ? `device(type='${v.type}')` : `device(type='${v.type}', index=${v.index})`;
   if (v instanceof PyTuple) {
     return v.items.length === 1 ? `(${repr(v.items[0]!)},)` : `(${v.items.map(repr).join(', ')})`;
   }
@@ -189,7 +223,9 @@ export function str(v: PyValue): string {
   if (v instanceof Tensor) return v.toString();
   if (v instanceof Node) return nodeRepr(v);
   if (v instanceof PyDType) return `torch.${v.dtype}`;
-  if (v instanceof Builtin) return `<built-in function ${v.name}>`;
+  if (v instanceof Builtin) return v.classRepr ?? `<built-in function ${v.name}>`;
+  if (v instanceof PyDevice) return v.index === null ? v.type : `${v.type}:${v.index}`;
+  if (v instanceof PyEllipsis) return 'Ellipsis';
   if (v instanceof PyFunction) return `<function ${v.name} at 0x7f3a2b000000>`;
   if (v instanceof PyModule) return `<module '${v.name}'>`;
   if (v instanceof PyObject) return `<${v.qualifiedName} object at 0x7f3a2b000200>`;

@@ -41,16 +41,17 @@ const UNARY = new Map<string, (x: number) => number>([
   ['cot', x1((x) => 1 / Math.tan(x))], ['sech', x1((x) => 1 / Math.cosh(x))],
   ['csch', x1((x) => 1 / Math.sinh(x))], ['coth', x1((x) => 1 / Math.tanh(x))],
   ['square', x1((x) => x * x)], ['cube', x1((x) => x * x * x)],
-  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'above', 'heaviside'] as const)
+  ['floor', Math.floor], ['ceil', Math.ceil],
+  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'above', 'heaviside', 'erf', 'round', 'trunc', 'msqrt'] as const)
     .map((n) => [n, EXTRA_FUNCTIONS[n] as (x: number) => number] as const),
 ]);
 const BINARY = new Map<string, (a: number, b: number) => number>([
   ['pow', Math.pow], ['atan2', Math.atan2],
   ['log', (x, base) => Math.log(x) / Math.log(base)],
   ['max', Math.max], ['maximum', Math.max], ['min', Math.min], ['minimum', Math.min],
-  ['unless', EXTRA_FUNCTIONS.unless!],
+  ['divz', EXTRA_FUNCTIONS.divz!],
 ]);
-/** Comparisons and logic (the conditions of `unless`), as 1 or 0; NaN compares false, as in PyTorch. */
+/** Comparisons and logic (the conditions of `pick`: pow's masks), as 1 or 0; NaN compares false, as in PyTorch. */
 const LOGIC = new Map<string, (a: number, b: number) => boolean>([
   ['equal', (a, b) => a === b], ['unequal', (a, b) => a !== b],
   ['smaller', (a, b) => a < b], ['smallerEq', (a, b) => a <= b],
@@ -59,6 +60,7 @@ const LOGIC = new Map<string, (a: number, b: number) => boolean>([
 ]);
 const TERNARY = new Map<string, (a: number, b: number, c: number) => number>([
   ['clamp', EXTRA_FUNCTIONS.clamp!], ['between', EXTRA_FUNCTIONS.between!],
+  ['hardtanh', EXTRA_FUNCTIONS.hardtanh!], ['within', EXTRA_FUNCTIONS.within!], ['pick', EXTRA_FUNCTIONS.pick!],
 ]);
 const CONSTANTS = new Map([['pi', Math.PI], ['e', Math.E]]);
 

@@ -58,8 +58,24 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
       ([x, , hi]) => b.call('step', [sub(x!, hi!)]),
     ]],
     ['max', max], ['maximum', max], ['min', min], ['minimum', min],
-    // where(cond, 0, v)'s gradient to v is where(cond, 0, g): the mask times v' (NaN stays NaN, as in PyTorch).
-    ['unless', [() => b.num(0), ([cond]) => b.call('unless', [cond!, b.num(1)])]],
+    // Functions mathjs cannot differentiate.
+    ['log1p', [([x]) => b.op('/', 'divide', [b.num(1), b.op('+', 'add', [b.num(1), x!])])]],
+    ['expm1', [([x]) => b.call('exp', [x!])]],
+    ['log2', [([x]) => b.op('/', 'divide', [b.num(1), mul(x!, b.call('log', [b.num(2)]))])]],
+    ['erf', [([x]) => mul(b.op('/', 'divide', [b.num(2), b.call('sqrt', [b.sym('pi')])]), b.call('exp', [b.op('-', 'unaryMinus', [b.op('^', 'pow', [x!, b.num(2)])])]))]],
+    ['atan2', [
+      ([y, x]) => b.op('/', 'divide', [x!, b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
+      ([y, x]) => b.op('/', 'divide', [b.op('-', 'unaryMinus', [y!]), b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
+    ]],
+    // Masked at 0 as PyTorch's std and norm backward are: msqrt' = 1 / (2 msqrt), 0 where msqrt = 0.
+    ['msqrt', [(_, r) => b.call('divz', [b.num(1), mul(b.num(2), r)])]],
+    ['divz', [
+      ([, y]) => b.call('divz', [b.num(1), y!]),
+      ([x, y]) => b.op('-', 'unaryMinus', [b.call('divz', [x!, b.op('^', 'pow', [y!, b.num(2)])])]),
+    ]],
+    // hardtanh passes the gradient strictly inside its bounds (PyTorch's hardtanh_backward).
+    ['hardtanh', [([x, lo, hi]) => b.call('within', [x!, lo!, hi!]), () => b.num(0), () => b.num(0)]],
+    ['pick', [() => b.num(0), ([c]) => b.call('pick', [c!, b.num(1), b.num(0)]), ([c]) => b.call('pick', [c!, b.num(0), b.num(1)])]],
   ]);
 }
 
@@ -68,8 +84,8 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
  * treats the comparison masks they stand for (not `0 * u'`, which is NaN
  * where u' is infinite and clutters every second derivative).
  */
-const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between']);
-/** Comparisons and logic (conditions of `unless`): piecewise constant too. */
+const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between', 'within', 'floor', 'ceil', 'round', 'trunc']);
+/** Comparisons and logic (the conditions of `pick` in pow's masks): piecewise constant too. */
 const LOGIC_OPERATORS = new Set(['equal', 'unequal', 'smaller', 'smallerEq', 'larger', 'largerEq', 'and', 'or', 'not']);
 
 let ruleTable: ReadonlyMap<string, readonly Partial[]> | undefined;

@@ -14,6 +14,7 @@ import { deriveNode } from './derive.js';
 import { tidyNode } from './display.js';
 import { referenceOf } from './generations.js';
 import type { SymbolBuilder } from './nodes.js';
+import { memberMap } from './structural.js';
 import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
 
 export type PredictedError = 'no-grad' | 'implicit-scalar' | 'shape' | 'unused' | 'not-requiring-grad' | 'version' | 'backward-twice';
@@ -96,6 +97,15 @@ export class ExpectedGradients {
           const value = term.reread.get(name);
           return value && this.trace.currentOf(value);
         }) : term.partial;
+      case 'group': {
+        const members = term.operands.map((o) => this.read(o));
+        // An op whose backward reads its saved result: its own partial, over the result as it is now.
+        if (term.viaResult) return this.b.instantiate(term.viaResult, [], {}, memberMap(members, term.results.map((r) => this.read(r))));
+        const key = `m${term.slot}:${term.form}`;
+        let p = this.partials.get(key);
+        if (!p) this.partials.set(key, (p = deriveNode(this.b.template(term.form), `m${term.slot}`)));
+        return this.b.instantiate(p, [], {}, memberMap(members));
+      }
       case 'elementwise': {
         const spec = node.record!.entry.symbolic;
         if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
@@ -105,7 +115,7 @@ export class ExpectedGradients {
         // one whose backward masks it: as masked there (pow at a zero exponent).
         const slot = term.slot === 0 ? 'a' : 'b';
         const own = spec.viaResult?.[slot] ?? spec.masked?.[slot];
-        if (own) return this.b.decideConstantMasks(this.b.instantiate(own, operands, attrs, new Map([['result', this.trace.agValueAt(term.result.loc)]])));
+        if (own) return this.b.decideConstantBranches(this.b.instantiate(own, operands, attrs, new Map([['result', this.trace.agValueAt(term.result.loc)]])));
         return this.b.instantiate(this.partialTemplate(spec.form, term.slot), operands, attrs);
       }
     }

@@ -106,20 +106,20 @@ export class SymbolBuilder {
   }
 
   /**
-   * `unless(cond, v)` whose condition has no variables (an attribute, or a
-   * constant operand: `x ** 0`, `x ** torch.tensor(2.)`) decided: 0 or v.
+   * `pick(cond, a, b)` whose condition has no variables (an attribute, or a
+   * constant operand: `x ** 0`, `x ** torch.tensor(2.)`) decided: a or b.
    */
-  decideConstantMasks(node: MathNode): MathNode {
+  decideConstantBranches(node: MathNode): MathNode {
     return this.replace(node, (n) => {
       const call = n as MathNode & { fn?: MathNode & { name?: string }; args?: MathNode[] };
-      if (n.type !== 'FunctionNode' || call.fn?.name !== 'unless' || call.args?.length !== 2) return undefined;
+      if (n.type !== 'FunctionNode' || call.fn?.name !== 'pick' || call.args?.length !== 3) return undefined;
       let decided: number;
       try {
         decided = compileNode(call.args[0]!, [])([]);
       } catch {
         return undefined; // it has variables
       }
-      return decided !== 0 && !Number.isNaN(decided) ? this.constant(0) : this.decideConstantMasks(call.args[1]!);
+      return this.decideConstantBranches(call.args[decided !== 0 ? 1 : 2]!);
     });
   }
 

@@ -18,11 +18,12 @@ import { LimitError } from '../tensor/errors.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TapeListener } from '../autograd/record.js';
 import type { OpEntry } from '../ops/registry.js';
-import type { Buffer, NDArray } from '../tensor/ndarray.js';
+import { NDArray, type Buffer } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
 import { compileNode } from './compile.js';
 import { LeafGenerations, type DisplayView } from './generations.js';
 import { SymbolBuilder } from './nodes.js';
+import { traceGroup, traceLinear, type StructuralOp } from './structural.js';
 
 export { locationOf } from './element-maps.js';
 
@@ -67,6 +68,8 @@ export interface OpRecord {
   saved: SavedRef[];
   /** Saved tensors were freed by a backward without retain_graph. */
   freed: boolean;
+  /** An in-place op's self as it read it (its values before). */
+  before?: NDArray;
 }
 
 export type Term =
@@ -78,7 +81,9 @@ export type Term =
    * symbolically; `reread` are the values in it a backward op saved by
    * reference, read when the derivative is taken (SymbolicTrace.currentOf).
    */
-  | { kind: 'formula'; input: ElemNode; partial: MathNode; reread: ReadonlyMap<string, MathNode> };
+  | { kind: 'formula'; input: ElemNode; partial: MathNode; reread: ReadonlyMap<string, MathNode> }
+  /** A member (`m<slot>`) of a group op's form (structural.ts): its partial, derived by mathjs. */
+  | { kind: 'group'; input: ElemNode; form: string; slot: number; operands: ValueRef[]; viaResult?: string; results: ValueRef[] };
 
 let nextElemId = 0;
 
@@ -479,12 +484,7 @@ export class SymbolicTrace implements TapeListener {
 
   op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void {
     if (this.paused) return;
-    this.work += output.numel + inputs.reduce((n, t) => n + t.numel, 0);
-    if (this.work > MAX_TRACED_ELEMENTS) {
-      throw new LimitError(
-        `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
-      );
-    }
+    this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
       id: this.records.length,
@@ -497,6 +497,7 @@ export class SymbolicTrace implements TapeListener {
       inputs,
       saved: [],
       freed: false,
+      before: inPlace && before ? NDArray.fromValues(before, output.shape, output.dtype) : undefined,
     };
     this.records.push(record);
     const inLocs = inputs.map((t) => this.locations(t));
@@ -607,6 +608,43 @@ export class SymbolicTrace implements TapeListener {
         return this.matmul(record, inLocs, inValues, inNodes, set);
       case 'elementwise':
         return this.elementwise(record, spec.form, inLocs, inValues, inNodes, outLocs, set);
+      case 'linear':
+      case 'group': {
+        const op: StructuralOp = {
+          ...record,
+          arrays: this.arraysRead(record),
+          inLocs,
+          inValues,
+          inNodes,
+          outLocs,
+          liveSlots: this.liveSlots(record),
+          charge: (n) => this.charge(n),
+        };
+        const emit = (k: number, value: MathNode, terms: Term[]) => set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
+        return spec.kind === 'linear' ? traceLinear(op, this.b, emit) : traceGroup(op, this.b, emit);
+      }
+    }
+  }
+
+  /** The input arrays as the op read them: an in-place op has already written self. */
+  private arraysRead(record: OpRecord): NDArray[] {
+    const arrays = record.inputs.map((t) => t.array);
+    if (record.inPlace) arrays[0] = record.before!;
+    return arrays;
+  }
+
+  /** Inputs the op saves by reference (an in-place op's self is a copy of its old value). */
+  private liveSlots(record: OpRecord): Set<number> {
+    return new Set(record.entry.saves.filter((r) => r.input !== undefined && !(record.inPlace && r.input === 0)).map((r) => r.input!));
+  }
+
+  /** Count element-terms traced (an op's elements, or a structural op's terms) against the bound. */
+  private charge(n: number): void {
+    this.work += n;
+    if (this.work > MAX_TRACED_ELEMENTS) {
+      throw new LimitError(
+        `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
+      );
     }
   }
 
