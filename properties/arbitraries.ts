@@ -565,7 +565,7 @@ export function buildProgram(raw: RawProgram, o: ProgramOptions = {}): Program {
   const scalarRoot = ev.get(root).shape.length === 0;
   // `.data` mutations (of leaves and intermediates) may come before it: autograd differentiates at the new values.
   let createGraphLeaf: string | null = null;
-  if (tail.gradgrad && !powAtZeroExponent(ev, steps) && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'inplace')) {
+  if (tail.gradgrad && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'inplace')) {
     const leaf = reached[tail.gradgradLeaf % reached.length]!;
     if (o.gradgrad === 'backward') createGraphLeaf = leaf;
     else steps.push({ kind: 'gradgrad', root, leaf });
@@ -644,11 +644,11 @@ function knownBug(ev: Evaluator, step: ValueStep): boolean {
 }
 
 /**
- * TODO(dzdx bug 9, see docs/properties.md "Bugs found"): `x ** w` with an exponent element exactly
- * 0: PyTorch's backward masks x's gradient there (`where(w == 0, 0, ...)`), so the mixed second
- * derivative through create_graph loses a term (PyTorch and the tape: 5.9218 for
- * `x ** (x - 0.25)` at x = 0.25); dzdx check's symbolic side gives the unmasked 9.9218.
- * Programs with it take no second derivative until fixed.
+ * `x ** w` with an exponent element exactly 0: PyTorch's backward masks x's gradient there
+ * (`where(w == 0, 0, ...)`), so the mixed second derivative through create_graph loses a term
+ * (5.9218 for `x ** (x - 0.25)` at x = 0.25, where the textbook gives 9.9218). dzdx check follows
+ * the mask (bug 9 in docs/properties.md); the textbook second derivative of secondDerivative
+ * does not, so that property leaves such programs out.
  */
 export function powAtZeroExponent(ev: Evaluator, steps: readonly Step[]): boolean {
   return steps.some((s) => {

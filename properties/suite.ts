@@ -409,7 +409,7 @@ export function secondDerivative(p: Program): void {
   fc.pre(root.shape.length === 0 && !root.isLeaf);
   const leafName = [...ev.reachedLeaves(bw!.root)][0];
   fc.pre(leafName !== undefined);
-  fc.pre(!powAtZeroExponent(ev, first.steps)); // TODO(dzdx bug 9): see arbitraries.ts
+  fc.pre(!powAtZeroExponent(ev, first.steps)); // PyTorch masks there, the textbook does not: see arbitraries.ts
   fc.pre(!ev.facts.maskedKink); // a norm or std at 0: PyTorch's second derivative there is NaN or 0 (README, known differences)
   const prog: Program = { leaves: first.leaves, steps: [...first.steps.slice(0, -1), { kind: 'gradgrad', root: bw!.root, leaf: leafName! }] };
   const { report } = checked(prog);

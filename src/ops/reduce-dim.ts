@@ -154,17 +154,17 @@ function othersOf(key: string, slot: number): string {
  * run through (prod_backward). A 0-d input passes the gradient.
  */
 const prodAllViaResult = (key: string, slot: number) =>
-  key.endsWith(':scalar') ? '1' : `pick(zeros, pick(zeros - 1, 0, ${othersOf(key, slot)}), r0 / m${slot})`;
+  key.endsWith(':scalar') ? '1' : `branch(zeros, branch(zeros - 1, 0, ${othersOf(key, slot)}), r0 / m${slot})`;
 
 /** prod along a dim: result / x unless any element of the whole input is 0, then the product of the others. */
 const prodDimViaResult = (key: string, slot: number) =>
-  key.endsWith(':scalar') ? '1' : `pick(zeros, ${othersOf(key, slot)}, r0 / m${slot})`;
+  key.endsWith(':scalar') ? '1' : `branch(zeros, ${othersOf(key, slot)}, r0 / m${slot})`;
 
 /** cumprod's backward: result / x when no x of the group is 0, else the product of the others. */
 const cumprodViaResult = (key: string, slot: number) => {
   // cumprod_backward returns the gradient itself for a single element or a dim of size 1.
   if (key.endsWith(':scalar')) return '1';
-  return `pick(${memberNames(parseKey(key).n).join(' * ')}, r0 / m${slot}, ${othersOf(key, slot)})`;
+  return `branch(${memberNames(parseKey(key).n).join(' * ')}, r0 / m${slot}, ${othersOf(key, slot)})`;
 };
 
 function prodBackward(g: Tensor, ctx: BackwardContext<DimReduction>, all: boolean): Tensor {
@@ -267,7 +267,7 @@ export const std = defineOp<Spread & { all: boolean }>({
     // std_backward: (x - mean) / ((n - correction) std); where std = 0 the gradient itself is masked to 0 (even a NaN one).
     viaResult: (key, slot) => {
       const { n, extra } = parseKey(key);
-      return `pick(r0, (m${slot} - (${sumOf(memberNames(n))}) / ${n}) / (${n - extra} * r0), 0)`;
+      return `branch(r0, (m${slot} - (${sumOf(memberNames(n))}) / ${n}) / (${n - extra} * r0), 0)`;
     },
   },
   dtype: 'first',
@@ -310,7 +310,7 @@ function normForm(key: string): string {
 function normViaResult(key: string, slot: number): string {
   const p = parseKey(key).extra;
   if (p === 2) return `divz(m${slot}, r0)`;
-  if (p > 1 && Number.isFinite(p)) return `pick(r0, sign(m${slot}) * abs(m${slot}) ^ ${p - 1} / r0 ^ ${p - 1}, 0)`;
+  if (p > 1 && Number.isFinite(p)) return `branch(r0, sign(m${slot}) * abs(m${slot}) ^ ${p - 1} / r0 ^ ${p - 1}, 0)`;
   // p = 1 (sgn), 0, inf and p < 1: from the form (p < 1 and inf read the result too: a .data change of it is not followed).
   return '';
 }
