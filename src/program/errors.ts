@@ -45,3 +45,15 @@ export function formatScriptError(
   for (let i = 0; i < err.col - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';
   return `${fileName}:${err.line}:${err.col}: ${err.message}\n${text}\n${prefix}^`;
 }
+
+/**
+ * A construct outside the subset met at run time (a method dzdx lacks, a
+ * placeholder module used): thrown without a position, the interpreter
+ * turns it into a ScriptSyntaxError at the expression being evaluated.
+ */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
+}
