@@ -39,6 +39,8 @@ await yargs(hideBin(process.argv))
       // yargs hands a lone `-` over as an empty string.
       const file = argv.file === '' ? '-' : argv.file;
       const source = readSource(file);
+      const { loadLibrariesFor } = await import('../src/libraries.js');
+      await loadLibrariesFor(source);
       const { runScript } = await import('../src/program/run.js');
       const name = file === '-' ? '<stdin>' : file;
       const result = runScript(source, {
@@ -97,6 +99,7 @@ await yargs(hideBin(process.argv))
       }
       const file = argv.file === '' || argv.file === undefined ? '-' : argv.file;
       const source = readSource(file);
+      await (await import('../src/libraries.js')).loadLibrariesFor(source);
       const { check } = await import('../src/check/check.js');
       const { formatReport } = await import('../src/check/report.js');
       const float32 = { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 };
@@ -156,6 +159,7 @@ await yargs(hideBin(process.argv))
       if ([argv.output, argv.at].some(Array.isArray)) return usageError('give -o and --at once each');
       const file = argv.file === '' ? '-' : argv.file;
       const source = readSource(file);
+      await (await import('../src/libraries.js')).loadLibrariesFor(source);
       const { graphCommand } = await import('./graph.js');
       process.exitCode = await graphCommand(argv, source, file === '-' ? '<stdin>' : file);
     },
@@ -204,6 +208,7 @@ await yargs(hideBin(process.argv))
         .option('progress', { type: 'boolean', describe: 'show a progress bar (default: when stderr is a terminal)' })
         .option('json', { type: 'boolean', default: false, describe: 'with --answer: print the result as JSON' }),
     async (argv) => {
+      await (await import('../src/libraries.js')).loadAllLibraries();
       const { gradeCommand } = await import('./grade.js');
       process.exitCode = await gradeCommand(argv, readSource);
     },
@@ -218,6 +223,7 @@ await yargs(hideBin(process.argv))
         .option('level', { type: 'number', default: 1, describe: 'difficulty 1-5: one op; a chain; + a cut; + a .data mutation; + accumulation and gradient arguments' })
         .option('out', { type: 'string', demandOption: true, describe: 'the folder to write EXERCISE.yaml, EXERCISE.py and EXERCISE.key.json into' }),
     async (argv) => {
+      await (await import('../src/libraries.js')).loadAllLibraries();
       const { exercisesCommand } = await import('./exercises.js');
       process.exitCode = await exercisesCommand(argv);
     },

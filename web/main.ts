@@ -8,6 +8,7 @@ import './style.css';
 import { check } from '../src/check/check.js';
 import { formatReport } from '../src/check/report.js';
 import { captureCallGraphs, captureGraph, renderSvg, toDot, type AutogradGraph } from '../src/graph/index.js';
+import '../src/all-libraries.js';
 import { runScript } from '../src/program/run.js';
 import { EXERCISES, loadExercise, renderExercise } from './exercise.js';
 import { renderCheck } from './render.js';

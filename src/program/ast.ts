@@ -63,7 +63,9 @@ export type Expr =
   | { kind: 'lambda'; pos: Pos; code: FunctionCode }
   | Comprehension
   /** `(name := value)`. */
-  | { kind: 'namedexpr'; pos: Pos; target: NameNode; value: Expr };
+  | { kind: 'namedexpr'; pos: Pos; target: NameNode; value: Expr }
+  /** Valid Python outside the subset (a bytes or complex literal, `yield`): exit 2 when evaluated, not when parsed. */
+  | { kind: 'unsupported'; pos: Pos; message: string };
 
 export interface Comprehension {
   kind: 'comp';
@@ -120,6 +122,8 @@ export interface FunctionCode {
   params: Param[];
   body: Stmt[];
   isLambda: boolean;
+  /** The body contains `yield`: calling it is outside the subset. */
+  isGenerator: boolean;
   docstring: string | null;
   pos: Pos;
   scope: ScopeInfo;

@@ -467,8 +467,9 @@ export function builtins(write: (text: string) => void): Map<string, PyValue> {
     if (!isCallable(v!)) throw typeError('iter(v, w): v must be callable');
     return makeIterator('callable_iterator', (function* () {
       for (;;) {
+        tick();
         const x = callValue(v!, []);
-        if (compare('==', x, sentinel) === true) return;
+        if (truthy(compare('==', x, sentinel))) return;
         yield x;
       }
     })());
@@ -496,6 +497,8 @@ export function builtins(write: (text: string) => void): Map<string, PyValue> {
       return true;
     } catch (e) {
       if (e instanceof PyError && exceptionClassOf(e).isSubclassOf(builtinExceptionClasses().get('AttributeError')!)) return false;
+      // A name real Python/PyTorch has, that dzdx does not implement: Python's hasattr is True.
+      if (e instanceof UnsupportedError) return true;
       throw e;
     }
   });

@@ -853,6 +853,9 @@ export class Interpreter implements Host {
       }
       case 'ellipsis':
         return Ellipsis;
+      case 'unsupported':
+        this.exprPos = e.pos;
+        throw new UnsupportedError(e.message);
       case 'starred':
         throw new Error('a starred expression outside a display or a call (the parser refuses it)');
     }
@@ -986,6 +989,7 @@ export class Interpreter implements Host {
   callFunction(fn: PyFunction, args: PyValue[], kwargs: Kwargs, self?: PyValue): PyValue {
     if (this.callDepth >= this.limits.maxCallDepth) throw new PyError('RecursionError', 'maximum recursion depth exceeded');
     const code = fn.code;
+    if (code.isGenerator) throw new UnsupportedError(`calling ${code.qualname}(), a generator function ('yield'), is not supported`);
     const info = code.scope;
     const fast: (PyValue | undefined)[] = new Array(info.locals.length);
     this.bindArguments(fn, fast, args, kwargs, self);

@@ -14,11 +14,26 @@ function keyError(key: PyValue): Error {
   return new RaisedError(newException(exceptionClassNamed('KeyError'), [key]), repr(key));
 }
 
-const viewClasses = {
-  keys: new PyClass('dict_keys', [objectClass], new Map(), { builtin: true, final: true }),
-  values: new PyClass('dict_values', [objectClass], new Map(), { builtin: true, final: true }),
-  items: new PyClass('dict_items', [objectClass], new Map(), { builtin: true, final: true }),
-};
+type ViewClasses = Record<'keys' | 'values' | 'items', PyClass>;
+const viewFamilies = new Map<string, ViewClasses>();
+
+/** The view classes `dict_keys`, ... or, for a dict subclass with views of its own (OrderedDict), `odict_keys`, ... */
+export function viewClassesFor(prefix: string): ViewClasses {
+  let v = viewFamilies.get(prefix);
+  if (!v) {
+    const make = (k: string) => new PyClass(`${prefix}_${k}`, [objectClass], new Map(), { builtin: true, final: true });
+    v = { keys: make('keys'), values: make('values'), items: make('items') };
+    viewFamilies.set(prefix, v);
+    for (const cls of Object.values(v)) {
+      method<DictView>(cls, 'isdisjoint', (self, c) => {
+        const [other] = positional(c, 'isdisjoint', 1, 1);
+        for (const x of iterate(other!)) if (self.contains(x)) return false;
+        return true;
+      });
+    }
+  }
+  return v;
+}
 for (const name of ['dict_keyiterator', 'dict_valueiterator', 'dict_itemiterator']) {
   registerIteratorClass(new PyClass(name, [objectClass], new Map(), { builtin: true, final: true }));
 }
@@ -30,12 +45,13 @@ export class DictView extends PyObject {
   constructor(
     readonly dict: PyDict,
     readonly kind: 'keys' | 'values' | 'items',
+    private readonly classes: ViewClasses = viewClassesFor('dict'),
   ) {
     super();
   }
 
   pyType(): PyClass {
-    return viewClasses[this.kind];
+    return this.classes[this.kind];
   }
 
   get size(): number {
@@ -137,13 +153,6 @@ export function fromkeys(iterable: PyValue, value: PyValue): PyDict {
   return out;
 }
 
-for (const cls of Object.values(viewClasses)) {
-  method<DictView>(cls, 'isdisjoint', (self, c) => {
-    const [other] = positional(c, 'isdisjoint', 1, 1);
-    for (const v of iterate(other!)) if (self.contains(v)) return false;
-    return true;
-  });
-}
 
 /** Elements of the arguments of `union`, `update` ...: each an iterable. */
 function asSet(v: PyValue): PySet {

@@ -76,9 +76,7 @@ function splitWhitespace(s: string, maxsplit: number, reverse: boolean): string[
       while (i < n && isSpace(s[i]!)) i++;
       if (i >= n) break;
       if (maxsplit >= 0 && out.length === maxsplit) {
-        let end = n;
-        while (end > i && isSpace(s[end - 1]!)) end--;
-        out.push(s.slice(i, end));
+        out.push(s.slice(i));
         break;
       }
       let j = i;
@@ -93,9 +91,7 @@ function splitWhitespace(s: string, maxsplit: number, reverse: boolean): string[
     while (i > 0 && isSpace(s[i - 1]!)) i--;
     if (i <= 0) break;
     if (maxsplit >= 0 && out.length === maxsplit) {
-      let start = 0;
-      while (start < i && isSpace(s[start]!)) start++;
-      out.push(s.slice(start, i));
+      out.push(s.slice(0, i));
       break;
     }
     let j = i;

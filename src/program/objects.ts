@@ -444,7 +444,7 @@ export function makeClass(name: string, qualname: string, bases: PyValue[], ns: 
     if (ph !== null) throw new UnsupportedError(`subclassing ${ph} is not supported`);
     if (!(b instanceof PyClass)) throw new UnsupportedError(`a base class that is a ${typeOf(b).name}, not a class, is not supported`);
     if (b.final || b.construct) {
-      if (VALUE_CLASSES.has(b.name)) throw new UnsupportedError(`subclassing ${b.module === 'builtins' ? '' : b.module + '.'}${b.name} is not supported`);
+      if (VALUE_CLASSES.has(b.name) || !b.final) throw new UnsupportedError(`subclassing ${b.fullName} is not supported`);
       throw typeError(`type '${b.fullName}' is not an acceptable base type`);
     }
     if (classes.includes(b)) throw typeError(`duplicate base class ${b.name}`);

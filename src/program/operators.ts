@@ -39,7 +39,18 @@ const asInt = (v: boolean | bigint): bigint => (typeof v === 'boolean' ? (v ? 1n
 
 const typeError = (message: string) => new PyError('TypeError', message);
 
+const isSeq = (v: PyValue) => typeof v === 'string' || Array.isArray(v) || (v instanceof PyTuple && !(v instanceof TorchSize));
+
+/** CPython's TypeError for operands no type accepted (sequences have their own wording). */
 function unsupportedOperands(op: string, a: PyValue, b: PyValue): PyError {
+  if (op === '+' && isSeq(a)) {
+    const t = typeOf(a).name;
+    return typeError(`can only concatenate ${t} (not "${typeOf(b).name}") to ${t}`);
+  }
+  if (op === '*' && (isSeq(a) || isSeq(b))) {
+    const other = isSeq(a) ? b : a;
+    if (!(typeof other === 'bigint' || typeof other === 'boolean')) return typeError(`can't multiply sequence by non-int of type '${typeOf(other).name}'`);
+  }
   return typeError(`unsupported operand type(s) for ${op}: '${typeOf(a).name}' and '${typeOf(b).name}'`);
 }
 

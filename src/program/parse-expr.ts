@@ -19,7 +19,6 @@ import { decodeText, stringShape } from './parse-strings.js';
 /** Node types that are valid Python but outside the subset, with the message naming them. */
 const UNSUPPORTED: Record<string, string> = {
   AwaitExpression: "'await' expressions are not supported (async)",
-  YieldExpression: "'yield' is not supported",
 };
 
 const PY_KEYWORDS = new Set(
@@ -96,6 +95,9 @@ export function mapExpr(c: Ctx, n: Node, depth: number): Expr {
     }
     case 'LambdaExpression':
       return mapLambda(c, n, depth);
+    case 'YieldExpression':
+      c.sawYield = true;
+      return { kind: 'unsupported', pos, message: "generators ('yield') are not supported" };
     case 'NamedExpression': {
       const [target, op, value] = c.kids(n);
       if (target!.name !== 'VariableName') c.syntax(target!, `cannot use assignment expressions with ${describeNode(target!)}`);
@@ -226,6 +228,7 @@ function mapLambda(c: Ctx, n: Node, depth: number): Expr {
     params,
     body: [{ kind: 'return', pos: body.pos, value: body }],
     isLambda: true,
+    isGenerator: false,
     docstring: null,
     pos,
     scope: EMPTY_SCOPE,
@@ -304,7 +307,7 @@ function mapNumber(c: Ctx, n: Node): Expr {
   const pos = c.pos(n);
   // The original text, not lezer's: `1.` was patched to `10` for lezer.
   const text = c.text(n).replace(/_/g, '');
-  if (/[jJ]$/.test(text)) c.unsupported(n, 'complex numbers are not supported');
+  if (/[jJ]$/.test(text)) return { kind: 'unsupported', pos, message: 'complex numbers are not supported' };
   const radix = /^0[xX]/.test(text) ? 16 : /^0[oO]/.test(text) ? 8 : /^0[bB]/.test(text) ? 2 : 10;
   if (radix !== 10) {
     const big = BigInt(text.slice(0, 2).toLowerCase() + text.slice(2));
@@ -323,7 +326,7 @@ function mapStrings(c: Ctx, pieces: Node[], whole: Node, depth: number): Expr {
   let isFormat = false;
   for (const piece of pieces) {
     const shape = stringShape(c, piece);
-    if (shape.bytes) c.unsupported(piece, 'bytes literals are not supported');
+    if (shape.bytes) return { kind: 'unsupported', pos: c.pos(whole), message: 'bytes literals are not supported' };
     if (!shape.format) {
       parts.push({ kind: 'text', value: decodeText(c, shape.bodyFrom, shape.bodyTo, shape.raw, false) });
       continue;
@@ -622,6 +625,8 @@ export function describe(e: Expr): string {
       return 'lambda';
     case 'namedexpr':
       return 'named expression';
+    case 'unsupported':
+      return 'literal';
     case 'comp':
       return e.type === 'generator' ? 'generator expression' : e.type === 'list' ? 'list comprehension' : e.type === 'set' ? 'set comprehension' : 'dict comprehension';
     default:

@@ -10,7 +10,6 @@ interface Scope {
 }
 
 const UNSUPPORTED: Record<string, string> = {
-  YieldStatement: "'yield' is not supported",
   MatchStatement: "'match' statements are not supported",
   TypeDefinition: "'type' statements are not supported",
 };
@@ -91,6 +90,10 @@ function mapStmt(c: Ctx, n: Node, depth: number, scope: Scope): Stmt[] {
       if (which === 'nonlocal' && !scope.inFunction) c.syntax(n, 'nonlocal declaration not allowed at module level');
       return [{ kind: which, pos, names }];
     }
+    case 'YieldStatement':
+      if (!scope.inFunction) c.syntax(n, "'yield' outside function");
+      c.sawYield = true;
+      return [{ kind: 'expr', pos, expr: { kind: 'unsupported', pos, message: "generators ('yield') are not supported" } }];
     case 'PrintStatement':
       return c.syntax(n, "Missing parentheses in call to 'print'. Did you mean print(...)?");
     case 'IfStatement':
@@ -271,10 +274,14 @@ function mapDef(c: Ctx, n: Node, kids: Node[], depth: number, decorators: Expr[]
   if (generic) c.unsupported(generic, 'type parameters are not supported');
   const paramList = kids.find((k) => k.name === 'ParamList')!;
   const params = mapParams(c, c.kids(paramList).slice(1, -1), paramList, depth + 1, true);
+  const outerYield = c.sawYield;
+  c.sawYield = false;
   const body = mapBody(c, kids.find((k) => k.name === 'Body')!, depth + 1, { inLoop: false, inFunction: true });
+  const isGenerator = c.sawYield;
+  c.sawYield = outerYield;
   const name = c.text(nameNode_);
   const pos = c.pos(n);
-  const code: FunctionCode = { name, qualname: name, params, body, isLambda: false, docstring: docstringOf(body), pos, scope: EMPTY_SCOPE };
+  const code: FunctionCode = { name, qualname: name, params, body, isLambda: false, isGenerator, docstring: docstringOf(body), pos, scope: EMPTY_SCOPE };
   return { kind: 'def', pos, target: nameNode(c.pos(nameNode_), name), code, decorators };
 }
 

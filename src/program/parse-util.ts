@@ -37,6 +37,8 @@ export type At = Node | number | Pos;
 /** The source being mapped, with helpers every mapping function needs. */
 export class Ctx {
   readonly lines: LineIndex;
+  /** Set when a `yield` is mapped: the enclosing def is a generator function. */
+  sawYield = false;
 
   constructor(readonly src: string) {
     this.lines = new LineIndex(src);

@@ -110,7 +110,7 @@ function firstErrorNode(c: Ctx, top: Node): ScriptSyntaxError | null {
     const node = cursor.node;
     const parent = node.parent?.name ?? '';
     // lezer cannot read a bare `yield` as a value (`x = yield`); Python can, dzdx does not run it.
-    if (parent === 'YieldExpression') return c.error('unsupported', "'yield' is not supported", node.parent!.from);
+    if (parent === 'YieldExpression') return c.error('unsupported', "generators ('yield') are not supported", node.parent!.from);
     // A block header without its colon: lezer puts the error at the line end or first in the Body.
     const atLineEnd = c.src[node.from] === '\n' || node.from === c.src.length;
     if ((parent === 'Body' && !node.prevSibling) || (COMPOUND.has(parent) && atLineEnd)) {

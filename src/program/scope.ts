@@ -219,6 +219,7 @@ class Walker {
       case 'bool':
       case 'none':
       case 'ellipsis':
+      case 'unsupported':
         return;
       case 'fstr':
         for (const p of e.parts) this.fstringPart(p, s);

@@ -22,6 +22,7 @@ import {
   PyModule,
   PyTuple,
   sizeClass,
+  tensorClass,
   typeName,
   type CallArgs,
   type PyValue,
@@ -150,6 +151,16 @@ const dtypes: Record<string, DType> = {
   bool: 'bool',
 };
 
+/** `torch.Tensor` is the class of tensors; calling it is the legacy constructor (always float32). */
+(tensorClass as { construct?: (cls: PyClass, call: CallArgs) => PyValue }).construct = (_cls, call) => {
+  const a = bind('Tensor', call, ['*data']);
+  const data = a.data as PyValue[];
+  if (data.length === 1 && (Array.isArray(data[0]) || data[0] instanceof PyTuple)) {
+    return C.tensor(nested(data[0]!), { dtype: 'float32' });
+  }
+  return C.full(toShape(data, 'size'), 0, { dtype: 'float32' });
+};
+
 function torchAttributes(): Map<string, PyValue> {
   const attrs = new Map<string, PyValue>();
   for (const [name, impl] of Object.entries(tensorFunctions)) attrs.set(name, fn(name, impl));
@@ -162,17 +173,7 @@ function torchAttributes(): Map<string, PyValue> {
       return C.tensor(nested(a.data!), options(a));
     }),
   );
-  attrs.set(
-    'Tensor',
-    fn('Tensor', (call) => {
-      const a = bind('Tensor', call, ['*data']);
-      const data = a.data as PyValue[];
-      if (data.length === 1 && (Array.isArray(data[0]) || data[0] instanceof PyTuple)) {
-        return C.tensor(nested(data[0]!), { dtype: 'float32' });
-      }
-      return C.full(toShape(data, 'size'), 0, { dtype: 'float32' });
-    }),
-  );
+  attrs.set('Tensor', tensorClass);
   attrs.set('ones', sized('ones', 1));
   attrs.set('zeros', sized('zeros', 0));
   attrs.set(

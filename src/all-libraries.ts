@@ -1,0 +1,2 @@
+/** Every library, loaded eagerly: for the library entry (src/index.ts), the playground and the tests. */
+import './collections/index.js';
