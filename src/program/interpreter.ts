@@ -57,6 +57,7 @@ import { str } from './repr.js';
 import { PySet } from './set.js';
 import { delItem, getItem, setItem } from './subscript.js';
 import {
+  BoundMethod,
   Builtin,
   Ellipsis,
   NO_KWARGS,
@@ -90,7 +91,7 @@ export interface Limits {
   maxOutputChars: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxSteps: 2_000_000, maxOps: 50_000, maxSeconds: 10, maxCallDepth: 200, maxOutputChars: 10_000_000 };
+export const DEFAULT_LIMITS: Limits = { maxSteps: 2_000_000, maxOps: 50_000, maxSeconds: 10, maxCallDepth: 1000, maxOutputChars: 10_000_000 };
 
 export interface InterpreterIO {
   stdout(text: string): void;
@@ -180,6 +181,8 @@ export class Interpreter implements Host {
   private readonly handling: PyError[] = [];
   /** The statement being run: where an uncaught error is reported. */
   line = 1;
+  /** The deepest the calls went (reported when JavaScript's own stack runs out first). */
+  deepest = 0;
 
   constructor(
     private readonly io: InterpreterIO,
@@ -250,24 +253,28 @@ export class Interpreter implements Host {
 
   // ---- statements ----
 
+  /**
+   * Runs statements in order until one ends the block (break, continue,
+   * return). An UnsupportedError or LimitError from the statement running
+   * gets its position here: the expression being evaluated, else the
+   * statement. (One frame per nesting level: deep recursion needs the stack.)
+   */
   private execBlock(body: readonly Stmt[]): number {
-    for (let i = 0; i < body.length; i++) {
-      const c = this.exec(body[i]!);
-      if (c !== NORMAL) return c;
-    }
-    return NORMAL;
-  }
-
-  private exec(s: Stmt): number {
-    this.line = s.pos.line;
-    this.io.statement?.(s.pos.line);
-    this.tickAt(s.pos);
-    this.exprPos = null;
+    let s: Stmt | undefined;
     try {
-      return this.execStmt(s);
+      for (let i = 0; i < body.length; i++) {
+        s = body[i]!;
+        this.line = s.pos.line;
+        this.io.statement?.(s.pos.line);
+        this.tickAt(s.pos);
+        this.exprPos = null;
+        const c = this.execStmt(s);
+        if (c !== NORMAL) return c;
+      }
+      return NORMAL;
     } catch (e) {
-      if (e instanceof LimitError) throw limitError(this.exprPos ?? s.pos, e.message);
-      if (e instanceof UnsupportedError) throw unsupported(this.exprPos ?? s.pos, e.message);
+      if (e instanceof LimitError) throw limitError(this.exprPos ?? s!.pos, e.message);
+      if (e instanceof UnsupportedError) throw unsupported(this.exprPos ?? s!.pos, e.message);
       throw e;
     }
   }
@@ -277,11 +284,8 @@ export class Interpreter implements Host {
       case 'expr':
         this.eval(s.expr);
         return NORMAL;
-      case 'assign': {
-        const value = this.eval(s.value);
-        for (const t of s.targets) this.assign(t, value);
-        return NORMAL;
-      }
+      case 'assign':
+        return this.execAssign(s);
       case 'augassign':
         this.augAssign(s.target, s.op, s.value, s.pos);
         return NORMAL;
@@ -290,13 +294,7 @@ export class Interpreter implements Host {
       case 'for':
         return this.execFor(s);
       case 'while':
-        while (truthy(this.eval(s.test))) {
-          this.tickAt(s.pos);
-          const c = this.execBlock(s.body);
-          if (c === BREAK) return NORMAL;
-          if (c === RETURN) return c;
-        }
-        return this.execBlock(s.orelse);
+        return this.execWhile(s);
       case 'with':
         return this.execWith(s.items, 0, s.body);
       case 'try':
@@ -320,29 +318,56 @@ export class Interpreter implements Host {
       case 'raise':
         return this.execRaise(s);
       case 'assert':
-        if (!truthy(this.eval(s.test))) {
-          const args = s.msg ? [this.eval(s.msg)] : [];
-          const exc = newException(exceptionClassNamed('AssertionError'), args);
-          throw new RaisedError(exc, args.length ? str(args[0]!) : '');
-        }
-        return NORMAL;
+        return this.execAssert(s);
       case 'del':
         for (const t of s.targets) this.delete(t);
         return NORMAL;
-      case 'import': {
-        const parts = s.module.split('.');
-        for (let i = 1; i <= parts.length; i++) this.modules.resolve(parts.slice(0, i).join('.'));
-        this.storeName(s.target, this.modules.resolve(s.asName ? s.module : parts[0]!));
-        return NORMAL;
-      }
+      case 'import':
       case 'importfrom':
-        if (s.module === '__future__') return NORMAL;
-        for (const n of s.names) {
-          this.exprPos = n.pos;
-          this.storeName(n.target, this.modules.importFrom(s.module, n.name));
-        }
-        return NORMAL;
+        return this.execImport(s);
     }
+  }
+
+  // Statement kinds in methods of their own keep execStmt's stack frame small (it is on the stack once per nesting level).
+
+  private execAssign(s: Extract<Stmt, { kind: 'assign' }>): number {
+    const value = this.eval(s.value);
+    for (const t of s.targets) this.assign(t, value);
+    return NORMAL;
+  }
+
+  private execWhile(s: Extract<Stmt, { kind: 'while' }>): number {
+    while (truthy(this.eval(s.test))) {
+      this.tickAt(s.pos);
+      const c = this.execBlock(s.body);
+      if (c === BREAK) return NORMAL;
+      if (c === RETURN) return c;
+    }
+    return this.execBlock(s.orelse);
+  }
+
+  private execAssert(s: Extract<Stmt, { kind: 'assert' }>): number {
+    if (!truthy(this.eval(s.test))) {
+      const args = s.msg ? [this.eval(s.msg)] : [];
+      const exc = newException(exceptionClassNamed('AssertionError'), args);
+      throw new RaisedError(exc, args.length ? str(args[0]!) : '');
+    }
+    return NORMAL;
+  }
+
+  private execImport(s: Extract<Stmt, { kind: 'import' | 'importfrom' }>): number {
+    if (s.kind === 'import') {
+      const parts = s.module.split('.');
+      for (let i = 1; i <= parts.length; i++) this.modules.resolve(parts.slice(0, i).join('.'));
+      this.storeName(s.target, this.modules.resolve(s.asName ? s.module : parts[0]!));
+      return NORMAL;
+    }
+    if (s.module === '__future__') return NORMAL;
+    for (const n of s.names) {
+      this.exprPos = n.pos;
+      this.storeName(n.target, this.modules.importFrom(s.module, n.name));
+    }
+    return NORMAL;
   }
 
   private execFor(s: Extract<Stmt, { kind: 'for' }>): number {
@@ -756,11 +781,8 @@ export class Interpreter implements Host {
         return this.loadName(e);
       case 'num':
         return e.isInt ? e.big! : e.value;
-      case 'attr': {
-        const obj = this.eval(e.obj);
-        this.exprPos = e.pos;
-        return getAttr(obj, e.name);
-      }
+      case 'attr':
+        return this.evalAttr(e);
       case 'call':
         return this.call(e);
       case 'binary': {
@@ -771,86 +793,38 @@ export class Interpreter implements Host {
       }
       case 'str':
         return e.value;
-      case 'subscript': {
-        const obj = this.eval(e.obj);
-        const index = this.eval(e.index);
-        this.exprPos = e.pos;
-        return getItem(obj, index);
-      }
-      case 'compare': {
-        let left = this.eval(e.operands[0]!);
-        let result: PyValue = true;
-        for (let i = 0; i < e.ops.length; i++) {
-          const right = this.eval(e.operands[i + 1]!);
-          this.exprPos = e.pos;
-          result = compare(e.ops[i]!, left, right);
-          if (i < e.ops.length - 1 && !truthy(result)) return result;
-          left = right;
-        }
-        return result;
-      }
+      case 'subscript':
+        return this.evalSubscript(e);
+      case 'compare':
+        return this.evalCompare(e);
       case 'bool':
         return e.value;
       case 'none':
         return null;
-      case 'unary': {
-        const v = this.eval(e.operand);
-        this.exprPos = e.pos;
-        return unary(e.op, v);
-      }
-      case 'boolop': {
-        let v: PyValue = null;
-        for (const x of e.values) {
-          v = this.eval(x);
-          if (e.op === 'and' ? !truthy(v) : truthy(v)) return v;
-        }
-        return v;
-      }
+      case 'unary':
+        return this.evalUnary(e);
+      case 'boolop':
+        return this.evalBoolop(e);
       case 'ifexp':
         return truthy(this.eval(e.test)) ? this.eval(e.body) : this.eval(e.orelse);
-      case 'fstr': {
-        let out = '';
-        for (const p of e.parts) out += this.fstringPart(p);
-        return out;
-      }
+      case 'fstr':
+        return this.evalFstring(e);
       case 'tuple':
         return new PyTuple(this.evalElements(e.elts));
       case 'list':
         return this.evalElements(e.elts);
-      case 'set': {
-        const s = new PySet();
-        for (const v of this.evalElements(e.elts)) s.add(v);
-        return s;
-      }
-      case 'dict': {
-        const d = new PyDict();
-        for (let i = 0; i < e.keys.length; i++) {
-          const k = e.keys[i];
-          if (k === null) {
-            const m = this.eval(e.values[i]!);
-            this.exprPos = e.values[i]!.pos;
-            if (!(m instanceof PyDict) && !(m instanceof PyInstance && lookupSpecial(m, 'keys') !== undefined)) {
-              throw new PyError('TypeError', `'${typeOf(m).name}' object is not a mapping`);
-            }
-            for (const [key, value] of mappingItems(m)) d.set(key, value);
-          } else {
-            const key = this.eval(k);
-            d.set(key, this.eval(e.values[i]!));
-          }
-        }
-        return d;
-      }
+      case 'set':
+        return this.evalSet(e);
+      case 'dict':
+        return this.evalDict(e);
       case 'slice':
         return new SliceValue(e.lower ? this.eval(e.lower) : null, e.upper ? this.eval(e.upper) : null, e.step ? this.eval(e.step) : null);
       case 'lambda':
         return this.makeFunction(e.code);
       case 'comp':
         return this.comprehension(e);
-      case 'namedexpr': {
-        const v = this.eval(e.value);
-        this.storeName(e.target, v);
-        return v;
-      }
+      case 'namedexpr':
+        return this.evalNamed(e);
       case 'ellipsis':
         return Ellipsis;
       case 'unsupported':
@@ -859,6 +833,86 @@ export class Interpreter implements Host {
       case 'starred':
         throw new Error('a starred expression outside a display or a call (the parser refuses it)');
     }
+  }
+
+  // Each kind in a method of its own keeps eval's stack frame small: it is on the stack once per nesting level.
+
+  private evalAttr(e: Extract<Expr, { kind: 'attr' }>): PyValue {
+    const obj = this.eval(e.obj);
+    this.exprPos = e.pos;
+    return getAttr(obj, e.name);
+  }
+
+  private evalSubscript(e: Extract<Expr, { kind: 'subscript' }>): PyValue {
+    const obj = this.eval(e.obj);
+    const index = this.eval(e.index);
+    this.exprPos = e.pos;
+    return getItem(obj, index);
+  }
+
+  private evalCompare(e: Extract<Expr, { kind: 'compare' }>): PyValue {
+    let left = this.eval(e.operands[0]!);
+    let result: PyValue = true;
+    for (let i = 0; i < e.ops.length; i++) {
+      const right = this.eval(e.operands[i + 1]!);
+      this.exprPos = e.pos;
+      result = compare(e.ops[i]!, left, right);
+      if (i < e.ops.length - 1 && !truthy(result)) return result;
+      left = right;
+    }
+    return result;
+  }
+
+  private evalUnary(e: Extract<Expr, { kind: 'unary' }>): PyValue {
+    const v = this.eval(e.operand);
+    this.exprPos = e.pos;
+    return unary(e.op, v);
+  }
+
+  private evalBoolop(e: Extract<Expr, { kind: 'boolop' }>): PyValue {
+    let v: PyValue = null;
+    for (const x of e.values) {
+      v = this.eval(x);
+      if (e.op === 'and' ? !truthy(v) : truthy(v)) return v;
+    }
+    return v;
+  }
+
+  private evalFstring(e: Extract<Expr, { kind: 'fstr' }>): PyValue {
+    let out = '';
+    for (const p of e.parts) out += this.fstringPart(p);
+    return out;
+  }
+
+  private evalSet(e: Extract<Expr, { kind: 'set' }>): PyValue {
+    const s = new PySet();
+    for (const v of this.evalElements(e.elts)) s.add(v);
+    return s;
+  }
+
+  private evalDict(e: Extract<Expr, { kind: 'dict' }>): PyValue {
+    const d = new PyDict();
+    for (let i = 0; i < e.keys.length; i++) {
+      const k = e.keys[i];
+      if (k === null) {
+        const m = this.eval(e.values[i]!);
+        this.exprPos = e.values[i]!.pos;
+        if (!(m instanceof PyDict) && !(m instanceof PyInstance && lookupSpecial(m, 'keys') !== undefined)) {
+          throw new PyError('TypeError', `'${typeOf(m).name}' object is not a mapping`);
+        }
+        for (const [key, value] of mappingItems(m)) d.set(key, value);
+      } else {
+        const key = this.eval(k);
+        d.set(key, this.eval(e.values[i]!));
+      }
+    }
+    return d;
+  }
+
+  private evalNamed(e: Extract<Expr, { kind: 'namedexpr' }>): PyValue {
+    const v = this.eval(e.value);
+    this.storeName(e.target, v);
+    return v;
   }
 
   /** The items of a display, with `*iterable` items spread. */
@@ -910,7 +964,8 @@ export class Interpreter implements Host {
     const args = e.args.length === 0 ? [] : this.evalArgs(e.args);
     const kwargs = e.kwargs.length === 0 ? NO_KWARGS : this.evalKwargs(e.kwargs, callee);
     this.exprPos = e.pos;
-    if (callee instanceof PyFunction) return this.callFunction(callee, args, kwargs, self);
+    if (callee instanceof PyFunction) return this.runFunction(callee, args, kwargs, self);
+    if (callee instanceof BoundMethod && callee.fn instanceof PyFunction) return this.runFunction(callee.fn, args, kwargs, callee.self);
     return callValue(callee, args, kwargs);
   }
 
@@ -986,7 +1041,40 @@ export class Interpreter implements Host {
 
   // ---- calls ----
 
+  /** A call of a script function from TypeScript code (Host): a builtin, an operator, a native class. */
   callFunction(fn: PyFunction, args: PyValue[], kwargs: Kwargs, self?: PyValue): PyValue {
+    if (this.callDepth >= this.limits.maxCallDepth) throw new PyError('RecursionError', 'maximum recursion depth exceeded while calling a Python object');
+    return this.runFunction(fn, args, kwargs, self);
+  }
+
+  /** A call of a script function, from the script itself or from TypeScript code. */
+  private runFunction(fn: PyFunction, args: PyValue[], kwargs: Kwargs, self?: PyValue): PyValue {
+    const frame = this.newFrame(fn, args, kwargs, self);
+    const saved = this.frame;
+    const savedLine = this.line;
+    const savedGrad = fn.gradMode === null ? null : isGradEnabled();
+    this.frame = frame;
+    if (++this.callDepth > this.deepest) this.deepest = this.callDepth;
+    if (fn.gradMode !== null) setGradEnabled(fn.gradMode);
+    try {
+      if (this.execBlock(fn.code.body) !== RETURN) return null;
+      const v = this.returnValue;
+      this.returnValue = null;
+      return v;
+    } catch (e) {
+      if (e instanceof PyError) tracebackOf(e).push({ name: frame.name, line: this.line });
+      throw e;
+    } finally {
+      this.frame = saved;
+      this.line = savedLine;
+      this.io.statement?.(savedLine);
+      this.callDepth--;
+      if (savedGrad !== null) setGradEnabled(savedGrad);
+    }
+  }
+
+  /** The frame of a call: its arguments bound, its cells made (kept out of runFunction, whose frame deep recursion stacks). */
+  private newFrame(fn: PyFunction, args: PyValue[], kwargs: Kwargs, self: PyValue | undefined): Frame {
     if (this.callDepth >= this.limits.maxCallDepth) throw new PyError('RecursionError', 'maximum recursion depth exceeded');
     const code = fn.code;
     if (code.isGenerator) throw new UnsupportedError(`calling ${code.qualname}(), a generator function ('yield'), is not supported`);
@@ -998,30 +1086,7 @@ export class Interpreter implements Host {
       cells = this.newCells(info, fn.closure);
       for (const [slot, cell] of info.paramCells) cells[cell]!.value = fast[slot];
     }
-    const saved = this.frame;
-    const savedLine = this.line;
-    const savedGrad = fn.gradMode === null ? null : isGradEnabled();
-    this.frame = new Frame(code.name, info, fast, cells, null);
-    this.callDepth++;
-    if (fn.gradMode !== null) setGradEnabled(fn.gradMode);
-    try {
-      const c = this.execBlock(code.body);
-      if (c === RETURN) {
-        const v = this.returnValue;
-        this.returnValue = null;
-        return v;
-      }
-      return null;
-    } catch (e) {
-      if (e instanceof PyError) tracebackOf(e).push({ name: code.name, line: this.line });
-      throw e;
-    } finally {
-      this.frame = saved;
-      this.line = savedLine;
-      this.io.statement?.(savedLine);
-      this.callDepth--;
-      if (savedGrad !== null) setGradEnabled(savedGrad);
-    }
+    return new Frame(code.name, info, fast, cells, null);
   }
 
   /** Python's binding of a call's arguments to a def's parameters, with CPython's error messages. */

@@ -116,7 +116,8 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
       return { exitCode: 1, stdout, stderr };
     }
     if (e instanceof RangeError && /call stack/.test(e.message)) {
-      err(`${fileName}:${interpreter?.line ?? 1}:1: the script nests too deeply for dzdx\n`);
+      const depth = interpreter && interpreter.deepest > 0 ? ` (${interpreter.deepest} nested calls; Python allows ${DEFAULT_LIMITS.maxCallDepth})` : '';
+      err(`${fileName}:${interpreter?.line ?? 1}:1: the script nests too deeply for dzdx${depth}\n`);
       return { exitCode: 2, stdout, stderr };
     }
     throw e;
