@@ -575,19 +575,22 @@ export class Interpreter implements Host {
           if (c !== undefined) return c;
           throw new PyError('NameError', `cannot access free variable '${e.id}' where it is not associated with a value in enclosing scope`);
         }
-        return this.loadGlobal(e.id);
+        return this.loadGlobal(e);
       }
       default:
-        return this.loadGlobal(e.id);
+        return this.loadGlobal(e);
     }
   }
 
-  private loadGlobal(name: string): PyValue {
+  private loadGlobal(e: NameNode): PyValue {
+    const name = e.id;
     const v = this.globals.get(name);
     if (v !== undefined) return v;
     const b = this.builtins.get(name);
     if (b !== undefined) return b;
-    if (knownNames('module:builtins')?.has(name)) throw new UnsupportedError(`${name}() is not supported`.replace('()', name[0] === name[0]!.toUpperCase() ? '' : '()'));
+    this.exprPos = e.pos;
+    // Python has it (open, eval, exec, input, __import__, globals ...): dzdx refuses it.
+    if (knownNames('module:builtins')?.has(name)) throw new UnsupportedError(`the builtin ${name} is not supported`);
     const err = new PyError('NameError', `name '${name}' is not defined`);
     nameErrorContext.set(err, { name, scopes: () => this.suggestionScopes() });
     throw err;
@@ -880,7 +883,7 @@ export class Interpreter implements Host {
 
   private evalFstring(e: Extract<Expr, { kind: 'fstr' }>): PyValue {
     let out = '';
-    for (const p of e.parts) out += this.fstringPart(p);
+    for (const p of e.parts) out += this.fstringPart(p, e.pos);
     return out;
   }
 
@@ -930,11 +933,12 @@ export class Interpreter implements Host {
     return out;
   }
 
-  private fstringPart(p: FStringPart): string {
+  private fstringPart(p: FStringPart, pos: Pos): string {
     if (p.kind === 'text') return p.value;
     const v = convert(this.eval(p.expr), p.conversion);
     let spec = '';
-    if (p.spec) for (const q of p.spec) spec += this.fstringPart(q);
+    if (p.spec) for (const q of p.spec) spec += this.fstringPart(q, pos);
+    this.exprPos = pos;
     return formatValue(v, spec);
   }
 

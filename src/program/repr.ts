@@ -75,7 +75,7 @@ export function stringRepr(s: string): string {
 /** Objects being printed (Py_ReprEnter): a container met again prints as `[...]`. */
 const active = new Set<object>();
 let depth = 0;
-const MAX_DEPTH = 500;
+const MAX_DEPTH = 1000;
 
 function guarded(v: object, again: string, body: () => string): string {
   if (active.has(v)) return again;

@@ -1,0 +1,241 @@
+/**
+ * What fixtures recorded from Python cannot show: the TypeScript API the
+ * libraries build on (native classes, the module registry, lazy loading),
+ * the positions of constructs refused at run time, and hostile input.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import '../src/all-libraries.js';
+import { LIBRARIES, librariesFor, loadAllLibraries } from '../src/libraries.js';
+import { bind } from '../src/program/args.js';
+import { registerLibrary, registeredLibraries } from '../src/program/modules.js';
+import { defineClass, stateOf } from '../src/program/native.js';
+import { callValue, getAttr, objectSetAttr } from '../src/program/objects.js';
+import { repr } from '../src/program/repr.js';
+import { runScript } from '../src/program/run.js';
+import { PyError } from '../src/tensor/errors.js';
+import { PyInstance, type PyValue } from '../src/program/values.js';
+
+/** A test-only native class in the style of nn.Module: registration in __setattr__, lookup in __getattr__, forward through __call__. */
+interface BoxState {
+  children: Map<string, PyValue>;
+  calls: number;
+}
+
+const Box = defineClass<BoxState>({
+  name: 'Box',
+  module: 'testlib.box',
+  state: () => ({ children: new Map(), calls: 0 }),
+  methods: {
+    __init__(self, call) {
+      bind('Box.__init__', call, []);
+      stateOf<BoxState>(self, Box).children.clear();
+      return null;
+    },
+    __setattr__(self, call) {
+      const [name, value] = call.args as [string, PyValue];
+      if (value instanceof PyInstance && value.cls.isSubclassOf(Box)) stateOf<BoxState>(self, Box).children.set(name, value);
+      else objectSetAttr(self as PyInstance, name, value);
+      return null;
+    },
+    __getattr__(self, call) {
+      const name = call.args[0] as string;
+      const child = stateOf<BoxState>(self, Box).children.get(name);
+      if (child !== undefined) return child;
+      throw new PyError('AttributeError', `'${(self as PyInstance).cls.name}' object has no attribute '${name}'`);
+    },
+    __call__(self, call) {
+      stateOf<BoxState>(self, Box).calls++;
+      return callValue(getAttr(self, 'forward'), call.args, call.kwargs);
+    },
+    forward() {
+      throw new PyError('NotImplementedError', '');
+    },
+    children(self) {
+      return [...stateOf<BoxState>(self, Box).children.keys()];
+    },
+    __repr__(self) {
+      const s = stateOf<BoxState>(self, Box);
+      const inner = [...s.children].map(([k, v]) => `  (${k}): ${repr(v).replace(/\n/g, '\n  ')}`);
+      return inner.length ? `${(self as PyInstance).cls.name}(\n${inner.join('\n')}\n)` : `${(self as PyInstance).cls.name}()`;
+    },
+    __len__(self) {
+      return BigInt(stateOf<BoxState>(self, Box).children.size);
+    },
+  },
+  properties: {
+    calls: { get: (self) => BigInt(stateOf<BoxState>(self, Box).calls) },
+  },
+  staticmethods: {
+    kind: () => 'box',
+  },
+  classmethods: {
+    make: (cls) => callValue(cls, []),
+  },
+  attributes: { version: 2n },
+});
+
+registerLibrary({
+  name: 'testlib',
+  install(modules) {
+    modules.module('testlib').attrs.set('Box', Box);
+  },
+});
+
+const run = (source: string) => runScript(source, { fileName: 't.py' });
+const lastErr = (stderr: string) => stderr.trim().split('\n').at(-1);
+
+describe('native classes', () => {
+  it('a script instantiates, subclasses, overrides and calls super() into a class written in TypeScript', () => {
+    const r = run(
+      [
+        'from testlib import Box',
+        'class Leaf(Box):',
+        '    def __init__(self, k):',
+        '        super().__init__()',
+        '        self.k = k',
+        '    def forward(self, x):',
+        '        return x * self.k',
+        'class Net(Box):',
+        '    def __init__(self):',
+        '        super(Net, self).__init__()',
+        '        self.a = Leaf(2)',
+        '        self.b = Leaf(3)',
+        '        self.scale = 10',
+        '    def forward(self, x):',
+        '        return self.b(self.a(x)) + self.scale',
+        'net = Net()',
+        'print(net(1), net.calls, net.a.calls, len(net), net.children(), net.scale)',
+        'print(net)',
+        'print(isinstance(net, Box), issubclass(Net, Box), Net.__mro__, Box, Box.version, Net.kind(), type(Leaf.make.__func__ if False else Box.make()).__name__)',
+        'print(hasattr(net, "a"), hasattr(net, "zz"), getattr(net, "zz", None))',
+        'try:',
+        '    Box()(1)',
+        'except NotImplementedError:',
+        '    print("forward is abstract")',
+        'net.nope',
+      ].join('\n') + '\n',
+    );
+    expect(r.stdout).toBe(
+      [
+        '16 1 1 2 [\'a\', \'b\'] 10',
+        'Net(\n  (a): Leaf()\n  (b): Leaf()\n)',
+        "True True (<class '__main__.Net'>, <class 'testlib.box.Box'>, <class 'object'>) <class 'testlib.box.Box'> 2 box Box",
+        'True False None',
+        'forward is abstract',
+        '',
+      ].join('\n'),
+    );
+    expect(lastErr(r.stderr)).toBe("AttributeError: 'Net' object has no attribute 'nope'");
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('state is checked: a method applied to the wrong object is a TypeError', () => {
+    const r = run('from testlib import Box\nBox.children(3)\n');
+    expect(lastErr(r.stderr)).toBe("TypeError: descriptor 'children' for 'Box' objects doesn't apply to a 'int' object");
+  });
+});
+
+describe('the module registry and lazy loading', () => {
+  it('libraries register themselves; every lazily loaded library is also in all-libraries', async () => {
+    await loadAllLibraries();
+    expect(registeredLibraries()).toEqual(expect.arrayContaining(LIBRARIES.map((l) => l.name)));
+    expect(registeredLibraries()).toContain('testlib');
+  });
+
+  it('a library is picked by the words of the source', () => {
+    expect(librariesFor('import torch\nx = torch.ones(2)\n')).toEqual([]);
+    expect(librariesFor('from collections import OrderedDict\n').map((l) => l.name)).toEqual(['collections']);
+    expect(librariesFor('import collections as c\n').map((l) => l.name)).toEqual(['collections']);
+  });
+
+  it('the CLI bundle keeps each library in a chunk of its own, loaded by import()', () => {
+    const dir = 'dist/bundle';
+    if (!existsSync(dir)) return;
+    const chunks = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => ({ f, text: readFileSync(`${dir}/${f}`, 'utf8') }));
+    const library = chunks.filter((c) => c.text.includes('// src/collections/index.ts'));
+    const interpreter = chunks.filter((c) => c.text.includes('// src/program/interpreter.ts'));
+    expect(library).toHaveLength(1);
+    expect(interpreter).toHaveLength(1);
+    expect(library[0]!.f).not.toBe(interpreter[0]!.f);
+    // Only the library's entry chunk imports that chunk, and only dynamic import() reaches the entry.
+    const entry = chunks.filter((c) => c.text.includes(`from "./${library[0]!.f}"`)).map((c) => c.f);
+    expect(entry).toHaveLength(1);
+    const reaching = chunks.filter((c) => c.text.includes(entry[0]!));
+    expect(reaching.length).toBeGreaterThan(0);
+    for (const c of reaching) expect(c.text).toContain(`import("./${entry[0]}")`);
+    expect(reaching.some((c) => c.text.includes(`from "./${entry[0]}"`))).toBe(false);
+  });
+
+  it('a module nobody provides imports, and fails only where it is used', () => {
+    expect(run('import numpy as np\nimport matplotlib.pyplot as plt\nimport pdb, time, os\nfrom typing import List\nprint("ok")\n')).toMatchObject({ exitCode: 0, stdout: 'ok\n' });
+    const r = run('import numpy as np\nx = 1\ny = np.array([1, 2])\n');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe('t.py:3:5: numpy.array is not supported\ny = np.array([1, 2])\n    ^\n');
+    expect(run('from numpy import array\nz = array([1])\n').stderr.split('\n')[0]).toBe('t.py:2:5: numpy.array() is not supported');
+    expect(run('import os\nos.getcwd()\n').stderr.split('\n')[0]).toBe('t.py:2:1: os.getcwd is not supported');
+    expect(run('from os.path import join\nprint(join("a", "b"))\n').stderr.split('\n')[0]).toBe('t.py:2:7: os.path.join() is not supported');
+  });
+
+  it('a name a real module lacks is ImportError / AttributeError as in Python, one dzdx lacks is unsupported', () => {
+    expect(lastErr(run('from math import sqroot\n').stderr)).toBe("ImportError: cannot import name 'sqroot' from 'math' (unknown location)");
+    expect(lastErr(run('import math\nmath.sqroot(2)\n').stderr)).toBe("AttributeError: module 'math' has no attribute 'sqroot'. Did you mean: 'sqrt'?");
+    expect(run('import torch\ntorch.fft.fft(1)\n').stderr.split('\n')[0]).toBe('t.py:2:1: torch.fft is not supported');
+    expect(lastErr(run('import torch\ntorch.tensr(1)\n').stderr)).toBe("AttributeError: module 'torch' has no attribute 'tensr'");
+  });
+});
+
+describe('refused at run time, with a position', () => {
+  const first = (src: string) => run(src).stderr.split('\n')[0];
+  it('builtins that reach outside the script', () => {
+    expect(first('x = 1\nf = open("a.txt")\n')).toBe('t.py:2:5: the builtin open is not supported');
+    expect(first('eval("1")\n')).toBe('t.py:1:1: the builtin eval is not supported');
+    expect(first('y = [exec]\n')).toBe('t.py:1:6: the builtin exec is not supported');
+    expect(first('s = input()\n')).toBe('t.py:1:5: the builtin input is not supported');
+    expect(first('m = __import__("os")\n')).toBe('t.py:1:5: the builtin __import__ is not supported');
+    expect(first('print(globals())\n')).toBe('t.py:1:7: the builtin globals is not supported');
+  });
+
+  it('tensor indexing dzdx does not have yet, bytes, complex, generators', () => {
+    expect(first('import torch\nt = torch.ones(3)\nt[t > 0] = 0\n')).toBe('t.py:3:1: indexing a tensor with a boolean mask is not supported (ints and slices are)');
+    expect(first('x = 1\ny = x + 2j\n')).toBe('t.py:2:9: complex numbers are not supported');
+    expect(first("b = b'abc'\n")).toBe('t.py:1:5: bytes literals are not supported');
+    expect(first('def g():\n    yield 1\nprint(1)\nfor v in g():\n    pass\n')).toBe("t.py:4:10: calling g(), a generator function ('yield'), is not supported");
+  });
+});
+
+describe('hostile input ends with the bounded exit-2 message', () => {
+  const bounded = (src: string, message: RegExp) => {
+    const start = performance.now();
+    const r = runScript(src, { fileName: 't.py', limits: { maxSeconds: 10 } });
+    expect(performance.now() - start).toBeLessThan(30_000);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(message);
+  };
+
+  it('huge strings, lists, ints and format widths', () => {
+    bounded("s = 'x' * 10**9\n", /^t.py:1:5: a sequence of 1000000000 items is longer than dzdx's limit/);
+    bounded('l = [0] * 10**9\n', /^t.py:1:5: a sequence of 1000000000 items/);
+    bounded('n = 10**10**10\n', /^t.py:1:5: an int of more than 1000000 bits/);
+    bounded("s = '{:1000000000}'.format(1)\n", /^t.py:1:5: a format width or precision over 10000000/);
+    bounded("s = f'{1:1000000000}'\n", /^t.py:1:5: a format width or precision over 10000000/);
+    bounded("s = '%1000000000d' % 1\n", /^t.py:1:5: a format width or precision over 10000000/);
+  }, 60_000);
+
+  it('endless iterators and loops inside builtins', () => {
+    bounded('print(sum(iter(int, 1)))\n', /^t.py:1:7: the script ran more than 2000000 steps/);
+    bounded('print(sum(1 for _ in iter(int, 1)))\n', /the script ran more than 2000000 steps/);
+    bounded('x = list(range(10**12))\n', /the script ran more than 2000000 steps/);
+    bounded('l = []\nwhile True:\n    l.append(l)\n', /the script ran more than 2000000 steps/);
+  }, 120_000);
+
+  it('deep recursion through classes and reprs', () => {
+    const r = run('class A:\n    def __init__(self, n):\n        self.c = A(n + 1)\nA(0)\n');
+    expect([1, 2]).toContain(r.exitCode);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    expect(lastErr(run('a = []\nfor i in range(100000):\n    a = [a]\nprint(a)\n').stderr)).toBe(
+      'RecursionError: maximum recursion depth exceeded while getting the repr of an object',
+    );
+    expect(run('a = [1]\na.append(a)\nd = {}\nd[1] = d\nprint(a, d)\n').stdout).toBe('[1, [...]] {1: {...}}\n');
+  });
+});
