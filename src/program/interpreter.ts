@@ -122,6 +122,26 @@ class Frame {
 
 const NO_CELLS: Cell[] = [];
 
+/** An expression CPython's compiler folds to a constant (literals, signs, arithmetic and tuples of them). */
+function isConstant(e: Expr): boolean {
+  switch (e.kind) {
+    case 'num':
+    case 'str':
+    case 'bool':
+    case 'none':
+    case 'ellipsis':
+      return true;
+    case 'unary':
+      return e.op !== 'not' && isConstant(e.operand);
+    case 'binary':
+      return isConstant(e.left) && isConstant(e.right);
+    case 'tuple':
+      return e.elts.every(isConstant);
+    default:
+      return false;
+  }
+}
+
 /** What a call binds: the layout of a def's parameters, computed once per function. */
 interface Signature {
   positional: number;
@@ -592,7 +612,7 @@ export class Interpreter implements Host {
     // Python has it (open, eval, exec, input, __import__, globals ...): dzdx refuses it.
     if (knownNames('module:builtins')?.has(name)) throw new UnsupportedError(`the builtin ${name} is not supported`);
     const err = new PyError('NameError', `name '${name}' is not defined`);
-    nameErrorContext.set(err, { name, scopes: () => this.suggestionScopes() });
+    nameErrorContext.set(err, { name, scopes: this.suggestionScopes() });
     throw err;
   }
 
@@ -601,8 +621,9 @@ export class Interpreter implements Host {
   }
 
   /** The names Python's NameError suggestion looks through: the frame's variables, the globals, the builtins. */
-  private suggestionScopes(): string[][] {
-    return [this.frame.info?.locals ?? [], [...this.globals.keys()], [...(knownNames('module:builtins') ?? [])]];
+  private suggestionScopes(): () => string[][] {
+    const frame = this.frame;
+    return () => [frame.info?.locals ?? [], [...this.globals.keys()], [...(knownNames('module:builtins') ?? [])]];
   }
 
   /** `dir()` without an argument: the names bound in the current scope. */
@@ -656,7 +677,7 @@ export class Interpreter implements Host {
     }
     if (!existed && strict) {
       const err = new PyError('NameError', `name '${t.id}' is not defined`);
-      nameErrorContext.set(err, { name: t.id, scopes: () => this.suggestionScopes() });
+      nameErrorContext.set(err, { name: t.id, scopes: this.suggestionScopes() });
       throw err;
     }
   }
@@ -889,6 +910,13 @@ export class Interpreter implements Host {
 
   private evalSet(e: Extract<Expr, { kind: 'set' }>): PyValue {
     const s = new PySet();
+    if (e.elts.length > 2 && e.elts.every(isConstant)) {
+      // CPython compiles a display of 3+ constants to a frozenset constant merged into a new set: its table order.
+      const frozen = new PySet(true);
+      for (const v of this.evalElements(e.elts)) frozen.add(v);
+      s.update(frozen);
+      return s;
+    }
     for (const v of this.evalElements(e.elts)) s.add(v);
     return s;
   }
@@ -965,7 +993,7 @@ export class Interpreter implements Host {
       callee = this.eval(f);
       if (callee === superClass && e.args.length === 0 && e.kwargs.length === 0) return this.zeroArgSuper();
     }
-    const args = e.args.length === 0 ? [] : this.evalArgs(e.args);
+    const args = e.args.length === 0 ? [] : this.evalArgs(e.args, callee);
     const kwargs = e.kwargs.length === 0 ? NO_KWARGS : this.evalKwargs(e.kwargs, callee);
     this.exprPos = e.pos;
     if (callee instanceof PyFunction) return this.runFunction(callee, args, kwargs, self);
@@ -973,7 +1001,7 @@ export class Interpreter implements Host {
     return callValue(callee, args, kwargs);
   }
 
-  private evalArgs(exprs: readonly Expr[]): PyValue[] {
+  private evalArgs(exprs: readonly Expr[], callee: PyValue): PyValue[] {
     const args: PyValue[] = [];
     for (const a of exprs) {
       if (a.kind === 'starred') {
@@ -987,7 +1015,7 @@ export class Interpreter implements Host {
           for (const x of iterate(v)) args.push(x);
         } catch (err) {
           if (err instanceof PyError && err.pyType === 'TypeError' && /object is not iterable$/.test(err.message)) {
-            throw new PyError('TypeError', `Value after * must be an iterable, not ${typeOf(v).name}`);
+            throw new PyError('TypeError', `${this.calleeName(callee)} argument after * must be an iterable, not ${typeOf(v).name}`);
           }
           throw err;
         }
@@ -1003,6 +1031,7 @@ export class Interpreter implements Host {
     for (const k of keywords) {
       const v = this.eval(k.value);
       if (k.name !== null) {
+        if (kwargs.has(k.name)) throw new PyError('TypeError', `${this.calleeName(callee)} got multiple values for keyword argument '${k.name}'`);
         kwargs.set(k.name, v);
         continue;
       }
@@ -1019,11 +1048,13 @@ export class Interpreter implements Host {
     return kwargs;
   }
 
+  /** CPython's _PyObject_FunctionStr: `__main__.f()`, `len()`. */
   private calleeName(f: PyValue): string {
-    if (f instanceof PyFunction) return `${f.qualname}()`;
-    if (f instanceof Builtin) return `${f.name}()`;
-    if (f instanceof PyClass) return `${f.qualname}()`;
-    return `${typeOf(f).name} object`;
+    const fn = f instanceof BoundMethod ? f.fn : f;
+    if (fn instanceof PyFunction) return `${fn.module}.${fn.qualname}()`;
+    if (fn instanceof PyClass) return fn.module === 'builtins' ? `${fn.qualname}()` : `${fn.module}.${fn.qualname}()`;
+    if (fn instanceof Builtin) return fn.module === 'builtins' || fn.self !== undefined ? `${fn.name}()` : `${fn.module}.${fn.name}()`;
+    return str(f);
   }
 
   /** `super()` inside a method: the class that defines the method (its `__class__` cell) and the first argument. */
@@ -1056,21 +1087,22 @@ export class Interpreter implements Host {
     const frame = this.newFrame(fn, args, kwargs, self);
     const saved = this.frame;
     const savedLine = this.line;
+    // A return value on its way out of the caller (through a finally block or __exit__) must survive this call.
+    const pending = this.returnValue;
     const savedGrad = fn.gradMode === null ? null : isGradEnabled();
     this.frame = frame;
     if (++this.callDepth > this.deepest) this.deepest = this.callDepth;
     if (fn.gradMode !== null) setGradEnabled(fn.gradMode);
     try {
       if (this.execBlock(fn.code.body) !== RETURN) return null;
-      const v = this.returnValue;
-      this.returnValue = null;
-      return v;
+      return this.returnValue;
     } catch (e) {
       if (e instanceof PyError) tracebackOf(e).push({ name: frame.name, line: this.line });
       throw e;
     } finally {
       this.frame = saved;
       this.line = savedLine;
+      this.returnValue = pending;
       this.io.statement?.(savedLine);
       this.callDepth--;
       if (savedGrad !== null) setGradEnabled(savedGrad);

@@ -426,7 +426,7 @@ function c3(cls: PyClass, bases: PyClass[]): PyClass[] {
     const candidate = live.map((s) => s[0]!).find((c) => !live.some((t) => t.indexOf(c) > 0));
     if (!candidate) {
       const heads = [...new Set(live.map((s) => s[0]!.name))];
-      throw typeError(`Cannot create a consistent method resolution order (MRO) for bases ${heads.join(', ')}`);
+      throw typeError(`Cannot create a consistent method resolution\norder (MRO) for bases ${heads.join(', ')}`);
     }
     result.push(candidate);
     for (const s of live) if (s[0] === candidate) s.shift();

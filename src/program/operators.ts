@@ -234,6 +234,7 @@ function checkLength(n: number): void {
 /** The operator as the built-in types implement it, or NotImplemented. */
 function builtinBinary(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
   if (isNumber(a) && isNumber(b)) return numberOp(op, a, b);
+  if (op === '%' && typeof a === 'string') return percentFormat(a, b);
   if (a instanceof Tensor || b instanceof Tensor) return tensorOp(op, a, b);
   if (typeof a === 'string') {
     if (op === '+' && typeof b === 'string') {
@@ -544,7 +545,7 @@ export function eqOp(a: PyValue, b: PyValue): PyValue {
 export function eqBool(a: PyValue, b: PyValue): boolean {
   if (a === b) return true;
   const ta = typeof a;
-  if (ta === 'string' || ta === 'bigint' || (ta === typeof b && (ta === 'boolean' || ta === 'number'))) return a === b;
+  if (ta === typeof b && (ta === 'string' || ta === 'bigint' || ta === 'boolean' || ta === 'number')) return false;
   return truthy(eqOp(a, b));
 }
 
@@ -554,8 +555,12 @@ function sequenceEq(x: readonly PyValue[], y: readonly PyValue[]): boolean {
   return true;
 }
 
+/** A dict subclass that compares its own way (OrderedDict is order-sensitive). */
+const ownEq = (v: PyValue) => v instanceof PyDict && !typeOf(v).builtin && lookupSpecial(v, '__eq__') !== undefined;
+
 function builtinEq(a: PyValue, b: PyValue): PyValue {
   if (isNumber(a) && isNumber(b)) return compareNumbers(a, b) === 0;
+  if (ownEq(a) || ownEq(b)) return NotImplemented;
   if (a instanceof Tensor || b instanceof Tensor) {
     const x = tensorOperand(a);
     const y = tensorOperand(b);
@@ -702,7 +707,7 @@ export function compare(op: CompareOp, a: PyValue, b: PyValue): PyValue {
     case '==':
       return eqOp(a, b);
     case '!=': {
-      if (a instanceof PyInstance || b instanceof PyInstance || (a instanceof PyDict && !typeOf(a).builtin)) return richDunder('!=', a, b);
+      if (a instanceof PyInstance || b instanceof PyInstance || ownEq(a) || ownEq(b)) return richDunder('!=', a, b);
       if (a instanceof Tensor || b instanceof Tensor) {
         const x = tensorOperand(a);
         const y = tensorOperand(b);

@@ -175,7 +175,7 @@ function mapDict(c: Ctx, n: Node, depth: number): Expr {
  * `[elt for t in it if c ...]` and its set, dict and generator forms: `kids`
  * are the nodes between the brackets.
  */
-function mapComprehension(c: Ctx, n: Node, kids: Node[], type: 'list' | 'set' | 'dict' | 'generator', depth: number): Expr {
+function mapComprehension(c: Ctx, n: Node, kids: Node[], type: 'list' | 'set' | 'dict' | 'generator', depth: number, inCall = false): Expr {
   const firstFor = kids.findIndex((k) => k.name === 'for' || k.name === 'async');
   const head = kids.slice(0, firstFor);
   let elt: Expr;
@@ -209,6 +209,7 @@ function mapComprehension(c: Ctx, n: Node, kids: Node[], type: 'list' | 'set' | 
       ifs.push(mapExpr(c, kids[i + 1]!, depth + 1));
       i += 2;
     }
+    if (kids[i]?.name === ',') c.syntax(inCall ? kids[0]! : kids[i]!, inCall ? 'Generator expression must be parenthesized' : 'invalid syntax');
     generators.push({ target, iter, ifs });
   }
   return { kind: 'comp', pos: c.pos(n), type, elt, value, generators, scope: EMPTY_SCOPE };
@@ -443,13 +444,13 @@ export function mapArgs(c: Ctx, argList: Node, depth: number): { args: Expr[]; k
   const kwargs: Keyword[] = [];
   const inner = c.kids(argList).slice(1, -1);
   if (inner.length === 0) return { args, kwargs };
-  if (inner.some((k) => k.name === 'for' || k.name === 'async')) {
-    const { groups } = splitCommas(inner);
-    if (groups.length !== 1) {
-      const gen = groups.find((g) => g.some((k) => k.name === 'for'))!;
-      c.syntax(gen[0]!, 'Generator expression must be parenthesized');
-    }
-    return { args: [mapComprehension(c, argList, inner, 'generator', depth)], kwargs };
+  const forAt = inner.findIndex((k) => k.name === 'for' || k.name === 'async');
+  if (forAt >= 0) {
+    // A bare generator expression must be the only argument (commas after its first `for` are its own targets').
+    const before = inner.slice(0, forAt).map((k) => k.name);
+    const comma = before.lastIndexOf(',');
+    if (comma >= 0) c.syntax(inner[comma + 1]!, 'Generator expression must be parenthesized');
+    return { args: [mapComprehension(c, argList, inner, 'generator', depth, true)], kwargs };
   }
   let sawDoubleStar = false;
   for (const g of splitCommas(inner).groups) {
