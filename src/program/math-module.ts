@@ -233,6 +233,10 @@ function mathModule(): PyModule {
     ['atanh', libm.atanh, false],
     ['cbrt', libm.cbrt, false],
     ['fabs', Math.abs, false],
+    ['erf', libm.erf, false],
+    ['erfc', libm.erfc, false],
+    ['gamma', libm.gamma, true],
+    ['lgamma', libm.lgamma, true],
     ['degrees', (x) => x * (180 / Math.PI), true],
     ['radians', (x) => x * (Math.PI / 180), false],
   ];
