@@ -356,7 +356,7 @@ export function dirOf(v: PyValue): string[] {
     for (const k of c.mro) for (const name of k.dict.keys()) names.add(name);
   };
   if (v instanceof PyModule) {
-    for (const k of v.attrs.keys()) names.add(k);
+    for (const k of v.names()) names.add(k);
     for (const k of ['__name__', '__doc__']) names.add(k);
   } else if (v instanceof PyInstance) {
     for (const k of v.attrs.keys()) names.add(k);
@@ -379,11 +379,9 @@ export function dirOf(v: PyValue): string[] {
   return [...names].sort();
 }
 
-/** The builtins of one run; `print` writes through `write`. */
-export function builtins(write: (text: string) => void): Map<string, PyValue> {
-  const b = new Map<string, PyValue>();
-  const def = (name: string, impl: (call: CallArgs) => PyValue) => b.set(name, new Builtin(name, impl));
-  def('print', (call) => {
+/** `print`, writing through `write` (a run's own builtin). */
+export function printBuiltin(write: (text: string) => void): Builtin {
+  return new Builtin('print', (call) => {
     let sep = ' ';
     let end = '\n';
     for (const [k, v] of call.kwargs) {
@@ -404,6 +402,19 @@ export function builtins(write: (text: string) => void): Map<string, PyValue> {
     write(text + end);
     return null;
   });
+}
+
+let shared: Map<string, PyValue> | null = null;
+
+/** The builtins every run shares (all but `print` and `dir`, which the interpreter adds per run). */
+export function sharedBuiltins(): ReadonlyMap<string, PyValue> {
+  shared ??= makeBuiltins();
+  return shared;
+}
+
+function makeBuiltins(): Map<string, PyValue> {
+  const b = new Map<string, PyValue>();
+  const def = (name: string, impl: (call: CallArgs) => PyValue) => b.set(name, new Builtin(name, impl));
   def('len', (call) => len(positional(call, 'len', 1, 1)[0]!));
   def('repr', (call) => repr(positional(call, 'repr', 1, 1)[0]!));
   def('ascii', (call) => ascii(positional(call, 'ascii', 1, 1)[0]!));

@@ -24,7 +24,7 @@ import {
   type Stmt,
   type Target,
 } from './ast.js';
-import { builtins, dirOf } from './builtins.js';
+import { dirOf, printBuiltin, sharedBuiltins } from './builtins.js';
 import { PyDict } from './dict.js';
 import { ScriptSyntaxError, UnsupportedError } from './errors.js';
 import {
@@ -185,7 +185,9 @@ export const nameErrorContext = new WeakMap<PyError, { name: string; scopes: () 
 
 export class Interpreter implements Host {
   readonly globals = new Map<string, PyValue>();
+  /** This run's own builtins (print, dir), before the shared ones. */
   private readonly builtins: Map<string, PyValue>;
+  private readonly shared = sharedBuiltins();
   private readonly modules: ModuleTable;
   private frame: Frame;
   private steps = 0;
@@ -210,11 +212,16 @@ export class Interpreter implements Host {
     fileName = '<script>',
   ) {
     this.deadline = Date.now() + limits.maxSeconds * 1000;
-    this.builtins = builtins((text) => {
-      this.outputChars += text.length;
-      if (this.outputChars > limits.maxOutputChars) throw new LimitError(`output longer than ${limits.maxOutputChars} characters`);
-      io.stdout(text);
-    });
+    this.builtins = new Map<string, PyValue>([
+      [
+        'print',
+        printBuiltin((text) => {
+          this.outputChars += text.length;
+          if (this.outputChars > limits.maxOutputChars) throw new LimitError(`output longer than ${limits.maxOutputChars} characters`);
+          io.stdout(text);
+        }),
+      ],
+    ]);
     this.builtins.set(
       'dir',
       new Builtin('dir', (call) => {
@@ -606,7 +613,7 @@ export class Interpreter implements Host {
     const name = e.id;
     const v = this.globals.get(name);
     if (v !== undefined) return v;
-    const b = this.builtins.get(name);
+    const b = this.builtins.get(name) ?? this.shared.get(name);
     if (b !== undefined) return b;
     this.exprPos = e.pos;
     // Python has it (open, eval, exec, input, __import__, globals ...): dzdx refuses it.

@@ -381,6 +381,5 @@ let built: PyModule | null = null;
 
 registerCoreModules((modules) => {
   built ??= mathModule();
-  const math = modules.module('math');
-  for (const [k, v] of built.attrs) math.attrs.set(k, v);
+  modules.module('math').base = built.attrs;
 });

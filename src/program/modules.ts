@@ -94,7 +94,7 @@ export class ModuleTable {
     if (sub) return sub;
     const m = this.resolve(module);
     if (m instanceof PyModule) {
-      const v = m.attrs.get(name);
+      const v = m.get(name);
       if (v !== undefined) return v;
       const known = knownNames(`module:${module}`);
       if (known && !known.has(name) && !name.startsWith('__')) {

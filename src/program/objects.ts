@@ -204,7 +204,7 @@ function instanceGetAttr(obj: PyInstance, name: string): PyValue {
 }
 
 function moduleGetAttr(mod: PyModule, name: string): PyValue {
-  const v = mod.attrs.get(name);
+  const v = mod.get(name);
   if (v !== undefined) return v;
   if (name === '__name__') return mod.name;
   const known = knownNames(`module:${mod.name}`);
@@ -314,7 +314,10 @@ export function delAttr(obj: PyValue, name: string): void {
     return;
   }
   if (obj instanceof PyFunction && obj.attrs.delete(name)) return;
-  if (obj instanceof PyModule && obj.attrs.delete(name)) return;
+  if (obj instanceof PyModule) {
+    if (obj.attrs.delete(name)) return;
+    if (obj.base?.has(name)) throw new UnsupportedError(`deleting ${obj.name}.${name} is not supported`);
+  }
   if (obj instanceof Tensor) throw new UnsupportedError(`deleting the tensor attribute '${name}' is not supported`);
   const cls = typeOf(obj);
   if (cls.lookup(name) !== undefined) throw attributeError(obj, name, `'${cls.name}' object attribute '${name}' is read-only`);

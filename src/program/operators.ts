@@ -58,10 +58,11 @@ function bitLength(x: bigint): number {
   return (x < 0n ? -x : x).toString(16).length * 4;
 }
 
+const SMALL = 0xffffffffffffn;
+const isSmall = (x: bigint) => x <= SMALL && x >= -SMALL;
+
 function checkIntSize(x: bigint): bigint {
-  if (x > 0xffffffffffffn || x < -0xffffffffffffn) {
-    if (bitLength(x) > MAX_INT_BITS) throw new LimitError(`an int of more than ${MAX_INT_BITS} bits is larger than dzdx's limit`);
-  }
+  if (!isSmall(x) && bitLength(x) > MAX_INT_BITS) throw new LimitError(`an int of more than ${MAX_INT_BITS} bits is larger than dzdx's limit`);
   return x;
 }
 
@@ -115,7 +116,9 @@ function intOp(op: BinaryOp, x: bigint, y: bigint): PyValue {
     case '+': return checkIntSize(x + y);
     case '-': return checkIntSize(x - y);
     case '*':
-      if (bitLength(x) + bitLength(y) > MAX_INT_BITS + 64) throw new LimitError(`an int of more than ${MAX_INT_BITS} bits is larger than dzdx's limit`);
+      if (!(isSmall(x) && isSmall(y)) && bitLength(x) + bitLength(y) > MAX_INT_BITS + 64) {
+        throw new LimitError(`an int of more than ${MAX_INT_BITS} bits is larger than dzdx's limit`);
+      }
       return x * y;
     case '/': return intTrueDiv(x, y);
     case '//':
@@ -131,7 +134,7 @@ function intOp(op: BinaryOp, x: bigint, y: bigint): PyValue {
       }
       if (x === 0n || x === 1n) return y === 0n ? 1n : x;
       if (x === -1n) return y % 2n === 0n ? 1n : -1n;
-      if (y * BigInt(bitLength(x)) > BigInt(MAX_INT_BITS) + 64n) {
+      if (!(isSmall(x) && y < 3n) && y * BigInt(bitLength(x)) > BigInt(MAX_INT_BITS) + 64n) {
         throw new LimitError(`an int of more than ${MAX_INT_BITS} bits is larger than dzdx's limit`);
       }
       return x ** y;
@@ -141,7 +144,7 @@ function intOp(op: BinaryOp, x: bigint, y: bigint): PyValue {
     case '<<':
       if (y < 0n) throw new PyError('ValueError', 'negative shift count');
       if (x === 0n) return 0n;
-      if (y + BigInt(bitLength(x)) > BigInt(MAX_INT_BITS)) throw new LimitError(`an int of more than ${MAX_INT_BITS} bits is larger than dzdx's limit`);
+      if (!(y < 64n && isSmall(x)) && y + BigInt(bitLength(x)) > BigInt(MAX_INT_BITS)) throw new LimitError(`an int of more than ${MAX_INT_BITS} bits is larger than dzdx's limit`);
       return x << y;
     case '>>':
       if (y < 0n) throw new PyError('ValueError', 'negative shift count');

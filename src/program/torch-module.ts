@@ -240,8 +240,7 @@ registerCoreModules((modules) => {
     ]),
   };
   const copy = (name: string, attrs: Map<string, PyValue>) => {
-    const m = modules.module(name);
-    for (const [k, v] of attrs) m.attrs.set(k, v);
+    modules.module(name).base = attrs;
   };
   copy('torch', built.torch);
   copy('torch.autograd', built.autograd);

@@ -302,8 +302,15 @@ export class BoundMethod extends PyObject {
 }
 
 export class PyModule extends PyObject {
+  /**
+   * Attributes shared by every run (the core's torch functions): read after
+   * `attrs`, never written, so a run does not copy them.
+   */
+  base: ReadonlyMap<string, PyValue> | null = null;
+
   constructor(
     readonly name: string,
+    /** This run's attributes (what scripts and libraries set). */
     readonly attrs: Map<string, PyValue>,
   ) {
     super();
@@ -311,6 +318,15 @@ export class PyModule extends PyObject {
 
   pyType(): PyClass {
     return moduleClass;
+  }
+
+  get(name: string): PyValue | undefined {
+    const v = this.attrs.get(name);
+    return v !== undefined ? v : this.base?.get(name);
+  }
+
+  names(): string[] {
+    return [...new Set([...(this.base?.keys() ?? []), ...this.attrs.keys()])];
   }
 }
 
