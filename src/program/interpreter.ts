@@ -80,6 +80,7 @@ import './methods-dict.js';
 import './methods-misc.js';
 import './math-module.js';
 import './torch-module.js';
+import './warnings-module.js';
 
 export interface Limits {
   /** Statements and loop iterations executed. */
@@ -196,6 +197,8 @@ export class Interpreter implements Host {
   private readonly deadline: number;
   private readonly opsAtStart = opsRunSoFar();
   private readonly warned = new Set<string>();
+  /** warnings.filterwarnings / simplefilter, latest last. */
+  private readonly warningFilters: ['ignore' | 'default', PyClass][] = [];
   private returnValue: PyValue = null;
   /** The operation being evaluated: where an UnsupportedError is reported. */
   private exprPos: Pos | null = null;
@@ -271,11 +274,22 @@ export class Interpreter implements Host {
     return null;
   }
 
-  warn(message: string): void {
-    const key = `${this.line}:${message}`;
+  warn(message: string, category: PyClass = exceptionClassNamed('UserWarning')): void {
+    for (let i = this.warningFilters.length - 1; i >= 0; i--) {
+      const [action, cls] = this.warningFilters[i]!;
+      if (category.isSubclassOf(cls)) {
+        if (action === 'ignore') return;
+        break;
+      }
+    }
+    const key = `${this.line}:${category.name}:${message}`;
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.io.warning(this.line, 'UserWarning', message);
+    this.io.warning(this.line, category.name, message);
+  }
+
+  filterWarnings(action: 'ignore' | 'default', category: PyClass): void {
+    this.warningFilters.push([action, category]);
   }
 
   // ---- statements ----

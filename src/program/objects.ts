@@ -42,7 +42,10 @@ export interface Host {
   callFunction(fn: PyFunction, args: PyValue[], kwargs: Kwargs, self?: PyValue): PyValue;
   /** Counts one step of a loop run by TypeScript code (bounds runaway loops inside builtins). */
   tick(): void;
-  warn(message: string): void;
+  /** A warning as Python's `warnings` module shows it (once per line and message), unless filtered out. */
+  warn(message: string, category?: PyClass): void;
+  /** `warnings.filterwarnings(action, category=...)`: 'ignore' hides the category (and its subclasses), 'default' shows it again. */
+  filterWarnings(action: 'ignore' | 'default', category: PyClass): void;
 }
 
 let host: Host = {
@@ -51,6 +54,7 @@ let host: Host = {
   },
   tick: () => {},
   warn: () => {},
+  filterWarnings: () => {},
 };
 
 /** Installs the host of a run; returns the previous one (to restore). */
@@ -61,7 +65,8 @@ export function setHost(h: Host): Host {
 }
 
 export const tick = () => host.tick();
-export const warn = (message: string) => host.warn(message);
+export const warn = (message: string, category?: PyClass) => host.warn(message, category);
+export const filterWarnings = (action: 'ignore' | 'default', category: PyClass) => host.filterWarnings(action, category);
 
 const typeError = (message: string) => new PyError('TypeError', message);
 
