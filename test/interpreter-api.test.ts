@@ -14,7 +14,8 @@ import { callValue, getAttr, objectSetAttr } from '../src/program/objects.js';
 import { repr } from '../src/program/repr.js';
 import { runScript } from '../src/program/run.js';
 import { PyError } from '../src/tensor/errors.js';
-import { PyInstance, type PyValue } from '../src/program/values.js';
+import { PyInstance, setTensorClass, tensorClass, type PyValue } from '../src/program/values.js';
+import { Tensor } from '../src/autograd/tensor.js';
 
 /** A test-only native class in the style of nn.Module: registration in __setattr__, lookup in __getattr__, forward through __call__. */
 interface BoxState {
@@ -75,10 +76,27 @@ const Box = defineClass<BoxState>({
   attributes: { version: 2n },
 });
 
+/** A tensor subclass in the style of nn.Parameter: calling it makes a tensor whose Python class is Param. */
+const Param = defineClass({
+  name: 'Param',
+  module: 'testlib.param',
+  bases: [tensorClass],
+  construct: (cls, call) => {
+    const t = (call.args[0] as Tensor).detach();
+    t.setRequiresGrad(true, false);
+    setTensorClass(t, cls);
+    return t;
+  },
+  methods: {
+    __repr__: (self) => `Param containing:\n${(self as Tensor).toString()}`,
+  },
+});
+
 registerLibrary({
   name: 'testlib',
   install(modules) {
     modules.module('testlib').attrs.set('Box', Box);
+    modules.module('testlib').attrs.set('Param', Param);
   },
 });
 
@@ -128,6 +146,13 @@ describe('native classes', () => {
     );
     expect(lastErr(r.stderr)).toBe("AttributeError: 'Net' object has no attribute 'nope'");
     expect(r.exitCode).toBe(1);
+  });
+
+  it('a tensor subclass: its instances are tensors with their own class and repr', () => {
+    const r = run('import torch\nfrom testlib import Param\np = Param(torch.ones(2))\nprint(p)\nprint(type(p), isinstance(p, torch.Tensor), isinstance(p, Param), p.requires_grad)\nprint(p * 2)\n');
+    expect(r.stdout).toBe(
+      "Param containing:\ntensor([1., 1.], requires_grad=True)\n<class 'testlib.param.Param'> True True True\ntensor([2., 2.], grad_fn=<MulBackward0>)\n",
+    );
   });
 
   it('state is checked: a method applied to the wrong object is a TypeError', () => {

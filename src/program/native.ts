@@ -58,6 +58,12 @@ export interface NativeClassSpec<S> {
   attributes?: Record<string, PyValue>;
   /** Scripts may not subclass it. */
   final?: boolean;
+  /**
+   * For a class whose instances are not PyInstances (a tensor subclass such
+   * as nn.Parameter: make the tensor and `setTensorClass(t, cls)`): what
+   * calling the class returns, instead of `__new__`/`__init__`.
+   */
+  construct?: (cls: PyClass, call: CallArgs) => PyValue;
 }
 
 export function defineClass<S = unknown>(spec: NativeClassSpec<S>): PyClass {
@@ -68,6 +74,7 @@ export function defineClass<S = unknown>(spec: NativeClassSpec<S>): PyClass {
     doc: spec.doc ?? null,
     final: spec.final ?? false,
     create: spec.state,
+    construct: spec.construct,
   });
   if (bases.length > 1) cls.mro = linearise(cls, bases);
   for (const [name, fn] of Object.entries(spec.methods ?? {})) cls.dict.set(name, new MethodDescriptor(name, cls, fn));

@@ -465,6 +465,17 @@ export function makeClass(name: string, qualname: string, bases: PyValue[], ns: 
     if (solid && ![...creators].some((c) => c.isSubclassOf(solid) || solid.isSubclassOf(c))) creators.add(solid);
   }
   if (creators.size > 1) throw typeError('multiple bases have instance lay-out conflict');
+  // What dzdx's object model does not follow would run silently wrong: refuse it.
+  for (const special of ['__getattribute__', '__slots__', '__del__', '__set_name__', '__instancecheck__', '__subclasscheck__']) {
+    if (ns.has(special)) throw new UnsupportedError(`a class defining ${special} is not supported`);
+  }
+  for (const [key, value] of ns) {
+    if (value instanceof PyInstance && (value.cls.lookup('__get__') !== undefined || value.cls.lookup('__set__') !== undefined)) {
+      throw new UnsupportedError(`descriptors (class attribute '${key}' with __get__/__set__) are not supported`);
+    }
+  }
+  // As type.__new__ does: a class that defines __eq__ but not __hash__ is unhashable.
+  if (ns.has('__eq__') && !ns.has('__hash__')) ns.set('__hash__', null);
   const qual = ns.get('__qualname__');
   ns.delete('__qualname__');
   const doc = ns.get('__doc__');

@@ -37,6 +37,7 @@ import {
   PySuper,
   PyTuple,
   SliceValue,
+  tensorClass,
   TorchSize,
   typeOf,
   type PyValue,
@@ -160,7 +161,11 @@ export function repr(v: PyValue): string {
   }
   if (v === null) return 'None';
   if (Array.isArray(v)) return guarded(v, '[...]', () => `[${itemsRepr(v)}]`);
-  if (v instanceof Tensor) return v.toString();
+  if (v instanceof Tensor) {
+    const cls = typeOf(v);
+    const f = cls === tensorClass ? undefined : cls.lookup('__repr__');
+    return f === undefined || f === objectReprDescriptor ? v.toString() : callText(f, v, '__repr__');
+  }
   if (v instanceof Node) return `<${v.name} object at 0x${v.address.toString(16)}>`;
   const f = custom(v, '__repr__');
   if (f !== undefined) return callText(f, v, '__repr__');

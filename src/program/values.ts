@@ -479,6 +479,13 @@ export function nodeClass(name: string): PyClass {
   return c;
 }
 
+/** Tensors whose Python class is a subclass of torch.Tensor (nn.Parameter): set by the library that makes them. */
+const tensorClasses = new WeakMap<Tensor, PyClass>();
+
+export function setTensorClass(t: Tensor, cls: PyClass): void {
+  tensorClasses.set(t, cls);
+}
+
 /** The class of any value (Python's `type(v)`). */
 export function typeOf(v: PyValue): PyClass {
   if (v === null) return noneClass;
@@ -494,7 +501,7 @@ export function typeOf(v: PyValue): PyClass {
   }
   if (Array.isArray(v)) return listClass;
   if (v instanceof PyObject) return v.pyType();
-  if (v instanceof Tensor) return tensorClass;
+  if (v instanceof Tensor) return tensorClasses.get(v) ?? tensorClass;
   return nodeClass((v as Node).name);
 }
 
