@@ -389,6 +389,15 @@ objectClass.dict.set('__setattr__', objectSetattr);
 objectClass.dict.set('__delattr__', objectDelattr);
 objectClass.dict.set('__getattribute__', objectGetattribute);
 objectClass.dict.set('__new__', objectNew);
+objectClass.dict.set(
+  '__init_subclass__',
+  new PyClassMethod(
+    new Builtin('__init_subclass__', (call) => {
+      if (call.kwargs.size > 0) throw typeError(`${(call.args[0] as PyClass).name}.__init_subclass__() takes no keyword arguments`);
+      return null;
+    }),
+  ),
+);
 
 /** A new instance of `cls` before `__init__`: the native state of its first native base is made here. */
 export function allocate(cls: PyClass, call: { args: PyValue[]; kwargs: Kwargs }): PyInstance {
@@ -489,7 +498,7 @@ export function makeClass(name: string, qualname: string, bases: PyValue[], ns: 
   for (const base of cls.mro.slice(1)) {
     const hook = base.dict.get('__init_subclass__');
     if (hook instanceof PyClassMethod) {
-      callValue(hook.fn, [cls]);
+      if (base !== objectClass) callValue(hook.fn, [cls]);
       break;
     }
   }
