@@ -1,2 +1,3 @@
 /** Every library, loaded eagerly: for the library entry (src/index.ts), the playground and the tests. */
 import './collections/index.js';
+import './pyrandom/index.js';

@@ -21,7 +21,10 @@ export interface LibraryEntry {
   load(): Promise<unknown>;
 }
 
-export const LIBRARIES: readonly LibraryEntry[] = [{ name: 'collections', words: ['collections', 'OrderedDict', 'defaultdict'], load: () => import('./collections/index.js') }];
+export const LIBRARIES: readonly LibraryEntry[] = [
+  { name: 'collections', words: ['collections', 'OrderedDict', 'defaultdict'], load: () => import('./collections/index.js') },
+  { name: 'pyrandom', words: ['random'], load: () => import('./pyrandom/index.js') },
+];
 
 /** The libraries `source` may use. */
 export function librariesFor(source: string): LibraryEntry[] {
