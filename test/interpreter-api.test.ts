@@ -225,7 +225,9 @@ describe('refused at run time, with a position', () => {
     expect(first('import torch\nt = torch.ones(3)\nt[t > 0] = 0\n')).toBe('t.py:3:1: indexing a tensor with a boolean mask is not supported (ints and slices are)');
     expect(first('x = 1\ny = x + 2j\n')).toBe('t.py:2:9: complex numbers are not supported');
     expect(first("b = b'abc'\n")).toBe('t.py:1:5: bytes literals are not supported');
-    expect(first('def g():\n    yield 1\nprint(1)\nfor v in g():\n    pass\n')).toBe("t.py:4:10: calling g(), a generator function ('yield'), is not supported");
+    expect(first('def g():\n    print((yield 1))\nprint(1)\nfor v in g():\n    pass\n')).toBe(
+      "t.py:2:12: 'yield' inside an expression is not supported (only as a statement, `yield x`, or an assignment's value, `y = yield x`)",
+    );
   });
 });
 
@@ -252,7 +254,15 @@ describe('hostile input ends with the bounded exit-2 message', () => {
     bounded('print(sum(1 for _ in iter(int, 1)))\n', /the script ran more than 2000000 steps/);
     bounded('x = list(range(10**12))\n', /the script ran more than 2000000 steps/);
     bounded('l = []\nwhile True:\n    l.append(l)\n', /the script ran more than 2000000 steps/);
+    bounded('def nat():\n    n = 0\n    while True:\n        yield n\n        n += 1\nprint(max(nat()))\n', /the script ran more than 2000000 steps/);
   }, 120_000);
+
+  it('deep recursion through generators', () => {
+    const r = run('def g(n):\n    yield n\n    yield from g(n + 1)\nprint(sum(g(0)))\n');
+    expect([1, 2]).toContain(r.exitCode);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    if (r.exitCode === 1) expect(lastErr(r.stderr)).toMatch(/^RecursionError: maximum recursion depth exceeded/);
+  });
 
   it('deep recursion through classes and reprs', () => {
     const r = run('class A:\n    def __init__(self, n):\n        self.c = A(n + 1)\nA(0)\n');

@@ -366,6 +366,9 @@ describe('syntax errors', () => {
     ['augmented tuple', '(a, b) += 1\n', "t.py:1:1: 'tuple' is an illegal expression for augmented assignment\n(a, b) += 1\n^"],
     ['break outside loop', 'def f():\n  break\n', "t.py:2:3: 'break' outside loop\n  break\n  ^"],
     ['return outside function', 'return 1\n', "t.py:1:1: 'return' outside function\nreturn 1\n^"],
+    ['yield outside function', 'x = yield\n', "t.py:1:5: 'yield' outside function\nx = yield\n    ^"],
+    ['yield in a class body', 'class A:\n    x = yield 1\n', "t.py:2:9: 'yield' outside function\n    x = yield 1\n        ^"],
+    ['yield in a comprehension', 'def f():\n    return [(yield x) for x in y]\n', "t.py:2:14: 'yield' inside list comprehension\n    return [(yield x) for x in y]\n             ^"],
     ['parameter order', 'def f(a=1, b): pass\n', 't.py:1:12: non-default argument follows default argument\ndef f(a=1, b): pass\n           ^'],
     ['argument order', 'f(a=1, 2)\n', 't.py:1:8: positional argument follows keyword argument\nf(a=1, 2)\n       ^'],
     ['repeated keyword', 'f(a=1, a=2)\n', 't.py:1:8: keyword argument repeated: a\nf(a=1, a=2)\n       ^'],
@@ -429,7 +432,6 @@ describe('syntax errors', () => {
 
 describe('constructs outside the subset', () => {
   const cases: [string, string][] = [
-    ['x = yield', "generators ('yield') are not supported"],
     ['async def f(): pass', "'async def' is not supported"],
     ['match x:\n  case 1:\n    pass', "'match' statements are not supported"],
     ['from m import *', "'from ... import *' is not supported"],
@@ -451,15 +453,27 @@ describe('constructs outside the subset', () => {
 
   it('is positioned at the construct', () => {
     expect(report('import torch\nclass A(metaclass=M): pass\n')).toBe('t.py:2:9: metaclasses are not supported\nclass A(metaclass=M): pass\n        ^');
-    expect(report('def f():\n    x = (yield)\n')).toBe("t.py:2:10: generators ('yield') are not supported\n    x = (yield)\n         ^");
   });
 
-  it('complex and bytes literals and generator functions parse (they are refused only when they run)', () => {
+  it('complex and bytes literals parse (they are refused only when they run); generator functions are marked', () => {
     expect(stmts("x = 1j\ny = b'abc'\n")).toMatchObject([
       { value: { kind: 'unsupported', message: 'complex numbers are not supported' } },
       { value: { kind: 'unsupported', message: 'bytes literals are not supported' } },
     ]);
     expect(stmts('def g():\n    yield 1\ndef h(): return 1\n')).toMatchObject([{ code: { isGenerator: true } }, { code: { isGenerator: false } }]);
+    expect(stmts('def g():\n    x = yield\n    yield\n    yield from y\n')).toMatchObject([
+      {
+        code: {
+          body: [
+            { kind: 'assign', value: { kind: 'yield', value: null, from: false } },
+            { kind: 'expr', expr: { kind: 'yield', value: null, from: false } },
+            { kind: 'expr', expr: { kind: 'yield', value: { kind: 'name', id: 'y' }, from: true } },
+          ],
+        },
+      },
+    ]);
+    // a yield in a lambda makes the lambda (not the def) a generator
+    expect(stmts('def g():\n    return lambda: (yield)\n')).toMatchObject([{ code: { isGenerator: false } }]);
   });
 });
 

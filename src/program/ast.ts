@@ -64,7 +64,9 @@ export type Expr =
   | Comprehension
   /** `(name := value)`. */
   | { kind: 'namedexpr'; pos: Pos; target: NameNode; value: Expr }
-  /** Valid Python outside the subset (a bytes or complex literal, `yield`): exit 2 when evaluated, not when parsed. */
+  /** `yield value` / `yield from value`: run only by a generator function's statement walker (Interpreter.genBlock) where it stands alone. */
+  | { kind: 'yield'; pos: Pos; value: Expr | null; from: boolean }
+  /** Valid Python outside the subset (a bytes or complex literal): exit 2 when evaluated, not when parsed. */
   | { kind: 'unsupported'; pos: Pos; message: string };
 
 export interface Comprehension {
@@ -122,8 +124,10 @@ export interface FunctionCode {
   params: Param[];
   body: Stmt[];
   isLambda: boolean;
-  /** The body contains `yield`: calling it is outside the subset. */
+  /** The body contains `yield`: a call makes a generator. */
   isGenerator: boolean;
+  /** In a generator function, the statements (at any depth of its body) holding a `yield` (filled by the scope pass). */
+  yieldStmts: Set<Stmt> | null;
   docstring: string | null;
   pos: Pos;
   scope: ScopeInfo;

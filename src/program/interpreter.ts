@@ -202,8 +202,8 @@ export class Interpreter implements Host {
   private returnValue: PyValue = null;
   /** The operation being evaluated: where an UnsupportedError is reported. */
   private exprPos: Pos | null = null;
-  /** Exceptions being handled (innermost last), for a bare `raise`. */
-  private readonly handling: PyError[] = [];
+  /** Exceptions being handled (innermost last), for a bare `raise` (a generator has its own while it runs). */
+  private handling: PyError[] = [];
   /** The statement being run: where an uncaught error is reported. */
   line = 1;
   /** The deepest the calls went (reported when JavaScript's own stack runs out first). */
@@ -383,6 +383,7 @@ export class Interpreter implements Host {
       const c = this.execBlock(s.body);
       if (c === BREAK) return NORMAL;
       if (c === RETURN) return c;
+      this.line = s.pos.line; // the test's errors are the while statement's
     }
     return this.execBlock(s.orelse);
   }
@@ -441,6 +442,7 @@ export class Interpreter implements Host {
       const c = this.execBlock(s.body);
       if (c === BREAK) return NORMAL;
       if (c === RETURN) return c;
+      this.line = s.pos.line; // an error fetching the next value is the for statement's
     }
     return this.execBlock(s.orelse);
   }
@@ -449,13 +451,7 @@ export class Interpreter implements Host {
     if (i === items.length) return this.execBlock(body);
     const item = items[i]!;
     const ctx = this.eval(item.context);
-    const enter = lookupSpecial(ctx, '__enter__');
-    const exit = lookupSpecial(ctx, '__exit__');
-    if (enter === undefined || exit === undefined) {
-      throw new PyError('TypeError', `'${typeOf(ctx).name}' object does not support the context manager protocol`);
-    }
-    const value = callBound(enter, ctx, []);
-    if (item.target) this.assign(item.target, value);
+    const exit = this.enterContext(ctx, item.target);
     let c: number;
     try {
       c = this.execWith(items, i + 1, body);
@@ -470,6 +466,22 @@ export class Interpreter implements Host {
     return c;
   }
 
+  /** `with`'s entry: calls `__enter__`, binds the target, returns `__exit__`. */
+  private enterContext(ctx: PyValue, target: Target | null): PyValue {
+    const enter = lookupSpecial(ctx, '__enter__');
+    const exit = lookupSpecial(ctx, '__exit__');
+    if (enter === undefined || exit === undefined) {
+      throw new PyError('TypeError', `'${typeOf(ctx).name}' object does not support the context manager protocol`);
+    }
+    const value = callBound(enter, ctx, []);
+    if (target) this.assign(target, value);
+    return exit;
+  }
+
+  private handlerFor(s: Extract<Stmt, { kind: 'try' }>, e: PyError): Extract<Stmt, { kind: 'try' }>['handlers'][number] | undefined {
+    return s.handlers.find((h) => h.type === null || this.handles(this.eval(h.type), e));
+  }
+
   private execTry(s: Extract<Stmt, { kind: 'try' }>): number {
     try {
       let c: number;
@@ -477,7 +489,7 @@ export class Interpreter implements Host {
         c = this.execBlock(s.body);
       } catch (e) {
         if (!(e instanceof PyError)) throw e;
-        const handler = s.handlers.find((h) => h.type === null || this.handles(this.eval(h.type), e));
+        const handler = this.handlerFor(s, e);
         if (!handler) throw e;
         this.handling.push(e);
         try {
@@ -875,6 +887,10 @@ export class Interpreter implements Host {
       case 'unsupported':
         this.exprPos = e.pos;
         throw new UnsupportedError(e.message);
+      case 'yield':
+        // A generator function's statement walker runs `yield` where it is a statement or an assignment's value.
+        this.exprPos = e.pos;
+        throw new UnsupportedError(`'yield' inside an expression is not supported (only as a statement, \`yield x\`, or an assignment's value, \`y = yield x\`)`);
       case 'starred':
         throw new Error('a starred expression outside a display or a call (the parser refuses it)');
     }
@@ -1106,6 +1122,7 @@ export class Interpreter implements Host {
   /** A call of a script function, from the script itself or from TypeScript code. */
   private runFunction(fn: PyFunction, args: PyValue[], kwargs: Kwargs, self?: PyValue): PyValue {
     const frame = this.newFrame(fn, args, kwargs, self);
+    if (fn.code.isGenerator) return this.makeGenerator(fn, frame);
     const saved = this.frame;
     const savedLine = this.line;
     // A return value on its way out of the caller (through a finally block or __exit__) must survive this call.
@@ -1133,9 +1150,7 @@ export class Interpreter implements Host {
   /** The frame of a call: its arguments bound, its cells made (kept out of runFunction, whose frame deep recursion stacks). */
   private newFrame(fn: PyFunction, args: PyValue[], kwargs: Kwargs, self: PyValue | undefined): Frame {
     if (this.callDepth >= this.limits.maxCallDepth) throw new PyError('RecursionError', 'maximum recursion depth exceeded');
-    const code = fn.code;
-    if (code.isGenerator) throw new UnsupportedError(`calling ${code.qualname}(), a generator function ('yield'), is not supported`);
-    const info = code.scope;
+    const info = fn.code.scope;
     const fast: (PyValue | undefined)[] = new Array(info.locals.length);
     this.bindArguments(fn, fast, args, kwargs, self);
     let cells = NO_CELLS;
@@ -1143,7 +1158,7 @@ export class Interpreter implements Host {
       cells = this.newCells(info, fn.closure);
       for (const [slot, cell] of info.paramCells) cells[cell]!.value = fast[slot];
     }
-    return new Frame(code.name, info, fast, cells, null);
+    return new Frame(fn.code.name, info, fast, cells, null);
   }
 
   /** Python's binding of a call's arguments to a def's parameters, with CPython's error messages. */
@@ -1207,6 +1222,198 @@ export class Interpreter implements Host {
       throw new PyError('TypeError', `${fn.qualname}() missing ${missing.length} required keyword-only argument${missing.length === 1 ? '' : 's'}: ${nameList(missing)}`);
     }
     if (sig.varkw >= 0) fast[sig.varkw] = extra ?? new PyDict();
+  }
+
+  // ---- generator functions ----
+
+  /**
+   * A call of a generator function: a generator object whose steps run the
+   * body in its own frame (made by the call) up to the next `yield`. The
+   * body is walked by genBlock, a JavaScript generator: statements holding
+   * no `yield` run as usual (execOne), the others (a `yield` statement,
+   * `x = yield v`, and the if/for/while/with/try around them) by their
+   * suspendable versions below.
+   */
+  private makeGenerator(fn: PyFunction, frame: Frame): PyValue {
+    const body = this.genBlock(fn.code.body, fn.code.yieldStmts ?? new Set<Stmt>());
+    const handling: PyError[] = [];
+    let line = fn.code.pos.line;
+    let running = false;
+    const self = this;
+    const steps: Iterator<PyValue> = {
+      next(): IteratorResult<PyValue> {
+        if (running) throw new PyError('ValueError', 'generator already executing');
+        if (self.callDepth >= self.limits.maxCallDepth) throw new PyError('RecursionError', 'maximum recursion depth exceeded');
+        const [savedFrame, savedLine, pending, savedHandling, savedPos] = [self.frame, self.line, self.returnValue, self.handling, self.exprPos];
+        const savedGrad = fn.gradMode === null ? null : isGradEnabled();
+        self.frame = frame;
+        self.line = line;
+        self.handling = handling;
+        running = true;
+        if (++self.callDepth > self.deepest) self.deepest = self.callDepth;
+        if (fn.gradMode !== null) setGradEnabled(fn.gradMode);
+        try {
+          return body.next() as IteratorResult<PyValue>;
+        } catch (e) {
+          if (e instanceof PyError) tracebackOf(e).push({ name: frame.name, line: self.line });
+          throw e;
+        } finally {
+          running = false;
+          line = self.line;
+          self.frame = savedFrame;
+          self.line = savedLine;
+          self.returnValue = pending;
+          self.handling = savedHandling;
+          self.exprPos = savedPos;
+          self.io.statement?.(savedLine);
+          self.callDepth--;
+          if (savedGrad !== null) setGradEnabled(savedGrad);
+        }
+      },
+    };
+    return makeIterator('generator', steps, fn.code.qualname);
+  }
+
+  /** One statement, as execBlock runs each. */
+  private execOne(s: Stmt): number {
+    try {
+      this.line = s.pos.line;
+      this.io.statement?.(s.pos.line);
+      this.tickAt(s.pos);
+      this.exprPos = null;
+      return this.execStmt(s);
+    } catch (e) {
+      if (e instanceof LimitError) throw limitError(this.exprPos ?? s.pos, e.message);
+      if (e instanceof UnsupportedError) throw unsupported(this.exprPos ?? s.pos, e.message);
+      throw e;
+    }
+  }
+
+  private *genBlock(body: readonly Stmt[], ys: Set<Stmt>): Generator<PyValue, number, undefined> {
+    for (let i = 0; i < body.length; i++) {
+      const s = body[i]!;
+      let c: number;
+      if (!ys.has(s)) c = this.execOne(s);
+      else {
+        try {
+          this.line = s.pos.line;
+          this.io.statement?.(s.pos.line);
+          this.tickAt(s.pos);
+          this.exprPos = null;
+          c = yield* this.genStmt(s, ys);
+        } catch (e) {
+          if (e instanceof LimitError) throw limitError(this.exprPos ?? s.pos, e.message);
+          if (e instanceof UnsupportedError) throw unsupported(this.exprPos ?? s.pos, e.message);
+          throw e;
+        }
+      }
+      if (c !== NORMAL) return c;
+    }
+    return NORMAL;
+  }
+
+  /** A statement holding a `yield`. */
+  private *genStmt(s: Stmt, ys: Set<Stmt>): Generator<PyValue, number, undefined> {
+    switch (s.kind) {
+      case 'expr':
+        if (s.expr.kind !== 'yield') break;
+        yield* this.genYield(s.expr);
+        return NORMAL;
+      case 'assign': {
+        if (s.value.kind !== 'yield') break;
+        const value = yield* this.genYield(s.value);
+        for (const t of s.targets) this.assign(t, value);
+        return NORMAL;
+      }
+      case 'if':
+        return yield* this.genBlock(truthy(this.eval(s.test)) ? s.body : s.orelse, ys);
+      case 'for': {
+        const iterable = this.eval(s.iter);
+        for (const value of iterate(iterable)) {
+          this.tickAt(s.pos);
+          this.assign(s.target, value);
+          const c = yield* this.genBlock(s.body, ys);
+          if (c === BREAK) return NORMAL;
+          if (c === RETURN) return c;
+          this.line = s.pos.line;
+        }
+        return yield* this.genBlock(s.orelse, ys);
+      }
+      case 'while':
+        while (truthy(this.eval(s.test))) {
+          this.tickAt(s.pos);
+          const c = yield* this.genBlock(s.body, ys);
+          if (c === BREAK) return NORMAL;
+          if (c === RETURN) return c;
+          this.line = s.pos.line;
+        }
+        return yield* this.genBlock(s.orelse, ys);
+      case 'with':
+        return yield* this.genWith(s.items, 0, s.body, ys);
+      case 'try':
+        return yield* this.genTry(s, ys);
+      default:
+        break;
+    }
+    // The `yield` stands inside an expression: eval refuses it there.
+    return this.execStmt(s);
+  }
+
+  private *genYield(e: Extract<Expr, { kind: 'yield' }>): Generator<PyValue, PyValue, undefined> {
+    if (e.from) {
+      const source = iterate(this.eval(e.value!));
+      for (const v of source) yield v;
+      return null;
+    }
+    yield e.value ? this.eval(e.value) : null;
+    return null; // send() is not provided: a yield's value is None
+  }
+
+  private *genWith(items: Extract<Stmt, { kind: 'with' }>['items'], i: number, body: readonly Stmt[], ys: Set<Stmt>): Generator<PyValue, number, undefined> {
+    if (i === items.length) return yield* this.genBlock(body, ys);
+    const item = items[i]!;
+    const ctx = this.eval(item.context);
+    const exit = this.enterContext(ctx, item.target);
+    let c: number;
+    try {
+      c = yield* this.genWith(items, i + 1, body, ys);
+    } catch (e) {
+      if (e instanceof PyError) {
+        const exc = exceptionOf(e);
+        if (truthy(callBound(exit, ctx, [exc.cls, exc, null]))) return NORMAL;
+      }
+      throw e;
+    }
+    callBound(exit, ctx, [null, null, null]);
+    return c;
+  }
+
+  private *genTry(s: Extract<Stmt, { kind: 'try' }>, ys: Set<Stmt>): Generator<PyValue, number, undefined> {
+    try {
+      let c: number;
+      try {
+        c = yield* this.genBlock(s.body, ys);
+      } catch (e) {
+        if (!(e instanceof PyError)) throw e;
+        const handler = this.handlerFor(s, e);
+        if (!handler) throw e;
+        this.handling.push(e);
+        try {
+          if (handler.name) this.storeName(handler.name, exceptionOf(e));
+          return yield* this.genBlock(handler.body, ys);
+        } finally {
+          this.handling.pop();
+          if (handler.name) this.unbindName(handler.name, false);
+        }
+      }
+      return c === NORMAL ? yield* this.genBlock(s.orelse, ys) : c;
+    } finally {
+      if (s.finalbody.length) {
+        const c = yield* this.genBlock(s.finalbody, ys);
+        // eslint-disable-next-line no-unsafe-finally
+        if (c !== NORMAL) return c;
+      }
+    }
   }
 
   // ---- comprehensions ----

@@ -12,6 +12,7 @@ import { sliceIndices } from './subscript.js';
 import {
   boolClass,
   BoundMethod,
+  MethodDescriptor,
   Builtin,
   builtinFunctionClass,
   classmethodClass,
@@ -91,10 +92,13 @@ property<BoundMethod>(methodClass, '__func__', (m) => m.fn);
 property<BoundMethod>(methodClass, '__name__', (m) => nameOf(m.fn));
 property<BoundMethod>(methodClass, '__qualname__', (m) => (m.fn instanceof PyFunction ? m.fn.qualname : nameOf(m.fn)));
 property<BoundMethod>(methodClass, '__doc__', (m) => (m.fn instanceof PyFunction ? m.fn.doc : null));
-property<Builtin>(builtinFunctionClass, '__name__', (b) => b.name);
-property<Builtin>(builtinFunctionClass, '__qualname__', (b) => b.name);
-property<Builtin>(builtinFunctionClass, '__module__', (b) => (b.self === undefined ? b.module : null));
-property<Builtin>(builtinFunctionClass, '__self__', (b) => b.self ?? null);
+// A builtin_function_or_method is a Builtin, or a BoundMethod of a built-in type's MethodDescriptor (`[].append`).
+property<Builtin | BoundMethod>(builtinFunctionClass, '__name__', (b) => (b instanceof Builtin ? b.name : nameOf(b.fn)));
+property<Builtin | BoundMethod>(builtinFunctionClass, '__qualname__', (b) =>
+  b instanceof Builtin ? b.name : b.fn instanceof MethodDescriptor ? `${b.fn.owner.name}.${b.fn.name}` : nameOf(b.fn),
+);
+property<Builtin | BoundMethod>(builtinFunctionClass, '__module__', (b) => (b instanceof Builtin && b.self === undefined ? b.module : null));
+property<Builtin | BoundMethod>(builtinFunctionClass, '__self__', (b) => (b instanceof Builtin ? (b.self ?? null) : b.self));
 
 function nameOf(f: PyValue): string {
   if (f instanceof PyFunction) return f.name;

@@ -218,6 +218,13 @@ function moduleGetAttr(mod: PyModule, name: string): PyValue {
 }
 
 function classGetAttr(cls: PyClass, name: string): PyValue {
+  // The metaclass's data descriptors come first (`type(f).__name__` is 'function', not function's own __name__ property);
+  // __module__ and __doc__ read the class's own namespace first, as CPython's getters do.
+  const meta0 = typeClass.dict.get(name);
+  if (meta0 instanceof PyProperty) {
+    const own = name === '__module__' || name === '__doc__' ? cls.dict.get(name) : undefined;
+    if (own === undefined || own instanceof PyProperty) return getProperty(meta0, cls, typeClass, name);
+  }
   const d = cls.lookup(name);
   if (d !== undefined) {
     if (d instanceof PyClassMethod) return new BoundMethod(cls, d.fn);

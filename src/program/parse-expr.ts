@@ -96,8 +96,7 @@ export function mapExpr(c: Ctx, n: Node, depth: number): Expr {
     case 'LambdaExpression':
       return mapLambda(c, n, depth);
     case 'YieldExpression':
-      c.sawYield = true;
-      return { kind: 'unsupported', pos, message: "generators ('yield') are not supported" };
+      return mapYield(c, n, depth);
     case 'NamedExpression': {
       const [target, op, value] = c.kids(n);
       if (target!.name !== 'VariableName') c.syntax(target!, `cannot use assignment expressions with ${describeNode(target!)}`);
@@ -115,6 +114,19 @@ export function mapExpr(c: Ctx, n: Node, depth: number): Expr {
 function describeNode(n: Node): string {
   if (n.name === 'MemberExpression') return 'attribute';
   return 'expression';
+}
+
+/** `yield`, `yield x`, `yield a, b`, `yield from it` (a statement or a value). */
+export function mapYield(c: Ctx, n: Node, depth: number): Expr {
+  c.sawYield = true;
+  const kids = c.kids(n);
+  const pos = c.pos(n);
+  if (kids[1]?.name === 'from') {
+    if (kids.length !== 3) c.syntax(kids[3] ?? n);
+    return { kind: 'yield', pos, value: mapExpr(c, kids[2]!, depth + 1), from: true };
+  }
+  const rest = kids.slice(1);
+  return { kind: 'yield', pos, value: rest.length ? mapExprList(c, rest, depth + 1, n) : null, from: false };
 }
 
 /**
@@ -222,7 +234,10 @@ function mapLambda(c: Ctx, n: Node, depth: number): Expr {
   const bodyNode = kids[kids.length - 1]!;
   const params = paramList ? mapParams(c, c.kids(paramList), paramList, depth + 1, false) : [];
   const pos = c.pos(n);
+  // A `yield` in a lambda makes the lambda (not the enclosing def) a generator: not run (eval refuses it).
+  const outerYield = c.sawYield;
   const body = mapExpr(c, bodyNode, depth + 1);
+  c.sawYield = outerYield;
   const code: FunctionCode = {
     name: '<lambda>',
     qualname: '<lambda>',
@@ -230,6 +245,7 @@ function mapLambda(c: Ctx, n: Node, depth: number): Expr {
     body: [{ kind: 'return', pos: body.pos, value: body }],
     isLambda: true,
     isGenerator: false,
+    yieldStmts: null,
     docstring: null,
     pos,
     scope: EMPTY_SCOPE,

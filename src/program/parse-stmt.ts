@@ -1,7 +1,7 @@
 /** Mapping of lezer statement nodes onto the AST's Stmt. */
 import { EMPTY_SCOPE, nameNode, type BinaryOp, type ExceptHandler, type Expr, type FunctionCode, type Stmt, type WithItem } from './ast.js';
 import { MAX_DEPTH, splitCommas, type Ctx, type Node } from './parse-util.js';
-import { describe, mapArgs, mapExpr, mapExprList, mapParams, toTarget } from './parse-expr.js';
+import { describe, mapArgs, mapExpr, mapExprList, mapParams, mapYield, toTarget } from './parse-expr.js';
 
 /** What encloses a statement, for Python's compile-time checks (`'break' outside loop`). */
 interface Scope {
@@ -92,8 +92,7 @@ function mapStmt(c: Ctx, n: Node, depth: number, scope: Scope): Stmt[] {
     }
     case 'YieldStatement':
       if (!scope.inFunction) c.syntax(n, "'yield' outside function");
-      c.sawYield = true;
-      return [{ kind: 'expr', pos, expr: { kind: 'unsupported', pos, message: "generators ('yield') are not supported" } }];
+      return [{ kind: 'expr', pos, expr: mapYield(c, n, depth) }];
     case 'PrintStatement':
       return c.syntax(n, "Missing parentheses in call to 'print'. Did you mean print(...)?");
     case 'IfStatement':
@@ -281,7 +280,7 @@ function mapDef(c: Ctx, n: Node, kids: Node[], depth: number, decorators: Expr[]
   c.sawYield = outerYield;
   const name = c.text(nameNode_);
   const pos = c.pos(n);
-  const code: FunctionCode = { name, qualname: name, params, body, isLambda: false, isGenerator, docstring: docstringOf(body), pos, scope: EMPTY_SCOPE };
+  const code: FunctionCode = { name, qualname: name, params, body, isLambda: false, isGenerator, yieldStmts: null, docstring: docstringOf(body), pos, scope: EMPTY_SCOPE };
   return { kind: 'def', pos, target: nameNode(c.pos(nameNode_), name), code, decorators };
 }
 

@@ -72,11 +72,15 @@ export class Ctx {
     if (depth > MAX_DEPTH) throw this.error('limit', DEPTH_MESSAGE, at);
   }
 
-  /** The children of a node, without comments; an error node inside is a syntax error. */
+  /** The children of a node, without comments; an error node inside is a syntax error (but for a bare `yield`'s). */
   kids(n: Node): Node[] {
     const out: Node[] = [];
     for (let k = n.firstChild; k; k = k.nextSibling) {
-      if (k.type.isError) this.syntax(k);
+      if (k.type.isError) {
+        // lezer reads a bare `yield` (`yield`, `x = yield`) with an empty error node after it.
+        if (k.from === k.to && (n.name === 'YieldStatement' || n.name === 'YieldExpression')) continue;
+        this.syntax(k);
+      }
       if (k.name !== 'Comment') out.push(k);
     }
     return out;

@@ -109,8 +109,8 @@ function firstErrorNode(c: Ctx, top: Node): ScriptSyntaxError | null {
     if (!cursor.type.isError) continue;
     const node = cursor.node;
     const parent = node.parent?.name ?? '';
-    // lezer cannot read a bare `yield` as a value (`x = yield`); Python can, dzdx does not run it.
-    if (parent === 'YieldExpression') return c.error('unsupported', "generators ('yield') are not supported", node.parent!.from);
+    // lezer reads a bare `yield` (`yield`, `x = yield`) with an empty error node (mapYield skips it).
+    if ((parent === 'YieldExpression' || parent === 'YieldStatement') && node.from === node.to) continue;
     // A block header without its colon: lezer puts the error at the line end or first in the Body.
     const atLineEnd = c.src[node.from] === '\n' || node.from === c.src.length;
     if ((parent === 'Body' && !node.prevSibling) || (COMPOUND.has(parent) && atLineEnd)) {

@@ -71,8 +71,29 @@ export function resolveScopes(program: Program): void {
 }
 
 class Walker {
+  /** The generator function whose body is being walked (null elsewhere), and the statements open around the current point. */
+  private generator: FunctionCode | null = null;
+  private open: Stmt[] = [];
+
   stmts(body: readonly Stmt[], s: Scope): void {
-    for (const st of body) this.stmt(st, s);
+    for (const st of body) {
+      this.open.push(st);
+      this.stmt(st, s);
+      this.open.pop();
+    }
+  }
+
+  /** Walks a def's, lambda's or class's body with its own generator context. */
+  private nested(generator: FunctionCode | null, walk: () => void): void {
+    const [outer, open] = [this.generator, this.open];
+    this.generator = generator;
+    this.open = [];
+    try {
+      walk();
+    } finally {
+      this.generator = outer;
+      this.open = open;
+    }
   }
 
   private bind(n: NameNode, s: Scope): void {
@@ -161,7 +182,7 @@ class Walker {
         for (const b of st.bases) this.expr(b, s);
         st.qualname = s.childQualname(st.name);
         const inner = new Scope('class', s, st.qualname);
-        this.stmts(st.body, inner);
+        this.nested(null, () => this.stmts(st.body, inner));
         st.scope = inner.info;
         return this.bind(st.target, s);
       }
@@ -204,7 +225,7 @@ class Walker {
       inner.params.push(p.name);
       inner.bound.add(p.name);
     }
-    this.stmts(code.body, inner);
+    this.nested(code.isGenerator ? code : null, () => this.stmts(code.body, inner));
     code.scope = inner.info;
   }
 
@@ -267,6 +288,20 @@ class Walker {
         return;
       case 'starred':
         return this.expr(e.value, s);
+      case 'yield': {
+        if (e.value) this.expr(e.value, s);
+        if (s.kind === 'module' || s.kind === 'class') throw syntaxError(e.pos, "'yield' outside function");
+        if (s.kind === 'comprehension') {
+          const what = ({ '<listcomp>': 'list comprehension', '<setcomp>': 'set comprehension', '<dictcomp>': 'dict comprehension' } as Record<string, string>)[s.qualname.slice(s.qualname.lastIndexOf('.') + 1)] ?? 'generator expression';
+          throw syntaxError(e.pos, `'yield' inside ${what}`);
+        }
+        const g = this.generator;
+        if (g) {
+          g.yieldStmts ??= new Set();
+          for (const st of this.open) g.yieldStmts.add(st);
+        }
+        return;
+      }
       case 'lambda':
         return this.function(e.code, s, '<lambda>');
       case 'comp': {

@@ -297,7 +297,8 @@ export class BoundMethod extends PyObject {
   }
 
   pyType(): PyClass {
-    return methodClass;
+    // `[].append` is a builtin_function_or_method; a native (non-builtin) class's methods stand for Python functions.
+    return this.fn instanceof MethodDescriptor && this.fn.owner.builtin ? builtinFunctionClass : methodClass;
   }
 }
 
