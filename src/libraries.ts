@@ -24,6 +24,9 @@ export interface LibraryEntry {
 export const LIBRARIES: readonly LibraryEntry[] = [
   { name: 'collections', words: ['collections', 'OrderedDict', 'defaultdict'], load: () => import('./collections/index.js') },
   { name: 'pyrandom', words: ['random'], load: () => import('./pyrandom/index.js') },
+  { name: 'itertools', words: ['itertools'], load: () => import('./itertools/index.js') },
+  { name: 'functools', words: ['functools'], load: () => import('./functools/index.js') },
+  { name: 'copy', words: ['copy', 'deepcopy'], load: () => import('./copy/index.js') },
 ];
 
 /** The libraries `source` may use. */

@@ -64,6 +64,8 @@ export interface NativeClassSpec<S> {
    * calling the class returns, instead of `__new__`/`__init__`.
    */
   construct?: (cls: PyClass, call: CallArgs) => PyValue;
+  /** Instances stored in a class and read through an instance bind to it (a `__get__`; e.g. `(self, obj) => new BoundMethod(obj, self)`). */
+  bind?: (self: PyInstance, obj: PyValue, owner: PyClass) => PyValue;
 }
 
 export function defineClass<S = unknown>(spec: NativeClassSpec<S>): PyClass {
@@ -75,6 +77,7 @@ export function defineClass<S = unknown>(spec: NativeClassSpec<S>): PyClass {
     final: spec.final ?? false,
     create: spec.state,
     construct: spec.construct,
+    bindTo: spec.bind,
   });
   if (bases.length > 1) cls.mro = linearise(cls, bases);
   for (const [name, fn] of Object.entries(spec.methods ?? {})) cls.dict.set(name, new MethodDescriptor(name, cls, fn));

@@ -120,6 +120,7 @@ export function bindDescriptor(d: PyValue, obj: PyValue, cls: PyClass, name = ''
   if (d instanceof PyStaticMethod) return d.fn;
   if (d instanceof PyClassMethod) return new BoundMethod(cls, d.fn);
   if (d instanceof PyProperty) return getProperty(d, obj, cls, name);
+  if (d instanceof PyInstance && d.cls.bindTo) return d.cls.bindTo(d, obj, cls);
   return d;
 }
 

@@ -199,7 +199,8 @@ export function repr(v: PyValue): string {
   if (v instanceof PyDType) return `torch.${v.dtype}`;
   if (v instanceof PyIterator) {
     if (v.label) return `<generator object ${v.label} at ${hexAddress(v)}>`;
-    return defaultRepr(v);
+    const own = (v as { repr?: () => string }).repr; // itertools.count(0) and the like
+    return own ? own.call(v) : defaultRepr(v);
   }
   if (v instanceof PyStaticMethod) return `<staticmethod(${repr(v.fn)})>`;
   if (v instanceof PyClassMethod) return `<classmethod(${repr(v.fn)})>`;

@@ -57,6 +57,13 @@ export interface ClassOptions {
   construct?: (cls: PyClass, call: CallArgs) => PyValue;
   /** The state of a new instance (exceptions, native classes), made before __init__ runs. */
   create?: (instance: PyInstance, call: CallArgs) => unknown;
+  /**
+   * An instance of this class stored in a class and read through an
+   * instance of it binds (a native non-data descriptor's `__get__`, as
+   * functools' lru_cache wrapper binds like a method); scripts' `__get__`
+   * stays refused.
+   */
+  bindTo?: (descriptor: PyInstance, obj: PyValue, owner: PyClass) => PyValue;
 }
 
 /** A class: built-in, native (implemented in TypeScript, see native.ts) or defined by a script. */
@@ -70,6 +77,7 @@ export class PyClass extends PyObject {
   readonly final: boolean;
   readonly construct?: (cls: PyClass, call: CallArgs) => PyValue;
   readonly create?: (instance: PyInstance, call: CallArgs) => unknown;
+  readonly bindTo?: (descriptor: PyInstance, obj: PyValue, owner: PyClass) => PyValue;
   private cache = new Map<string, PyValue | undefined>();
   private cacheEpoch = -1;
 
@@ -89,6 +97,7 @@ export class PyClass extends PyObject {
     this.final = options.final ?? false;
     this.construct = options.construct;
     this.create = options.create;
+    this.bindTo = options.bindTo;
     this.mro = mro ?? [this, ...(bases[0]?.mro ?? [])];
   }
 
