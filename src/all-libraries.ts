@@ -4,3 +4,4 @@ import './pyrandom/index.js';
 import './itertools/index.js';
 import './functools/index.js';
 import './copy/index.js';
+import './time/index.js';
