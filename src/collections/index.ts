@@ -6,6 +6,7 @@
  * registry, and the example to follow.
  */
 import { PyError } from '../tensor/errors.js';
+import { namedtuple } from './namedtuple.js';
 import { PyDict } from '../program/dict.js';
 import { dictRepr, repr } from '../program/repr.js';
 import { registerLibrary } from '../program/modules.js';
@@ -99,5 +100,6 @@ registerLibrary({
     const m = modules.module('collections');
     m.attrs.set('OrderedDict', orderedDictClass);
     m.attrs.set('defaultdict', defaultdictClass);
+    m.attrs.set('namedtuple', namedtuple);
   },
 });
