@@ -70,7 +70,7 @@ describe('code as the answer', () => {
     ['another leaf name', 'import torch\nv = torch.tensor([1.0, 3.0], requires_grad=True)\n(v ** 3).sum().backward()', 'wrong', 'no tensor named w'],
     ['no backward call', 'import torch\nw = torch.tensor([1.0, 3.0], requires_grad=True)', 'wrong', 'w.grad is None'],
     ['an error', 'import torch\nw = torch.tensor([1.0, 3.0], requires_grad=True)\n(w ** 3).backward()', 'wrong', 'RuntimeError: grad can be implicitly created only for scalar outputs'],
-    ['outside the subset', 'import os\nos.remove("x")', 'invalid', 'line 1, column 1'],
+    ['outside the subset', 'import os\nos.remove("x")', 'invalid', 'line 2, column 1'], // refused where it is used, not at the import
     ['a syntax error', 'import torch\nw = (', 'invalid', 'line 2'],
     ['an endless loop', 'while True:\n    pass', 'invalid', 'line'],
   ])('%s', (_name, code, verdict, words) => {
