@@ -101,14 +101,92 @@ for _name, _spec in list(DATASETS.items()):
     if len(_spec) == 2 and not _name.endswith("_wide") and _name + "_strided" not in DATASETS:
         DATASETS[_name + "_strided"] = (_spec[0], _spec[1], "strided")
 
+# The activations, the losses without reduction and the backward kernels of both (inputs: the
+# gradient first, as the *_backward ops take it), each contiguous and strided. Datasets marked
+# "nospecials" take no special values (their inputs must stay in a domain, such as bce's [0, 1]).
+EXTRA = {
+    "erf_wide": ("erf", [("both", -30, 6)]),
+    "gelu": ("gelu", [("both", -30, 4)]),
+    "gelu_tanh": ("gelu_tanh", [("both", -30, 4)]),
+    "gelu_backward": ("gelu_backward", [("both", -8, 4), ("both", -30, 4)]),
+    "gelu_tanh_backward": ("gelu_tanh_backward", [("both", -8, 4), ("both", -30, 4)]),
+    "silu": ("silu", [("both", -30, 7)]),
+    "silu_backward": ("silu_backward", [("both", -8, 4), ("both", -30, 7)]),
+    "elu": ("elu", [("both", -30, 7)]),
+    "elu_params": ("elu:1.5:1.25:0.75", [("both", -30, 7)]),
+    "selu": ("elu:1.6732632423543772:1.0507009873554805:1", [("both", -30, 7)]),
+    "elu_backward": ("elu_backward", [("both", -8, 4), ("both", -30, 7)]),
+    "elu_params_backward": ("elu_backward:1.5:1.25:0.75", [("both", -8, 4), ("both", -30, 7)]),
+    "leaky_relu": ("leaky_relu:0.01", [("both", -30, 7)]),
+    "leaky_relu_0.2": ("leaky_relu:0.2", [("both", -30, 7)]),
+    "leaky_relu_backward": ("leaky_relu_backward:0.01", [("both", -8, 4), ("both", -30, 7)]),
+    "hardtanh": ("hardtanh", [("both", -4, 2)]),
+    "hardtanh_backward": ("hardtanh_backward", [("both", -8, 4), ("both", -4, 2)]),
+    "softplus_backward": ("softplus_backward", [("both", -8, 4), ("both", -30, 6)]),
+    "mse": ("mse", [("both", -10, 4), ("both", -10, 4)]),
+    "mse_backward": ("mse_backward", [("both", -8, 4), ("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1": ("smooth_l1:1", [("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1_0.5": ("smooth_l1:0.5", [("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1_backward": ("smooth_l1_backward:1", [("both", -8, 4), ("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1_0.5_backward": ("smooth_l1_backward:0.5", [("both", -8, 4), ("both", -10, 4), ("both", -10, 4)]),
+    "bce": ("bce", [("pos", -20, -1), ("pos", -20, -1)], "contiguous", "nospecials"),
+    "bce_backward": ("bce_backward", [("both", -8, 4), ("pos", -20, -1), ("pos", -20, -1)], "contiguous", "nospecials"),
+    "bce_logits": ("bce_logits", [("both", -20, 6), ("pos", -20, -1)]),
+    "bce_logits_backward": ("bce_logits_backward", [("both", -8, 4), ("both", -20, 6), ("pos", -20, -1)]),
+    "sinh": ("sinh", [("both", -30, 6)]),
+    "cosh": ("cosh", [("both", -30, 6)]),
+    "asin": ("asin", [("both", -30, -1)]),
+    "acos": ("acos", [("both", -30, -1)]),
+    "atan": ("atan", [("both", -30, 30)]),
+    "atan2": ("atan2", [("both", -30, 30), ("both", -30, 30)]),
+}
+for _name, _spec in EXTRA.items():
+    DATASETS[_name] = _spec
+    layout_options = _spec[3:] if len(_spec) > 3 else ()
+    DATASETS[_name + "_strided"] = (_spec[0], _spec[1], "strided") + tuple(layout_options)
+
+
+def autograd_input_grad(f):
+    """The gradient of f's first tensor argument, for an upstream gradient g: (g, x, …) -> x.grad."""
+    def run(g, x, *rest):
+        x = x.detach().requires_grad_(True)
+        f(x, *rest).backward(g)
+        return x.grad
+    return run
+
 
 def torch_op(op):
-    if op.startswith("pow:"):
-        e = float(op[4:])
-        return lambda x: torch.pow(x, e)
-    if op == "softplus":
-        return torch.nn.functional.softplus
-    return getattr(torch, op)
+    F = torch.nn.functional
+    aten = torch.ops.aten
+    name, *params = op.split(":")
+    p = [float(v) for v in params]
+    if name == "pow":
+        return (lambda x: torch.pow(x, p[0])) if p else torch.pow
+    ops = {
+        "softplus": F.softplus,
+        "softplus_backward": lambda g, x: aten.softplus_backward(g, x, 1.0, 20.0),
+        "gelu": F.gelu,
+        "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+        "gelu_backward": lambda g, x: aten.gelu_backward(g, x),
+        "gelu_tanh_backward": lambda g, x: aten.gelu_backward(g, x, approximate="tanh"),
+        "silu": F.silu,
+        "silu_backward": lambda g, x: aten.silu_backward(g, x),
+        "elu": lambda x: aten.elu(x, *(p or [1.0, 1.0, 1.0])),
+        "elu_backward": lambda g, x: aten.elu_backward(g, *(p or [1.0, 1.0, 1.0]), False, x),
+        "leaky_relu": lambda x: F.leaky_relu(x, p[0]),
+        "leaky_relu_backward": lambda g, x: aten.leaky_relu_backward(g, x, p[0], False),
+        "hardtanh": F.hardtanh,
+        "hardtanh_backward": lambda g, x: aten.hardtanh_backward(g, x, -1.0, 1.0),
+        "mse": lambda x, t: F.mse_loss(x, t, reduction="none"),
+        "mse_backward": lambda g, x, t: aten.mse_loss_backward(g, x, t, 0),
+        "smooth_l1": lambda x, t: F.smooth_l1_loss(x, t, reduction="none", beta=p[0]),
+        "smooth_l1_backward": lambda g, x, t: aten.smooth_l1_loss_backward(g, x, t, 0, p[0]),
+        "bce": lambda x, t: F.binary_cross_entropy(x, t, reduction="none"),
+        "bce_backward": lambda g, x, t: aten.binary_cross_entropy_backward(g, x, t, None, 0),
+        "bce_logits": lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+        "bce_logits_backward": autograd_input_grad(lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none")),
+    }
+    return ops[name] if name in ops else getattr(torch, name)
 
 
 def strided(t):
@@ -152,7 +230,7 @@ RANGES = [(0.0, 6.283185307179586, 25), (0.0, 1.0, 100), (-1.0, 1.0, 50), (-9.63
 ARANGES = [(0.0, 1.0, 0.1), (-3.0, 3.0, 0.25), (0.5, 100.0, 0.3), (1.0, 2.0, 0.0625), (-7.7, 9.1, 1.3), (0.0, 50.0, 0.7)]
 
 
-def op_cases(dtype):
+def op_cases(dtype, only=None, dump=None):
     dt = getattr(torch, dtype)
     seed = 50000
     cases = []
@@ -228,9 +306,17 @@ def op_cases(dtype):
         cases.append(({"kind": "dot", "v": sv, "w": sw, "k": k}, torch.dot(v, w)))
     out = []
     for params, y in cases:
-        words = result_words(y.contiguous().numpy().ravel(), dtype)
+        if only and not any(params["kind"].startswith(o) for o in only.split(",")):
+            continue
+        # an op measured with its backward gives its forward result and its inputs' gradients, in one list
+        if isinstance(y, (list, tuple)):
+            y = torch.cat([t.detach().reshape(-1) for t in y])
+        words = result_words(y.detach().contiguous().numpy().ravel(), dtype)
         params["hash"] = chunk_hashes(words, 1 << 30)[0] if len(words) else ""
         params["numel"] = int(y.numel())
+        if dump:
+            os.makedirs(dump, exist_ok=True)
+            words.tofile(os.path.join(dump, "%s.op%d.bin" % (dtype, len(out))))
         out.append(params)
     return out
 
@@ -239,15 +325,23 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100000)
     parser.add_argument("--dump")
+    parser.add_argument("--only", help="comma-separated dataset or op-case name prefixes: measure only these, and write the record to the dump directory instead of the fixtures")
     args = parser.parse_args()
     torch.set_num_threads(1)
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "float-bits")
+    if args.only:
+        if not args.dump:
+            parser.error("--only needs --dump DIR (the partial record goes there)")
+        root = args.dump
     for dtype, specials, bias in (("float32", F32_SPECIALS, 127), ("float64", F64_SPECIALS, 1023)):
         npdt = np.float32 if dtype == "float32" else np.float64
         record = {"torch": torch.__version__, "chunk": CHUNK, "count": args.count, "specials": [], "datasets": {}}
         for seed, (name, spec) in enumerate(DATASETS.items()):
             op, inputs = spec[0], spec[1]
             layout = spec[2] if len(spec) > 2 else "contiguous"
+            with_specials = "nospecials" not in spec[3:]
+            if args.only and not any(name.startswith(o) for o in args.only.split(",")):
+                continue
             full = dtype == "float64" and (inputs[0][1], inputs[0][2]) == FULL
             arg_specs = []
             columns = []
@@ -258,19 +352,21 @@ def main():
                 arg_specs.append(arg)
                 x = generate(arg, args.count, dtype)
                 # the specials, each paired with the other inputs' first values
-                columns.append(np.concatenate([x, np.array(specials, dtype=npdt) if k == 0 else x[: len(specials)]]))
+                if with_specials:
+                    x = np.concatenate([x, np.array(specials, dtype=npdt) if k == 0 else x[: len(specials)]])
+                columns.append(x)
             tensors = [torch.from_numpy(c) for c in columns]
             if layout == "strided":
                 tensors = [strided(t) for t in tensors]
             f = torch_op(op)
             y = f(*tensors).contiguous().numpy()
             words = result_words(y, dtype)
-            record["datasets"][name] = {"op": op, "layout": layout, "inputs": arg_specs, "hashes": chunk_hashes(words, 1 if dtype == "float32" else 2)}
+            record["datasets"][name] = {"op": op, "layout": layout, "inputs": arg_specs, "specials": with_specials, "hashes": chunk_hashes(words, 1 if dtype == "float32" else 2)}
             if args.dump:
                 os.makedirs(args.dump, exist_ok=True)
                 words.tofile(os.path.join(args.dump, "%s.%s.bin" % (dtype, name)))
             print(dtype, name, file=sys.stderr)
-        record["ops"] = op_cases(dtype)
+        record["ops"] = op_cases(dtype, args.only, args.dump)
         record["specials"] = [("%08x" if dtype == "float32" else "%016x") % int(v) for v in np.array(specials, dtype=npdt).view(np.uint32 if dtype == "float32" else np.uint64)]
         with open(os.path.join(root, dtype + ".json"), "w") as out:
             json.dump(record, out, indent=0, separators=(",", ":"))

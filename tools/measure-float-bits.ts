@@ -13,7 +13,9 @@ const root = join(import.meta.dirname, '..', 'test', 'fixtures', 'float-bits');
 const verbose = process.argv.includes('--show');
 
 for (const dtype of ['float32', 'float64'] as FloatDType[]) {
-  const rec = JSON.parse(readFileSync(join(root, `${dtype}.json`), 'utf8')) as Recording;
+  // a partial record (the tool's --only) lies beside its dumps
+  const recordDir = dir && existsSync(join(dir, `${dtype}.json`)) ? dir : root;
+  const rec = JSON.parse(readFileSync(join(recordDir, `${dtype}.json`), 'utf8')) as Recording;
   for (const [name, ds] of Object.entries(rec.datasets)) {
     const t0 = performance.now();
     const ours = compute(rec, ds, dtype);

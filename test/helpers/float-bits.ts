@@ -3,8 +3,11 @@
  * the same hash-generated inputs, dzdx's kernels applied to them, and the
  * same chunk hashes of the result bits.
  */
-import { applyBinary, applyUnary, type UnaryMath } from '../../src/tensor/numerics/elementwise.js';
-import * as U from '../../src/tensor/numerics/unary.js';
+import '../../src/ops/index.js';
+import { backward } from '../../src/autograd/engine.js';
+import { Tensor } from '../../src/autograd/tensor.js';
+import * as F from '../../src/ops/functional.js';
+import { NONE } from '../../src/ops/losses.js';
 import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.js';
 import { cumulative, norm2Reduce, prodReduce, varianceReduce } from '../../src/tensor/numerics/reductions.js';
 import { cascadeSum } from '../../src/tensor/numerics/sum.js';
@@ -27,6 +30,8 @@ export interface Dataset {
   op: string;
   layout: 'contiguous' | 'strided';
   inputs: InputSpec[];
+  /** false: the inputs are the generated values only (an op whose domain excludes the special values). */
+  specials?: boolean;
   hashes: string[];
 }
 
@@ -107,7 +112,7 @@ export function specialValues(rec: Recording, dtype: FloatDType): number[] {
 
 /** Each input column of a dataset: its generated values then the specials (paired with the first values). */
 export function datasetInputs(rec: Recording, ds: Dataset, dtype: FloatDType): Float64Array[] {
-  const specials = specialValues(rec, dtype);
+  const specials = ds.specials === false ? [] : specialValues(rec, dtype);
   return ds.inputs.map((spec, k) => {
     const x = generate(spec, rec.count, dtype);
     const col = new Float64Array(rec.count + specials.length);
@@ -117,46 +122,71 @@ export function datasetInputs(rec: Recording, ds: Dataset, dtype: FloatDType): F
   });
 }
 
-const unaryOps: Record<string, UnaryMath> = {
-  exp: U.expMath,
-  log: U.logMath,
-  log2: U.log2Math,
-  log10: U.log10Math,
-  log1p: U.log1pMath,
-  expm1: U.expm1Math,
-  exp2: U.exp2Math,
-  sin: U.sinMath,
-  cos: U.cosMath,
-  tan: U.tanMath,
-  tanh: U.tanhMath,
-  erf: U.erfMath,
-  sqrt: U.sqrtMath,
-  rsqrt: U.rsqrtMath,
-  reciprocal: U.reciprocalMath,
-  sigmoid: U.sigmoidMath,
-};
+/** A tensor of a dataset column: contiguous, or every other element of a buffer twice as long (PyTorch's strided view). */
+function columnTensor(col: Float64Array, dtype: FloatDType, layout: Dataset['layout']): Tensor {
+  if (layout === 'contiguous') return new Tensor(NDArray.fromValues(col, [col.length], dtype));
+  const doubled = new Float64Array(2 * col.length);
+  for (let i = 0; i < col.length; i++) doubled[2 * i] = doubled[2 * i + 1] = col[i]!;
+  return new Tensor(NDArray.fromValues(doubled, [2 * col.length], dtype).view([col.length], [2]));
+}
 
-/** dzdx's results for a dataset, or null when dzdx has no kernel for its op yet. */
+/** The gradient of f's first input for the upstream gradient g, through dzdx's autograd. */
+function inputGrad(f: (x: Tensor, ...rest: Tensor[]) => Tensor): (g: Tensor, x: Tensor, ...rest: Tensor[]) => Tensor {
+  return (g, x, ...rest) => {
+    const leaf = new Tensor(x.array);
+    leaf.requiresGrad = true;
+    backward([f(leaf, ...rest)], [g]);
+    return leaf.grad!;
+  };
+}
+
+type TensorOp = (...inputs: Tensor[]) => Tensor;
+
+/** Each dataset op as dzdx's functional API runs it (the registry entries' kernels); `:` parameters as in the tool. */
+function tensorOp(op: string): TensorOp | null {
+  const [name, ...params] = op.split(':');
+  const p = params.map(Number);
+  const elu = { alpha: p[0] ?? 1, scale: p[1] ?? 1, input_scale: p[2] ?? 1 };
+  const ops: Record<string, TensorOp> = {
+    exp: F.exp, log: F.log, log2: F.log2, log10: F.log10, log1p: F.log1p, expm1: F.expm1, exp2: F.exp2,
+    sin: F.sin, cos: F.cos, tan: F.tan, tanh: F.tanh, erf: F.erf, sqrt: F.sqrt, rsqrt: F.rsqrt,
+    reciprocal: F.reciprocal, sigmoid: F.sigmoid, sinh: F.sinh, cosh: F.cosh, asin: F.asin, acos: F.acos, atan: F.atan,
+    atan2: F.atan2,
+    pow: (x, w) => (p.length ? F.pow(x, p[0]!) : F.pow(x, w!)),
+    softplus: (x) => F.softplus(x),
+    softplus_backward: (g, x) => F.softplusBackward(g!, x!, 1, 20),
+    gelu: (x) => F.gelu(x!),
+    gelu_tanh: (x) => F.gelu(x!, 'tanh'),
+    gelu_backward: inputGrad((x) => F.gelu(x)),
+    gelu_tanh_backward: inputGrad((x) => F.gelu(x, 'tanh')),
+    silu: (x) => F.silu(x!),
+    silu_backward: inputGrad((x) => F.silu(x)),
+    elu: (x) => F.elu(x!, elu.alpha, elu.scale, elu.input_scale),
+    elu_backward: inputGrad((x) => F.elu(x, elu.alpha, elu.scale, elu.input_scale)),
+    leaky_relu: (x) => F.leakyRelu(x!, p[0]),
+    leaky_relu_backward: inputGrad((x) => F.leakyRelu(x, p[0])),
+    hardtanh: (x) => F.hardtanh(x!),
+    hardtanh_backward: inputGrad((x) => F.hardtanh(x)),
+    mse: (x, t) => F.mseLoss(x!, t!, NONE),
+    mse_backward: inputGrad((x, t) => F.mseLoss(x, t!, NONE)),
+    smooth_l1: (x, t) => F.smoothL1Loss(x!, t!, NONE, p[0]),
+    smooth_l1_backward: inputGrad((x, t) => F.smoothL1Loss(x, t!, NONE, p[0])),
+    bce: (x, t) => F.binaryCrossEntropy(x!, t!, null, NONE),
+    bce_backward: inputGrad((x, t) => F.binaryCrossEntropy(x, t!, null, NONE)),
+    bce_logits: (x, t) => F.binaryCrossEntropyWithLogits(x!, t!, null, null, NONE),
+    bce_logits_backward: inputGrad((x, t) => F.binaryCrossEntropyWithLogits(x, t!, null, null, NONE)),
+  };
+  return ops[name!] ?? null;
+}
+
+/** dzdx's results for a dataset, or null when dzdx has no op for it. */
 export function compute(rec: Recording, ds: Dataset, dtype: FloatDType): Float32Array | Float64Array | null {
-  const cols = datasetInputs(rec, ds, dtype);
-  const n = cols[0]!.length;
-  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  if (ds.op.startsWith('pow:')) {
-    const e = Number(ds.op.slice(4));
-    applyUnary(U.powScalarMath(e), dtype, cols[0]!, out, ds.layout === 'contiguous');
-    return out;
-  }
-  if (ds.op === 'pow') {
-    applyBinary(U.powMath, dtype, cols[0]!, cols[1]!, out, ds.layout === 'contiguous');
-    return out;
-  }
-  if (ds.op === 'softplus') {
-    applyUnary(U.softplusMath(1, 20), dtype, cols[0]!, out, ds.layout === 'contiguous');
-    return out;
-  }
-  const m = unaryOps[ds.op];
-  if (m === undefined) return null;
-  applyUnary(m, dtype, cols[0]!, out, ds.layout === 'contiguous');
+  const f = tensorOp(ds.op);
+  if (f === null) return null;
+  const inputs = datasetInputs(rec, ds, dtype).map((col) => columnTensor(col, dtype, ds.layout));
+  const y = f(...inputs).array;
+  const out = dtype === 'float32' ? new Float32Array(y.numel) : new Float64Array(y.numel);
+  out.set(y.values());
   return out;
 }
 
