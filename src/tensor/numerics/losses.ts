@@ -8,6 +8,10 @@
  * loss ops being added (cross_entropy = log_softmax + this).
  */
 import type { DType } from '../dtype.js';
+import * as g32 from './glibcFloat32.js';
+import { log as glibcLog } from './glibcLogSinCos.js';
+import * as s32 from './sleefFloat32.js';
+import * as s64 from './sleefFloat64.js';
 
 const LEVELS = 8;
 
@@ -62,4 +66,105 @@ export function nllLossReduced(
     for (const v of weight) totalWeight = r(totalWeight + v);
   }
   return r(total / totalWeight);
+}
+
+// The pointwise losses (reduction='none') and their backward kernels, as
+// PyTorch 1.13's loops compute them in the dtype. Ternary kernels take
+// (grad_output, input, target), as the registry's *_backward ops do.
+
+type Round = (x: number) => number;
+const rounding = (dtype: DType): Round => (dtype === 'float32' ? Math.fround : (x: number) => x);
+
+/** mse: d = x - t, d·d. */
+export function mseTerm(dtype: DType): (x: number, t: number) => number {
+  const r = rounding(dtype);
+  return (x, t) => {
+    const d = r(x - t);
+    return r(d * d);
+  };
+}
+
+/** mse_loss_backward: norm·(x - t)·g, norm (2 or 2/n) converted to the dtype first. */
+export function mseBackward(norm: number, dtype: DType): (g: number, x: number, t: number) => number {
+  const r = rounding(dtype);
+  const n = r(norm);
+  return (g, x, t) => r(r(n * r(x - t)) * g);
+}
+
+/** smooth_l1: z = |x - t|, z < β ? 0.5·z·z/β : z - 0.5·β. */
+export function smoothL1Term(beta: number, dtype: DType): (x: number, t: number) => number {
+  const r = rounding(dtype);
+  const b = r(beta);
+  const halfBeta = r(0.5 * b);
+  return (x, t) => {
+    const z = Math.abs(r(x - t));
+    return z < b ? r(r(r(0.5 * z) * z) / b) : r(z - halfBeta);
+  };
+}
+
+/**
+ * smooth_l1_loss_backward with d = x - t: ±norm·g outside (-β, β), inside
+ * norm·d·g/β on the scalar loop but norm·(d/β)·g on the vector one (the
+ * vectorised lambda divides first).
+ */
+export function smoothL1Backward(norm: number, beta: number, dtype: DType, vector: boolean): (g: number, x: number, t: number) => number {
+  const r = rounding(dtype);
+  const n = r(norm);
+  const b = r(beta);
+  if (vector) {
+    return (g, x, t) => {
+      const d = r(x - t);
+      const unit = Math.abs(d) >= b ? (d > 0 ? 1 : -1) : r(d / b);
+      return r(r(n * unit) * g);
+    };
+  }
+  return (g, x, t) => {
+    const d = r(x - t);
+    if (d <= -b) return r(-n * g);
+    if (d >= b) return r(n * g);
+    return r(r(r(n * d) * g) / b);
+  };
+}
+
+/** binary_cross_entropy: (t - 1)·log(1 - x) - t·log(x), each log at least -100 (a plain cpu_kernel: glibc's log on every element). */
+export function bceTerm(dtype: DType): (x: number, t: number) => number {
+  const atLeast = (v: number) => (v < -100 ? -100 : v);
+  if (dtype === 'float32') {
+    const r = Math.fround;
+    return (x, t) => r(r(r(t - 1) * atLeast(g32.logf(r(1 - x)))) - r(t * atLeast(g32.logf(x))));
+  }
+  return (x, t) => (t - 1) * atLeast(glibcLog(1 - x)) - t * atLeast(glibcLog(x));
+}
+
+const BCE_EPSILON = 1e-12;
+
+/** binary_cross_entropy_backward before the weight and the mean: g·(x - t) / max((1 - x)·x, ε). */
+export function bceBackward(dtype: DType): (g: number, x: number, t: number) => number {
+  const r = rounding(dtype);
+  const eps = r(BCE_EPSILON);
+  return (g, x, t) => {
+    const d = r(r(1 - x) * x);
+    return r(r(g * r(x - t)) / (d < eps ? eps : d));
+  };
+}
+
+/**
+ * binary_cross_entropy_with_logits as 1.13's composite computes it, op by
+ * op (SLEEF's exp and log, as the vml ops run them): m = max(-x, 0), then
+ * (1 - t)·x + m + log(e^-m + e^(-x-m)); with a pos_weight p,
+ * (1 - t)·x + ((p - 1)·t + 1)·(log(e^-m + e^(-x-m)) + m).
+ */
+export function bceLogitsTerm(dtype: DType, posWeight: boolean): (x: number, t: number, p: number) => number {
+  const single = dtype === 'float32';
+  const r = rounding(dtype);
+  const exp = single ? s32.expf : s64.exp;
+  const log = single ? s32.logf : s64.log;
+  return (x, t, p) => {
+    const m = -x < 0 ? 0 : -x;
+    const sum = r(exp(-m) + exp(r(-x - m)));
+    const linear = r(r(1 - t) * x);
+    if (!posWeight) return r(r(linear + m) + log(sum));
+    const logWeight = r(r(r(p - 1) * t) + 1);
+    return r(linear + r(logWeight * r(log(sum) + m)));
+  };
 }
