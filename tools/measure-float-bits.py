@@ -18,6 +18,14 @@ import json
 import os
 import sys
 
+# PyTorch calls whichever libblas.so.3 the system's alternatives point to; the
+# reference is Debian's reference BLAS (libblas3), which installing OpenBLAS
+# (e.g. as a dependency of scipy) silently replaces. Load the reference one.
+REFERENCE_BLAS = "/usr/lib/x86_64-linux-gnu/blas"
+if os.path.isdir(REFERENCE_BLAS) and not os.environ.get("LD_LIBRARY_PATH", "").startswith(REFERENCE_BLAS):
+    os.environ["LD_LIBRARY_PATH"] = REFERENCE_BLAS + ":" + os.environ.get("LD_LIBRARY_PATH", "")
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
 import numpy as np
 import torch
 
@@ -235,12 +243,13 @@ def op_cases(dtype, only=None, dump=None):
     seed = 50000
     cases = []
 
-    def values(n, near_one=False):
+    def values(n, near_one=False, signs="both", low=None, high=None):
         nonlocal seed
         seed += 1
         bias = 127 if dtype == "float32" else 1023
-        low, high = (-1, 0) if near_one else (-4, 4)
-        spec = {"seed": seed, "signs": "both", "emin": bias + low, "emax": bias + high}
+        if low is None:
+            low, high = (-1, 0) if near_one else (-4, 4)
+        spec = {"seed": seed, "signs": signs, "emin": bias + low, "emax": bias + high}
         return spec, torch.from_numpy(generate(spec, n, dtype))
 
     for (a, b, n) in RANGES:
@@ -304,6 +313,7 @@ def op_cases(dtype, only=None, dump=None):
         cases.append(({"kind": "mv", "a": sa, "v": sv, "n": n, "k": k}, torch.mv(a, v)))
         sw, w = values(k)
         cases.append(({"kind": "dot", "v": sv, "w": sw, "k": k}, torch.dot(v, w)))
+    cases += grad_cases(dtype, values)
     out = []
     for params, y in cases:
         if only and not any(params["kind"].startswith(o) for o in only.split(",")):
@@ -319,6 +329,149 @@ def op_cases(dtype, only=None, dump=None):
             words.tofile(os.path.join(dump, "%s.op%d.bin" % (dtype, len(out))))
         out.append(params)
     return out
+
+
+# Ops measured with their backward: (op, arguments). Each case records the forward result and the
+# gradient of every floating input for a generated upstream gradient, through PyTorch's autograd;
+# test/helpers/float-bits.ts runs the same through dzdx's.
+def grad_op(op, args):
+    F = torch.nn.functional
+    dim = args.get("dim")
+    red = args.get("reduction", "mean")
+    return {
+        "sum": lambda x: x.sum() if dim is None else x.sum(dim),
+        "mean": lambda x: x.mean() if dim is None else x.mean(dim),
+        "prod": lambda x: x.prod() if dim is None else x.prod(dim),
+        "cumsum": lambda x: x.cumsum(dim),
+        "cumprod": lambda x: x.cumprod(dim),
+        "var": lambda x: x.var() if dim is None else x.var(dim),
+        "std": lambda x: x.std() if dim is None else x.std(dim),
+        "norm": lambda x: x.norm(float(args["p"])) if dim is None else x.norm(float(args["p"]), dim),
+        "logsumexp": lambda x: x.logsumexp(dim),
+        "softmax": lambda x: torch.softmax(x, dim),
+        "log_softmax": lambda x: torch.log_softmax(x, dim),
+        "mse": lambda x, t: F.mse_loss(x, t, reduction=red),
+        "l1": lambda x, t: F.l1_loss(x, t, reduction=red),
+        "smooth_l1": lambda x, t: F.smooth_l1_loss(x, t, reduction=red, beta=args["beta"]),
+        "bce": lambda x, t, *w: F.binary_cross_entropy(x, t, weight=w[0] if w else None, reduction=red),
+        "bce_logits": lambda x, t, *w: F.binary_cross_entropy_with_logits(
+            x, t, weight=w[0] if args.get("weight") else None, pos_weight=w[-1] if args.get("pos_weight") else None, reduction=red),
+        "cross_entropy": lambda x, t, *w: F.cross_entropy(x, t, weight=w[0] if w else None, reduction=red),
+        "nll_loss": lambda x, t, *w: F.nll_loss(x, t, weight=w[0] if w else None, reduction=red),
+        "bmm": torch.bmm,
+        "matmul": torch.matmul,
+        "linear": F.linear,
+        "gelu": F.gelu,
+    }[op]
+
+
+def grad_cases(dtype, values):
+    cases = []
+
+    def case(op, inputs, **args):
+        """inputs: (spec, tensor, layout, differentiable); layout "t" takes the transpose of dims 0 and 1 of the tensor as given."""
+        leaves = [t.clone().requires_grad_(grad) for (_, t, _, grad) in inputs]
+        used = [x.transpose(0, 1) if layout == "t" else x for x, (_, _, layout, _) in zip(leaves, inputs)]
+        y = grad_op(op, args)(*used)
+        gspec, g = values(y.numel())
+        y.backward(g.reshape(y.shape))
+        params = {"kind": "grad:" + op, "args": args, "g": gspec,
+                  "inputs": [{"spec": sp, "shape": list(t.shape), "layout": layout, "grad": grad, "int": not t.is_floating_point()}
+                             for (sp, t, layout, grad) in inputs]}
+        cases.append((params, [y] + [x.grad for x in leaves if x.requires_grad]))
+
+    def x_of(shape, **kw):
+        spec, flat = values(int(np.prod(shape)), **kw)
+        return spec, flat.reshape(shape)
+
+    def targets(n, c):
+        spec = {"seed": 70000 + len(cases), "classes": c}
+        t = torch.from_numpy((mix(np.arange(n, dtype=np.uint64) + np.uint64(spec["seed"])) % np.uint64(c)).astype(np.int64))
+        return spec, t
+
+    shapes = [(5,), (16,), (17,), (100,), (3, 4), (7, 9), (16, 33), (33, 16), (2, 3, 4), (5, 7, 9), (2, 1000)]
+    for shape in shapes:
+        nd = len(shape)
+        for layout in ("c", "t") if nd >= 2 else ("c",):
+            view = list(shape) if layout == "c" else [shape[1], shape[0]] + list(shape[2:])
+            for dim in [None] + list(range(nd)):
+                for op in ("sum", "mean", "var", "std"):
+                    sp, x = x_of(shape)
+                    case(op, [(sp, x, layout, True)], dim=dim)
+                sp, x = x_of(shape, near_one=True)
+                case("prod", [(sp, x, layout, True)], dim=dim)
+                for p in (2, 1, 3, "inf", 0.5):
+                    sp, x = x_of(shape)
+                    case("norm", [(sp, x, layout, True)], dim=dim, p=p)
+                if dim is None:
+                    continue
+                for op in ("cumsum", "logsumexp", "softmax", "log_softmax"):
+                    sp, x = x_of(shape)
+                    case(op, [(sp, x, layout, True)], dim=dim)
+                sp, x = x_of(shape, near_one=True)
+                case("cumprod", [(sp, x, layout, True)], dim=dim)
+    # a product with a zero in it (prod's other backward formula)
+    sp, x = x_of((4, 5), near_one=True)
+    x[1, 2] = 0
+    sp = dict(sp, zero=7)
+    case("prod", [(sp, x, "c", True)], dim=None)
+    case("prod", [(sp, x, "c", True)], dim=1)
+    for shape in [(1,), (5,), (16,), (17,), (3, 7), (40, 33), (2, 3, 40)]:
+        n = int(np.prod(shape))
+        for red in ("mean", "sum"):
+            for op in ("mse", "l1"):
+                sx, x = x_of(shape)
+                st, t = x_of(shape)
+                case(op, [(sx, x, "c", True), (st, t, "c", True)], reduction=red)
+            for beta in (1.0, 0.5):
+                sx, x = x_of(shape)
+                st, t = x_of(shape)
+                case("smooth_l1", [(sx, x, "c", True), (st, t, "c", True)], reduction=red, beta=beta)
+            sx, x = x_of(shape, signs="pos", low=-20, high=-1)
+            st, t = x_of(shape, signs="pos", low=-20, high=-1)
+            case("bce", [(sx, x, "c", True), (st, t, "c", False)], reduction=red)
+            sw, w = x_of(shape, near_one=True)
+            case("bce", [(sx, x, "c", True), (st, t, "c", False), (dict(sw, abs=True), w.abs(), "c", False)], reduction=red)
+            sx, x = x_of(shape)
+            for weight, pos_weight in ((False, False), (True, False), (False, True), (True, True)):
+                extra = []
+                if weight:
+                    sw, w = x_of(shape, near_one=True)
+                    extra.append((dict(sw, abs=True), w.abs(), "c", False))
+                if pos_weight:
+                    sw, w = x_of(shape[-1:], near_one=True)
+                    extra.append((dict(sw, abs=True), w.abs(), "c", False))
+                case("bce_logits", [(sx, x, "c", True), (st, t, "c", False)] + extra, reduction=red, weight=weight, pos_weight=pos_weight)
+    for (n, c) in [(1, 3), (5, 4), (16, 10), (17, 3), (100, 7), (300, 10)]:
+        for red in ("mean", "sum"):
+            sx, x = x_of((n, c))
+            st, t = targets(n, c)
+            case("cross_entropy", [(sx, x, "c", True), (st, t, "c", False)], reduction=red)
+            sw, w = x_of((c,), near_one=True)
+            case("cross_entropy", [(sx, x, "c", True), (st, t, "c", False), (dict(sw, abs=True), w.abs(), "c", False)], reduction=red)
+            sx, x = x_of((n, c))
+            case("nll_loss", [(sx, x, "c", True), (st, t, "c", False)], reduction=red)
+    for (b, n, k, m) in [(1, 1, 1, 1), (2, 3, 4, 5), (3, 7, 9, 11), (4, 16, 16, 16), (2, 5, 100, 3)]:
+        sa, a = x_of((b, n, k))
+        sb, bb = x_of((b, k, m))
+        case("bmm", [(sa, a, "c", True), (sb, bb, "c", True)])
+        case("matmul", [(sa, a, "c", True), (sb, bb, "c", True)])
+        sw, w = x_of((k, m))
+        case("matmul", [(sa, a, "c", True), (sw, w, "c", True)])
+        swt, wt = x_of((m, k))
+        case("matmul", [(swt, wt, "c", True), (sb, bb, "c", True)])
+        sw, w = x_of((m, k))
+        sbias, bias = x_of((m,))
+        case("linear", [(sa, a, "c", True), (sw, w, "c", True), (sbias, bias, "c", True)])
+        sx, x = x_of((n, k))
+        case("linear", [(sx, x, "c", True), (sw, w, "c", True), (sbias, bias, "c", True)])
+        case("linear", [(sx, x, "c", True), (sw, w, "c", True)])
+    for shape in [(1,), (2,), (17,), (3, 7)]:
+        sx, x = x_of(shape)
+        case("gelu", [(sx, x, "c", True)])
+    sx, x = x_of(())
+    case("gelu", [(sx, x, "c", True)])
+    return cases
 
 
 def main():

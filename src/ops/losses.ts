@@ -8,6 +8,7 @@
  * 1 mean, 2 sum.
  */
 import type { Tensor } from '../autograd/tensor.js';
+import type { DType } from '../tensor/dtype.js';
 import { mapBinary, mapTernary, mapTernaryMath, mapUnary, sumDims } from '../tensor/kernels.js';
 import * as L from '../tensor/numerics/losses.js';
 import { broadcastTo, NDArray, numelOf } from '../tensor/ndarray.js';
@@ -297,6 +298,11 @@ function nllTerms(a: NllAttrs): LinearTerm[][] {
   return a.reduction === NONE ? rows : [rows.flat()];
 }
 
+/** PyTorch's summed loss and total weight (L.nllCascade); `xs` the input's values (null: the weight alone). */
+function nllTotals(xs: ArrayLike<number> | null, a: NllAttrs, dtype: DType) {
+  return L.nllCascade(Array.from(a.positions, (p) => (p < 0 || !xs ? 0 : xs[p]!)), a.weights, (b) => a.positions[b]! < 0, dtype);
+}
+
 export const nllLossBackward = defineOp<NllAttrs>({
   name: 'nll_loss_backward',
   gradFn: 'NllLossBackwardBackward0',
@@ -308,10 +314,16 @@ export const nllLossBackward = defineOp<NllAttrs>({
       return { terms };
     },
   },
+  // 1.13's nll_loss_backward_out_frame: -w·g per row, or w·(-(g / total weight)) for mean, in the dtype
   forward: ([g], a, dtype) => {
+    const r = dtype === 'float32' ? Math.fround : (x: number) => x;
     const out = new Float64Array(numelOf(a.shape));
     const gs = g!.values();
-    nllTerms(a).forEach((row, o) => row.forEach(([, p, w]) => (out[p] = out[p]! + w * gs[a.reduction === NONE ? o : 0]!)));
+    const total = a.reduction === MEAN ? nllTotals(null, a, dtype).weight : 1;
+    const scaled = r(-(a.reduction === MEAN ? r(gs[0]! / total) : gs[0]!));
+    a.positions.forEach((p, i) => {
+      if (p >= 0) out[p] = a.reduction === NONE ? -(a.weights[i]! * gs[i]!) : a.weights[i]! * scaled;
+    });
     return NDArray.fromValues(out, a.shape, dtype);
   },
   backward: (gg, ctx) => [ctx.needsInputGrad(0) ? F.nllLossWith(gg, ctx.attrs) : null, ctx.needsInputGrad(1) ? F.zerosOfShape(ctx.attrs.shape, gg.dtype) : null],
@@ -325,9 +337,9 @@ export const nllLoss = defineOp<NllAttrs>({
   saves: [{ name: 'self', input: 0 }],
   forward: ([x], a, dtype) => {
     const xs = x!.values();
-    const values = nllTerms(a).map((row) => row.reduce((s, [, p, w]) => s + w * xs[p]!, 0));
-    if (a.reduction === NONE) return NDArray.fromValues(values, [a.positions.length], dtype);
-    return NDArray.scalar(a.reduction === MEAN && a.totalWeight === 0 ? NaN : values[0]!, dtype);
+    if (a.reduction === NONE) return NDArray.fromValues(Array.from(a.positions, (p, i) => (p < 0 ? 0 : -(xs[p]! * a.weights[i]!))), [a.positions.length], dtype);
+    const { loss, weight } = nllTotals(xs, a, dtype);
+    return NDArray.scalar(a.reduction === MEAN ? loss / weight : loss, dtype);
   },
   backward: (g, ctx) => [F.nllLossBackward(g, ctx.saved('self'), ctx.attrs)],
 });

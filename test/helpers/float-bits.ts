@@ -8,6 +8,7 @@ import { backward } from '../../src/autograd/engine.js';
 import { Tensor } from '../../src/autograd/tensor.js';
 import * as F from '../../src/ops/functional.js';
 import { NONE } from '../../src/ops/losses.js';
+import { reductionOf } from '../../src/ops/functional-nn.js';
 import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.js';
 import { cumulative, norm2Reduce, prodReduce, varianceReduce } from '../../src/tensor/numerics/reductions.js';
 import { cascadeSum } from '../../src/tensor/numerics/sum.js';
@@ -313,7 +314,77 @@ export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
       return mvKernel(generated(c.a as InputSpec, [num('n'), num('k')], dtype), generated(c.v as InputSpec, [num('k')], dtype), dtype);
     case 'dot':
       return dotKernel(generated(c.v as InputSpec, [num('k')], dtype), generated(c.w as InputSpec, [num('k')], dtype), dtype);
+    default:
+      if (c.kind.startsWith('grad:')) return computeGradCase(c, dtype);
+      throw new Error(`unknown op case ${c.kind}`);
   }
+}
+
+interface GradInput {
+  spec: InputSpec & { classes?: number; zero?: number; abs?: boolean };
+  shape: number[];
+  layout: 'c' | 't';
+  grad: boolean;
+  int: boolean;
+}
+
+type Args = { dim?: number | null; p?: number | string; reduction?: string; beta?: number; weight?: boolean; pos_weight?: boolean };
+
+/** The ops of the tool's grad_op, through dzdx's functional API. */
+function gradOp(op: string, a: Args): (...xs: Tensor[]) => Tensor {
+  const dim = a.dim ?? null;
+  const dims = dim === null ? null : [dim];
+  const red = reductionOf(a.reduction ?? 'mean');
+  const ops: Record<string, (...xs: Tensor[]) => Tensor> = {
+    sum: (x) => F.sum(x!, dims),
+    mean: (x) => F.mean(x!, dims),
+    prod: (x) => F.prod(x!, dim),
+    cumsum: (x) => F.cumsum(x!, dim!),
+    cumprod: (x) => F.cumprod(x!, dim!),
+    var: (x) => F.variance(x!, dims, 1, false),
+    std: (x) => F.variance(x!, dims, 1, false, true),
+    norm: (x) => F.norm(x!, Number(a.p === 'inf' ? Infinity : a.p), dims, false),
+    logsumexp: (x) => F.logsumexp(x!, [dim!]),
+    softmax: (x) => F.softmax(x!, dim!),
+    log_softmax: (x) => F.logSoftmax(x!, dim!),
+    mse: (x, t) => F.mseLoss(x!, t!, red),
+    l1: (x, t) => F.l1Loss(x!, t!, red),
+    smooth_l1: (x, t) => F.smoothL1Loss(x!, t!, red, a.beta),
+    bce: (x, t, w) => F.binaryCrossEntropy(x!, t!, w ?? null, red),
+    bce_logits: (x, t, ...w) => F.binaryCrossEntropyWithLogits(x!, t!, a.weight ? w[0]! : null, a.pos_weight ? w.at(-1)! : null, red),
+    cross_entropy: (x, t, w) => F.crossEntropy(x!, t!, w ?? null, -100, red),
+    nll_loss: (x, t, w) => F.nllLoss(x!, t!, w ?? null, -100, red),
+    bmm: (x, y) => F.bmm(x!, y!),
+    matmul: (x, y) => F.matmul(x!, y!),
+    linear: (x, w, b) => F.linear(x!, w!, b ?? null),
+    gelu: (x) => F.gelu(x!),
+  };
+  return ops[op]!;
+}
+
+/** An op with its backward: the forward result, then each differentiable input's gradient, as one flat array. */
+function computeGradCase(c: OpCase, dtype: FloatDType): NDArray {
+  const inputs = c['inputs'] as GradInput[];
+  const leaves = inputs.map((i) => {
+    const n = i.shape.reduce((x, y) => x * y, 1);
+    const values = i.int
+      ? Float64Array.from({ length: n }, (_, k) => mix((k + i.spec.seed) >>> 0) % i.spec.classes!)
+      : generate(i.spec, n, dtype);
+    // an element the tool set to zero (prod's other backward formula)
+    if (i.spec.zero !== undefined) values[i.spec.zero] = 0;
+    // weights the tool made positive
+    if (i.spec.abs) for (let k = 0; k < n; k++) values[k] = Math.abs(values[k]!);
+    const t = new Tensor(NDArray.fromValues(values, i.shape, i.int ? 'int64' : dtype));
+    t.requiresGrad = i.grad;
+    return t;
+  });
+  const used = leaves.map((x, k) => (inputs[k]!.layout === 't' ? F.transpose(x, 0, 1) : x));
+  const y = gradOp(c.kind.slice(5), c['args'] as Args)(...used);
+  const g = new Tensor(NDArray.fromValues(generate(c['g'] as InputSpec, y.numel, dtype), y.shape, dtype));
+  backward([y], [g]);
+  const parts = [y, ...leaves.filter((x) => x.requiresGrad).map((x) => x.grad!)];
+  const all = parts.flatMap((t) => Array.from(t.array.values()));
+  return NDArray.fromValues(all, [all.length], dtype);
 }
 
 /** The FNV hash of an op result, as the Python side records it. */

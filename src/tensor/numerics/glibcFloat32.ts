@@ -168,7 +168,7 @@ function hexDouble(s: string): number {
 export function logf(x: number): number {
   let ix = floatBits(x) >>> 0;
   if (ix === 0x3f800000) return 0;
-  if (ix - 0x00800000 >= 0x7f800000 - 0x00800000) {
+  if (((ix - 0x00800000) >>> 0) >= 0x7f800000 - 0x00800000) {
     if ((ix & 0x7fffffff) === 0) return -Infinity;
     if (ix === 0x7f800000) return x;
     if (ix & 0x80000000 || ix >= 0x7f800000) return NaN;

@@ -19,6 +19,37 @@ function ceilLog2(x: number): number {
   return x <= 2 ? 1 : 32 - Math.clz32(x - 1);
 }
 
+/**
+ * The two cascades of nll_loss's forward over its rows: Σ -x_b·w_b and Σ w_b
+ * (the total weight PyTorch saves for the backward), skipping rows that
+ * `ignored` names. Without class weights w_b = 1, which sums to the count.
+ */
+export function nllCascade(picked: ArrayLike<number>, weights: ArrayLike<number>, ignored: (b: number) => boolean, dtype: DType): { loss: number; weight: number } {
+  const r = dtype === 'float32' ? Math.fround : (x: number) => x;
+  const batch = picked.length;
+  const power = Math.max(4, Math.floor(ceilLog2(batch) / LEVELS));
+  const mask = (1 << power) - 1;
+  const loss = new Float64Array(LEVELS);
+  const weight = new Float64Array(LEVELS);
+  for (let b = 0; b < batch; b++) {
+    if (ignored(b)) continue;
+    loss[0] = r(loss[0]! - r(picked[b]! * weights[b]!));
+    weight[0] = r(weight[0]! + weights[b]!);
+    for (let j = 0; j + 1 < LEVELS; j++) {
+      if ((b & (mask * 2 ** (j * power))) !== 0) break;
+      weight[j + 1] = r(weight[j + 1]! + weight[j]!);
+      loss[j + 1] = r(loss[j + 1]! + loss[j]!);
+      weight[j] = 0;
+      loss[j] = 0;
+    }
+  }
+  let total = 0;
+  for (const v of loss) total = r(total + v);
+  let totalWeight = 0;
+  for (const v of weight) totalWeight = r(totalWeight + v);
+  return { loss: total, weight: totalWeight };
+}
+
 export function nllLossReduced(
   input: ArrayLike<number>,
   classes: number,
@@ -30,42 +61,10 @@ export function nllLossReduced(
 ): number {
   const r = dtype === 'float32' ? Math.fround : (x: number) => x;
   const batch = targets.length;
-  const power = Math.max(4, Math.floor(ceilLog2(batch) / LEVELS));
-  const mask = (1 << power) - 1;
-  const loss = new Float64Array(LEVELS);
-  const weight = new Float64Array(LEVELS);
-  let ignored = 0;
-  for (let b = 0; b < batch; b++) {
-    const t = targets[b]!;
-    if (t === ignoreIndex) {
-      ignored++;
-      continue;
-    }
-    const x = input[b * classes + t]!;
-    if (weights) {
-      const w = weights[t]!;
-      loss[0] = r(loss[0]! - r(x * w));
-      weight[0] = r(weight[0]! + w);
-    } else {
-      loss[0] = r(loss[0]! - x);
-    }
-    for (let j = 0; j + 1 < LEVELS; j++) {
-      if ((b & (mask * 2 ** (j * power))) !== 0) break;
-      weight[j + 1] = r(weight[j + 1]! + weight[j]!);
-      loss[j + 1] = r(loss[j + 1]! + loss[j]!);
-      weight[j] = 0;
-      loss[j] = 0;
-    }
-  }
-  let total = 0;
-  for (const v of loss) total = r(total + v);
-  if (reduction === 'sum') return total;
-  let totalWeight = r(batch - ignored);
-  if (weights) {
-    totalWeight = 0;
-    for (const v of weight) totalWeight = r(totalWeight + v);
-  }
-  return r(total / totalWeight);
+  const picked = Float64Array.from({ length: batch }, (_, b) => (targets[b] === ignoreIndex ? 0 : input[b * classes + targets[b]!]!));
+  const rowWeights = Float64Array.from({ length: batch }, (_, b) => (weights && targets[b] !== ignoreIndex ? weights[targets[b]!]! : 1));
+  const { loss, weight } = nllCascade(picked, rowWeights, (b) => targets[b] === ignoreIndex, dtype);
+  return reduction === 'sum' ? loss : r(loss / weight);
 }
 
 // The pointwise losses (reduction='none') and their backward kernels, as
