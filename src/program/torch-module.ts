@@ -5,7 +5,7 @@ import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { PyError } from '../tensor/errors.js';
 import { exp as glibcExp } from '../tensor/numerics/glibcFloat64.js';
-import { logAccurate } from '../tensor/numerics/sleefFloat64.js';
+import { cos as glibcCos, log as glibcLog, sin as glibcSin } from '../tensor/numerics/glibcLogSinCos.js';
 import * as C from '../ops/creation.js';
 import { bind, seq, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { randomTorchAttributes } from '../random/torch-bindings.js';
@@ -201,11 +201,11 @@ function mathModule(): PyModule {
       ['inf', Infinity],
       ['nan', NaN],
       ['sqrt', unaryMath('sqrt', Math.sqrt)],
-      // CPython calls glibc: exp is its algorithm, log nearly always its result (src/tensor/numerics)
+      // CPython calls glibc: exp, log, sin and cos are its algorithms (src/tensor/numerics, shared with the random samplers)
       ['exp', unaryMath('exp', glibcExp)],
-      ['log', unaryMath('log', (x) => (x <= 0 ? NaN : logAccurate(x)))],
-      ['sin', unaryMath('sin', Math.sin)],
-      ['cos', unaryMath('cos', Math.cos)],
+      ['log', unaryMath('log', (x) => (x <= 0 ? NaN : glibcLog(x)))],
+      ['sin', unaryMath('sin', glibcSin)],
+      ['cos', unaryMath('cos', glibcCos)],
       ['tan', unaryMath('tan', Math.tan)],
       ['tanh', unaryMath('tanh', Math.tanh)],
       ['fabs', unaryMath('fabs', Math.abs)],
