@@ -13,6 +13,7 @@ import { grade, keyFor } from '../src/grade/grade.js';
 import { instantiate } from '../src/grade/params.js';
 import { gradescopeResults, prairieLearnResults } from '../src/grade/platforms.js';
 import { renderNotebook, renderText } from '../src/grade/render.js';
+import { clipMessage } from '../src/program/excerpt.js';
 import { fingerprint, Journal, JournalError, writeAtomically } from './grade-journal.js';
 
 export type ResultsFormat = 'csv' | 'json' | 'gradescope' | 'prairielearn';
@@ -95,7 +96,7 @@ export async function gradeCommand(args: GradeArgs, read: (file: string) => stri
       if (kind === 'prairielearn') submission = prairieLearnSubmission(text, exercise);
       rows.push(...readAnswers(text, kind, exercise, file, args.student));
     } catch (e) {
-      if (e instanceof AnswersFileError) return fail(`${file}:${e.line}: ${e.message}`);
+      if (e instanceof AnswersFileError) return fail(`${file}:${e.line}: ${clipMessage(e.message)}`);
       throw e;
     }
   }

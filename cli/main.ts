@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `dzdx` command. Each command loads its own modules on demand, so
- * `dzdx run` starts fast and never loads the symbolic side.
+ * The `dzdx` command. Each command's handler is a module of its own,
+ * loaded when the command runs, so `dzdx run` starts fast and never loads
+ * the symbolic side (the CLI's bundle has a file per command: cli/bundle).
  */
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { commandLine } from './args.js';
 
 const VERSION = '0.1.0';
 
@@ -26,13 +26,13 @@ function parseSeed(text: string | string[] | undefined): bigint | undefined | nu
   return seed < -(2n ** 63n) || seed >= 2n ** 64n ? null : seed;
 }
 
-/** A misused command (checked in the handler: yargs's own checks end in a stack trace here). */
+/** A misused command (what the declared options alone cannot say). */
 function usageError(message: string): void {
   process.stderr.write(`dzdx: ${message}\nRun dzdx --help for usage.\n`);
   process.exitCode = 2;
 }
 
-await yargs(hideBin(process.argv))
+void commandLine(process.argv.slice(2))
   .scriptName('dzdx')
   .usage('$0 <command> [options]')
   .command(
@@ -45,21 +45,12 @@ await yargs(hideBin(process.argv))
         .option('max-ops', { type: 'number', default: 50_000, describe: 'tensor ops the script may run' })
         .option('seed', { type: 'string', describe: "seed of torch's random generator when the script sets none (default 67280421310721)" }),
     async (argv) => {
-      // yargs hands a lone `-` over as an empty string.
-      const file = argv.file === '' ? '-' : argv.file;
+      const file = argv.file;
       const seed = parseSeed(argv.seed);
       if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
-      const { runScript } = await import('../src/program/run.js');
-      const name = file === '-' ? '<stdin>' : file;
-      const result = runScript(source, {
-        fileName: name,
-        stdout: (t) => process.stdout.write(t),
-        stderr: (t) => process.stderr.write(t),
-        limits: { maxSeconds: argv['time-limit'], maxOps: argv['max-ops'] },
-        seed,
-      });
-      process.exitCode = result.exitCode;
+      const { runCommand } = await import('./run.js');
+      process.exitCode = runCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
   )
   .command(
@@ -92,41 +83,16 @@ await yargs(hideBin(process.argv))
                   : null;
       if (misuse !== null) return usageError(misuse);
       if (argv.expr !== undefined) {
-        const { checkExpression } = await import('../src/check/expression-check.js');
-        const { formatExpressionReport, formatExpressionError, toJson } = await import('../src/check/expression-report.js');
-        const dtype = argv.dtype ?? 'float64';
-        const tolerance =
-          dtype === 'float32' ? { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 } : { rtol: argv.rtol ?? 1e-9, atol: argv.atol ?? 1e-12 };
-        let report;
-        try {
-          report = checkExpression(argv.expr, argv.at ?? '', { dtype, tolerances: dtype === 'float32' ? { float32: tolerance } : { float64: tolerance } });
-        } catch (err) {
-          process.stderr.write(formatExpressionError(err, argv.expr) + '\n');
-          process.exitCode = 2;
-          return;
-        }
-        process.stdout.write(argv.json ? toJson(report) + '\n' : formatExpressionReport(report, { latex: argv.latex, full: argv.full }));
-        process.exitCode = report.exitCode;
+        const { checkExpressionCommand } = await import('./expression.js');
+        process.exitCode = checkExpressionCommand(argv, argv.expr, argv.at ?? '');
         return;
       }
-      const file = argv.file === '' || argv.file === undefined ? '-' : argv.file;
+      const file = argv.file ?? '-';
       const seed = parseSeed(argv.seed);
       if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
-      const { check } = await import('../src/check/check.js');
-      const { formatReport } = await import('../src/check/report.js');
-      const float32 = { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 };
-      const report = check(source, { fileName: file === '-' ? '<stdin>' : file, tolerances: { float32 }, seed });
-      if (report.exitCode === 2) {
-        process.stderr.write(report.stderr);
-        process.exitCode = 2;
-        return;
-      }
-      const graphs = argv.graph ? (await import('./graph.js')).attachGraphs(report, source, file === '-' ? '<stdin>' : file) : null;
-      process.stdout.write(
-        argv.json ? JSON.stringify(graphs?.json ?? report, null, 2) + '\n' : formatReport(report, { latex: argv.latex, full: argv.full }) + (graphs?.text ?? ''),
-      );
-      process.exitCode = report.ok ? 0 : 1;
+      const { checkCommand } = await import('./check.js');
+      process.exitCode = await checkCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
   )
   .command(
@@ -140,23 +106,14 @@ await yargs(hideBin(process.argv))
         .option('latex', { type: 'boolean', default: false, describe: 'print the formula as LaTeX' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
     async (argv) => {
-      // After `--` (for an expression starting with -) yargs leaves it in argv._.
+      // After `--` (for an expression starting with -) it is left in argv._.
       const rest = argv._.slice(1).map(String);
       const expr = argv.expr ?? rest[0];
       if (expr === undefined) return usageError('name the expression: dzdx diff "x^2 + x^3" --wrt x');
       if (rest.length > (argv.expr === undefined ? 1 : 0)) return usageError('give one expression (quote it)');
       if ([argv.wrt, argv.at].some(Array.isArray)) return usageError('give --wrt and --at once each');
-      const { diffExpression } = await import('../src/check/expression-check.js');
-      const { formatDiff, formatExpressionError, toJson } = await import('../src/check/expression-report.js');
-      let result;
-      try {
-        result = diffExpression(expr, argv.wrt, { at: argv.at });
-      } catch (err) {
-        process.stderr.write(formatExpressionError(err, expr) + '\n');
-        process.exitCode = 2;
-        return;
-      }
-      process.stdout.write(argv.json ? toJson(result) + '\n' : formatDiff(result, { latex: argv.latex }));
+      const { diffCommand } = await import('./expression.js');
+      process.exitCode = diffCommand(argv, expr);
     },
   )
   .command(
@@ -170,7 +127,7 @@ await yargs(hideBin(process.argv))
         .option('format', { choices: ['dot', 'svg', 'text', 'json'] as const, describe: 'what to print without -o (default dot)' }),
     async (argv) => {
       if ([argv.output, argv.at].some(Array.isArray)) return usageError('give -o and --at once each');
-      const file = argv.file === '' ? '-' : argv.file;
+      const file = argv.file;
       const source = readSource(file);
       const { graphCommand } = await import('./graph.js');
       process.exitCode = await graphCommand(argv, source, file === '-' ? '<stdin>' : file);
@@ -193,12 +150,17 @@ await yargs(hideBin(process.argv))
     'Run the property suite: tape, symbolic and finite differences agree on random programs (or check an autograd engine)',
     (y) =>
       y
-        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-300)" })
+        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-400; with --stats, programs to count)" })
         .option('seed', { type: 'number', describe: 'fast-check seed (default 20261128: the same programs every time)' })
         .option('property', { type: 'string', describe: 'run only this property (dzdx props --list names them)' })
         .option('path', { type: 'string', describe: 'fast-check replay path of a failure (with --seed and --property)' })
         .option('engine', { type: 'string', describe: 'an adapter module (default export: AutogradEngine) to check instead of dzdx; see docs/properties.md' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON' })
+        .option('engine-cmd', { type: 'string', describe: 'a command that runs an engine adapter speaking the JSON-lines protocol (e.g. "python3 my_adapter.py"); see docs/engine-protocol.md' })
+        .option('engine-timeout', { type: 'number', describe: 'seconds a --engine-cmd engine has to answer each request (default 10)' })
+        .option('shard', { type: 'string', describe: 'K/N: run shard K of N (its own seed, 1/N of the runs), for a CI matrix' })
+        .option('reporter', { choices: ['text', 'json', 'junit'] as const, describe: 'output: the table (default), JSON, or JUnit XML for CI dashboards' })
+        .option('stats', { type: 'boolean', default: false, describe: "print what the generator produces (shapes, matmuls, reductions, ties, kinks…) instead of running; --runs programs (default 2000)" })
+        .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON (= --reporter json)' })
         .option('list', { type: 'boolean', default: false, describe: 'list the properties and what they say' }),
     async (argv) => {
       const { propsCommand } = await import('./props.js');
@@ -247,7 +209,7 @@ await yargs(hideBin(process.argv))
   .version(VERSION)
   .help()
   .fail((msg, err) => {
-    // A usage error from yargs (msg), or one raised while checking arguments (err): never a stack trace.
+    // A usage error (msg), or an error a handler did not expect (err): one line, never a stack trace.
     process.stderr.write(`dzdx: ${msg ?? err?.message ?? 'usage error'}\nRun dzdx --help for usage.\n`);
     process.exit(2);
   })

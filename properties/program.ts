@@ -49,8 +49,11 @@ export interface ValueStep {
   attrs: Record<string, number>;
   /** Print as a method call (`y.exp()`) instead of a function (`torch.exp(y)`) where both exist. */
   method?: boolean;
-  cut?: 'no_grad' | 'detach';
+  cut?: CutKind;
 }
+
+/** How a value is cut from the graph: `with torch.no_grad():`, `(…).detach()` or `(…).data`. */
+export type CutKind = 'no_grad' | 'detach' | 'data';
 
 export interface DataStep {
   kind: 'data';
@@ -72,6 +75,8 @@ export interface BackwardStep {
   /** The gradient argument (root's shape, row-major); omitted for a scalar root. */
   gradient?: number[];
   retainGraph?: boolean;
+  /** `create_graph=True`: the leaves' grads get a history (see GradBackwardStep). */
+  createGraph?: boolean;
 }
 
 export interface ResetStep {
@@ -90,7 +95,19 @@ export interface GradGradStep {
   leaf: string;
 }
 
-export type Step = ValueStep | DataStep | InPlaceStep | BackwardStep | ResetStep | GradGradStep;
+/**
+ * After a `backward(create_graph=True)`: `g_x = x.grad; x.grad = None`, then,
+ * when g has a history, `g_x.sum().backward(retain_graph=True)` (the second
+ * derivative, as engines without `autograd.grad` take it); prints the grads.
+ */
+export interface GradBackwardStep {
+  kind: 'gradbackward';
+  leaf: string;
+  /** How g is made a scalar: the engine's reduction. */
+  reduce: 'sum' | 'mean';
+}
+
+export type Step = ValueStep | DataStep | InPlaceStep | BackwardStep | ResetStep | GradGradStep | GradBackwardStep;
 
 export interface Program {
   leaves: Leaf[];
@@ -134,6 +151,8 @@ export interface OpSpec {
   fold?: (n: number) => string;
   /** A reduction's distance to its kink (std and the 2-norm at 0), from its group's values. */
   groupKinkDistance?: (group: readonly number[]) => number;
+  /** Draw different tensors for its operands when there are (its kink is a tie between them). */
+  preferDistinct?: boolean;
 }
 
 const any = () => true;
@@ -169,6 +188,7 @@ interface KnownSpec {
   print: (a: readonly string[], attrs: Record<string, number>, method: boolean) => string;
   hasMethod?: boolean;
   functional?: boolean;
+  preferDistinct?: boolean;
   /** The registry entry that records it when not the op's own name (scalar-first forms). */
   saves?: OpSpec['saves'];
 }
@@ -236,11 +256,13 @@ const KNOWN: Record<string, KnownSpec> = {
   maximum: {
     domain: bounded,
     kinkDistance: ([x, y]) => Math.abs(x! - y!),
+    preferDistinct: true,
     print: (a) => `torch.maximum(${a[0]}, ${a[1]})`,
   },
   minimum: {
     domain: bounded,
     kinkDistance: ([x, y]) => Math.abs(x! - y!),
+    preferDistinct: true,
     print: (a) => `torch.minimum(${a[0]}, ${a[1]})`,
   },
   // The ops of the rest of the tensor API (issue 11): domains away from poles, kinks where a value jumps.
@@ -406,6 +428,7 @@ function elementwiseSpec(name: string): OpSpec | null {
     print: spec.print,
     hasMethod: spec.hasMethod ?? false,
     functional: spec.functional,
+    preferDistinct: spec.preferDistinct,
     saves: spec.saves ?? (() => savesOf(name)),
   };
 }
@@ -643,7 +666,15 @@ export interface GraphNode {
   /** The leaves requiring grad this node's inputs are (directly). */
   leaves: string[];
   /** Saved tensors: their id and version when saved. */
-  saved: { id: number; version: number; name: string; /** operand slot, or -1 for the result */ slot: number }[];
+  saved: {
+    id: number;
+    version: number;
+    name: string;
+    /** operand slot, or -1 for the result */
+    slot: number;
+    /** The shape PyTorch saved when it saved a view (`v @ M` keeps `v.unsqueeze(0)`). */
+    shape?: number[];
+  }[];
 }
 
 export class DomainError extends Error {}
@@ -654,6 +685,8 @@ export interface ProgramFacts {
   nearKink: boolean;
   /** Some op's operands were exactly at a kink. */
   atKink: boolean;
+  /** Value steps with an operand exactly at a kink. */
+  kinkSteps: number;
   cuts: number;
   dataMutations: number;
   inPlace: number;
@@ -678,7 +711,7 @@ const b = () => nodeBuilders();
 export class Evaluator {
   readonly tensors = new Map<string, TensorInfo>();
   readonly nodes: GraphNode[] = [];
-  readonly facts: ProgramFacts = { nearKink: false, atKink: false, cuts: 0, dataMutations: 0, inPlace: 0 };
+  readonly facts: ProgramFacts = { nearKink: false, atKink: false, kinkSteps: 0, cuts: 0, dataMutations: 0, inPlace: 0 };
   private nextId = 0;
   private stepIndex = 0;
   /** Leaf gradients as the tape would accumulate them is not modelled; the graph is. */
@@ -769,7 +802,9 @@ export class Evaluator {
         if (gradFor !== undefined && !operands[gradFor]?.requiresGrad) continue;
         if (rule.input === undefined) continue; // the result: added below
         const t = operands[rule.input];
-        if (t) saved.push({ id: t.id, version: t.version, name: t.name, slot: rule.input });
+        // matmul of a vector by a matrix is mm of the vector unsqueezed: that view is what is saved.
+        const view = spec.kind === 'matmul' && rule.input === 0 && t?.shape.length === 1 && operands[1]?.shape.length === 2 ? { shape: [1, ...t.shape] } : {};
+        if (t) saved.push({ id: t.id, version: t.version, name: t.name, slot: rule.input, ...view });
       }
       const node: GraphNode = {
         step: index,
@@ -843,10 +878,11 @@ export class Evaluator {
       const values: number[] = [];
       const nodes: MathNode[] = [];
       const form = spec.kind === 'elementwise' ? compiledForm(spec.name) : null;
+      let atKink = false;
       for (let k = 0; k < n; k++) {
         const ins = operands.map((t, slot) => (t ? t.values[broadcastIndex(k, shape, t.shape)]! : numbers[slot]!));
         const kd = spec.kinkDistance?.(ins, attrs) ?? Infinity;
-        if (kd === 0) this.facts.atKink = true;
+        if (kd === 0) atKink = true;
         if (kd < NEAR_KINK) this.facts.nearKink = true;
         let v: number;
         if (form) v = form.fn([...ins, ...form.attrs.map((a) => attrs[a]!)]);
@@ -858,6 +894,10 @@ export class Evaluator {
           const args = operands.map((t, slot) => (t ? t.nodes![broadcastIndex(k, shape, t.shape)]! : bb!.num(numbers[slot]!)));
           nodes.push(form ? form.node(args, attrs) : ins[0]! > attrs.threshold! ? args[1]! : args[2]!);
         }
+      }
+      if (atKink) {
+        this.facts.atKink = true;
+        this.facts.kinkSteps++;
       }
       return { shape, dtype, values, nodes: sym ? nodes : undefined };
     }
@@ -982,15 +1022,15 @@ export class Evaluator {
     return out;
   }
 
-  /** Saved tensors a backward from `root` would find changed in place (PyTorch's version error). */
-  staleSaved(root: string): { node: GraphNode; name: string }[] {
+  /** Saved tensors a backward from `root` would find changed in place (PyTorch's version error), with the shape saved. */
+  staleSaved(root: string): { node: GraphNode; name: string; shape: number[] }[] {
     const byId = new Map([...this.tensors.values()].map((t) => [t.id, t]));
-    const out: { node: GraphNode; name: string }[] = [];
+    const out: { node: GraphNode; name: string; shape: number[] }[] = [];
     for (const n of this.reached(root)) {
       const node = this.nodes[n]!;
       for (const s of node.saved) {
         const t = byId.get(s.id);
-        if (t && t.version !== s.version) out.push({ node, name: s.name });
+        if (t && t.version !== s.version) out.push({ node, name: s.name, shape: s.shape ?? t.shape });
       }
     }
     return out;
@@ -1092,11 +1132,17 @@ function dtypeOf(p: Program, name: string, ev: Evaluator | null): DType {
   return ev?.tensors.get(name)?.dtype ?? p.leaves.find((l) => l.name === name)?.dtype ?? 'float32';
 }
 
+/** A printed program: the lines before the first step, and each step's lines. */
+export interface PrintedProgram {
+  header: string[];
+  steps: string[][];
+}
+
 /**
- * A runnable PyTorch script: `import torch`, the leaves, the steps, and
- * after every backward the `.grad` of each leaf that requires grad.
+ * The script of a program, step by step (see `printProgram`): what the
+ * engine counterexamples annotate, and where each call's line is.
  */
-export function printProgram(p: Program): string {
+export function printProgramParts(p: Program): PrintedProgram {
   let ev: Evaluator | null = null;
   try {
     ev = evaluate(p);
@@ -1104,25 +1150,21 @@ export function printProgram(p: Program): string {
     ev = null; // printing must not depend on the evaluator's domain checks
   }
   const usesF = p.steps.some((s) => s.kind === 'value' && opSpecs().get(s.op)?.functional);
-  const lines = ['import torch'];
-  if (usesF) lines.push('import torch.nn.functional as F');
-  lines.push('');
-  for (const leaf of p.leaves) lines.push(printLeaf(leaf));
-  const grads = leafNames(p);
-  const printGrads = () => grads.forEach((n) => lines.push(`print(${n}.grad)`));
-  for (const s of p.steps) {
+  const header = ['import torch'];
+  if (usesF) header.push('import torch.nn.functional as F');
+  header.push('');
+  for (const leaf of p.leaves) header.push(printLeaf(leaf));
+  const grads = leafNames(p).map((n) => `print(${n}.grad)`);
+  const steps = p.steps.map((s): string[] => {
     switch (s.kind) {
       case 'value':
-        if (s.cut === 'no_grad') lines.push('with torch.no_grad():', `    ${s.name} = ${printExpression(s)}`);
-        else if (s.cut === 'detach') lines.push(`${s.name} = ${paren(printExpression(s))}.detach()`);
-        else lines.push(`${s.name} = ${printExpression(s)}`);
-        break;
+        if (s.cut === 'no_grad') return ['with torch.no_grad():', `    ${s.name} = ${printExpression(s)}`];
+        if (s.cut === 'detach' || s.cut === 'data') return [`${s.name} = ${paren(printExpression(s))}.${s.cut}${s.cut === 'detach' ? '()' : ''}`];
+        return [`${s.name} = ${printExpression(s)}`];
       case 'data':
-        lines.push(`${s.target}.data ${s.op} ${pyNum(s.value)}`);
-        break;
+        return [`${s.target}.data ${s.op} ${pyNum(s.value)}`];
       case 'inplace':
-        lines.push(`${s.target}.${s.op}(${pyNum(s.value)})`);
-        break;
+        return [`${s.target}.${s.op}(${pyNum(s.value)})`];
       case 'backward': {
         const args: string[] = [];
         if (s.gradient) {
@@ -1131,16 +1173,13 @@ export function printProgram(p: Program): string {
           args.push(`torch.tensor(${nestedList(s.gradient, shape)}${dtype === 'float64' ? ', dtype=torch.float64' : ''})`);
         }
         if (s.retainGraph) args.push('retain_graph=True');
-        lines.push(`${s.root}.backward(${args.join(', ')})`);
-        printGrads();
-        break;
+        if (s.createGraph) args.push('create_graph=True');
+        return [`${s.root}.backward(${args.join(', ')})`, ...grads];
       }
       case 'reset':
-        lines.push(s.how === 'zero_' ? `${s.leaf}.grad.zero_()` : `${s.leaf}.grad = None`);
-        lines.push(`print(${s.leaf}.grad)`);
-        break;
+        return [s.how === 'zero_' ? `${s.leaf}.grad.zero_()` : `${s.leaf}.grad = None`, `print(${s.leaf}.grad)`];
       case 'gradgrad':
-        lines.push(
+        return [
           `g_${s.leaf}, = torch.autograd.grad(${s.root}, ${s.leaf}, create_graph=True)`,
           `print(g_${s.leaf})`,
           `if g_${s.leaf}.requires_grad:`,
@@ -1150,11 +1189,27 @@ export function printProgram(p: Program): string {
           `    print(h_${s.leaf})`,
           'else:',
           `    print(torch.zeros_like(${s.leaf}))`,
-        );
-        break;
+        ];
+      case 'gradbackward':
+        return [
+          `g_${s.leaf} = ${s.leaf}.grad`,
+          `${s.leaf}.grad = None`,
+          `if g_${s.leaf}.requires_grad:`,
+          `    g_${s.leaf}.${s.reduce}().backward(retain_graph=True)`,
+          ...grads,
+        ];
     }
-  }
-  return lines.join('\n') + '\n';
+  });
+  return { header, steps };
+}
+
+/**
+ * A runnable PyTorch script: `import torch`, the leaves, the steps, and
+ * after every backward the `.grad` of each leaf that requires grad.
+ */
+export function printProgram(p: Program): string {
+  const { header, steps } = printProgramParts(p);
+  return [...header, ...steps.flat()].join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------------------
@@ -1186,7 +1241,7 @@ export function replaceCutsByConstants(p: Program): Program {
 }
 
 /** The same program with every cut spelled as `how`. */
-export function withCuts(p: Program, how: 'no_grad' | 'detach'): Program {
+export function withCuts(p: Program, how: CutKind): Program {
   return { leaves: p.leaves, steps: p.steps.map((s) => (s.kind === 'value' && s.cut ? { ...s, cut: how } : s)) };
 }
 

@@ -111,6 +111,35 @@ describe('the tutorial snippets', () => {
     ]);
   });
 
+  it('x.data = t after w * w saved w: both saved values read the new storage, marked as replaced', () => {
+    const g = graphOf(readFileSync('test/fixtures/own/data_assignment.py', 'utf8'), 12);
+    const m = one(g, 'w.data = torch.tensor([3., -3.])', 'mutation');
+    expect(m.line).toBe(11);
+    expect(m.details).toEqual(['line 11, autograd does not see it', 'backward reads the new values']);
+    const saved = g.nodes.filter((n) => n.kind === 'saved');
+    expect(saved.map((n) => [n.title, n.state, n.details.at(-1)])).toEqual([
+      ['_saved_self', 'mutated', 'replaced by line 11, version not bumped'],
+      ['_saved_other', 'mutated', 'replaced by line 11, version not bumped'],
+    ]);
+    expect(edgesFrom(g, m).map((e) => [e.kind, e.label, e.to])).toEqual([
+      ['mutation', 'replaces', saved[0]!.id],
+      ['mutation', 'replaces', saved[1]!.id],
+      ['mutation', 'replaces', one(g, 'w', 'leaf').id],
+    ]);
+  });
+
+  it('x.data = t after 2 * x (which saved nothing of x): the assignment is drawn, the gradient unchanged; a saved result keeps its values', () => {
+    const src = 'import torch\nx = torch.tensor([1., 2.], requires_grad=True)\ny = 2 * x + x.exp()\nx.data = torch.tensor([3., 4.])\ny.sum().backward()\n';
+    const g = graphOf(src);
+    const m = one(g, 'x.data = torch.tensor([3., 4.])', 'mutation');
+    expect(m.details).toContain('no grad_fn saved x: gradients unchanged');
+    expect(edgesFrom(g, m)).toEqual([{ from: m.id, to: one(g, 'x', 'leaf').id, kind: 'mutation', label: 'replaces' }]);
+    // ExpBackward0 saved its result, not x.
+    expect(one(g, '_saved_result', 'saved').state).toBeUndefined();
+    // Before the assignment there is nothing to mark.
+    expect(graphOf(src, 4).nodes.filter((n) => n.kind === 'mutation')).toEqual([]);
+  });
+
   it('requires_grad: both powers lead to the one AccumulateGrad of x', () => {
     const g = graphOf(example('tutorial_requires_grad'));
     expect(byTitle(g, 'PowBackward0')).toHaveLength(2);
@@ -275,8 +304,9 @@ describe('text outline', () => {
 describe('every fixture', () => {
   const fixtures = [...loadFixtures('test/conformance'), ...loadFixtures('test/fixtures/own'), ...loadFixtures('examples')];
 
-  it('the recorder finds the cuts and mutations the symbolic trace (dzdx check\'s explanations) finds', () => {
+  it('the recorder finds the cuts, mutations and assignments the symbolic trace (dzdx check\'s explanations) finds', () => {
     let extraCuts = 0;
+    let assignments = 0;
     for (const f of fixtures) {
       const trace = new SymbolicTrace(new SymbolBuilder(getMath()));
       const recorder = new GraphRecorder();
@@ -284,6 +314,10 @@ describe('every fixture', () => {
         op(...args) {
           (trace as Parameters<typeof setTapeListener>[0])!.op(...args);
           recorder.op(...args);
+        },
+        dataAssigned(t) {
+          trace.dataAssigned(t);
+          recorder.dataAssigned(t);
         },
       });
       setBackwardObserver({
@@ -307,11 +341,14 @@ describe('every fixture', () => {
       const events = (es: readonly { kind: string; line: number; record: { id: number } }[], kind: string) =>
         es.filter((e) => e.kind === kind).map((e) => `${e.line}:${e.record.id}`);
       expect(events(recorder.events, 'mutation'), f.name).toEqual(events(trace.events, 'mutation'));
+      expect(recorder.assignments.map((a) => [a.line, a.at, a.tensor]), f.name).toEqual(trace.assignments.map((a) => [a.line, a.at, a.tensor]));
+      assignments += recorder.assignments.length;
       // Per tensor, not per element: a storage overwritten with constants still counts as the leaf's (a cut more, never one less).
       expect(events(recorder.events, 'cut'), f.name).toEqual(expect.arrayContaining(events(trace.events, 'cut')));
       extraCuts += events(recorder.events, 'cut').length - events(trace.events, 'cut').length;
     }
     expect(extraCuts).toBeLessThanOrEqual(2);
+    expect(assignments).toBeGreaterThanOrEqual(7);
   }, 60_000);
   it(`draws a well-formed graph (or says why not) for each of ${fixtures.length} scripts, which Graphviz renders`, async () => {
     expect(fixtures.length).toBeGreaterThan(250);

@@ -54,7 +54,7 @@ describe('registry forms', () => {
   it('cover the elementwise ops', () => expect(elementwise.length).toBeGreaterThan(25));
 
   for (const entry of elementwise) {
-    const spec = entry.symbolic as { kind: 'elementwise'; form: string; viaResult?: { a?: string; b?: string } };
+    const spec = entry.symbolic as { kind: 'elementwise'; form: string; viaResult?: { a?: string; b?: string }; masked?: { a?: string; b?: string } };
     const attrs = ATTRS[entry.name] ?? {};
     const n = arity(spec.form);
 
@@ -70,8 +70,8 @@ describe('registry forms', () => {
       }
     });
 
-    for (const [slot, partial] of Object.entries(spec.viaResult ?? {})) {
-      it(`${entry.name}: d/d${slot} in terms of the result, ${partial}, is mathjs's derivative`, () => {
+    for (const [slot, partial] of [...Object.entries(spec.viaResult ?? {}), ...Object.entries(spec.masked ?? {})]) {
+      it(`${entry.name}: d/d${slot} as PyTorch's backward computes it, ${partial}, is mathjs's derivative away from its masks`, () => {
         const builder = b();
         const template = builder.template(spec.form);
         const derived = compileNode(builder.instantiate(deriveNode(template, slot), [], attrs), ['a', 'b']);
@@ -86,6 +86,38 @@ describe('registry forms', () => {
       });
     }
   }
+});
+
+describe("pow's masks (PyTorch's pow_backward)", () => {
+  const partial = (op: string, slot: 'a' | 'b', attrs: Record<string, number> = {}) => {
+    const spec = registry.get(op)!.symbolic as { kind: 'elementwise'; form: string; viaResult?: Record<string, string>; masked?: Record<string, string> };
+    const builder = b();
+    const form = (spec.viaResult?.[slot] ?? spec.masked?.[slot])!;
+    return (x: number, w: number) => {
+      const result = compileNode(builder.instantiate(spec.form, [], attrs), ['a', 'b'])([x, w]);
+      return compileNode(builder.instantiate(form, [], attrs, new Map([['result', builder.constant(result)]])), ['a', 'b'])([x, w]);
+    };
+  };
+
+  it("x ** w: the base's gradient is 0 where w == 0 (also at x = 0, where the unmasked one is NaN); NaN exponents are not masked", () => {
+    const dx = partial('pow_tensor', 'a');
+    expect([dx(0.25, 0), dx(0, 0), dx(-2, 0)]).toEqual([0, 0, 0]);
+    expect(dx(2, 3)).toBe(12);
+    expect(dx(2, NaN)).toBeNaN();
+  });
+
+  it("x ** w: the exponent's gradient is 0 where x == 0 and w >= 0, and not where w < 0", () => {
+    const dw = partial('pow_tensor', 'b');
+    expect([dw(0, 0), dw(0, 2.5)]).toEqual([0, 0]);
+    expect(dw(0, -1)).toBe(-Infinity); // inf * log(0), as PyTorch
+    expect(dw(Math.E, 2)).toBeCloseTo(Math.E ** 2, 12);
+  });
+
+  it('x ** 0 has gradient 0 everywhere, 0 ** x is masked for x >= 0', () => {
+    expect(partial('pow', 'a', { exponent: 0 })(0, 0)).toBe(0);
+    const dBase0 = partial('pow_scalar_base', 'a', { base: 0 });
+    expect([dBase0(0, 0), dBase0(2, 0)]).toEqual([0, 0]);
+  });
 });
 
 describe('group forms compute the forward kernel (every group op, on a call)', () => {

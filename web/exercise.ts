@@ -2,20 +2,16 @@
  * Exercise mode: load an exercise file (a bundled one, a file from disk or
  * pasted text), show its script and questions, and grade each answer with
  * src/grade (grade()): right, wrong with the mistake named, or
- * unreadable with the position. Nothing is sent anywhere.
+ * unreadable with the position. Nothing is sent anywhere. Loaded when the
+ * Exercises tab is first shown (the grader brings mathjs).
  */
 // The grading modules themselves, not src/grade/index.ts: batches, CSV and notebooks are for the CLI.
 import { parseExercise, type Question } from '../src/grade/exercise.js';
 import { grade } from '../src/grade/grade.js';
 import { buildKey, type ExerciseKey } from '../src/grade/key.js';
 import { mistakeTitle } from '../src/grade/mistakes.js';
+import { clipMessage } from '../src/program/excerpt.js';
 import { TextPositionError } from '../src/symbolic/expression.js';
-
-const files = import.meta.glob('../examples/exercises/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-
-export const EXERCISES: { name: string; text: string }[] = Object.entries(files)
-  .map(([file, text]) => ({ name: file.replace(/^.*\//, '').replace(/\.yaml$/, ''), text }))
-  .sort((a, b) => a.name.localeCompare(b.name));
 
 const HINTS: Record<Question['kind'], string> = {
   gradient: 'values, nested like the tensor: [[2, 4], [6, 8]] (or None)',
@@ -37,8 +33,8 @@ export function loadExercise(text: string, name: string): { key: ExerciseKey } |
   try {
     return { key: buildKey(parseExercise(text)) };
   } catch (e) {
-    if (e instanceof TextPositionError) return { error: `${name}:${e.line}:${e.col}: ${e.message}` };
-    return { error: `${name}: ${e instanceof Error ? e.message : String(e)}` };
+    if (e instanceof TextPositionError) return { error: `${name}:${e.line}:${e.col}: ${clipMessage(e.message)}` };
+    return { error: `${name}: ${clipMessage(e instanceof Error ? e.message : String(e))}` };
   }
 }
 

@@ -8,12 +8,13 @@ import type { MathNode } from 'mathjs';
 import { setBackwardObserver, type BackwardCall } from '../autograd/engine.js';
 import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
+import { clip, clipMessage } from '../program/excerpt.js';
 import { runScript } from '../program/run.js';
 import { compileNode } from '../symbolic/compile.js';
 import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
 import { getMath } from '../symbolic/mathjs.js';
 import { SymbolBuilder } from '../symbolic/nodes.js';
-import { SymbolicTrace } from '../symbolic/trace.js';
+import { locationOf, SymbolicTrace } from '../symbolic/trace.js';
 import { explain } from './explain.js';
 import { centralDifferences } from './fd.js';
 import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
@@ -122,19 +123,21 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
   const expectedGradients = new ExpectedGradients(trace, builder);
   const lines = source.split(/\r\n|\r|\n/);
   const calls: CallReport[] = [];
-  let pending: { expected: ExpectedCall; before: (number[] | null)[] } | null = null;
+  let pending: { expected: ExpectedCall; before: (number[] | null)[]; earlier: Map<Tensor, Tensor | null> } | null = null;
 
   setTapeListener(trace);
   setBackwardObserver({
     before(call: BackwardCall) {
       const expected = expectedGradients.compute(call, trace.line);
       const before = expected.targets.map((t) => (call.kind === 'backward' && t.tensor.grad ? Array.from(t.tensor.grad.array.values()) : null));
-      pending = { expected, before };
+      // The `.grad` tensors this pass will add to (leaves' for backward(), and retained grads).
+      const filled = [...(call.kind === 'backward' ? expected.targets.map((t) => t.tensor) : []), ...expected.retained.map((r) => r.tensor)];
+      pending = { expected, before, earlier: new Map(filled.map((t) => [t, t.grad])) };
       trace.paused = true;
     },
     after(call, outcome) {
       trace.paused = false;
-      const { expected, before } = pending!;
+      const { expected, before, earlier } = pending!;
       pending = null;
       // The values every formula of this call is evaluated at.
       const variables = [...trace.bindings.keys()];
@@ -143,12 +146,22 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       calls.push(report);
       options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
       // Gradients were accumulated in place by the engine, unseen by the trace.
-      for (const t of expected.targets) if (t.tensor.grad) trace.forget(t.tensor.grad.array.buffer);
+      for (const t of earlier.keys()) if (t.grad) trace.forget(t.grad.array.buffer);
       if (!outcome.error && !call.retainGraph) expectedGradients.freeReached(expected);
       if (!outcome.error && call.createGraph) {
-        const grads = call.kind === 'grad' ? (outcome.result ?? []) : expected.targets.map((t) => t.tensor.grad);
-        const pairs = grads.map((g, i) => [g, expected.targets[i]!.formulas] as const).filter(([g]) => g instanceof Tensor);
-        expectedGradients.attachHistory(pairs.map(([g]) => g as Tensor), pairs.map(([, f]) => f), expected.reached);
+        // Under create_graph a `.grad` is this pass's gradient (a copy, CopyBackwards or CloneBackward0),
+        // or the earlier `.grad` plus it (AddBackward0, out of place): differentiable either way.
+        const sumWithEarlier = (t: Tensor, formulas: readonly MathNode[]): readonly MathNode[] => {
+          const old = earlier.get(t);
+          return old ? formulas.map((f, k) => builder.sum([trace.agValueAt(locationOf(old, k)), f])) : formulas;
+        };
+        const pairs: [Tensor | null | undefined, readonly MathNode[]][] =
+          call.kind === 'grad'
+            ? (outcome.result ?? []).map((g, i) => [g, expected.targets[i]!.formulas])
+            : expected.targets.map((t) => [t.tensor.grad, sumWithEarlier(t.tensor, t.formulas)]);
+        for (const r of expected.retained) pairs.push([r.tensor.grad, sumWithEarlier(r.tensor, r.formulas)]);
+        const differentiable = pairs.filter((p): p is [Tensor, readonly MathNode[]] => p[0] instanceof Tensor);
+        expectedGradients.attachHistory(differentiable.map(([g]) => g), differentiable.map(([, f]) => f), expected.reached);
       }
     },
   });
@@ -204,7 +217,7 @@ function buildCall(
   const base = {
     kind: call.kind,
     line: expected.line,
-    statement: codeOf(lines[expected.line - 1] ?? ''),
+    statement: clip(codeOf(lines[expected.line - 1] ?? '')),
   };
   const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);
   if (predicted.length || actualError) {
@@ -212,6 +225,7 @@ function buildCall(
     const agree = actualError !== null && kind !== null && predicted.includes(kind);
     return { ...base, expectedError: predicted, actualError, targets: [], notes: explainError(predicted, expected, trace), verdict: agree ? 'agree' : 'disagree' };
   }
+  const view = trace.displayView(expected.used);
   const targets = expected.targets.map((target, i) => {
     const values = target.formulas.map((f) => compileNode(f, variables)(point));
     const actualTensor = call.kind === 'grad' ? (outcome.result?.[i] ?? null) : target.tensor.grad;
@@ -219,13 +233,13 @@ function buildCall(
     if (actual && before[i]) actual = actual.map((v, k) => v - before[i]![k]!);
     const sampled = sampleIndices(target.symbols.length);
     const fd = finiteDifferences && expected.objective && target.symbols.every((s) => s !== null)
-      ? centralDifferences(compileNode(expected.objective, variables), point, sampled.map((k) => variables.indexOf(target.symbols[k]!)))
+      ? centralDifferences(compileNode(expected.objective, variables), point, sampled.map((k) => target.generations[k]!.map((s) => variables.indexOf(s))))
       : null;
     // float64 tolerances only when everything on the path, inputs included, was float64.
     const allDouble = expected.reached.every((r) => r.output.dtype !== 'float32' && r.inputs.every((t) => t.dtype !== 'float32'));
     const precision = target.tensor.dtype === 'float64' && allDouble ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
-    const shown = formulas ? displayElementwise(target.formulas.map((f) => trace.shownForm(f)), target.symbols, target.name, { taken: identifiers(lines) }) : EMPTY_DISPLAY;
+    const shown = formulas ? displayElementwise(target.formulas.map((f) => view.form(f)), target.symbols.map((s) => s && view.symbol(s)), target.name, { taken: identifiers(lines) }) : EMPTY_DISPLAY;
     return {
       name: target.name,
       shape: [...target.tensor.shape],
@@ -281,7 +295,7 @@ function explainError(predicted: PredictedError[], expected: ExpectedCall, trace
   if (predicted.includes('backward-twice')) {
     notes.push('an earlier backward without retain_graph=True freed the saved tensors this pass needs.');
   }
-  return notes;
+  return notes.map(clipMessage);
 }
 
 export type { MathNode };

@@ -3,12 +3,14 @@
  * a cut, a `.data` mutation of a saved tensor (or of an unsaved one, which
  * changes nothing), a kink, accumulation from an earlier backward.
  */
+import { clip, clipMessage } from '../program/excerpt.js';
 import type { ExpectedCall } from '../symbolic/expected.js';
 import type { OpRecord, SymbolicTrace, TraceEvent } from '../symbolic/trace.js';
 import type { Tolerances } from './compare.js';
 import { compareWith, type Comparison } from './compare.js';
 import { nested } from './report.js';
 import { codeOf } from './quote.js';
+import { broadcastIndex } from '../symbolic/element-maps.js';
 
 interface TargetValues {
   name: string;
@@ -80,6 +82,36 @@ function atKink(r: OpRecord): boolean {
   return false;
 }
 
+/**
+ * Where pow's backward masks a gradient (PyTorch's where(…, 0, …)): at an
+ * exponent of 0 the base's, at a base of 0 with an exponent >= 0 the
+ * exponent's. The first derivative there equals the textbook's (or is
+ * NaN where the unmasked one is), but a derivative of it through
+ * create_graph loses the masked terms.
+ */
+function powMasks(r: OpRecord): string | null {
+  let base: (k: number) => number;
+  let exponent: (k: number) => number;
+  if (r.entry.name === 'pow_tensor') {
+    const [x, w] = r.inputs.map((t) => {
+      const values = t.array.values();
+      const at = broadcastIndex(r.output.shape, t.shape);
+      return (k: number) => values[at(k)]!;
+    }) as [(k: number) => number, (k: number) => number];
+    [base, exponent] = [x, w];
+  } else if (r.entry.name === 'pow_scalar_base') {
+    const values = r.inputs[0]!.array.values();
+    [base, exponent] = [() => (r.attrs as { base: number }).base, (k: number) => values[k]!];
+  } else return null;
+  const ks = Array.from({ length: r.output.numel }, (_, k) => k);
+  const zeroExponent = r.entry.name === 'pow_tensor' && ks.some((k) => exponent(k) === 0);
+  const zeroBase = ks.some((k) => base(k) === 0 && exponent(k) >= 0);
+  if (!zeroExponent && !zeroBase) return null;
+  const at = [zeroExponent ? 'an exponent of 0' : '', zeroBase ? 'a base of 0 with an exponent >= 0' : ''].filter(Boolean).join(' and at ');
+  const which = zeroExponent && zeroBase ? "the base's gradient and the exponent's" : zeroExponent ? "the base's gradient" : "the exponent's gradient";
+  return `is evaluated at ${at}: PyTorch's backward sets ${which} there to exactly 0, so derivatives of it through create_graph are 0 there too, where finite differences see the unmasked terms.`;
+}
+
 export function explain(
   expected: ExpectedCall,
   targets: readonly TargetValues[],
@@ -89,7 +121,7 @@ export function explain(
   tolerances: Tolerances,
 ): string[] {
   const notes: string[] = [];
-  const stmt = (line: number) => `\`${codeOf(lines[line - 1] ?? '')}\``;
+  const stmt = (line: number) => `\`${clip(codeOf(lines[line - 1] ?? ''))}\``;
   const reached = new Set(expected.reached);
 
   const cutsSeen = new Set<string>();
@@ -109,8 +141,8 @@ export function explain(
     const earlier = expected.reached.filter((r) => r.id < e.at);
     const savers = earlier.filter((r) => r.saved.some((s) => s.array.buffer === e.buffer || s.tensor === e.tensor));
     const readers = earlier.filter((r) => r.inputs.some((t) => t.array.buffer === e.buffer));
-    // Ops that read the new values through autograd history.
-    const later = expected.reached.filter((r) => r.id >= e.at && r.inputs.some((t) => t.array.buffer === e.buffer && t.requiresGrad && r.gradMode));
+    // Ops that read the new values through autograd history; a leaf's new values are new inputs (finite differences vary them too).
+    const later = expected.reached.filter((r) => r.id >= e.at && r.inputs.some((t) => t.array.buffer === e.buffer && t.requiresGrad && r.gradMode && !(t.base ?? t).isLeaf));
     const name = e.assigned ? trace.nameOf(e.tensor) : (trace.storageName(e.buffer) ?? trace.nameOf(e.tensor));
     const verb = e.assigned ? 'replaced' : 'changed';
     for (const r of savers) {
@@ -118,10 +150,15 @@ export function explain(
     }
     if (savers.length === 0 && readers.length) {
       const r = readers[0]!;
-      notes.push(`${stmt(e.line)} on line ${e.line} left the gradient alone: ${stmt(r.line)} on line ${r.line} saved nothing of ${name}, so autograd never reads the changed values.`);
+      const readLater = expected.reached.some((o) => o.id >= e.at && o.inputs.some((t) => t.array.buffer === e.buffer));
+      notes.push(
+        readLater
+          ? `${stmt(e.line)} on line ${e.line} left ${stmt(r.line)} on line ${r.line} alone: it saved nothing of ${name}, so its backward does not read the changed values.`
+          : `${stmt(e.line)} on line ${e.line} left the gradient alone: ${stmt(r.line)} on line ${r.line} saved nothing of ${name}, so autograd never reads the changed values.`,
+      );
     }
-    // Read after the change (a saver already explains it; a leaf's assigned values are new inputs, varied by finite differences too).
-    if (later.length && savers.length === 0 && !(e.assigned && e.tensor.isLeaf)) {
+    // Read after the change (a saver already explains it).
+    if (later.length && savers.length === 0) {
       const r = later[0]!;
       const how = e.assigned
         ? `autograd differentiates at the new values as if ${name} had computed them, while finite differences follow where they came from`
@@ -133,10 +170,13 @@ export function explain(
   for (const r of expected.reached) {
     const kink = KINKS[r.entry.name];
     if (kink && atKink(r)) notes.push(`${stmt(r.line)} on line ${r.line} is evaluated at ${kink.at}: ${kink.rule}, where finite differences see a kink.`);
+    const masked = powMasks(r);
+    if (masked) notes.push(`${stmt(r.line)} on line ${r.line} ${masked}`);
   }
 
   targets.forEach((t, i) => {
-    if (before[i]) {
+    // (Zeros held, after `grad.zero_()`, change nothing.)
+    if (before[i]?.some((v) => v !== 0)) {
       notes.push(`${t.name}.grad already held a gradient from an earlier backward call: it now holds the sum, and the values above are this call's contribution.`);
     }
     if (t.finiteDifferences && notes.length === 0) {
@@ -147,7 +187,9 @@ export function explain(
       if (!c.ok) notes.push(`finite differences for ${t.name} differ from the expected gradient${differences(c, expectedAt, t.finiteDifferences, label, 'the program')}, with no cut, mutation or kink on the path.`);
     }
   });
-  return notes;
+  // (Two ops of one line that saved the same tensor give the same sentence.) Names are the script's own:
+  // a note stays bounded whatever their length.
+  return [...new Set(notes)].map(clipMessage);
 }
 
 function describeCut(e: TraceEvent, trace: SymbolicTrace, stmt: (line: number) => string): string {

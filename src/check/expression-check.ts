@@ -458,8 +458,9 @@ export function checkExpression(text: string, at: AtValues, options: ExpressionC
   const expected = point.names.map((_, j) => new Float64Array(point.values[j]!.length));
   const fd = point.names.map((_, j) => new Float64Array(point.values[j]!.length));
   const indices = point.names.map((_, j) => j);
+  const groups = indices.map((j) => [j]);
   forEachElement(point, (k, values) => {
-    const diffs = centralDifferences(f.fn, values, indices);
+    const diffs = centralDifferences(f.fn, values, groups);
     for (let j = 0; j < indices.length; j++) {
       const src = point.index[j]![k]!;
       expected[j]![src]! += compiled[j]!.fn(values);

@@ -5,17 +5,24 @@
  */
 import type { CompiledFormula } from '../symbolic/compile.js';
 
-/** d f / d point[i] for each i in `indices`, with a step scaled to the value (cube root of epsilon: the best balance of truncation and rounding error). */
-export function centralDifferences(f: CompiledFormula, point: Float64Array, indices: readonly number[]): number[] {
+/**
+ * d f / d h of f(point + h·e) for each group of indices (e: ones at the
+ * group's indices; a leaf element's every generation moves together), with
+ * a step scaled to the values (cube root of epsilon: the best balance of
+ * truncation and rounding error).
+ */
+export function centralDifferences(f: CompiledFormula, point: Float64Array, groups: readonly (readonly number[])[]): number[] {
   const x = Float64Array.from(point);
-  return indices.map((i) => {
-    const x0 = point[i]!;
-    const h = 6e-6 * Math.max(1, Math.abs(x0));
-    x[i] = x0 + h;
+  const shift = (group: readonly number[], h: number) => {
+    for (const i of group) x[i] = point[i]! + h;
+  };
+  return groups.map((group) => {
+    const h = 6e-6 * Math.max(1, ...group.map((i) => Math.abs(point[i]!)));
+    shift(group, h);
     const up = f(x);
-    x[i] = x0 - h;
+    shift(group, -h);
     const down = f(x);
-    x[i] = x0;
+    shift(group, 0);
     return (up - down) / (2 * h);
   });
 }

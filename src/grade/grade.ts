@@ -4,6 +4,7 @@
  * exercise gives it), or invalid (with the position of what could not be
  * read). Never throws for anything a student can type.
  */
+import { clip, clipMessage } from '../program/excerpt.js';
 import { TextPositionError } from '../symbolic/expression.js';
 import { ANSWER_LIMITS, parseAnswer, parseFormula, type ParsedAnswer, type ValueAnswer } from './answer.js';
 import { closeAll, type Exercise, type Question, type Tolerance } from './exercise.js';
@@ -71,11 +72,11 @@ export function gradeAnswer(key: QuestionKey, answer: string): GradeResult {
   try {
     candidate = read(key, answer);
   } catch (e) {
-    if (e instanceof TextPositionError) return { ...result('invalid', `cannot read the answer: ${e.message} (line ${e.line}, column ${e.col})`), line: e.line, col: e.col };
+    if (e instanceof TextPositionError) return { ...result('invalid', `cannot read the answer: ${clipMessage(e.message)} (line ${e.line}, column ${e.col})`), line: e.line, col: e.col };
     if (e instanceof RangeError) return result('invalid', 'cannot read the answer: it nests too deeply');
     throw e;
   }
-  if (candidate.kind === 'invalid') return { ...result('invalid', candidate.message), ...(candidate.line ? { line: candidate.line, col: candidate.col } : {}) };
+  if (candidate.kind === 'invalid') return { ...result('invalid', clipMessage(candidate.message)), ...(candidate.line ? { line: candidate.line, col: candidate.col } : {}) };
   const tolerance = 'tolerance' in question ? question.tolerance : { rtol: 0, atol: 0 };
   const verdict = compare(candidate, key.expected, tolerance);
   const why = key.notes.length ? ` ${key.notes.join(' ')}` : '';
@@ -113,7 +114,7 @@ export function grade(exercise: ExerciseKey | Exercise, questionId: string, answ
   const key = 'exercise' in exercise ? exercise : keyFor(exercise, student);
   const q = key.questions.find((k) => k.question.id === questionId);
   if (!q) {
-    return { question: questionId, verdict: 'invalid', score: 0, points: 0, mistake: null, mistakes: [], feedback: `the exercise has no question '${questionId}' (it has ${key.questions.map((k) => k.question.id).join(', ')})` };
+    return { question: questionId, verdict: 'invalid', score: 0, points: 0, mistake: null, mistakes: [], feedback: clipMessage(`the exercise has no question '${clip(questionId)}' (it has ${key.questions.map((k) => k.question.id).join(', ')})`) };
   }
   return gradeAnswer(q, answer);
 }

@@ -6,6 +6,7 @@
  * slip). key.ts runs them, alone and two at a time.
  */
 import type { Expr, Stmt } from '../program/ast.js';
+import { clip } from '../program/excerpt.js';
 import { parseProgram } from '../program/parse.js';
 import { codeOf } from '../check/quote.js';
 
@@ -107,7 +108,7 @@ function dataMutationOf(stmt: Stmt): string | null {
 }
 
 const indentOf = (line: string) => /^\s*/.exec(line)![0];
-const quote = (line: string) => `\`${codeOf(line)}\``;
+const quote = (line: string) => `\`${clip(codeOf(line))}\``;
 
 /** A line that holds one whole statement (brackets balanced, no comment), so `; more` may follow it. */
 function wholeLine(line: string): boolean {

@@ -3,14 +3,15 @@
  * along grad_fn.next_functions down to AccumulateGrad and the leaves, with
  * every node's saved values, the inputs that have no gradient (next_functions
  * holds None there, so a cut value has no edge back to what it was computed
- * from), and the storage changes autograd never saw (`.data` mutations).
+ * from), and the storage changes autograd never saw (`.data` mutations and
+ * `x.data = t`).
  * Names, lines, cuts and mutations come from the run's recorder, by the
  * rules `dzdx check` explains them with.
  */
 import { AccumulateGrad, OpNode, type Node, type SavedTensor } from '../autograd/node.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { Buffer } from '../tensor/ndarray.js';
-import type { GraphRecorder, OpRecord } from './recorder.js';
+import type { GraphAssignment, GraphRecorder, OpRecord } from './recorder.js';
 import { MAX_GRAPH_NODES, type AutogradGraph, type GraphEdge, type GraphMoment, type GraphNode } from './model.js';
 
 export interface BuildContext {
@@ -36,6 +37,8 @@ function statementAt(lines: readonly string[], line: number): string {
 interface SavedEntry {
   id: string;
   buffer: Buffer;
+  /** The tensor saved by reference (an input): `x.data = t` changes what it reads. */
+  tensor: Tensor | null;
   record: OpRecord | undefined;
   node: GraphNode;
 }
@@ -162,7 +165,7 @@ class GraphBuilder {
       details.push(`changed in place: version ${info.savedVersion} → ${info.array.version.value}`, 'backward will raise an error');
     }
     const node = this.add({ kind: 'saved', title: `_saved_${slot}`, details, shape: [...info.array.shape], ...(state ? { state } : {}) });
-    this.saved.push({ id: node.id, buffer: info.array.buffer, record: rec, node });
+    this.saved.push({ id: node.id, buffer: info.array.buffer, tensor: info.tensor, record: rec, node });
     this.edge(fnId, node.id, 'saved');
   }
 
@@ -208,6 +211,32 @@ class GraphBuilder {
       }
       for (const t of written) this.edge(node.id, t.id, 'mutation', 'writes');
     }
+    for (const a of this.ctx.recorder.assignments) this.assignment(a);
+  }
+
+  /**
+   * `x.data = t` after a drawn op read x: every grad_fn that saved x (by
+   * reference, as inputs are saved) reads t's values in backward; a saved
+   * result keeps its own.
+   */
+  private assignment(a: GraphAssignment): void {
+    const touched = this.drawnRecords.some((r) => r.id < a.at && (r.inputs.includes(a.tensor) || r.output === a.tensor));
+    if (!touched) return;
+    const replaced = this.saved.filter((s) => s.tensor === a.tensor && s.record && s.record.id < a.at);
+    const written = this.tensors.filter((t) => t.tensor === a.tensor);
+    if (replaced.length + written.length === 0) return;
+    const name = this.nameOf(a.tensor) ?? 'it';
+    const details = [`line ${a.line}, autograd does not see it`];
+    details.push(replaced.length ? 'backward reads the new values' : `no grad_fn saved ${name}: gradients unchanged`);
+    const node = this.add({ kind: 'mutation', title: statementAt(this.ctx.lines, a.line), details, line: a.line });
+    for (const s of replaced) {
+      if (!s.node.state) {
+        s.node.state = 'mutated';
+        s.node.details.push(`replaced by line ${a.line}, version not bumped`);
+      }
+      this.edge(node.id, s.id, 'mutation', 'replaces');
+    }
+    for (const t of written) this.edge(node.id, t.id, 'mutation', 'replaces');
   }
 }
 

@@ -3,8 +3,9 @@
  * tensors: each op's line, grad mode and operands, the grad_fn node it
  * made, the cuts (an operand without autograd history whose storage holds
  * values computed from a leaf that requires grad) and the storage changes
- * autograd cannot see. The rules of the symbolic trace's cut and mutation
- * events (src/symbolic/trace.ts), which `dzdx check` explains, applied per
+ * autograd cannot see (`.data` writes, `x.data = t`). The rules of the
+ * symbolic trace's cut and mutation events and assignments
+ * (src/symbolic/trace.ts), which `dzdx check` explains, applied per
  * tensor instead of per element: the trace follows every element with
  * mathjs and is bounded for that, and a graph needs neither. (So a storage
  * overwritten with constants still counts as the leaf's: a cut more, never
@@ -35,9 +36,17 @@ export interface GraphEvent {
   buffer: Buffer;
 }
 
+/** `t.data = source`: t took another storage, unseen by autograd (ops with id >= `at` ran after). */
+export interface GraphAssignment {
+  line: number;
+  tensor: Tensor;
+  at: number;
+}
+
 export class GraphRecorder implements TapeListener {
   readonly records: OpRecord[] = [];
   readonly events: GraphEvent[] = [];
+  readonly assignments: GraphAssignment[] = [];
   /** The script's names for tensors: the first name a tensor is bound to. */
   readonly names = new WeakMap<Tensor, string>();
   /** The grad_fn node each op made. */
@@ -68,6 +77,11 @@ export class GraphRecorder implements TapeListener {
   private fromLeaves(t: Tensor): boolean {
     const owner = this.owners.get(t.array.buffer);
     return (t.isLeaf && t.requiresGrad) || (owner !== undefined && owner.isLeaf && owner.requiresGrad) || this.derived.has(t.array.buffer);
+  }
+
+  dataAssigned(t: Tensor): void {
+    if (this.paused) return;
+    this.assignments.push({ line: this.line, tensor: t, at: this.records.length });
   }
 
   op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, _attrs: unknown, inPlace: boolean): void {

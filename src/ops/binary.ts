@@ -108,7 +108,7 @@ export const divScalar = defineOp<{ divisor: number }>({
 /** `x ** e` for a Python number e. */
 export const powScalar = defineOp<{ exponent: number }>({
   name: 'pow',
-  symbolic: { kind: 'elementwise', form: 'a ^ exponent' },
+  symbolic: { kind: 'elementwise', form: 'a ^ exponent', masked: { a: 'pick(exponent == 0, 0, exponent * a ^ (exponent - 1))' } },
   gradFn: 'PowBackward0',
   saves: [{ name: 'self', input: 0 }],
   forward: ([a], { exponent }, dtype) => {
@@ -128,7 +128,12 @@ export const powScalar = defineOp<{ exponent: number }>({
 /** `x ** w` with a tensor exponent (also `2 ** x`, whose base is wrapped as a tensor). */
 export const powTensor = defineOp({
   name: 'pow_tensor',
-  symbolic: { kind: 'elementwise', form: 'a ^ b', viaResult: { b: 'result * log(a)' } },
+  symbolic: {
+    kind: 'elementwise',
+    form: 'a ^ b',
+    masked: { a: 'pick(b == 0, 0, b * a ^ (b - 1))' },
+    viaResult: { b: 'pick(a == 0 and b >= 0, 0, result * log(a))' },
+  },
   gradFn: 'PowBackward1',
   saves: [
     { name: 'self', input: 0 },
@@ -155,7 +160,7 @@ export const powTensor = defineOp({
 /** `torch.pow(2, x)`: a number base. */
 export const powScalarBase = defineOp<{ base: number }>({
   name: 'pow_scalar_base',
-  symbolic: { kind: 'elementwise', form: 'base ^ a', viaResult: { a: 'result * log(base)' } },
+  symbolic: { kind: 'elementwise', form: 'base ^ a', viaResult: { a: 'pick(base == 0 and a >= 0, 0, result * log(base))' } },
   gradFn: 'PowBackward2',
   dtype: 'float',
   saves: [{ name: 'exponent', input: 0 }, { name: 'result' }],
@@ -187,7 +192,8 @@ export const comparisonOps = Object.fromEntries(
       name,
       gradFn: '',
       symbolic: { kind: 'none' },
-      forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](x, y) ? 1 : 0)),
+      // In the operands' result type, as PyTorch: a 0-d float64 against a float32 tensor compares in float32.
+      forward: ([a, b], _attrs, dtype) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](roundTo(dtype, x), roundTo(dtype, y)) ? 1 : 0)),
     }),
   ]),
 ) as Record<ComparisonName, ReturnType<typeof defineOp>>;

@@ -24,11 +24,15 @@ export type DTypeRule = 'promote' | 'float' | 'bool' | 'first';
  * from `form` by mathjs, except that an op whose backward reads its saved
  * result gives that partial in terms of `result` (`viaResult`, checked
  * against the mathjs derivative by test/symbolic-registry.test.ts), since a
- * `.data` change of the result changes what backward computes. The other
- * kinds name how output elements are made from input elements.
+ * `.data` change of the result changes what backward computes; and an op
+ * whose backward masks a partial with `where` gives it as written there
+ * (`masked`, or `viaResult` when it also reads the result), with
+ * `pick(cond, 0, value)` (0 where cond holds): through create_graph the
+ * masked terms stay 0, as in PyTorch. The other kinds name how output
+ * elements are made from input elements.
  */
 export type SymbolicSpec =
-  | { kind: 'elementwise'; form: string; viaResult?: { a?: string; b?: string } }
+  | { kind: 'elementwise'; form: string; viaResult?: { a?: string; b?: string }; masked?: { a?: string; b?: string } }
   /** Output elements are input elements: `view` shares storage, `copy` is a row-major copy. */
   | { kind: 'view' }
   | { kind: 'copy' }

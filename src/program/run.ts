@@ -8,6 +8,7 @@ import { beginRun } from '../random/torch-random.js';
 import '../ops/index.js';
 import { PyError } from '../tensor/errors.js';
 import { formatScriptError, ScriptSyntaxError } from './errors.js';
+import { clip, clipMessage } from './excerpt.js';
 import { DEFAULT_LIMITS, Interpreter, type Limits } from './interpreter.js';
 import { parseProgram } from './parse.js';
 
@@ -42,7 +43,7 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
       stdout: out,
       assigned: options.assigned,
       statement: options.statement,
-      warning: (line, category, message) => err(`${fileName}:${line}: ${category}: ${message}\n  ${(lines[line - 1] ?? '').trim()}\n`),
+      warning: (line, category, message) => err(`${fileName}:${line}: ${category}: ${clipMessage(message)}\n  ${clip((lines[line - 1] ?? '').trim())}\n`),
     },
     { ...DEFAULT_LIMITS, ...options.limits },
   );
@@ -59,8 +60,8 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
     }
     if (e instanceof PyError) {
       const line = interpreter.line;
-      err(`Traceback (most recent call last):\n  File "${fileName}", line ${line}, in <module>\n    ${(lines[line - 1] ?? '').trim()}\n`);
-      err(e.message === '' ? `${e.pyType}\n` : `${e.pyType}: ${e.message}\n`);
+      err(`Traceback (most recent call last):\n  File "${fileName}", line ${line}, in <module>\n    ${clip((lines[line - 1] ?? '').trim())}\n`);
+      err(e.message === '' ? `${e.pyType}\n` : `${e.pyType}: ${clipMessage(e.message)}\n`);
       return { exitCode: 1, stdout, stderr };
     }
     if (e instanceof RangeError && /call stack/.test(e.message)) {

@@ -51,6 +51,13 @@ const BINARY = new Map<string, (a: number, b: number) => number>([
   ['max', Math.max], ['maximum', Math.max], ['min', Math.min], ['minimum', Math.min],
   ['divz', EXTRA_FUNCTIONS.divz!],
 ]);
+/** Comparisons and logic (the conditions of `pick`: pow's masks), as 1 or 0; NaN compares false, as in PyTorch. */
+const LOGIC = new Map<string, (a: number, b: number) => boolean>([
+  ['equal', (a, b) => a === b], ['unequal', (a, b) => a !== b],
+  ['smaller', (a, b) => a < b], ['smallerEq', (a, b) => a <= b],
+  ['larger', (a, b) => a > b], ['largerEq', (a, b) => a >= b],
+  ['and', (a, b) => a !== 0 && b !== 0], ['or', (a, b) => a !== 0 || b !== 0],
+]);
 const TERNARY = new Map<string, (a: number, b: number, c: number) => number>([
   ['clamp', EXTRA_FUNCTIONS.clamp!], ['between', EXTRA_FUNCTIONS.between!],
   ['hardtanh', EXTRA_FUNCTIONS.hardtanh!], ['within', EXTRA_FUNCTIONS.within!], ['pick', EXTRA_FUNCTIONS.pick!],
@@ -97,14 +104,12 @@ function childrenOf(node: MathNode): MathNode[] {
 
 /** The variables a formula reads (symbols other than pi and e), each once; DAG-safe. */
 export function freeVariables(root: MathNode): string[] {
-  const names: string[] = [];
+  const names = new Set<string>();
   for (const node of countParents(root).keys()) {
     const name = (node as Node).name;
-    if (node.type === 'SymbolNode' && typeof name === 'string' && !CONSTANTS.has(name) && !names.includes(name)) {
-      names.push(name);
-    }
+    if (node.type === 'SymbolNode' && typeof name === 'string' && !CONSTANTS.has(name)) names.add(name);
   }
-  return names;
+  return [...names];
 }
 
 export function compileNodeWithStats(
@@ -183,6 +188,7 @@ export function compileNodeWithStats(
     if (a.length === 1) {
       if (fn === 'unaryMinus') return (v) => -p(v);
       if (fn === 'unaryPlus') return p;
+      if (fn === 'not') return (v) => (p(v) === 0 ? 1 : 0);
     } else if (a.length === 2) {
       const c = constants.get(q);
       const k = constants.get(p);
@@ -211,6 +217,8 @@ export function compileNodeWithStats(
         case 'divide': return (v) => p(v) / q(v);
         case 'pow': return (v) => Math.pow(p(v), q(v));
       }
+      const test = LOGIC.get(fn);
+      if (test !== undefined) return (v) => (test(p(v), q(v)) ? 1 : 0);
     } else if (a.length > 2 && (fn === 'add' || fn === 'multiply')) {
       // simplify and derivative build n-ary sums and products.
       const add = fn === 'add';

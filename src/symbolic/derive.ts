@@ -85,6 +85,8 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
  * where u' is infinite and clutters every second derivative).
  */
 const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between', 'within', 'floor', 'ceil', 'round', 'trunc']);
+/** Comparisons and logic (the conditions of `pick` in pow's masks): piecewise constant too. */
+const LOGIC_OPERATORS = new Set(['equal', 'unequal', 'smaller', 'smallerEq', 'larger', 'largerEq', 'and', 'or', 'not']);
 
 let ruleTable: ReadonlyMap<string, readonly Partial[]> | undefined;
 
@@ -128,7 +130,13 @@ export type DerivativeMistake = 'drop-inner' | 'power-off-by-one' | 'sign-cos' |
  * rule covers. With a `mistake` (or several at once), the derivative those
  * slips give instead.
  */
-export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMistake | readonly DerivativeMistake[]): MathNode {
+export function deriveNode(
+  node: MathNode,
+  wrt: string,
+  mistake?: DerivativeMistake | readonly DerivativeMistake[],
+  /** false: leave the result untidied, so that it holds `node`'s own subtrees (expected.ts tells them apart). */
+  tidy = true,
+): MathNode {
   const b = nodeBuilders();
   const slips = new Set<DerivativeMistake>(mistake === undefined ? [] : typeof mistake === 'string' ? [mistake] : mistake);
   ruleTable ??= rules();
@@ -144,7 +152,7 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
       case 'SymbolNode': out = n.name === wrt ? b.num(1) : null; break;
       case 'ParenthesisNode': out = d(n.content as MathNode); break;
       case 'AssignmentNode': out = d(n.value as MathNode); break;
-      case 'OperatorNode': out = chain(n); break;
+      case 'OperatorNode': out = LOGIC_OPERATORS.has(n.fn as string) ? null : chain(n); break;
       case 'FunctionNode': out = PIECEWISE_CONSTANT.has((n.fn as Node).name as string) ? null : chain(n); break;
       default: throw new DeriveError(`cannot differentiate ${node.type}`);
     }
@@ -197,7 +205,8 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
 
   try {
     // The tidy is value-exact and keeps sharing (see display.ts).
-    return tidyNode(d(node) ?? b.num(0));
+    const out = d(node) ?? b.num(0);
+    return tidy ? tidyNode(out) : out;
   } catch (err) {
     if (err instanceof DeriveError) throw err;
     // mathjs: 'Cannot process function "foo" in derivative: …'

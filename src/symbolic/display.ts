@@ -354,9 +354,12 @@ export const HEAVISIDE_AT_ZERO = 'heaviside(0) = 1/2: PyTorch splits a tie of ma
 /**
  * dzdx's helper functions written as a reader knows them: relu's
  * derivative `above(u)` and clamp's `step(u)` as `(u > 0)`, clamp's
- * `between(x, lo, hi)` as `(lo <= x <= hi)`. Display only (the checker
+ * `between(x, lo, hi)` as `(lo <= x <= hi)`, a branch on a comparison
+ * `pick(w == 0, 0, v)` (pow's masks) as PyTorch's `where(w == 0, 0, v)`. Display only (the checker
  * evaluates the helpers, whose NaN handling is PyTorch's).
  */
+const LOGIC_FNS = new Set(['equal', 'unequal', 'smaller', 'smallerEq', 'larger', 'largerEq', 'and', 'or', 'not']);
+
 function readableHelpers(root: MathNode): { node: MathNode; heaviside: boolean } {
   const m = getMath();
   let heaviside = false;
@@ -368,6 +371,9 @@ function readableHelpers(root: MathNode): { node: MathNode; heaviside: boolean }
     }
     if (fn.name === 'between' && args.length === 3) {
       return new m.ParenthesisNode(new m.RelationalNode(['smallerEq', 'smallerEq'], [args[1]!, args[0]!, args[2]!]));
+    }
+    if (fn.name === 'pick' && args.length === 3 && args[0]!.type === 'OperatorNode' && LOGIC_FNS.has((args[0] as MathNode & { fn: string }).fn)) {
+      return new m.FunctionNode(new m.SymbolNode('where'), args);
     }
     if (fn.name === 'heaviside') heaviside = true;
     return n;

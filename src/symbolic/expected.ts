@@ -9,7 +9,10 @@
 import type { MathNode } from 'mathjs';
 import type { BackwardCall } from '../autograd/engine.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { freeVariables } from './compile.js';
 import { deriveNode } from './derive.js';
+import { tidyNode } from './display.js';
+import { referenceOf } from './generations.js';
 import type { SymbolBuilder } from './nodes.js';
 import { memberMap } from './structural.js';
 import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
@@ -21,8 +24,10 @@ export interface ExpectedTarget {
   name: string;
   /** Per element (row-major): dz/d(element), in terms of the leaves' symbols. */
   formulas: MathNode[];
-  /** The element symbols, for leaves. */
+  /** Each element's symbol, for leaves (referenceOf in generations.ts: of the values the forward pass read). */
   symbols: (string | null)[];
+  /** Each element's every symbol (generation), for leaves: finite differences shift them together. */
+  generations: (readonly string[])[];
   /** The target received no gradient at all (autograd.grad would call it unused). */
   unused: boolean;
 }
@@ -42,6 +47,16 @@ export interface ExpectedCall {
    * reached a saved tensor (src/grade derives slips of it).
    */
   autogradObjective: MathNode | null;
+  /** The symbols of `objective`: the values the call's forward pass read. */
+  used: Set<string>;
+  /** Non-leaf tensors with `retain_grad()` the pass reaches: the gradient it gives each (their `.grad`, or what it adds). */
+  retained: { tensor: Tensor; formulas: MathNode[] }[];
+}
+
+/** x for a node 1 / x, else null. */
+function reciprocalOf(p: MathNode, b: SymbolBuilder): MathNode | null {
+  const op = p as MathNode & { fn?: string; args?: MathNode[] };
+  return p.type === 'OperatorNode' && op.fn === 'divide' && b.constantValue(op.args![0]!) === 1 ? op.args![1]! : null;
 }
 
 export class ExpectedGradients {
@@ -78,7 +93,10 @@ export class ExpectedGradients {
       case 'factor':
         return this.read(term.factor);
       case 'formula':
-        return term.partial;
+        return term.reread.size ? this.b.substitute(term.partial, (name) => {
+          const value = term.reread.get(name);
+          return value && this.trace.currentOf(value);
+        }) : term.partial;
       case 'group': {
         const members = term.operands.map((o) => this.read(o));
         // An op whose backward reads its saved result: its own partial, over the result as it is now.
@@ -93,9 +111,11 @@ export class ExpectedGradients {
         if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
         const operands = term.operands.map((o) => this.read(o));
         const attrs = (node.record!.attrs ?? {}) as Record<string, unknown>;
-        // An op whose backward reads its saved result: the partial in terms of the result as it is now.
-        const viaResult = spec.viaResult?.[term.slot === 0 ? 'a' : 'b'];
-        if (viaResult) return this.b.instantiate(viaResult, operands, attrs, new Map([['result', this.trace.agValueAt(term.result.loc)]]));
+        // An op whose backward reads its saved result: the partial in terms of the result as it is now;
+        // one whose backward masks it: as masked there (pow at a zero exponent).
+        const slot = term.slot === 0 ? 'a' : 'b';
+        const own = spec.viaResult?.[slot] ?? spec.masked?.[slot];
+        if (own) return this.b.decideConstantBranches(this.b.instantiate(own, operands, attrs, new Map([['result', this.trace.agValueAt(term.result.loc)]])));
         return this.b.instantiate(this.partialTemplate(spec.form, term.slot), operands, attrs);
       }
     }
@@ -115,7 +135,7 @@ export class ExpectedGradients {
   }
 
   compute(call: BackwardCall, line: number): ExpectedCall {
-    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null };
+    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null, used: new Set(), retained: [] };
     const root = call.outputs[0]!;
     const given = call.grads[0] ?? null;
     if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
@@ -157,33 +177,56 @@ export class ExpectedGradients {
       if (n.record) records.add(n.record);
       for (const r of n.via) records.add(r);
       for (const t of n.terms) {
-        // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0.
+        // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0. A product with a value
+        // read from the graph stays a product even for adj = 1: it is a value the backward computed, which
+        // a create_graph derivative reads as computed then, while the value itself is read when it is taken.
+        // A partial 1 / x is applied as PyTorch's backward does, adj / x (log, division, sqrt).
         const p = this.partial(n, t);
-        give(t.input, this.b.constantValue(p) === 0 ? p : this.b.multiply(adj, p));
+        const c = this.b.constantValue(p);
+        const over = reciprocalOf(p, this.b);
+        give(t.input, c === 0 ? p : c !== null ? this.b.multiply(adj, p) : over ? this.b.quotient(adj, over) : this.b.product(adj, p));
       }
     }
     result.reached = [...records].sort((x, y) => x.id - y.id);
+    result.retained = this.retainedGrads(result.reached, adjoint);
     for (const r of result.reached) {
       if (r.freed && r.saved.length) result.errors.push('backward-twice');
       if (r.saved.some((s) => s.array.version.value !== s.version)) result.errors.push('version');
     }
     result.errors = [...new Set(result.errors)];
 
+    const used = (result.used = new Set(freeVariables(result.objective)));
     const targets = call.kind === 'grad' ? call.inputs : this.reachedLeaves(order);
     for (const t of targets) {
       const offsets = Array.from(t.array.offsets());
       const nodes = offsets.map((o) => this.trace.nodeAt(t, o));
       const formulas = nodes.map((n) => (n && adjoint.has(n) ? adjoint.get(n)! : this.b.constant(0)));
+      const generations = nodes.map((n, k) => {
+        if (!n?.leaf) return [];
+        const all = this.trace.generationsOf(n.leaf.tensor, offsets[k]!);
+        return all.length ? all : [n.leaf.symbol];
+      });
       result.targets.push({
         tensor: t,
         name: this.trace.nameOf(t),
         formulas,
-        symbols: nodes.map((n) => n?.leaf?.symbol ?? null),
+        symbols: nodes.map((n, k) => (n?.leaf ? referenceOf(generations[k]!, used) : null)),
+        generations,
         unused: !nodes.some((n) => n && adjoint.has(n)),
       });
       if (call.kind === 'grad' && result.targets.at(-1)!.unused) result.errors.push('unused');
     }
     return result;
+  }
+
+  /** The gradient a pass gives each tensor with `retain_grad()` whose history it runs through (0 where it gives none). */
+  private retainedGrads(reached: readonly OpRecord[], adjoint: ReadonlyMap<ElemNode, MathNode>): ExpectedCall['retained'] {
+    const tensors = [...new Set(reached.map((r) => r.output).filter((t) => t.retainsGrad && !t.isLeaf))];
+    return tensors.flatMap((tensor) => {
+      const nodes = Array.from(tensor.array.offsets(), (o) => this.trace.nodeAt(tensor, o));
+      if (!nodes.some((n) => n && adjoint.has(n))) return [];
+      return [{ tensor, formulas: nodes.map((n) => (n && adjoint.get(n)) ?? this.b.constant(0)) }];
+    });
   }
 
   private reachedLeaves(order: readonly ElemNode[]): Tensor[] {
@@ -212,7 +255,13 @@ export class ExpectedGradients {
     });
   }
 
-  /** d(formula)/d(value) for each value with a history it reads whole, as terms of that history. */
+  /**
+   * d(formula)/d(value) for each value with a history it reads whole, as
+   * terms of that history. As in PyTorch's double backward, where a local
+   * derivative reads a value itself (the backward saved it by reference),
+   * it reads it when the derivative is taken (after `p.data.mul_(2)`, the
+   * new p); values the first backward computed from it keep theirs.
+   */
   private historyTerms(formula: MathNode): Term[] {
     const variables: { name: string; value: MathNode; node: ElemNode }[] = [];
     const byName = new Map<string, MathNode>();
@@ -225,7 +274,29 @@ export class ExpectedGradients {
       byName.set(name, n);
       return this.b.symbol(name);
     });
-    return variables.map(({ name, node }) => ({ kind: 'formula', input: node, partial: this.b.substitute(deriveNode(shape, name), byName) }));
+    const computed = new Set<MathNode>();
+    const stack = [shape];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n.type === 'SymbolNode' || computed.has(n)) continue;
+      computed.add(n);
+      n.forEach((c) => stack.push(c));
+    }
+    const valuesThen = this.b.replacer((n) => (n.type === 'SymbolNode' ? byName.get((n as MathNode & { name: string }).name) : undefined));
+    const reread = new Map<string, MathNode>();
+    const rereadName = new Map<string, string>();
+    for (const [name, value] of byName) {
+      rereadName.set(name, `#r${name.slice(2)}`);
+      reread.set(`#r${name.slice(2)}`, value);
+    }
+    return variables.map(({ name, node }) => {
+      const partial = this.b.replace(deriveNode(shape, name, undefined, false), (n) => {
+        if (computed.has(n)) return valuesThen(n);
+        const own = n.type === 'SymbolNode' ? rereadName.get((n as MathNode & { name: string }).name) : undefined;
+        return own ? this.b.symbol(own) : undefined;
+      });
+      return { kind: 'formula', input: node, partial: tidyNode(partial), reread };
+    });
   }
   /** After a successful pass without retain_graph, its ops' saved tensors are gone. */
   freeReached(expected: ExpectedCall): void {

@@ -87,6 +87,12 @@ export function getMath(): MathJsInstance {
     // its one argument is the config (the typings describe the unbound form).
     const create = sharedMath().create as unknown as (config?: ConfigOptions) => MathJsInstance;
     own = create({});
+    // dzdx's formulas have no units. Unit is an optional dependency of
+    // SymbolNode; left out, building the node classes skips the Unit class
+    // and the typed functions it needs (round, ceil, fix, floor, ...: about
+    // half of the cost of the first derivative), and a variable named like
+    // a unit (b, m, s) prints as itself in LaTeX, not as \mathrm{b}.
+    (own as { Unit?: unknown }).Unit = undefined;
   }
   return own;
 }

@@ -6,6 +6,7 @@
  * expressions stay DAGs of linear size.
  */
 import type { MathJsInstance, MathNode } from 'mathjs';
+import { compileNode } from './compile.js';
 
 type Named = MathNode & { name: string };
 type Valued = MathNode & { value: unknown };
@@ -60,6 +61,16 @@ export class SymbolBuilder {
     return new this.math.OperatorNode('*', 'multiply', [a, b]);
   }
 
+  /** a * b as a node of its own, also for a = 1. */
+  product(a: MathNode, b: MathNode): MathNode {
+    return new this.math.OperatorNode('*', 'multiply', [a, b]);
+  }
+
+  /** a / b as a node of its own, also for a = 1. */
+  quotient(a: MathNode, b: MathNode): MathNode {
+    return new this.math.OperatorNode('/', 'divide', [a, b]);
+  }
+
   divide(a: MathNode, b: MathNode): MathNode {
     if (this.isConstant(b, 1)) return a;
     return new this.math.OperatorNode('/', 'divide', [a, b]);
@@ -94,6 +105,24 @@ export class SymbolBuilder {
     return this.substitute(typeof form === 'string' ? this.template(form) : form, bound);
   }
 
+  /**
+   * `pick(cond, a, b)` whose condition has no variables (an attribute, or a
+   * constant operand: `x ** 0`, `x ** torch.tensor(2.)`) decided: a or b.
+   */
+  decideConstantBranches(node: MathNode): MathNode {
+    return this.replace(node, (n) => {
+      const call = n as MathNode & { fn?: MathNode & { name?: string }; args?: MathNode[] };
+      if (n.type !== 'FunctionNode' || call.fn?.name !== 'pick' || call.args?.length !== 3) return undefined;
+      let decided: number;
+      try {
+        decided = compileNode(call.args[0]!, [])([]);
+      } catch {
+        return undefined; // it has variables
+      }
+      return this.decideConstantBranches(call.args[decided !== 0 ? 1 : 2]!);
+    });
+  }
+
   /** Replace symbols by nodes (from a map, or a lookup by name), rebuilding only the path above them. */
   substitute(node: MathNode, bound: ReadonlyMap<string, MathNode> | ((name: string) => MathNode | undefined)): MathNode {
     const lookup = typeof bound === 'function' ? bound : (name: string) => bound.get(name);
@@ -102,6 +131,11 @@ export class SymbolBuilder {
 
   /** Replace the subtrees `by` gives a node for (their insides are not visited), rebuilding only the paths above them. */
   replace(node: MathNode, by: (n: MathNode) => MathNode | undefined): MathNode {
+    return this.replacer(by)(node);
+  }
+
+  /** `replace` as a function for several trees, which shares its work on their common subtrees. */
+  replacer(by: (n: MathNode) => MathNode | undefined): (node: MathNode) => MathNode {
     const memo = new Map<MathNode, MathNode>();
     const walk = (n: MathNode): MathNode => {
       const seen = memo.get(n);
@@ -124,6 +158,6 @@ export class SymbolBuilder {
       memo.set(n, out);
       return out;
     };
-    return walk(node);
+    return walk;
   }
 }

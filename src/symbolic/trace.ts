@@ -3,7 +3,11 @@
  * keeps, independently of the tape's gradients:
  * - the value of every storage element as a mathjs expression of the leaves
  *   (leaf elements are symbols such as `x[0,1]`), updated by in-place ops
- *   and `.data` mutations, so cuts are transparent to it;
+ *   and `.data` mutations, so cuts are transparent to it. A leaf's element
+ *   gets a new symbol (generations.ts) whenever it holds values autograd
+ *   did not compute: from the moment the tensor requires grad
+ *   (`w.uniform_(); w.requires_grad_()`) and after each write behind
+ *   autograd's back (`with torch.no_grad(): w -= lr * w.grad`);
  * - the autograd history of every element (ElemNode), built from the
  *   registry's symbolic specs; a value that does not require grad has none.
  * Expected gradients (expected.ts) walk this history.
@@ -17,6 +21,7 @@ import type { OpEntry } from '../ops/registry.js';
 import { NDArray, type Buffer } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
 import { compileNode } from './compile.js';
+import { LeafGenerations, type DisplayView } from './generations.js';
 import { SymbolBuilder } from './nodes.js';
 import { traceGroup, traceLinear, type StructuralOp } from './structural.js';
 
@@ -71,12 +76,21 @@ export type Term =
   | { kind: 'elementwise'; input: ElemNode; slot: number; operands: ValueRef[]; result: ValueRef }
   | { kind: 'constant'; input: ElemNode; value: number }
   | { kind: 'factor'; input: ElemNode; factor: ValueRef }
-  /** A gradient returned with create_graph: its own formula, differentiated symbolically. */
-  | { kind: 'formula'; input: ElemNode; partial: MathNode }
+  /**
+   * A gradient returned with create_graph: its own formula, differentiated
+   * symbolically; `reread` are the values in it a backward op saved by
+   * reference, read when the derivative is taken (SymbolicTrace.currentOf).
+   */
+  | { kind: 'formula'; input: ElemNode; partial: MathNode; reread: ReadonlyMap<string, MathNode> }
   /** A member (`m<slot>`) of a group op's form (structural.ts): its partial, derived by mathjs. */
   | { kind: 'group'; input: ElemNode; form: string; slot: number; operands: ValueRef[]; viaResult?: string; results: ValueRef[] };
 
 let nextElemId = 0;
+
+/** A leaf that requires grad, holding this storage now. */
+function isLeafOf(t: Tensor | undefined, buffer: Buffer): t is Tensor {
+  return !!t && !t.base && t.isLeaf && t.requiresGrad && t.array.buffer === buffer;
+}
 
 /** How many tensor elements the ops of one checked script may touch in all. */
 export const MAX_TRACED_ELEMENTS = 200_000;
@@ -137,12 +151,16 @@ export class SymbolicTrace implements TapeListener {
   readonly names = new WeakMap<Tensor, string>();
   /** Symbol name to its numeric value (leaf elements and named constants). */
   readonly bindings = new Map<string, number>();
-  /** Leaf element symbols: where each lives. */
-  private readonly symbolLeaves = new Map<string, { tensor: Tensor; offset: number }>();
+  /** Leaf element symbols, every generation (generations.ts). */
+  private readonly leaves = new LeafGenerations();
+  /** Storages known to hold a leaf that requires grad (also when read as `x.data` or `x.detach()`). */
+  private readonly leafStorage = new WeakMap<Buffer, Tensor>();
   /** Symbols of values autograd did not compute (ChangedValue). */
   private readonly changed = new Map<string, ChangedValue>();
   /** The history of each value an op gave an element (autograd's view): what it is differentiated through. */
   private readonly elementValues = new WeakMap<MathNode, ElemNode>();
+  /** Where each value with a history lives: what a backward that saved it by reference reads later. */
+  private readonly valueHomes = new WeakMap<MathNode, Location>();
   /** Each storage element's value, seen through cuts: the program as a function of its leaves. */
   private readonly values = new WeakMap<Buffer, Map<number, MathNode>>();
   /** The same as autograd sees it: values read through a cut are named constants. */
@@ -247,30 +265,79 @@ export class SymbolicTrace implements TapeListener {
   }
 
   /**
-   * The current value of a storage element as an expression. The first
-   * read names it: a symbol for a leaf that requires grad, else a constant
-   * of `numeric` (the storage's value unless an in-place op already
-   * overwrote it).
+   * The current value of a storage element as an expression: a leaf's
+   * symbol (leafValue), else what the ops made of it, else (first read) a
+   * constant of `numeric` (the storage's value unless an in-place op
+   * already overwrote it). `holder`: the tensor it is read through.
    */
-  valueAt(loc: Location, numeric: number = loc.buffer[loc.offset]!): MathNode {
+  valueAt(loc: Location, numeric: number = loc.buffer[loc.offset]!, holder?: Tensor): MathNode {
+    this.leafValue(loc, numeric, holder);
     let map = this.values.get(loc.buffer);
     if (!map) this.values.set(loc.buffer, (map = new Map()));
     const known = map.get(loc.offset);
     if (known) return known;
-    const owner = this.owners.get(loc.buffer);
-    const v = numeric;
-    let node: MathNode;
-    if (owner && owner.isLeaf && owner.requiresGrad) {
-      const name = this.symbolFor(owner, loc.offset);
-      node = this.b.symbol(name);
-      this.symbolic.set(node, true);
-      this.bindings.set(name, v);
-      this.symbolLeaves.set(name, { tensor: owner, offset: loc.offset });
-    } else {
-      node = this.b.constant(v);
-    }
+    const node = this.b.constant(numeric);
     map.set(loc.offset, node);
     return node;
+  }
+
+  /** The leaf that requires grad whose storage holds `loc`, if any (read through `holder`, `x.data` or `x.detach()`). */
+  private leafAt(loc: Location, holder?: Tensor): Tensor | null {
+    const root = holder?.base ?? holder;
+    if (isLeafOf(root, loc.buffer)) return root;
+    const known = this.leafStorage.get(loc.buffer);
+    if (isLeafOf(known, loc.buffer)) return known;
+    const owner = this.owners.get(loc.buffer);
+    return isLeafOf(owner, loc.buffer) ? owner : null;
+  }
+
+  /**
+   * A leaf element that requires grad holds one of its own symbols: when it
+   * holds anything else (values written before it required grad, or behind
+   * autograd's back since), those values start a new generation.
+   */
+  private leafValue(loc: Location, numeric: number, holder?: Tensor): void {
+    const leaf = this.leafAt(loc, holder);
+    if (!leaf) return;
+    this.leafStorage.set(loc.buffer, leaf);
+    const value = this.values.get(loc.buffer)?.get(loc.offset);
+    const ag = this.agValues.get(loc.buffer)?.get(loc.offset) ?? value;
+    if (value && ag === value && this.leaves.holds(value, leaf, loc.buffer, loc.offset)) return;
+    this.newGeneration(leaf, loc, numeric, ag ?? null);
+  }
+
+  private newGeneration(leaf: Tensor, loc: Location, numeric: number, replaced: MathNode | null): void {
+    const element = this.symbolFor(leaf, loc.offset);
+    let name = element;
+    while (this.bindings.has(name)) name += "'";
+    const symbol = this.b.symbol(name);
+    this.symbolic.set(symbol, true);
+    this.bindings.set(name, numeric);
+    this.leaves.add(name, { tensor: leaf, buffer: loc.buffer, offset: loc.offset, element, replaced: replaced ?? this.b.constant(numeric) });
+    this.setValue(loc, symbol);
+    this.setValue(loc, symbol, this.agValues);
+    // The element keeps its node (its AccumulateGrad), now named by the new symbol.
+    const node = this.history.get(leaf)?.get(loc.offset);
+    if (node?.leaf) node.leaf.symbol = name;
+  }
+
+  /** Every symbol element `offset` of leaf `t` has had, oldest first. */
+  generationsOf(t: Tensor, offset: number): readonly string[] {
+    return this.leaves.of(t, offset);
+  }
+
+  /**
+   * Formulas as a call's report shows them (`used`: the symbols its
+   * forward pass read): each changed value written out as autograd's view
+   * of it, leaf symbols as LeafGenerations.displayNames says.
+   */
+  displayView(used: ReadonlySet<string>): DisplayView {
+    const { replacing, names } = this.leaves.displayNames(used);
+    const renamed = new Map([...names].map(([from, to]) => [from, this.b.symbol(to)]));
+    return {
+      form: (formula) => (renamed.size ? this.b.substitute(this.expand(formula, 'shown', replacing), renamed) : this.expand(formula, 'shown')),
+      symbol: (name) => names.get(name) ?? name,
+    };
   }
 
   /**
@@ -284,27 +351,35 @@ export class SymbolicTrace implements TapeListener {
     return value.type === 'SymbolNode' ? this.historyOf((value as MathNode & { name: string }).name) : null;
   }
 
+  /**
+   * What a backward that saved `value` by reference (a saved input) reads
+   * now: the value now in its place, such as a leaf element's current
+   * generation after an optimiser's step.
+   */
+  currentOf(value: MathNode): MathNode {
+    const leaf = value.type === 'SymbolNode' ? this.leaves.get((value as MathNode & { name: string }).name) : undefined;
+    if (leaf) return this.agValueAt({ buffer: leaf.tensor.array.buffer, offset: leaf.offset }, undefined, leaf.tensor);
+    const home = this.valueHomes.get(value);
+    return home ? this.agValueAt(home) : value;
+  }
+
   /** The history a formula's symbol is differentiated through: a leaf element's, or a changed value's; null for a constant. */
   historyOf(name: string): ElemNode | null {
     const changed = this.changed.get(name);
     if (changed) return changed.node;
-    const leaf = this.symbolLeaves.get(name);
+    const leaf = this.leaves.get(name);
     return leaf ? this.nodeAt(leaf.tensor, leaf.offset) : null;
   }
 
-  /** A formula with each changed value written out as autograd's view of it (`2 * (x + 100)`): for display. */
-  shownForm(node: MathNode): MathNode {
-    return this.expand(node, 'shown');
-  }
-
-  private expand(node: MathNode, view: 'shown' | 'through'): MathNode {
-    if (this.changed.size === 0) return node;
+  private expand(node: MathNode, view: 'shown' | 'through', replacing: ReadonlySet<string> = new Set()): MathNode {
+    if (this.changed.size === 0 && replacing.size === 0) return node;
     const memo = new Map<string, MathNode>();
     const lookup = (name: string): MathNode | undefined => {
       const changed = this.changed.get(name);
-      if (!changed) return undefined;
+      const form = changed ? changed[view] : replacing.has(name) ? this.leaves.get(name)?.replaced : null;
+      if (!form) return undefined;
       let out = memo.get(name);
-      if (!out) memo.set(name, (out = this.b.substitute(changed[view], lookup)));
+      if (!out) memo.set(name, (out = this.b.substitute(form, lookup)));
       return out;
     };
     return this.b.substitute(node, lookup);
@@ -312,11 +387,15 @@ export class SymbolicTrace implements TapeListener {
 
   /**
    * After a change autograd cannot see, the value at `loc` in autograd's
-   * view becomes a variable with the element's history (ChangedValue);
-   * an element without history stays a plain value.
+   * view becomes a variable with the element's history (ChangedValue); a
+   * leaf's element gets a new generation; an element without history
+   * stays a plain value.
    */
   private changeValue(loc: Location, holder: Tensor): void {
-    const owner = [holder.base ?? holder, this.owners.get(loc.buffer)].find((t) => t && t.requiresGrad && !t.discardsGrad);
+    const root = holder.base ?? holder;
+    const ofNonLeaf = root.requiresGrad && !root.isLeaf;
+    if (!ofNonLeaf && this.leafAt(loc, holder)) return this.leafValue(loc, loc.buffer[loc.offset]!, holder);
+    const owner = [root, this.owners.get(loc.buffer)].find((t) => t && t.requiresGrad && !t.discardsGrad);
     const node = owner ? this.nodeAt(owner, loc.offset) : null;
     if (!owner || !node) return;
     let name = `${this.symbolFor(owner.base ?? owner, loc.offset)}#${this.changed.size + 1}`;
@@ -325,13 +404,14 @@ export class SymbolicTrace implements TapeListener {
     this.symbolic.set(symbol, true);
     this.bindings.set(name, loc.buffer[loc.offset]!);
     this.changed.set(name, { node, shown: this.agValueAt(loc), through: this.valueAt(loc) });
+    this.valueHomes.set(symbol, loc);
     this.setValue(loc, symbol, this.agValues);
   }
 
   /**
    * `t.data = source`: t now holds source's storage, and autograd cannot
-   * see it. A leaf's new values are new inputs of the program (symbols of
-   * their own, differentiated as the leaf); a non-leaf's are changed values
+   * see it. A leaf's new values are a new generation (new inputs of the
+   * program, differentiated as the leaf); a non-leaf's are changed values
    * (ChangedValue) of its history.
    */
   dataAssigned(t: Tensor): void {
@@ -339,23 +419,7 @@ export class SymbolicTrace implements TapeListener {
     const buffer = t.array.buffer;
     this.assignments.push({ line: this.line, tensor: t, buffer, at: this.records.length });
     if (!t.requiresGrad || t.discardsGrad || t.base) return;
-    for (const loc of this.locations(t)) {
-      if (!t.isLeaf) {
-        this.changeValue(loc, t);
-        continue;
-      }
-      let name = this.symbolFor(t, loc.offset);
-      while (this.bindings.has(name)) name += "'";
-      const symbol = this.b.symbol(name);
-      this.symbolic.set(symbol, true);
-      this.bindings.set(name, buffer[loc.offset]!);
-      this.symbolLeaves.set(name, { tensor: t, offset: loc.offset });
-      this.setValue(loc, symbol);
-      this.setValue(loc, symbol, this.agValues);
-      // The leaf's element keeps its node (its AccumulateGrad), now named by the new input.
-      const leaf = this.nodeAt(t, loc.offset)?.leaf;
-      if (leaf) leaf.symbol = name;
-    }
+    for (const loc of this.locations(t)) this.changeValue(loc, t);
   }
 
   /** The engine wrote this storage behind the trace's back (gradient accumulation): read it afresh. */
@@ -378,8 +442,9 @@ export class SymbolicTrace implements TapeListener {
   }
 
   /** The value of a storage element as autograd sees it (what backward formulas read). */
-  agValueAt(loc: Location, numeric?: number): MathNode {
-    return this.agValues.get(loc.buffer)?.get(loc.offset) ?? this.valueAt(loc, numeric);
+  agValueAt(loc: Location, numeric: number = loc.buffer[loc.offset]!, holder?: Tensor): MathNode {
+    this.leafValue(loc, numeric, holder);
+    return this.agValues.get(loc.buffer)?.get(loc.offset) ?? this.valueAt(loc, numeric, holder);
   }
 
   private locations(t: Tensor): Location[] {
@@ -397,7 +462,7 @@ export class SymbolicTrace implements TapeListener {
     if (known) return known;
     if (!(root.isLeaf && root.requiresGrad)) return null;
     this.owners.set(root.array.buffer, this.owners.get(root.array.buffer) ?? root);
-    const value = this.valueAt({ buffer: root.array.buffer, offset });
+    const value = this.valueAt({ buffer: root.array.buffer, offset }, undefined, root);
     const leaf = new ElemNode(null, [], { tensor: root, symbol: value.type === 'SymbolNode' ? (value as MathNode & { name: string }).name : this.symbolFor(root, offset) });
     map.set(offset, leaf);
     return leaf;
@@ -405,7 +470,12 @@ export class SymbolicTrace implements TapeListener {
 
   private setHistory(t: Tensor, offset: number, node: ElemNode | null): void {
     const root = t.base ?? t;
-    if (node) this.elementValues.set(this.agValueAt({ buffer: t.array.buffer, offset }), node);
+    if (node) {
+      const home = { buffer: t.array.buffer, offset };
+      const value = this.agValueAt(home);
+      this.elementValues.set(value, node);
+      this.valueHomes.set(value, home);
+    }
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
     if (node) map.set(offset, node);
@@ -433,10 +503,10 @@ export class SymbolicTrace implements TapeListener {
     const inLocs = inputs.map((t) => this.locations(t));
     // An in-place op has already written self: what it read is `before`.
     const numeric = (i: number, k: number) => (i === 0 && before ? before[k] : undefined);
-    const inValues = inLocs.map((locs, i) => locs.map((l, k) => this.valueAt(l, numeric(i, k))));
+    const inValues = inLocs.map((locs, i) => locs.map((l, k) => this.valueAt(l, numeric(i, k), inputs[i])));
     const inAg = inLocs.map((locs, i) =>
       locs.map((l, k) => {
-        const v = this.agValueAt(l, numeric(i, k));
+        const v = this.agValueAt(l, numeric(i, k), inputs[i]);
         // An operand without autograd history is a constant to autograd (not self of a mutation).
         const cut = !inputs[i]!.requiresGrad && !(inPlace && i === 0);
         return cut && this.isSymbolic(v) ? this.frozenValue(v, inputs[i]!, k) : v;
