@@ -124,8 +124,9 @@ describe('group forms compute the forward kernel (every group op, on a call)', (
   const t = (v: number[][]) => tensor(v, { dtype: 'float64', requiresGrad: true });
   const m = () => t([[0.5, -1.5, 2], [1.25, 0.75, -0.5]]);
   const calls: [string, () => unknown][] = [
-    ['prod', () => F.prod(m())],
-    ['prod_dim', () => F.prod(m(), 1, true)],
+    // With no zero, one, two (prod's backward branches on them), and zeros outside the group (prod_dim's branch is on the whole input).
+    ['prod', () => [m(), t([[0.5, 0, 2]]), t([[0, 3, 0]])].map((x) => F.prod(x))],
+    ['prod_dim', () => [F.prod(m(), 1, true), F.prod(t([[0.5, 0, 2], [1.5, 3, -1]]), 1)]],
     ['var', () => F.variance(m(), [1], 1, false)],
     ['std', () => F.variance(m(), null, 0, false, true)],
     ['norm', () => [0, 1, 2, 3, Infinity, 0.5].map((p) => F.norm(m(), p, [1], false))],
@@ -161,6 +162,7 @@ describe('group forms compute the forward kernel (every group op, on a call)', (
       for (const r of mine) {
         const spec = r.entry.symbolic as Extract<OpEntry<unknown>['symbolic'], { kind: 'group' }>;
         const values = r.inputs.map((i) => Array.from(i.array.values()));
+        const zeros = values[0]!.filter((v) => v === 0).length;
         const out = Array.from(r.output.array.values());
         spec.groups(r.inputs.map((i) => i.array), r.attrs, r.output.array).forEach((g, k) => {
           const node = builder.template(spec.form(g.key));
@@ -173,7 +175,7 @@ describe('group forms compute the forward kernel (every group op, on a call)', (
             const via = spec.viaResult?.(g.key, slot);
             if (!via) return;
             const resultNames = results.map((_r, i) => `r${i}`);
-            const viaValue = compileNode(builder.template(via), [...names, ...resultNames])([...at, ...results]);
+            const viaValue = compileNode(builder.template(via), [...names, ...resultNames, 'zeros'])([...at, ...results, zeros]);
             const derived = compileNode(deriveNode(node, `m${slot}`), names)(at);
             expect(viaValue, `${name} d/dm${slot}`).toBeCloseTo(derived, 8);
           });

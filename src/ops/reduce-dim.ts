@@ -135,13 +135,31 @@ const prodForm = (key: string) => {
   return n === 0 ? '1' : memberNames(n).join(' * ');
 };
 
-/** prod's backward: result / x when no x is 0, else the product of the others (prod_safe_zeros_backward). */
-const prodViaResult = (key: string, slot: number) => {
-  // prod_backward and cumprod_backward return the gradient itself for a 0-d input or a single element.
+/** The product of a group's members but `slot` (prod_safe_zeros_backward's value; 1 for a single member, its gradient itself). */
+function othersOf(key: string, slot: number): string {
+  const others = memberNames(parseKey(key).n).filter((_, i) => i !== slot);
+  return others.length ? others.join(' * ') : '1';
+}
+
+/**
+ * prod's backward over the input's `zeros` as backward reads them: result / x
+ * without zeros, the product of the others with one, and with two or more
+ * PyTorch's zeros_like(input): a constant 0 branch, an exact 0 whatever the
+ * incoming gradient (NaN too) and nothing for a create_graph derivative to
+ * run through (prod_backward). A 0-d input passes the gradient.
+ */
+const prodAllViaResult = (key: string, slot: number) =>
+  key.endsWith(':scalar') ? '1' : `branch(zeros, branch(zeros - 1, 0, ${othersOf(key, slot)}), r0 / m${slot})`;
+
+/** prod along a dim: result / x unless any element of the whole input is 0, then the product of the others. */
+const prodDimViaResult = (key: string, slot: number) =>
+  key.endsWith(':scalar') ? '1' : `branch(zeros, ${othersOf(key, slot)}, r0 / m${slot})`;
+
+/** cumprod's backward: result / x when no x of the group is 0, else the product of the others. */
+const cumprodViaResult = (key: string, slot: number) => {
+  // cumprod_backward returns the gradient itself for a single element or a dim of size 1.
   if (key.endsWith(':scalar')) return '1';
-  const ms = memberNames(parseKey(key).n);
-  const others = ms.filter((_, i) => i !== slot);
-  return `pick(${ms.join(' * ')}, r0 / m${slot}, ${others.length ? others.join(' * ') : '1'})`;
+  return `branch(${memberNames(parseKey(key).n).join(' * ')}, r0 / m${slot}, ${othersOf(key, slot)})`;
 };
 
 function prodBackward(g: Tensor, ctx: BackwardContext<DimReduction>, all: boolean): Tensor {
@@ -150,12 +168,20 @@ function prodBackward(g: Tensor, ctx: BackwardContext<DimReduction>, all: boolea
   let grad = g;
   let result = ctx.saved('result');
   const r = ctx.attrs;
-  if (!all && !r.keepdim && self.shape.length !== 1) {
+  // (PyTorch 1.13 unsqueezes a 1-d input's too: a [1] input's gradient keeps its shape.)
+  if (!all && !r.keepdim) {
     grad = F.unsqueeze(grad, r.dims[0]!);
     result = F.unsqueeze(result, r.dims[0]!);
   }
+  // The branch is taken on the saved self as backward reads it (a `.data` change counts), over the whole input.
   const zeros = self.array.values().filter((v) => v === 0).length;
   if (zeros === 0) return F.mul(grad, F.div(result, self));
+  // Two zeros or more: every product of the others holds a zero, so PyTorch's prod_backward computes
+  // none and returns zeros_like(input), a constant. Under create_graph that gradient has no grad_fn
+  // (requires_grad False: no second derivative, though the mixed one of two zeros, the product of the
+  // rest, may be nonzero). One zero goes through cumprods of the input, none through result / input:
+  // both keep a history (test/fixtures/own/prod_zeros_create_graph.py).
+  if (all && zeros > 1) return F.zerosLike(self);
   if (all) return F.view(prodSafeZerosBackward(grad, F.reshape(self, [-1]), 0), [...self.shape]);
   return prodSafeZerosBackward(grad, self, r.dims[0]!);
 }
@@ -163,6 +189,8 @@ function prodBackward(g: Tensor, ctx: BackwardContext<DimReduction>, all: boolea
 /** The gradient of a product with zeros in it: the products of everything before and after each element. */
 function prodSafeZerosBackward(grad: Tensor, inp: Tensor, dim: number): Tensor {
   const size = inp.shape[dim]!;
+  // A dim of one element: the gradient itself (no history from the input under create_graph).
+  if (size === 1) return grad;
   const onesShape = inp.shape.map((s, i) => (i === dim ? 1 : s));
   const ones = F.onesOfShape(onesShape, grad.dtype);
   const exclusiveNormal = F.cumprod(F.cat([ones, F.narrow(inp, dim, 0, size - 1)], dim), dim);
@@ -174,7 +202,7 @@ function prodSafeZerosBackward(grad: Tensor, inp: Tensor, dim: number): Tensor {
 export const prod = defineOp<DimReduction>({
   name: 'prod',
   gradFn: 'ProdBackward0',
-  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodViaResult },
+  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodAllViaResult, readsZeros: true },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
   forward: ([a], r) => prodDims(a!, r.dims, r.keepdim, widened(a!.dtype)),
@@ -184,7 +212,7 @@ export const prod = defineOp<DimReduction>({
 export const prodDim = defineOp<DimReduction>({
   name: 'prod_dim',
   gradFn: 'ProdBackward1',
-  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodViaResult },
+  symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodDimViaResult, readsZeros: true },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
   forward: ([a], r) => prodDims(a!, r.dims, r.keepdim, widened(a!.dtype)),
@@ -231,10 +259,10 @@ export const std = defineOp<Spread & { all: boolean }>({
     kind: 'group',
     groups: reductionGroups('std'),
     form: (key) => `msqrt(${varianceForm(parseKey(key).n, parseKey(key).extra)})`,
-    // std_backward: (x - mean) / ((n - correction) std), 0 where std = 0.
+    // std_backward: (x - mean) / ((n - correction) std); where std = 0 the gradient itself is masked to 0 (even a NaN one).
     viaResult: (key, slot) => {
       const { n, extra } = parseKey(key);
-      return `divz(m${slot} - (${sumOf(memberNames(n))}) / ${n}, ${n - extra} * r0)`;
+      return `branch(r0, (m${slot} - (${sumOf(memberNames(n))}) / ${n}) / (${n - extra} * r0), 0)`;
     },
   },
   dtype: 'first',
@@ -269,11 +297,15 @@ function normForm(key: string): string {
   return `(${sumOf(ms.map((m) => `abs(${m}) ^ ${p}`))}) ^ (1 / ${p})`;
 }
 
-/** norm_backward's partials for the p that read the saved norm: x / norm (p = 2), sgn(x) |x|^(p-1) / norm^(p-1) (p > 1), 0 where norm = 0. */
+/**
+ * norm_backward's partials for the p that read the saved norm, where norm = 0:
+ * x / norm masked to 0 (p = 2: a NaN gradient still gives NaN), and for
+ * other p > 1 sgn(x) |x|^(p-1) / norm^(p-1) with the gradient itself masked.
+ */
 function normViaResult(key: string, slot: number): string {
   const p = parseKey(key).extra;
   if (p === 2) return `divz(m${slot}, r0)`;
-  if (p > 1 && Number.isFinite(p)) return `divz(sign(m${slot}) * abs(m${slot}) ^ ${p - 1}, r0 ^ ${p - 1})`;
+  if (p > 1 && Number.isFinite(p)) return `branch(r0, sign(m${slot}) * abs(m${slot}) ^ ${p - 1} / r0 ^ ${p - 1}, 0)`;
   // p = 1 (sgn), 0, inf and p < 1: from the form (p < 1 and inf read the result too: a .data change of it is not followed).
   return '';
 }
@@ -385,7 +417,7 @@ export const cumprod = defineOp<Cumulative>({
       return groups;
     },
     form: prodForm,
-    viaResult: prodViaResult,
+    viaResult: cumprodViaResult,
   },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],

@@ -76,6 +76,13 @@ export type SymbolicSpec =
        * (checked against mathjs's derivative by test/symbolic-registry.test.ts).
        */
       viaResult?(key: string, slot: number): string;
+      /**
+       * The backward branches on zeros anywhere in input 0, not only in the
+       * group (prod along a dim takes result / x unless some element is 0:
+       * PyTorch's total_zeros): `viaResult` may read `zeros`, how many
+       * elements of input 0 are exactly 0 as backward reads them.
+       */
+      readsZeros?: boolean;
     };
 
 /** The most terms one structural op's symbolic map may have (cumsum and softmax grow as n²). */

@@ -60,7 +60,7 @@ const LOGIC = new Map<string, (a: number, b: number) => boolean>([
 ]);
 const TERNARY = new Map<string, (a: number, b: number, c: number) => number>([
   ['clamp', EXTRA_FUNCTIONS.clamp!], ['between', EXTRA_FUNCTIONS.between!],
-  ['hardtanh', EXTRA_FUNCTIONS.hardtanh!], ['within', EXTRA_FUNCTIONS.within!], ['pick', EXTRA_FUNCTIONS.pick!],
+  ['hardtanh', EXTRA_FUNCTIONS.hardtanh!], ['within', EXTRA_FUNCTIONS.within!], ['pick', EXTRA_FUNCTIONS.pick!], ['branch', EXTRA_FUNCTIONS.branch!],
 ]);
 const CONSTANTS = new Map([['pi', Math.PI], ['e', Math.E]]);
 
@@ -253,6 +253,13 @@ export function compileNodeWithStats(
     if (f2 !== undefined) return (v) => f2(p(v), q(v));
     const f3 = a.length === 3 ? TERNARY.get(name) : undefined;
     if (f3 !== undefined) return (v) => f3(p(v), q(v), r(v));
+    if (name === 'zerocount') {
+      return (v) => {
+        let n = 0;
+        for (let k = 0; k < a.length; k++) if (a[k]!(v) === 0) n++;
+        return n;
+      };
+    }
     throw new CompileError(`unsupported function ${name} with ${a.length} argument(s)`);
   };
 

@@ -84,7 +84,7 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
  * treats the comparison masks they stand for (not `0 * u'`, which is NaN
  * where u' is infinite and clutters every second derivative).
  */
-const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between', 'within', 'floor', 'ceil', 'round', 'trunc']);
+const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between', 'within', 'floor', 'ceil', 'round', 'trunc', 'zerocount']);
 /** Comparisons and logic (the conditions of `pick` in pow's masks): piecewise constant too. */
 const LOGIC_OPERATORS = new Set(['equal', 'unequal', 'smaller', 'smallerEq', 'larger', 'largerEq', 'and', 'or', 'not']);
 
@@ -177,6 +177,14 @@ export function deriveNode(
       return minus;
     }
     const name = n.type === 'FunctionNode' ? ((fn as Node).name as string) : '';
+    // A branch the backward takes in its code (unlike pick, a where that computes both sides): the
+    // derivative of the side taken, so that the other's (NaN at a zero of prod's r / x) never leaks
+    // in as 0 * NaN, and a constant side is a constant.
+    if (name === 'branch') {
+      const [, da, db] = ds;
+      if (da === null && db === null) return null;
+      return b.call('branch', [args[0]!, da ?? b.num(0), db ?? b.num(0)]);
+    }
     const own = table.get(name);
     if (own !== undefined && own.length !== args.length) {
       throw new DeriveError(`cannot differentiate ${name} with ${args.length} argument(s)`);

@@ -61,6 +61,8 @@ function reciprocalOf(p: MathNode, b: SymbolBuilder): MathNode | null {
 
 export class ExpectedGradients {
   private readonly partials = new Map<string, MathNode>();
+  /** Per op reading its whole input (`zeros`): that count in this backward call, built once. */
+  private readonly zeroCounts = new Map<readonly ValueRef[], MathNode>();
 
   constructor(
     private readonly trace: SymbolicTrace,
@@ -100,7 +102,11 @@ export class ExpectedGradients {
       case 'group': {
         const members = term.operands.map((o) => this.read(o));
         // An op whose backward reads its saved result: its own partial, over the result as it is now.
-        if (term.viaResult) return this.b.instantiate(term.viaResult, [], {}, memberMap(members, term.results.map((r) => this.read(r))));
+        if (term.viaResult) {
+          const bound = memberMap(members, term.results.map((r) => this.read(r)));
+          if (term.wholeInput) bound.set('zeros', this.zeroCount(term.wholeInput));
+          return this.b.instantiate(term.viaResult, [], {}, bound);
+        }
         const key = `m${term.slot}:${term.form}`;
         let p = this.partials.get(key);
         if (!p) this.partials.set(key, (p = deriveNode(this.b.template(term.form), `m${term.slot}`)));
@@ -121,6 +127,33 @@ export class ExpectedGradients {
     }
   }
 
+  /**
+   * adj · partial. A zero partial passes an exact zero (PyTorch's
+   * zeros_like), not adj * 0. A product with a value read from the graph
+   * stays a product even for adj = 1: it is a value the backward computed,
+   * which a create_graph derivative reads as computed then, while the value
+   * itself is read when it is taken. A partial 1 / x is applied as
+   * PyTorch's backward does, adj / x (log, division, sqrt). A `branch` the
+   * backward takes in its code (prod's zeros, std's 0) takes adj into each
+   * side, so that a side that is 0 passes an exact zero even for a NaN adj.
+   */
+  private scaled(adj: MathNode, p: MathNode): MathNode {
+    const c = this.b.constantValue(p);
+    if (c === 0) return p;
+    if (c !== null) return this.b.multiply(adj, p);
+    const branch = this.b.branchOf(p);
+    if (branch) return this.b.call('branch', [branch.condition, this.scaled(adj, branch.then), this.scaled(adj, branch.otherwise)]);
+    const over = reciprocalOf(p, this.b);
+    return over ? this.b.quotient(adj, over) : this.b.product(adj, p);
+  }
+
+  /** `zerocount(…)` of an op's whole input as this backward reads it, one node shared by the op's terms. */
+  private zeroCount(whole: readonly ValueRef[]): MathNode {
+    let n = this.zeroCounts.get(whole);
+    if (!n) this.zeroCounts.set(whole, (n = this.b.call('zerocount', whole.map((r) => this.read(r)))));
+    return n;
+  }
+
   /** Everything reachable from the roots, latest first (a valid reverse topological order). */
   private reachable(roots: readonly ElemNode[]): ElemNode[] {
     const seen = new Set<ElemNode>();
@@ -136,6 +169,7 @@ export class ExpectedGradients {
 
   compute(call: BackwardCall, line: number): ExpectedCall {
     const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null, used: new Set(), retained: [] };
+    this.zeroCounts.clear();
     const root = call.outputs[0]!;
     const given = call.grads[0] ?? null;
     if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
@@ -176,16 +210,7 @@ export class ExpectedGradients {
       adjoint.set(n, adj);
       if (n.record) records.add(n.record);
       for (const r of n.via) records.add(r);
-      for (const t of n.terms) {
-        // A zero partial passes an exact zero (PyTorch's zeros_like), not adj * 0. A product with a value
-        // read from the graph stays a product even for adj = 1: it is a value the backward computed, which
-        // a create_graph derivative reads as computed then, while the value itself is read when it is taken.
-        // A partial 1 / x is applied as PyTorch's backward does, adj / x (log, division, sqrt).
-        const p = this.partial(n, t);
-        const c = this.b.constantValue(p);
-        const over = reciprocalOf(p, this.b);
-        give(t.input, c === 0 ? p : c !== null ? this.b.multiply(adj, p) : over ? this.b.quotient(adj, over) : this.b.product(adj, p));
-      }
+      for (const t of n.terms) give(t.input, this.scaled(adj, this.partial(n, t)));
     }
     result.reached = [...records].sort((x, y) => x.id - y.id);
     result.retained = this.retainedGrads(result.reached, adjoint);

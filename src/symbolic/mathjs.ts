@@ -57,8 +57,12 @@ export const EXTRA_FUNCTIONS: Readonly<Record<string, (...args: number[]) => num
   erf,
   // sqrt whose derivative is 0 where it is 0 (std's and the 2-norm's backward mask that point).
   msqrt: Math.sqrt,
-  // c ? a : b (a backward formula's branch on a saved value, as prod's on zeros).
+  // c ? a : b as PyTorch's where in a backward formula (pow's masks): both sides are computed.
   pick: (c, a, b) => (c !== 0 ? a : b),
+  // The same, for a branch the backward takes in its code (prod on its zeros, std at 0): differentiated side by side.
+  branch: (c, a, b) => (c !== 0 ? a : b),
+  // How many arguments are exactly 0 (prod's backward branches on that count; NaN is not 0).
+  zerocount: (...xs) => xs.filter((x) => x === 0).length,
   // a / b, and 0 where b = 0 (the masked divisions of PyTorch's backward formulas).
   divz: (a, b) => (b === 0 ? 0 : a / b),
   // torch.round rounds half to even.

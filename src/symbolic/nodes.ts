@@ -61,6 +61,18 @@ export class SymbolBuilder {
     return new this.math.OperatorNode('*', 'multiply', [a, b]);
   }
 
+  call(name: string, args: readonly MathNode[]): MathNode {
+    return new this.math.FunctionNode(new this.math.SymbolNode(name), [...args]);
+  }
+
+  /** The parts of `branch(condition, then, otherwise)`, or null. */
+  branchOf(n: MathNode): { condition: MathNode; then: MathNode; otherwise: MathNode } | null {
+    const call = n as MathNode & { fn?: MathNode & { name?: string }; args?: MathNode[] };
+    if (n.type !== 'FunctionNode' || call.fn?.name !== 'branch' || call.args?.length !== 3) return null;
+    const [condition, then, otherwise] = call.args as [MathNode, MathNode, MathNode];
+    return { condition, then, otherwise };
+  }
+
   /** a * b as a node of its own, also for a = 1. */
   product(a: MathNode, b: MathNode): MathNode {
     return new this.math.OperatorNode('*', 'multiply', [a, b]);

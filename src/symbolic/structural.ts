@@ -64,15 +64,21 @@ export function traceGroup(op: StructuralOp, b: SymbolBuilder, set: Set_): void 
   const attrs = {};
   const groups = spec.groups(op.arrays, op.attrs, op.output.array);
   op.charge(groups.reduce((n, g) => n + g.members.length, 0));
+  const ref = (i: number, j: number): ValueRef => ({
+    loc: op.inLocs[i]![j]!,
+    atOp: op.inValues[i]![j]!,
+    live: op.liveSlots.has(i),
+    tensor: op.inputs[i],
+    index: j,
+    cut: !op.inputs[i]!.requiresGrad,
+  });
+  let wholeInput: ValueRef[] | undefined;
+  if (spec.readsZeros) {
+    op.charge(op.inLocs[0]!.length);
+    wholeInput = op.inLocs[0]!.map((_, j) => ref(0, j));
+  }
   groups.forEach((group, k) => {
-    const operands: ValueRef[] = group.members.map(([i, j]) => ({
-      loc: op.inLocs[i]![j]!,
-      atOp: op.inValues[i]![j]!,
-      live: op.liveSlots.has(i),
-      tensor: op.inputs[i],
-      index: j,
-      cut: !op.inputs[i]!.requiresGrad,
-    }));
+    const operands: ValueRef[] = group.members.map(([i, j]) => ref(i, j));
     const form = spec.form(group.key);
     const value = b.instantiate(form, [], attrs, memberMap(operands.map((o) => o.atOp)));
     // The saved result is read from its storage when backward runs.
@@ -81,7 +87,7 @@ export function traceGroup(op: StructuralOp, b: SymbolBuilder, set: Set_): void 
     group.members.forEach(([i, j], slot) => {
       const input = op.inNodes[i]![j];
       const viaResult = spec.viaResult?.(group.key, slot);
-      if (input) terms.push({ kind: 'group', input, form, slot, operands, viaResult, results });
+      if (input) terms.push({ kind: 'group', input, form, slot, operands, viaResult, results, wholeInput });
     });
     set(k, value, terms);
   });

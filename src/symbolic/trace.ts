@@ -83,7 +83,17 @@ export type Term =
    */
   | { kind: 'formula'; input: ElemNode; partial: MathNode; reread: ReadonlyMap<string, MathNode> }
   /** A member (`m<slot>`) of a group op's form (structural.ts): its partial, derived by mathjs. */
-  | { kind: 'group'; input: ElemNode; form: string; slot: number; operands: ValueRef[]; viaResult?: string; results: ValueRef[] };
+  | {
+      kind: 'group';
+      input: ElemNode;
+      form: string;
+      slot: number;
+      operands: ValueRef[];
+      viaResult?: string;
+      results: ValueRef[];
+      /** Every element of input 0, for `zeros` in viaResult (shared by the op's terms). */
+      wholeInput?: ValueRef[];
+    };
 
 let nextElemId = 0;
 
