@@ -50,7 +50,7 @@ void commandLine(process.argv.slice(2))
       if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
       const { runCommand } = await import('./run.js');
-      process.exitCode = runCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
+      process.exitCode = await runCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
   )
   .command(

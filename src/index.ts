@@ -10,6 +10,7 @@
  */
 import './ops/index.js';
 import './ops/methods.js';
+import './all-libraries.js';
 import { grad as autogradGrad, type GradOptions } from './autograd/engine.js';
 import { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/grad-mode.js';
 import { Tensor } from './autograd/tensor.js';

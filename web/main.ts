@@ -11,6 +11,7 @@
  */
 import './style.css';
 import type { AutogradGraph } from '../src/graph/index.js';
+import '../src/all-libraries.js';
 import { runScript } from '../src/program/run.js';
 import { EXERCISES } from './exercise-files.js';
 import { encodeScript, readFragment } from './share.js';

@@ -43,3 +43,11 @@ export function formatScriptError(
   const { text, caret } = excerptAt(lines[err.line - 1] ?? '', err.col);
   return `${fileName}:${err.line}:${err.col}: ${clipMessage(err.message)}\n${text}\n${caret}`;
 }
+
+/**
+ * A construct outside the subset met at run time (a method dzdx lacks, a
+ * placeholder module used): thrown without a position (by the interpreter
+ * or the tensor library), turned into a ScriptSyntaxError at the
+ * expression being evaluated.
+ */
+export { UnsupportedError } from '../tensor/errors.js';

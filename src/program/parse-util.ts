@@ -37,6 +37,8 @@ export type At = Node | number | Pos;
 /** The source being mapped, with helpers every mapping function needs. */
 export class Ctx {
   readonly lines: LineIndex;
+  /** Set when a `yield` is mapped: the enclosing def is a generator function. */
+  sawYield = false;
 
   constructor(readonly src: string) {
     this.lines = new LineIndex(src);
@@ -70,11 +72,15 @@ export class Ctx {
     if (depth > MAX_DEPTH) throw this.error('limit', DEPTH_MESSAGE, at);
   }
 
-  /** The children of a node, without comments; an error node inside is a syntax error. */
+  /** The children of a node, without comments; an error node inside is a syntax error (but for a bare `yield`'s). */
   kids(n: Node): Node[] {
     const out: Node[] = [];
     for (let k = n.firstChild; k; k = k.nextSibling) {
-      if (k.type.isError) this.syntax(k);
+      if (k.type.isError) {
+        // lezer reads a bare `yield` (`yield`, `x = yield`) with an empty error node after it.
+        if (k.from === k.to && (n.name === 'YieldStatement' || n.name === 'YieldExpression')) continue;
+        this.syntax(k);
+      }
       if (k.name !== 'Comment') out.push(k);
     }
     return out;

@@ -16,6 +16,7 @@ import { parser } from '@lezer/python';
 import type { Pos, Program } from './ast.js';
 import { ScriptSyntaxError } from './errors.js';
 import { scanSource } from './parse-scan.js';
+import { resolveScopes } from './scope.js';
 import { mapScript } from './parse-stmt.js';
 import { Ctx, DEPTH_MESSAGE, MAX_SOURCE_LENGTH, type Node } from './parse-util.js';
 
@@ -70,7 +71,9 @@ export function parseProgram(source: string): Program {
   if (syntaxError) throw syntaxError;
   if (internal) throw internal;
   if (mapError) throw mapError;
-  return { body: body! };
+  const program = { body: body! };
+  resolveScopes(program);
+  return program;
 }
 
 /**
@@ -106,6 +109,8 @@ function firstErrorNode(c: Ctx, top: Node): ScriptSyntaxError | null {
     if (!cursor.type.isError) continue;
     const node = cursor.node;
     const parent = node.parent?.name ?? '';
+    // lezer reads a bare `yield` (`yield`, `x = yield`) with an empty error node (mapYield skips it).
+    if ((parent === 'YieldExpression' || parent === 'YieldStatement') && node.from === node.to) continue;
     // A block header without its colon: lezer puts the error at the line end or first in the Body.
     const atLineEnd = c.src[node.from] === '\n' || node.from === c.src.length;
     if ((parent === 'Body' && !node.prevSibling) || (COMPOUND.has(parent) && atLineEnd)) {

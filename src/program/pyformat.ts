@@ -11,7 +11,10 @@ import {
   scaledRound,
   significantDigits,
 } from '../tensor/decimal.js';
-import { PyError } from '../tensor/errors.js';
+import { LimitError, PyError } from '../tensor/errors.js';
+
+/** The widest field and the most digits a format spec may ask for (Python would try to build it). */
+export const MAX_FORMAT_WIDTH = 10_000_000;
 
 /**
  * Lays out a shortest/rounded digit string `digits` (first digit has decimal
@@ -79,6 +82,9 @@ function parseSpec(spec: string, typeName: string): Spec {
   const m = SPEC_RE.exec(spec);
   if (!m) throw new PyError('ValueError', `Invalid format specifier '${spec}' for object of type '${typeName}'`);
   const [, fill, align, sign, z, alt, zero, width, grouping, precision, type] = m;
+  if ((width !== undefined && (width.length > 8 || Number(width) > MAX_FORMAT_WIDTH)) || (precision !== undefined && (precision.length > 8 || Number(precision) > MAX_FORMAT_WIDTH))) {
+    throw new LimitError(`a format width or precision over ${MAX_FORMAT_WIDTH} is larger than dzdx's limit`);
+  }
   const s: Spec = {
     fill: fill ?? ' ',
     align,
@@ -183,26 +189,29 @@ const FLOAT_TYPES = new Set(['', 'e', 'E', 'f', 'F', 'g', 'G', 'n', '%']);
  * Python's `format(value, spec)` for a float (`isInt` false) or an int
  * (`isInt` true), e.g. `pyFormat(6.25, false, '.4f')` -> `'6.2500'`.
  */
-export function pyFormat(value: number, isInt: boolean, spec: string): string {
-  const typeName = isInt ? 'int' : 'float';
+export function pyFormat(value: number | bigint, isInt: boolean, spec: string, typeName = isInt ? 'int' : 'float'): string {
   const s = parseSpec(spec, typeName);
   if (isInt && INT_TYPES.has(s.type)) {
     if (s.precision !== undefined) throw new PyError('ValueError', 'Precision not allowed in integer format specifier');
+    const n = typeof value === 'bigint' ? value : BigInt(value);
     if (s.type === 'c') {
-      if (value < 0 || value >= 0x110000) throw new PyError('OverflowError', '%c arg not in range(0x110000)');
-      return pad(s, '', String.fromCodePoint(value));
+      if (/^(?:[\s\S]?[<>=^])?[-+ ]/.test(spec)) throw new PyError('ValueError', "Sign not allowed with integer format specifier 'c'");
+      if (n < 0n || n >= 0x110000n) throw new PyError('OverflowError', '%c arg not in range(0x110000)');
+      return pad(s, '', String.fromCodePoint(Number(n)));
     }
     const base = s.type === 'b' ? 2 : s.type === 'o' ? 8 : s.type === 'x' || s.type === 'X' ? 16 : 10;
-    let digits = BigInt(Math.abs(value)).toString(base);
+    let digits = (n < 0n ? -n : n).toString(base);
     if (s.type === 'X') digits = digits.toUpperCase();
     const prefix = s.alt && base !== 10 ? '0' + s.type : '';
-    const lead = signOf(s, value < 0) + prefix;
+    const lead = signOf(s, n < 0n) + prefix;
     return pad(s, lead, group(s, lead.length, digits, base === 10 ? 3 : 4, base === 16));
   }
   if (!FLOAT_TYPES.has(s.type)) {
     throw new PyError('ValueError', `Unknown format code '${s.type}' for object of type '${typeName}'`);
   }
-  const x = s.type === '%' ? value * 100 : value;
+  const f = typeof value === 'bigint' ? Number(value) : value;
+  if (!Number.isFinite(f) && typeof value === 'bigint') throw new PyError('OverflowError', 'int too large to convert to float');
+  const x = s.type === '%' ? f * 100 : f;
   let body = floatBody(x, s) + (s.type === '%' ? '%' : '');
   let negative = isNegative(x) && !Number.isNaN(x);
   // 'z' turns a negative value that rounds to zero into a plain zero.

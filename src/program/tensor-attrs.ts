@@ -6,15 +6,12 @@ import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
+import { warn } from './objects.js';
 import { randomTensorMethods } from '../random/torch-bindings.js';
 import { tensorFunctions } from './torch-ops.js';
 import { moreMethods, moreTensorAttr } from './torch-more.js';
 import { Builtin, PyDType, PyTuple, TorchSize, type CallArgs, type PyValue } from './values.js';
 
-/** What attribute access needs from the interpreter. */
-export interface ScriptHost {
-  warn(message: string): void;
-}
 
 export const NON_LEAF_GRAD_WARNING =
   "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered internally at  ./build/aten/src/ATen/core/TensorBody.h:480.)";
@@ -22,7 +19,7 @@ export const NON_LEAF_GRAD_WARNING =
 export const CREATE_GRAPH_WARNING =
   'Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the cycle and avoid the leak. (Triggered internally at  ./torch/csrc/autograd/engine.cpp:1059.)';
 
-type Method = (self: Tensor, call: CallArgs, host: ScriptHost) => PyValue;
+type Method = (self: Tensor, call: CallArgs) => PyValue;
 
 function toList(t: Tensor): PyValue {
   const values = t.array.values();
@@ -49,10 +46,10 @@ function inPlace(name: string, f: (self: Tensor, other: F.Operand) => Tensor): M
 }
 
 const methods: Record<string, Method> = {
-  backward: (self, call, host) => {
+  backward: (self, call) => {
     const a = bind('backward', call, ['gradient=', 'retain_graph=', 'create_graph=', 'inputs=']);
     const createGraph = toBool(a.create_graph, false);
-    if (createGraph) host.warn(CREATE_GRAPH_WARNING);
+    if (createGraph) warn(CREATE_GRAPH_WARNING);
     const gradient = a.gradient === undefined || a.gradient === null ? null : toTensorArg(a.gradient, 'gradient');
     const retain = a.retain_graph === undefined || a.retain_graph === null ? null : toBool(a.retain_graph, false);
     backward([self], [gradient], { retainGraph: retain, createGraph });
@@ -113,7 +110,7 @@ const methods: Record<string, Method> = {
   },
 };
 
-export function tensorAttr(self: Tensor, name: string, host: ScriptHost): PyValue | undefined {
+export function tensorAttr(self: Tensor, name: string): PyValue | undefined {
   switch (name) {
     case 'shape':
       return new TorchSize(self.shape.map(BigInt));
@@ -126,7 +123,7 @@ export function tensorAttr(self: Tensor, name: string, host: ScriptHost): PyValu
     case 'grad_fn':
       return self.gradFn;
     case 'grad':
-      if (!self.isLeaf && !self.retainsGrad && self.grad === null) host.warn(NON_LEAF_GRAD_WARNING);
+      if (!self.isLeaf && !self.retainsGrad && self.grad === null) warn(NON_LEAF_GRAD_WARNING);
       return self.grad;
     case 'data':
       return self.dataView();
@@ -140,9 +137,9 @@ export function tensorAttr(self: Tensor, name: string, host: ScriptHost): PyValu
   const more = moreTensorAttr(self, name);
   if (more !== undefined) return more;
   const method = moreMethods[name] ?? methods[name] ?? randomTensorMethods[name];
-  if (method) return new Builtin(name, (call) => method(self, call, host));
+  if (method) return new Builtin(name, (call) => method(self, call), self);
   const fn = tensorFunctions[name];
-  if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }));
+  if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }), self);
   return undefined;
 }
 
@@ -166,7 +163,7 @@ export function nodeAttr(node: Node, name: string): PyValue | undefined {
   if (name === 'next_functions') {
     return new PyTuple(node.nextEdges.map((e) => new PyTuple([e ? e.node : null, BigInt(e ? e.inputNr : 0)])));
   }
-  if (name === 'name') return new Builtin('name', () => node.qualifiedName);
+  if (name === 'name') return new Builtin('name', () => node.qualifiedName, node);
   return undefined;
 }
 

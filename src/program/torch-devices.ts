@@ -9,7 +9,7 @@ import * as F from '../ops/functional.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { PyError, runtimeError, UnsupportedError } from '../tensor/errors.js';
 import { bind, seq, toBool, toInt, toScalar, toShape } from './args.js';
-import { Builtin, isNumber, PyDevice, PyDType, PyModule, PyTuple, TorchSize, typeName, type CallArgs, type PyValue } from './values.js';
+import { Builtin, isNumber, PyClass, PyDevice, PyDType, PyTuple, TorchSize, typeName, type CallArgs, type PyValue } from './values.js';
 
 type Impl = (call: CallArgs) => PyValue;
 
@@ -51,15 +51,13 @@ export function checkDevice(v: PyValue | undefined): void {
   if (d.type !== 'cpu') throw new UnsupportedError(`the device '${d.type}' is not supported (dzdx is PyTorch on the CPU)`);
 }
 
-export const cudaModule = () =>
-  new PyModule(
-    'torch.cuda',
-    new Map<string, PyValue>([
-      ['is_available', new Builtin('is_available', (call) => (bind('is_available', call, []), false))],
-      ['device_count', new Builtin('device_count', (call) => (bind('device_count', call, []), 0n))],
-      ['current_device', new Builtin('current_device', () => { throw CUDA_ERROR(); })],
-    ]),
-  );
+/** `torch.cuda`'s attributes. */
+export const cudaAttributes = () =>
+  new Map<string, PyValue>([
+    ['is_available', new Builtin('is_available', (call) => (bind('is_available', call, []), false), undefined, 'torch.cuda')],
+    ['device_count', new Builtin('device_count', (call) => (bind('device_count', call, []), 0n), undefined, 'torch.cuda')],
+    ['current_device', new Builtin('current_device', () => { throw CUDA_ERROR(); }, undefined, 'torch.cuda')],
+  ]);
 
 // Legacy tensor types.
 
@@ -115,7 +113,7 @@ export function typeMethod(self: Tensor, call: CallArgs): PyValue {
   const t = a.dtype;
   if (t === undefined || t === null) return `torch.${LEGACY_OF[self.dtype]}`;
   if (t instanceof PyDType) return F.to(self, t.dtype);
-  const name = t instanceof Builtin ? t.name : typeof t === 'string' ? t.replace(/^torch\./, '') : null;
+  const name = t instanceof PyClass ? t.name : typeof t === 'string' ? t.replace(/^torch\./, '') : null;
   if (name !== null && name in LEGACY) return F.to(self, LEGACY[name]!);
   if (typeof t === 'string' && t.startsWith('torch.cuda.')) throw CUDA_ERROR();
   throw new PyError('TypeError', `invalid type: '${String(t)}'`);

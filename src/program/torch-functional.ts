@@ -34,7 +34,7 @@ export function softmaxImpl(name: 'softmax' | 'log_softmax', functional: boolean
 /** What `torch.nn.functional` gains. */
 export function moreFunctional(warn: Warn): Map<string, PyValue> {
   const out = new Map<string, PyValue>();
-  const def = (name: string, impl: Impl) => out.set(name, new Builtin(name, impl));
+  const def = (name: string, impl: Impl) => out.set(name, new Builtin(name, impl, undefined, 'torch.nn.functional'));
   const reduction = (a: Record<string, PyValue | undefined>) => {
     if (a.size_average !== undefined || a.reduce !== undefined) throw new UnsupportedError('the size_average and reduce arguments are not supported (use reduction=)');
     return F.reductionOf(a.reduction === undefined ? 'mean' : String(a.reduction));

@@ -1,29 +1,37 @@
-/** The modules a script imports: `torch`, `torch.nn.functional`, `torch.autograd`, `math`. */
+/** The core of the `torch` module: tensor creation and functions, grad modes, `torch.autograd.grad`. */
 import { grad } from '../autograd/engine.js';
 import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { PyError } from '../tensor/errors.js';
-import { exp as glibcExp } from '../tensor/numerics/glibcFloat64.js';
-import { cos as glibcCos, log as glibcLog, sin as glibcSin } from '../tensor/numerics/glibcLogSinCos.js';
 import * as C from '../ops/creation.js';
 import { bind, seq, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
-import { randomTorchAttributes } from '../random/torch-bindings.js';
+import { UnsupportedError } from './errors.js';
+import { positional } from './method-util.js';
+import { registerCoreModules } from './modules.js';
+import { defineClass, stateOf } from './native.js';
+import { callValue, warn } from './objects.js';
 import { tensorFunctions, whereImpl } from './torch-ops.js';
-import { checkDevice, moreFunctional, moreTorchAttrs, type Warn } from './torch-more.js';
+import { randomTorchAttributes } from '../random/torch-bindings.js';
+import { cudaAttributes, legacyConstructor } from './torch-devices.js';
+import { checkDevice, linalgAttributes, moreFunctional, moreTorchAttrs, variableClass } from './torch-more.js';
 import {
   Builtin,
-  GradModeContext,
+  dtypeClass,
   isNumber,
+  PyClass,
   PyDType,
+  PyFunction,
   PyModule,
   PyTuple,
+  sizeClass,
+  tensorClass,
   typeName,
   type CallArgs,
   type PyValue,
 } from './values.js';
 
-const fn = (name: string, impl: (call: CallArgs) => PyValue) => new Builtin(name, impl);
+const fn = (name: string, impl: (call: CallArgs) => PyValue, module = 'torch') => new Builtin(name, impl, undefined, module);
 
 /** A script value (nested lists of numbers or one-element tensors) as factory input. */
 function nested(v: PyValue): C.Nested {
@@ -58,20 +66,61 @@ function like(name: string, value: number | null) {
   });
 }
 
-function gradModeFactory(name: string, label: string, mode: boolean) {
-  return fn(name, (call) => {
-    bind(name, call, []);
-    return new GradModeContext(label, mode);
-  });
+/**
+ * The grad-mode classes (`torch.no_grad`, `torch.enable_grad`,
+ * `torch.set_grad_enabled`, `torch.inference_mode`): context managers and
+ * decorators, native classes under torch.autograd.grad_mode as in PyTorch.
+ */
+interface GradModeState {
+  mode: boolean;
+  prev: boolean;
 }
 
-/** `torch.set_grad_enabled(b)` switches at once; as a `with` it restores on exit. */
-const setGradEnabledFn = fn('set_grad_enabled', (call) => {
-  const mode = toBool(bind('set_grad_enabled', call, ['mode']).mode, true);
-  const ctx = new GradModeContext('set_grad_enabled', mode, isGradEnabled());
-  setGradEnabled(mode);
-  return ctx;
-});
+function gradModeClass(name: string, initMode: (call: CallArgs) => boolean, switchesAtInit: boolean) {
+  const cls: PyClass = defineClass<GradModeState>({
+    name,
+    module: 'torch.autograd.grad_mode',
+    state: () => ({ mode: false, prev: true }),
+    methods: {
+      __init__(self, call) {
+        const s = stateOf<GradModeState>(self, cls);
+        s.mode = initMode(call);
+        if (switchesAtInit) {
+          s.prev = isGradEnabled();
+          setGradEnabled(s.mode);
+        }
+        return null;
+      },
+      __enter__(self) {
+        const s = stateOf<GradModeState>(self, cls);
+        if (!switchesAtInit) {
+          s.prev = isGradEnabled();
+          setGradEnabled(s.mode);
+        }
+        return null;
+      },
+      __exit__(self) {
+        setGradEnabled(stateOf<GradModeState>(self, cls).prev);
+        return false;
+      },
+      __call__(self, call) {
+        const [fn] = positional(call, '__call__', 1, 1);
+        if (fn instanceof PyFunction) return fn.withGradMode(stateOf<GradModeState>(self, cls).mode);
+        throw new UnsupportedError(`@torch.${name}() on a ${typeName(fn!)} is not supported (only on functions)`);
+      },
+      clone(self) {
+        return callValue(cls, switchesAtInit ? [stateOf<GradModeState>(self, cls).mode] : []);
+      },
+    },
+  });
+  return cls;
+}
+
+const noGradClass = gradModeClass('no_grad', (call) => (bind('no_grad', call, []), false), false);
+const enableGradClass = gradModeClass('enable_grad', (call) => (bind('enable_grad', call, []), true), false);
+const setGradEnabledClass = gradModeClass('set_grad_enabled', (call) => toBool(bind('set_grad_enabled', call, ['mode']).mode, true), true);
+/** inference_mode runs as no_grad (inference tensors themselves are not modelled yet). */
+const inferenceModeClass = gradModeClass('inference_mode', (call) => !toBool(bind('inference_mode', call, ['mode=']).mode, true), false);
 
 function tensorList(v: PyValue | undefined, what: string): Tensor[] {
   if (v instanceof Tensor) return [v];
@@ -106,7 +155,11 @@ const dtypes: Record<string, DType> = {
   bool: 'bool',
 };
 
-function torchModule(warn: Warn): PyModule {
+/** `torch.Tensor` is the class of tensors; calling it is the legacy constructor (of the default dtype, float32). */
+const tensorConstructor = legacyConstructor('float32');
+(tensorClass as { construct?: (cls: PyClass, call: CallArgs) => PyValue }).construct = (_cls, call) => tensorConstructor(call);
+
+function torchAttributes(): Map<string, PyValue> {
   const attrs = new Map<string, PyValue>();
   for (const [name, impl] of Object.entries(tensorFunctions)) attrs.set(name, fn(name, impl));
   for (const [name, dtype] of Object.entries(dtypes)) attrs.set(name, new PyDType(dtype));
@@ -118,17 +171,7 @@ function torchModule(warn: Warn): PyModule {
       return C.tensor(nested(a.data!), options(a));
     }),
   );
-  attrs.set(
-    'Tensor',
-    fn('Tensor', (call) => {
-      const a = bind('Tensor', call, ['*data']);
-      const data = a.data as PyValue[];
-      if (data.length === 1 && (Array.isArray(data[0]) || data[0] instanceof PyTuple)) {
-        return C.tensor(nested(data[0]!), { dtype: 'float32' });
-      }
-      return C.full(toShape(data, 'size'), 0, { dtype: 'float32' });
-    }),
-  );
+  attrs.set('Tensor', tensorClass);
   attrs.set('ones', sized('ones', 1));
   attrs.set('zeros', sized('zeros', 0));
   attrs.set(
@@ -167,65 +210,50 @@ function torchModule(warn: Warn): PyModule {
   attrs.set('ones_like', like('ones_like', 1));
   attrs.set('zeros_like', like('zeros_like', 0));
   attrs.set('full_like', like('full_like', null));
-  attrs.set('no_grad', gradModeFactory('no_grad', 'no_grad', false));
-  attrs.set('enable_grad', gradModeFactory('enable_grad', 'enable_grad', true));
-  attrs.set('set_grad_enabled', setGradEnabledFn);
+  attrs.set('no_grad', noGradClass);
+  attrs.set('enable_grad', enableGradClass);
+  attrs.set('set_grad_enabled', setGradEnabledClass);
+  attrs.set('inference_mode', inferenceModeClass);
   attrs.set('is_grad_enabled', fn('is_grad_enabled', () => isGradEnabled()));
-  attrs.set('autograd', new PyModule('torch.autograd', new Map<string, PyValue>([['grad', autogradGrad]])));
-  attrs.set('nn', new PyModule('torch.nn', new Map<string, PyValue>([['functional', functionalModule(warn)]])));
-  for (const [name, value] of randomTorchAttributes()) attrs.set(name, value);
+  attrs.set('is_tensor', fn('is_tensor', (call) => bind('is_tensor', call, ['obj']).obj instanceof Tensor));
+  attrs.set('Size', sizeClass);
+  attrs.set('dtype', dtypeClass);
+  for (const [name, value] of randomTorchAttributes()) if (!(value instanceof PyModule)) attrs.set(name, value);
   moreTorchAttrs(attrs);
-  return new PyModule('torch', attrs);
+  return attrs;
 }
 
-function functionalModule(warn: Warn): PyModule {
+function functionalAttributes(): Map<string, PyValue> {
   const names = ['relu', 'sigmoid', 'tanh', 'softplus'];
-  const attrs = new Map<string, PyValue>(names.map((n) => [n, fn(n, tensorFunctions[n]!)]));
-  for (const [name, value] of moreFunctional(warn)) attrs.set(name, value);
-  return new PyModule('torch.nn.functional', attrs);
+  const attrs = new Map<string, PyValue>(names.map((n) => [n, fn(n, tensorFunctions[n]!, 'torch.nn.functional')]));
+  for (const [name, value] of moreFunctional((m) => warn(m))) attrs.set(name, value);
+  return attrs;
 }
 
-function mathModule(): PyModule {
-  const unaryMath = (name: string, f: (x: number) => number) =>
-    fn(name, (call) => {
-      const x = toNumber(bind(name, call, ['x']).x, 'x');
-      const y = f(x);
-      if (Number.isNaN(y) && !Number.isNaN(x)) throw new PyError('ValueError', 'math domain error');
-      return y;
-    });
-  return new PyModule(
-    'math',
-    new Map<string, PyValue>([
-      ['pi', Math.PI],
-      ['e', Math.E],
-      ['inf', Infinity],
-      ['nan', NaN],
-      ['sqrt', unaryMath('sqrt', Math.sqrt)],
-      // CPython calls glibc: exp, log, sin and cos are its algorithms (src/tensor/numerics, shared with the random samplers)
-      ['exp', unaryMath('exp', glibcExp)],
-      ['log', unaryMath('log', (x) => (x <= 0 ? NaN : glibcLog(x)))],
-      ['sin', unaryMath('sin', glibcSin)],
-      ['cos', unaryMath('cos', glibcCos)],
-      ['tan', unaryMath('tan', Math.tan)],
-      ['tanh', unaryMath('tanh', Math.tanh)],
-      ['fabs', unaryMath('fabs', Math.abs)],
-      ['floor', fn('floor', (call) => BigInt(Math.floor(toNumber(bind('floor', call, ['x']).x, 'x'))))],
-      ['ceil', fn('ceil', (call) => BigInt(Math.ceil(toNumber(bind('ceil', call, ['x']).x, 'x'))))],
+let built: Record<'torch' | 'functional' | 'autograd' | 'cuda' | 'linalg' | 'random', Map<string, PyValue>> | null = null;
+
+/** torch, torch.autograd, torch.nn and torch.nn.functional as far as the core provides them. */
+registerCoreModules((modules) => {
+  built ??= {
+    torch: torchAttributes(),
+    functional: functionalAttributes(),
+    autograd: new Map<string, PyValue>([
+      ['grad', autogradGrad],
+      ['Variable', variableClass],
+      ['grad_mode', new PyModule('torch.autograd.grad_mode', new Map<string, PyValue>([['no_grad', noGradClass], ['enable_grad', enableGradClass], ['set_grad_enabled', setGradEnabledClass], ['inference_mode', inferenceModeClass]]))],
     ]),
-  );
-}
-
-/** Fresh module objects for one run (scripts may not share state). */
-export function importableModules(warn: Warn = () => {}): Map<string, PyModule> {
-  const torch = torchModule(warn);
-  const nn = torch.attrs.get('nn') as PyModule;
-  return new Map([
-    ['torch', torch],
-    ['torch.nn', nn],
-    ['torch.nn.functional', nn.attrs.get('functional') as PyModule],
-    ['torch.autograd', torch.attrs.get('autograd') as PyModule],
-    ['torch.cuda', torch.attrs.get('cuda') as PyModule],
-    ['torch.linalg', torch.attrs.get('linalg') as PyModule],
-    ['math', mathModule()],
-  ]);
-}
+    cuda: cudaAttributes(),
+    linalg: linalgAttributes(),
+    random: (randomTorchAttributes().get('random') as PyModule).attrs,
+  };
+  const copy = (name: string, attrs: Map<string, PyValue>) => {
+    modules.module(name).base = attrs;
+  };
+  copy('torch', built.torch);
+  copy('torch.autograd', built.autograd);
+  copy('torch.nn.functional', built.functional);
+  copy('torch.cuda', built.cuda);
+  copy('torch.linalg', built.linalg);
+  copy('torch.random', built.random);
+  modules.module('torch.nn');
+});

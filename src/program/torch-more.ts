@@ -14,14 +14,18 @@ import { dtypeTitle } from '../ops/registry.js';
 import { DEFAULT_FLOAT } from '../tensor/dtype.js';
 import { PyError, runtimeError, UnsupportedError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
-import { CPU, CUDA_ERROR, cudaModule, LEGACY, legacyConstructor, parseDevice, toMethod, typeMethod, variable } from './torch-devices.js';
+import { CPU, CUDA_ERROR, LEGACY, legacyConstructor, parseDevice, toMethod, typeMethod, variable } from './torch-devices.js';
 import { softmaxImpl } from './torch-functional.js';
 import { bind, seq, toBool, toDims, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import {
   Builtin,
   PyDType,
-  PyModule,
+  deviceClass,
+  objectClass,
+  typeClass,
+  PyClass,
   PyNamedTuple,
+  sizeClass,
   PyTuple,
   TorchSize,
   typeName,
@@ -30,7 +34,7 @@ import {
 } from './values.js';
 
 type Impl = (call: CallArgs) => PyValue;
-type Method = (self: Tensor, call: CallArgs, host?: unknown) => PyValue;
+type Method = (self: Tensor, call: CallArgs) => PyValue;
 
 const input = (a: Record<string, PyValue | undefined>) => toTensorArg(a.input, 'input');
 const optionalInt = (v: PyValue | undefined, fallback: number) => (v === undefined || v === null ? fallback : toInt(v, 'dim'));
@@ -388,21 +392,41 @@ export function moreTensorAttr(self: Tensor, name: string): PyValue | undefined 
   return undefined;
 }
 
-/** What `torch.` gains: devices, legacy types, joins, linalg. */
+/** The metaclass of the legacy types: `<class 'torch.tensortype'>`. */
+const tensortypeClass = new PyClass('tensortype', [typeClass], new Map(), { module: 'torch', builtin: true, final: true });
+
+/** `<class 'torch.FloatTensor'>`…: calling one is the legacy constructor of its dtype. */
+export const legacyClasses = new Map<string, PyClass>(
+  Object.entries(LEGACY).map(([name, dtype]) => {
+    const make = legacyConstructor(dtype);
+    return [
+      name,
+      new PyClass(name, [objectClass], new Map(), {
+        module: 'torch',
+        builtin: true,
+        final: true,
+        construct: (_cls, call) => make(call),
+        metaclass: tensortypeClass,
+        instanceCheck: (v) => v instanceof Tensor && v.dtype === dtype,
+      }),
+    ];
+  }),
+);
+
+/** `torch.autograd.Variable`: the legacy wrapper, a class whose call gives a tensor. */
+export const variableClass = new PyClass('Variable', [objectClass], new Map(), { module: 'torch.autograd.variable', builtin: true, final: true, construct: (_cls, call) => variable(call) });
+
+/** What `torch.` gains: devices, legacy types, joins (its submodules cuda and linalg are cudaAttributes and linalgAttributes). */
 export function moreTorchAttrs(attrs: Map<string, PyValue>): void {
   const fns = moreTensorFunctions;
-  for (const [name, impl] of Object.entries(fns)) attrs.set(name, new Builtin(name, impl));
+  const fn = (name: string, impl: (call: CallArgs) => PyValue) => new Builtin(name, impl, undefined, 'torch');
+  for (const [name, impl] of Object.entries(fns)) attrs.set(name, fn(name, impl));
   const where = attrs.get('where') as Builtin;
-  attrs.set('where', new Builtin('where', (call) => (call.args.length === 1 && call.kwargs.size === 0 ? whereOneArg(toTensorArg(call.args[0], 'condition')) : where.fn(call))));
-  attrs.set('device', new Builtin('device', (call) => {
-    const a = bind('device', call, ['type', 'index=']);
-    return parseDevice(a.type, a.index);
-  }, "<class 'torch.device'>"));
-  attrs.set('cuda', cudaModule());
-  for (const [name, dtype] of Object.entries(LEGACY)) attrs.set(name, new Builtin(name, legacyConstructor(dtype), `<class 'torch.${name}'>`));
-  attrs.set('Tensor', new Builtin('Tensor', legacyConstructor(DEFAULT_FLOAT), "<class 'torch.Tensor'>"));
+  attrs.set('where', fn('where', (call) => (call.args.length === 1 && call.kwargs.size === 0 ? whereOneArg(toTensorArg(call.args[0], 'condition')) : where.fn(call))));
+  attrs.set('device', deviceClass);
+  for (const [name, cls] of legacyClasses) attrs.set(name, cls);
   const join = (name: string, f: (ts: Tensor[], dim: number) => Tensor) =>
-    new Builtin(name, (call) => {
+    fn(name, (call) => {
       const a = bind(name, call, ['tensors', 'dim=']);
       return f(tensors(a.tensors, name), optionalInt(a.dim, 0));
     });
@@ -410,18 +434,23 @@ export function moreTorchAttrs(attrs: Map<string, PyValue>): void {
   attrs.set('concat', join('concat', F.cat));
   attrs.set('concatenate', join('concatenate', F.cat));
   attrs.set('stack', join('stack', F.stack));
-  attrs.set('ger', new Builtin('ger', fns.outer!));
-  attrs.set('Size', new Builtin('Size', (call) => {
-    const a = bind('Size', call, ['sizes=']);
-    return new TorchSize(a.sizes === undefined ? [] : seq(a.sizes).map((v) => BigInt(toInt(v, 'size'))));
-  }, "<class 'torch.Size'>"));
-  attrs.set('get_default_dtype', new Builtin('get_default_dtype', () => new PyDType(DEFAULT_FLOAT)));
-  attrs.set('linalg', linalgModule());
-  const autograd = attrs.get('autograd');
-  if (autograd instanceof PyModule) autograd.attrs.set('Variable', new Builtin('Variable', variable, "<class 'torch.autograd.variable.Variable'>"));
+  attrs.set('ger', fn('ger', fns.outer!));
+  attrs.set('get_default_dtype', fn('get_default_dtype', () => new PyDType(DEFAULT_FLOAT)));
 }
 
-function linalgModule(): PyModule {
+/** `torch.device(type, index=None)` makes (or finds) the device. */
+(deviceClass as { construct?: (cls: PyClass, call: CallArgs) => PyValue }).construct = (_cls, call) => {
+  const a = bind('device', call, ['type', 'index=']);
+  return parseDevice(a.type, a.index);
+};
+
+/** `torch.Size(sizes=())`. */
+(sizeClass as { construct?: (cls: PyClass, call: CallArgs) => PyValue }).construct = (_cls, call) => {
+  const a = bind('Size', call, ['sizes=']);
+  return new TorchSize(a.sizes === undefined ? [] : seq(a.sizes).map((v) => BigInt(toInt(v, 'size'))));
+};
+
+export function linalgAttributes(): Map<string, PyValue> {
   const vectorNorm = (name: string, ordName: string) =>
     new Builtin(name, (call) => {
       const a = bind(name, call, ['input', ordName + '=', 'dim=', 'keepdim=', 'dtype=']);
@@ -432,10 +461,9 @@ function linalgModule(): PyModule {
         throw new UnsupportedError('matrix norms (torch.linalg.norm with ord of a 2-D input) are not supported');
       }
       return F.norm(x, normOrder(ord, 2), dims, toBool(a.keepdim, false), true);
-    });
-  return new PyModule('torch.linalg', new Map<string, PyValue>([['norm', vectorNorm('norm', 'ord')], ['vector_norm', vectorNorm('vector_norm', 'ord')]]));
+    }, undefined, 'torch._C._linalg');
+  return new Map<string, PyValue>([['norm', vectorNorm('norm', 'ord')], ['vector_norm', vectorNorm('vector_norm', 'ord')]]);
 }
-
 
 export { checkDevice } from './torch-devices.js';
 export { moreFunctional, type Warn } from './torch-functional.js';

@@ -1,21 +1,586 @@
 /**
- * Python values of the script language and their `str()` / `repr()`.
- * ints are bigints (exact, as Python's), floats are numbers.
+ * Python values of the script language. Numbers, strings, None and lists
+ * are plain JavaScript values (ints are bigints, exact as Python's); tensors
+ * and grad_fn nodes are the tape's own objects; everything else is a
+ * PyObject whose `pyType()` is its class. Classes (`PyClass`) are objects
+ * too, built-in ones (int, str, list, Exception, torch.Tensor ...) included,
+ * so that `type(x)`, `isinstance` and subclassing work the same way for
+ * every value.
  */
 import { Node } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { PyError, type PyErrorType } from '../tensor/errors.js';
-import { formatSize } from '../tensor/format.js';
-import type { Param, Stmt } from './ast.js';
-import { pyFloatRepr } from './pyformat.js';
+import type { FunctionCode } from './ast.js';
 
-export class PyTuple {
-  constructor(readonly items: PyValue[]) {}
+export type PyValue = null | boolean | bigint | number | string | PyValue[] | Tensor | Node | PyObject;
+
+export type Kwargs = Map<string, PyValue>;
+export type CallArgs = { args: PyValue[]; kwargs: Kwargs };
+
+/** Shared by calls without keyword arguments; never mutated. */
+export const NO_KWARGS: Kwargs = new Map();
+
+/** Every Python object that is not a number, string, None, list, tensor or grad_fn node. */
+export abstract class PyObject {
+  abstract pyType(): PyClass;
+}
+
+/** Fake but stable addresses for `<... object at 0x...>` and `id()`. */
+const addresses = new WeakMap<object, number>();
+let nextAddress = 0x7f3a2b001000;
+
+export function addressOf(v: object): number {
+  if (v instanceof Node) return v.address;
+  let a = addresses.get(v);
+  if (a === undefined) {
+    a = nextAddress += 0x40;
+    addresses.set(v, a);
+  }
+  return a;
+}
+
+export const hexAddress = (v: object) => `0x${addressOf(v).toString(16)}`;
+
+/** Bumped whenever a class namespace changes, so that the per-class lookup caches stay right. */
+let classEpoch = 0;
+export const bumpClassEpoch = () => void classEpoch++;
+
+export interface ClassOptions {
+  module?: string;
+  qualname?: string;
+  doc?: string | null;
+  /** Built-in classes cannot be changed by scripts. */
+  builtin?: boolean;
+  /** Scripts may not subclass it (bool, function, ...) or dzdx does not support it (list, dict, ...). */
+  final?: boolean;
+  /** Makes the value of a call `Cls(...)` directly (int, str, list, ...): no __new__/__init__ protocol. */
+  construct?: (cls: PyClass, call: CallArgs) => PyValue;
+  /** The state of a new instance (exceptions, native classes), made before __init__ runs. */
+  create?: (instance: PyInstance, call: CallArgs) => unknown;
+  /**
+   * An instance of this class stored in a class and read through an
+   * instance of it binds (a native non-data descriptor's `__get__`, as
+   * functools' lru_cache wrapper binds like a method); scripts' `__get__`
+   * stays refused.
+   */
+  bindTo?: (descriptor: PyInstance, obj: PyValue, owner: PyClass) => PyValue;
+  /** A built-in metaclass's `__instancecheck__` (`isinstance(x, torch.FloatTensor)` asks the dtype). */
+  instanceCheck?: (v: PyValue) => boolean;
+  /** The class's class when it is not `type` (`torch.tensortype`). */
+  metaclass?: PyClass;
+}
+
+/** A class: built-in, native (implemented in TypeScript, see native.ts) or defined by a script. */
+export class PyClass extends PyObject {
+  readonly dict: Map<string, PyValue>;
+  mro: PyClass[];
+  module: string;
+  qualname: string;
+  doc: string | null;
+  readonly builtin: boolean;
+  readonly final: boolean;
+  readonly construct?: (cls: PyClass, call: CallArgs) => PyValue;
+  readonly create?: (instance: PyInstance, call: CallArgs) => unknown;
+  readonly bindTo?: (descriptor: PyInstance, obj: PyValue, owner: PyClass) => PyValue;
+  readonly instanceCheck?: (v: PyValue) => boolean;
+  private readonly metaclass?: PyClass;
+  private cache = new Map<string, PyValue | undefined>();
+  private cacheEpoch = -1;
+
+  constructor(
+    public name: string,
+    readonly bases: PyClass[],
+    dict: Map<string, PyValue> = new Map(),
+    options: ClassOptions = {},
+    mro?: PyClass[],
+  ) {
+    super();
+    this.dict = dict;
+    this.module = options.module ?? 'builtins';
+    this.qualname = options.qualname ?? name;
+    this.doc = options.doc ?? null;
+    this.builtin = options.builtin ?? false;
+    this.final = options.final ?? false;
+    this.construct = options.construct;
+    this.create = options.create;
+    this.bindTo = options.bindTo;
+    this.instanceCheck = options.instanceCheck;
+    this.metaclass = options.metaclass;
+    this.mro = mro ?? [this, ...(bases[0]?.mro ?? [])];
+  }
+
+  pyType(): PyClass {
+    return this.metaclass ?? typeClass;
+  }
+
+  /** The attribute `name` along the MRO (no descriptor binding), or undefined. */
+  lookup(name: string): PyValue | undefined {
+    if (this.cacheEpoch !== classEpoch) {
+      this.cache.clear();
+      this.cacheEpoch = classEpoch;
+    }
+    if (this.cache.has(name)) return this.cache.get(name);
+    let found: PyValue | undefined;
+    for (const c of this.mro) {
+      const v = c.dict.get(name);
+      if (v !== undefined) {
+        found = v;
+        break;
+      }
+    }
+    this.cache.set(name, found);
+    return found;
+  }
+
+  /** The class that defines `name` along the MRO. */
+  owner(name: string): PyClass | undefined {
+    return this.mro.find((c) => c.dict.has(name));
+  }
+
+  isSubclassOf(other: PyClass): boolean {
+    return this === other || this.mro.includes(other);
+  }
+
+  /** `__main__.Foo` as reprs show it; built-ins show their bare name. */
+  get fullName(): string {
+    return this.module === 'builtins' ? this.qualname : `${this.module}.${this.qualname}`;
+  }
+}
+
+function builtinClass(name: string, base: PyClass | null, options: ClassOptions = {}): PyClass {
+  return new PyClass(name, base ? [base] : [], new Map(), { builtin: true, ...options });
+}
+
+// The built-in classes every value needs; their methods are added by the modules that implement them.
+export const objectClass = builtinClass('object', null);
+export const typeClass = builtinClass('type', objectClass);
+export const noneClass = builtinClass('NoneType', objectClass, { final: true });
+export const intClass = builtinClass('int', objectClass, { final: true });
+export const boolClass = builtinClass('bool', intClass, { final: true });
+export const floatClass = builtinClass('float', objectClass, { final: true });
+export const strClass = builtinClass('str', objectClass, { final: true });
+export const listClass = builtinClass('list', objectClass, { final: true });
+export const tupleClass = builtinClass('tuple', objectClass, { final: true });
+export const dictClass = builtinClass('dict', objectClass, { final: true });
+export const setClass = builtinClass('set', objectClass, { final: true });
+export const frozensetClass = builtinClass('frozenset', objectClass, { final: true });
+export const rangeClass = builtinClass('range', objectClass, { final: true });
+export const sliceClass = builtinClass('slice', objectClass, { final: true });
+export const functionClass = builtinClass('function', objectClass, { final: true });
+export const builtinFunctionClass = builtinClass('builtin_function_or_method', objectClass, { final: true });
+export const methodClass = builtinClass('method', objectClass, { final: true });
+export const methodDescriptorClass = builtinClass('method_descriptor', objectClass, { final: true });
+export const moduleClass = builtinClass('module', objectClass, { final: true });
+export const cellClass = builtinClass('cell', objectClass, { final: true });
+export const propertyClass = builtinClass('property', objectClass, { final: true });
+export const staticmethodClass = builtinClass('staticmethod', objectClass, { final: true });
+export const classmethodClass = builtinClass('classmethod', objectClass, { final: true });
+export const superClass = builtinClass('super', objectClass, { final: true });
+export const ellipsisClass = builtinClass('ellipsis', objectClass, { final: true });
+export const notImplementedClass = builtinClass('NotImplementedType', objectClass, { final: true });
+export const tensorClass = builtinClass('Tensor', objectClass, { module: 'torch', final: true });
+export const sizeClass = builtinClass('Size', tupleClass, { module: 'torch', final: true });
+export const dtypeClass = builtinClass('dtype', objectClass, { module: 'torch', final: true });
+
+/** A plain instance of a script's class (or of a native class): its attributes and its native state. */
+export class PyInstance extends PyObject {
+  /** The instance `__dict__`. */
+  readonly attrs = new Map<string, PyValue>();
+  /** State kept by a native base class (exceptions keep their args here). */
+  native: unknown = undefined;
+
+  constructor(readonly cls: PyClass) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return this.cls;
+  }
+}
+
+export class PyTuple extends PyObject {
+  constructor(readonly items: PyValue[]) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return tupleClass;
+  }
 }
 
 /** `torch.Size`: a tuple of ints that prints as `torch.Size([2, 3])`. */
-export class TorchSize extends PyTuple {}
+export class TorchSize extends PyTuple {
+  override pyType(): PyClass {
+    return sizeClass;
+  }
+}
+
+/** `torch.float32`…: one object per dtype (as PyTorch's), so `x.dtype == torch.float32` and `is` hold. */
+export class PyDType extends PyObject {
+  private static readonly made = new Map<DType, PyDType>();
+
+  constructor(readonly dtype: DType) {
+    super();
+    const known = PyDType.made.get(dtype);
+    if (known) return known;
+    PyDType.made.set(dtype, this);
+  }
+
+  pyType(): PyClass {
+    return dtypeClass;
+  }
+}
+
+/** A function implemented in TypeScript (`len`, `torch.ones`, a tensor's bound method). */
+export class Builtin extends PyObject {
+  constructor(
+    readonly name: string,
+    readonly fn: (call: CallArgs) => PyValue,
+    /** The object a bound built-in method belongs to (`[].append`), for its repr. */
+    readonly self: PyValue | undefined = undefined,
+    /** The module of a built-in function, for pickling-free reprs and errors. */
+    readonly module: string = 'builtins',
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return builtinFunctionClass;
+  }
+}
+
+/**
+ * A method implemented in TypeScript, stored in a class: like a Python
+ * function in a class body, it binds to the instance it is read from.
+ */
+export class MethodDescriptor extends PyObject {
+  constructor(
+    readonly name: string,
+    readonly owner: PyClass,
+    readonly fn: (self: PyValue, call: CallArgs) => PyValue,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return methodDescriptorClass;
+  }
+}
+
+/** A closure cell: a variable shared between a function and the functions nested in it. */
+export interface Cell {
+  value: PyValue | undefined;
+}
+
+/** A function defined by the script (`def` or `lambda`). */
+export class PyFunction extends PyObject {
+  /** Function attributes (`f.calls = 0`). */
+  readonly attrs = new Map<string, PyValue>();
+  name: string;
+  qualname: string;
+  doc: string | null;
+
+  constructor(
+    readonly code: FunctionCode,
+    /** Default values by parameter index (undefined: required). */
+    readonly defaults: (PyValue | undefined)[],
+    readonly closure: Cell[],
+    /** `@torch.no_grad()` and friends: the grad mode the body runs in. */
+    readonly gradMode: boolean | null = null,
+    readonly module: string = '__main__',
+  ) {
+    super();
+    this.name = code.name;
+    this.qualname = code.qualname;
+    this.doc = code.docstring;
+  }
+
+  pyType(): PyClass {
+    return functionClass;
+  }
+
+  /** The same function running under a grad mode (what `torch.no_grad()(f)` returns). */
+  withGradMode(mode: boolean): PyFunction {
+    const f = new PyFunction(this.code, this.defaults, this.closure, mode, this.module);
+    f.name = this.name;
+    f.qualname = this.qualname;
+    f.doc = this.doc;
+    for (const [k, v] of this.attrs) f.attrs.set(k, v);
+    return f;
+  }
+}
+
+/** A function bound to the instance it was read from (`obj.method`). */
+export class BoundMethod extends PyObject {
+  constructor(
+    readonly self: PyValue,
+    readonly fn: PyValue,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    // `[].append` is a builtin_function_or_method; a native (non-builtin) class's methods stand for Python functions.
+    return this.fn instanceof MethodDescriptor && this.fn.owner.builtin ? builtinFunctionClass : methodClass;
+  }
+}
+
+export class PyModule extends PyObject {
+  /**
+   * Attributes shared by every run (the core's torch functions): read after
+   * `attrs`, never written, so a run does not copy them.
+   */
+  base: ReadonlyMap<string, PyValue> | null = null;
+
+  constructor(
+    readonly name: string,
+    /** This run's attributes (what scripts and libraries set). */
+    readonly attrs: Map<string, PyValue>,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return moduleClass;
+  }
+
+  get(name: string): PyValue | undefined {
+    const v = this.attrs.get(name);
+    return v !== undefined ? v : this.base?.get(name);
+  }
+
+  names(): string[] {
+    return [...new Set([...(this.base?.keys() ?? []), ...this.attrs.keys()])];
+  }
+}
+
+/** A slice `a:b:c` (or `slice(a, b, c)`). */
+export class SliceValue extends PyObject {
+  constructor(
+    readonly start: PyValue,
+    readonly stop: PyValue,
+    readonly step: PyValue,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return sliceClass;
+  }
+}
+
+/** `range(start, stop, step)`, iterated lazily. */
+export class PyRange extends PyObject {
+  constructor(
+    readonly start: bigint,
+    readonly stop: bigint,
+    readonly step: bigint,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return rangeClass;
+  }
+
+  get length(): bigint {
+    const { start, stop, step } = this;
+    if (step > 0n) return stop > start ? (stop - start + step - 1n) / step : 0n;
+    return start > stop ? (start - stop - step - 1n) / -step : 0n;
+  }
+
+  at(i: bigint): bigint {
+    return this.start + i * this.step;
+  }
+}
+
+/** An iterator object (`iter(xs)`, `map(...)`, a generator expression): a JavaScript iterator under a Python type. */
+export class PyIterator extends PyObject {
+  private done = false;
+
+  constructor(
+    readonly cls: PyClass,
+    private readonly source: Iterator<PyValue>,
+    /** For a generator's repr: `<generator object <genexpr> at 0x...>`. */
+    readonly label: string | null = null,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return this.cls;
+  }
+
+  /** The next value, or undefined once exhausted (and from then on). */
+  next(): PyValue | undefined {
+    if (this.done) return undefined;
+    const r = this.source.next();
+    if (r.done) {
+      this.done = true;
+      return undefined;
+    }
+    return r.value;
+  }
+}
+
+export class PyProperty extends PyObject {
+  constructor(
+    readonly fget: PyValue,
+    readonly fset: PyValue,
+    readonly fdel: PyValue,
+    readonly doc: PyValue,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return propertyClass;
+  }
+}
+
+export class PyStaticMethod extends PyObject {
+  constructor(readonly fn: PyValue) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return staticmethodClass;
+  }
+}
+
+export class PyClassMethod extends PyObject {
+  constructor(readonly fn: PyValue) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return classmethodClass;
+  }
+}
+
+/** `super()` / `super(C, obj)`: attribute lookup that starts after `cls` in the MRO of `obj`'s class. */
+export class PySuper extends PyObject {
+  constructor(
+    readonly cls: PyClass,
+    /** The instance, or the class for a classmethod / `super(C, C)`. */
+    readonly obj: PyValue,
+    readonly objType: PyClass,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return superClass;
+  }
+}
+
+class Singleton extends PyObject {
+  constructor(
+    readonly text: string,
+    private readonly cls: PyClass,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return this.cls;
+  }
+}
+
+export const Ellipsis = new Singleton('Ellipsis', ellipsisClass);
+export const NotImplemented = new Singleton('NotImplemented', notImplementedClass);
+export type { Singleton };
+
+/** The class of a grad_fn node: one per node name, as PyTorch has (`<class 'MulBackward0'>`). */
+const nodeClasses = new Map<string, PyClass>();
+
+export function nodeClass(name: string): PyClass {
+  let c = nodeClasses.get(name);
+  if (!c) {
+    c = builtinClass(name, objectClass, { final: true });
+    nodeClasses.set(name, c);
+  }
+  return c;
+}
+
+/** Tensors whose Python class is a subclass of torch.Tensor (nn.Parameter): set by the library that makes them. */
+const tensorClasses = new WeakMap<Tensor, PyClass>();
+
+export function setTensorClass(t: Tensor, cls: PyClass): void {
+  tensorClasses.set(t, cls);
+}
+
+/** The class of any value (Python's `type(v)`). */
+export function typeOf(v: PyValue): PyClass {
+  if (v === null) return noneClass;
+  switch (typeof v) {
+    case 'boolean':
+      return boolClass;
+    case 'bigint':
+      return intClass;
+    case 'number':
+      return floatClass;
+    case 'string':
+      return strClass;
+  }
+  if (Array.isArray(v)) return listClass;
+  if (v instanceof PyObject) return v.pyType();
+  if (v instanceof Tensor) return tensorClasses.get(v) ?? tensorClass;
+  return nodeClass((v as Node).name);
+}
+
+/** The class name Python's error messages use (`'NoneType' object is not callable`). */
+export function typeName(v: PyValue): string {
+  return typeOf(v).name;
+}
+
+export function isNumber(v: PyValue): v is boolean | bigint | number {
+  const t = typeof v;
+  return t === 'bigint' || t === 'number' || t === 'boolean';
+}
+
+export function toFloat(v: boolean | bigint | number): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+export function isSequence(v: PyValue): v is PyValue[] | PyTuple {
+  return Array.isArray(v) || v instanceof PyTuple;
+}
+
+/** `torch.device`: its instances are made by torch-devices.ts, one per (type, index), so `==` is identity. */
+export const deviceClass = builtinClass('device', objectClass, { module: 'torch', final: true });
+
+export class PyDevice extends PyObject {
+  constructor(
+    readonly type: string,
+    readonly index: number | null,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return deviceClass;
+  }
+}
+
+deviceClass.dict.set('type', new PyProperty(new Builtin('type', (call) => (call.args[0] as PyDevice).type), null, null, null));
+deviceClass.dict.set('index', new PyProperty(new Builtin('index', (call) => { const i = (call.args[0] as PyDevice).index; return i === null ? null : BigInt(i); }), null, null, null));
+
+/** The class of PyTorch's named tuples, one per kind (`<class 'torch.return_types.max'>`), fields as read-only properties. */
+const namedTupleClasses = new Map<string, PyClass>();
+
+function namedTupleClass(name: string, fields: readonly string[]): PyClass {
+  let c = namedTupleClasses.get(name);
+  if (!c) {
+    c = builtinClass(name, tupleClass, { module: 'torch.return_types', final: true });
+    fields.forEach((field, i) => {
+      const get = new Builtin(field, (call) => (call.args[0] as PyTuple).items[i]!);
+      c!.dict.set(field, new PyProperty(get, null, null, null));
+    });
+    namedTupleClasses.set(name, c);
+  }
+  return c;
+}
 
 /** PyTorch's named tuples (`torch.return_types.max(values=…, indices=…)`). */
 export class PyNamedTuple extends PyTuple {
@@ -26,237 +591,8 @@ export class PyNamedTuple extends PyTuple {
   ) {
     super(items);
   }
-}
 
-/** `torch.device('cpu')`: one object per type and index in a run, so `==` is identity. */
-export class PyDevice {
-  constructor(
-    readonly type: string,
-    readonly index: number | null,
-  ) {}
-}
-
-/** Python's `...`. */
-export class PyEllipsis {}
-export const ELLIPSIS = new PyEllipsis();
-
-export class PyDType {
-  constructor(readonly dtype: DType) {}
-}
-
-export type CallArgs = { args: PyValue[]; kwargs: Map<string, PyValue> };
-
-export class Builtin {
-  constructor(
-    readonly name: string,
-    readonly fn: (call: CallArgs) => PyValue,
-    /** How it prints when it is a class rather than a function (`<class 'torch.FloatTensor'>`). */
-    readonly classRepr?: string,
-  ) {}
-}
-
-/** An object of a library type (a `torch.Generator`): its type names, its attributes and the value it wraps. */
-export class PyObject {
-  constructor(
-    readonly typeName: string,
-    readonly qualifiedName: string,
-    readonly attrs: Map<string, PyValue>,
-    readonly native: unknown,
-  ) {}
-}
-
-export class PyFunction {
-  constructor(
-    readonly name: string,
-    readonly params: readonly Param[],
-    readonly defaults: readonly (PyValue | undefined)[],
-    readonly body: readonly Stmt[],
-    /** `@torch.no_grad()` on the def: the body runs with grad mode off. */
-    readonly gradMode: boolean | null,
-  ) {}
-}
-
-export class PyModule {
-  constructor(
-    readonly name: string,
-    readonly attrs: Map<string, PyValue>,
-  ) {}
-}
-
-/** An exception class (`RuntimeError`) as a value, for `except` clauses. */
-export class PyExceptionClass {
-  constructor(readonly name: PyErrorType | 'Exception' | 'BaseException') {}
-}
-
-/** A caught exception object (`except RuntimeError as e`). */
-export class PyException {
-  constructor(readonly error: PyError) {}
-}
-
-/**
- * A `with` context: grad modes (`torch.no_grad()`), entered and exited by
- * the interpreter.
- */
-export class GradModeContext {
-  constructor(
-    readonly label: string,
-    readonly mode: boolean,
-    /** `set_grad_enabled` switches when called, so it remembers the mode before the call. */
-    readonly modeBeforeCall: boolean | null = null,
-  ) {}
-}
-
-/** A slice `a:b:c` while it is used as an index. */
-export class SliceValue {
-  constructor(
-    readonly start: PyValue,
-    readonly stop: PyValue,
-    readonly step: PyValue,
-  ) {}
-}
-
-/** `range(start, stop, step)`, iterated lazily. */
-export class PyRange {
-  constructor(
-    readonly start: bigint,
-    readonly stop: bigint,
-    readonly step: bigint,
-  ) {}
-
-  get length(): bigint {
-    const { start, stop, step } = this;
-    if (step > 0n) return stop > start ? (stop - start + step - 1n) / step : 0n;
-    return start > stop ? (start - stop - step - 1n) / -step : 0n;
+  override pyType(): PyClass {
+    return namedTupleClass(this.typeName, this.fields);
   }
-}
-
-export type PyValue =
-  | null
-  | boolean
-  | bigint
-  | number
-  | string
-  | PyValue[]
-  | PyTuple
-  | Tensor
-  | Node
-  | PyDType
-  | Builtin
-  | PyFunction
-  | PyModule
-  | PyObject
-  | PyExceptionClass
-  | PyException
-  | GradModeContext
-  | PyRange
-  | SliceValue
-  | PyDevice
-  | PyEllipsis;
-
-export function typeName(v: PyValue): string {
-  if (v === null) return 'NoneType';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'bigint') return 'int';
-  if (typeof v === 'number') return 'float';
-  if (typeof v === 'string') return 'str';
-  if (Array.isArray(v)) return 'list';
-  if (v instanceof TorchSize) return 'Size';
-  if (v instanceof PyNamedTuple) return v.typeName;
-  if (v instanceof PyDevice) return 'device';
-  if (v instanceof PyEllipsis) return 'ellipsis';
-  if (v instanceof PyTuple) return 'tuple';
-  if (v instanceof Tensor) return 'Tensor';
-  if (v instanceof Node) return v.name;
-  if (v instanceof PyDType) return 'dtype';
-  if (v instanceof Builtin) return 'builtin_function_or_method';
-  if (v instanceof PyFunction) return 'function';
-  if (v instanceof PyModule) return 'module';
-  if (v instanceof PyObject) return v.typeName;
-  if (v instanceof PyExceptionClass) return 'type';
-  if (v instanceof PyException) return v.error.pyType;
-  if (v instanceof PyRange) return 'range';
-  if (v instanceof SliceValue) return 'slice';
-  return 'object';
-}
-
-function stringRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = '';
-  for (const ch of s) {
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else out += ch;
-  }
-  return quote + out + quote;
-}
-
-export function nodeRepr(n: Node): string {
-  return `<${n.name} object at 0x${n.address.toString(16)}>`;
-}
-
-/** Python's `repr()`. */
-export function repr(v: PyValue): string {
-  if (typeof v === 'string') return stringRepr(v);
-  if (Array.isArray(v)) return `[${v.map(repr).join(', ')}]`;
-  if (v instanceof TorchSize) return formatSize(v.items.map((i) => Number(i)));
-  if (v instanceof PyNamedTuple) {
-    return `torch.return_types.${v.typeName}(\n${v.fields.map((f, i) => `${f}=${repr(v.items[i]!)}`).join(',\n')})`;
-  }
-  if (v instanceof PyDevice) return v.index === null ? `device(type='${v.type}')` : `device(type='${v.type}', index=${v.index})`;
-  if (v instanceof PyTuple) {
-    return v.items.length === 1 ? `(${repr(v.items[0]!)},)` : `(${v.items.map(repr).join(', ')})`;
-  }
-  if (v instanceof PyException) return `${v.error.pyType}(${stringRepr(v.error.message)})`;
-  return str(v);
-}
-
-/** Python's `str()`, what `print` shows. */
-export function str(v: PyValue): string {
-  if (v === null) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return pyFloatRepr(v);
-  if (typeof v === 'string') return v;
-  if (v instanceof Tensor) return v.toString();
-  if (v instanceof Node) return nodeRepr(v);
-  if (v instanceof PyDType) return `torch.${v.dtype}`;
-  if (v instanceof Builtin) return v.classRepr ?? `<built-in function ${v.name}>`;
-  if (v instanceof PyDevice) return v.index === null ? v.type : `${v.type}:${v.index}`;
-  if (v instanceof PyEllipsis) return 'Ellipsis';
-  if (v instanceof PyFunction) return `<function ${v.name} at 0x7f3a2b000000>`;
-  if (v instanceof PyModule) return `<module '${v.name}'>`;
-  if (v instanceof PyObject) return `<${v.qualifiedName} object at 0x7f3a2b000200>`;
-  if (v instanceof PyExceptionClass) return `<class '${v.name}'>`;
-  if (v instanceof PyException) return v.error.message;
-  if (v instanceof GradModeContext) return `<torch.autograd.grad_mode.${v.label} object at 0x7f3a2b000100>`;
-  if (v instanceof PyRange) return v.step === 1n ? `range(${v.start}, ${v.stop})` : `range(${v.start}, ${v.stop}, ${v.step})`;
-  return repr(v);
-}
-
-export function truthy(v: PyValue): boolean {
-  if (v === null) return false;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'bigint') return v !== 0n;
-  if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string') return v.length > 0;
-  if (Array.isArray(v)) return v.length > 0;
-  if (v instanceof PyTuple) return v.items.length > 0;
-  if (v instanceof Tensor) {
-    if (v.numel !== 1) {
-      throw new PyError('RuntimeError', 'Boolean value of Tensor with more than one value is ambiguous');
-    }
-    return v.item() !== 0;
-  }
-  return true;
-}
-
-export function isNumber(v: PyValue): v is boolean | bigint | number {
-  return typeof v === 'boolean' || typeof v === 'bigint' || typeof v === 'number';
-}
-
-export function toFloat(v: boolean | bigint | number): number {
-  return typeof v === 'number' ? v : Number(v);
 }

@@ -8,43 +8,66 @@ import { Tensor } from '../autograd/tensor.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { bind, seq, toBool, toDType, toInt, toNumber, toShape, toTensorArg } from '../program/args.js';
-import type { ScriptHost } from '../program/tensor-attrs.js';
-import { Builtin, PyDType, PyModule, PyObject, PyTuple, typeName, type CallArgs, type PyValue } from '../program/values.js';
+import { defineClass, stateOf } from '../program/native.js';
+import { warn } from '../program/objects.js';
+import { str } from '../program/repr.js';
+import { CPU } from '../program/torch-devices.js';
+import { Builtin, PyClass, PyDevice, PyDType, PyInstance, PyModule, PyTuple, typeName, type CallArgs, type PyValue } from '../program/values.js';
 import { Generator, InvalidStateError } from './generator.js';
 import * as R from './torch-random.js';
 
-const fn = (name: string, impl: (call: CallArgs) => PyValue) => new Builtin(name, impl);
+const fn = (name: string, impl: (call: CallArgs) => PyValue) => new Builtin(name, impl, undefined, 'torch');
 
 // ------------------------------------------------------------ generators
 
 /** The script object of a Generator (one per Generator, so `is` and sharing behave). */
-const objects = new WeakMap<Generator, PyObject>();
+const objects = new WeakMap<Generator, PyInstance>();
 
-function generatorObject(g: Generator): PyObject {
+function generatorObject(g: Generator): PyInstance {
   let obj = objects.get(g);
-  if (obj) return obj;
-  const attrs = new Map<string, PyValue>();
-  obj = new PyObject('Generator', 'torch._C.Generator', attrs, g);
-  const self = obj;
-  attrs.set('manual_seed', fn('manual_seed', (call) => {
-    g.manualSeed(seedArg(bind('manual_seed', call, ['seed']).seed, false));
-    return self;
-  }));
-  attrs.set('seed', fn('seed', (call) => {
-    bind('seed', call, []);
-    const s = R.nondeterministicSeed();
-    g.manualSeed(s);
-    return s;
-  }));
-  attrs.set('initial_seed', fn('initial_seed', (call) => (bind('initial_seed', call, []), g.initialSeed())));
-  attrs.set('get_state', fn('get_state', (call) => (bind('get_state', call, []), stateTensor(g))));
-  attrs.set('set_state', fn('set_state', (call) => {
-    setState(g, bind('set_state', call, ['new_state']).new_state);
-    return self;
-  }));
-  objects.set(g, obj);
+  if (!obj) {
+    obj = new PyInstance(generatorClass);
+    obj.native = g;
+    objects.set(g, obj);
+  }
   return obj;
 }
+
+const native = (self: PyValue) => stateOf<Generator>(self, generatorClass);
+
+/** `torch.Generator` (`<class 'torch._C.Generator'>`): its instances wrap a Generator. */
+const generatorClass: PyClass = defineClass<Generator>({
+  name: 'Generator',
+  module: 'torch._C',
+  final: true,
+  construct: (_cls, call) => {
+    const a = bind('Generator', call, ['device=']);
+    const device = a.device === undefined || a.device === null ? 'cpu' : a.device instanceof PyDevice ? str(a.device) : a.device;
+    if (typeof device !== 'string') throw new PyError('TypeError', `Generator(): argument 'device' must be torch.device, not ${typeName(device)}`);
+    if (device.startsWith('cuda')) throw runtimeError('Device type CUDA is not supported for torch.Generator() api.');
+    if (device !== 'cpu') throw runtimeError(`Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, ort, xla, lazy, vulkan, mps, meta, hpu device type at start of device string: ${device}`);
+    return generatorObject(new Generator());
+  },
+  methods: {
+    manual_seed(self, call) {
+      native(self).manualSeed(seedArg(bind('manual_seed', call, ['seed']).seed, false));
+      return self;
+    },
+    seed(self, call) {
+      bind('seed', call, []);
+      const s = R.nondeterministicSeed();
+      native(self).manualSeed(s);
+      return s;
+    },
+    initial_seed: (self, call) => (bind('initial_seed', call, []), native(self).initialSeed()),
+    get_state: (self, call) => (bind('get_state', call, []), stateTensor(native(self))),
+    set_state(self, call) {
+      setState(native(self), bind('set_state', call, ['new_state']).new_state);
+      return self;
+    },
+  },
+  properties: { device: { get: () => CPU() } },
+});
 
 /** A seed as PyTorch unpacks it: an int in [-2^63, 2^64), negatives taken modulo 2^64. */
 function seedArg(v: PyValue | undefined, viaTorch: boolean): bigint {
@@ -61,7 +84,7 @@ function seedArg(v: PyValue | undefined, viaTorch: boolean): bigint {
 
 function generatorArg(v: PyValue | undefined, fnName: string): Generator | undefined {
   if (v === undefined || v === null) return undefined;
-  if (v instanceof PyObject && v.native instanceof Generator) return v.native;
+  if (v instanceof PyInstance && v.native instanceof Generator) return v.native;
   throw new PyError('TypeError', `${fnName}(): argument 'generator' must be torch.Generator, not ${typeName(v)}`);
 }
 
@@ -81,22 +104,13 @@ function setState(g: Generator, v: PyValue | undefined): void {
   }
 }
 
-const generatorClass = fn('Generator', (call) => {
-  const a = bind('Generator', call, ['device=']);
-  const device = a.device === undefined || a.device === null ? 'cpu' : a.device;
-  if (typeof device !== 'string') throw new PyError('TypeError', `Generator(): argument 'device' must be torch.device, not ${typeName(device)}`);
-  if (device.startsWith('cuda')) throw runtimeError('Device type CUDA is not supported for torch.Generator() api.');
-  if (device !== 'cpu') throw runtimeError(`Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, ort, xla, lazy, vulkan, mps, meta, hpu device type at start of device string: ${device}`);
-  return generatorObject(new Generator());
-});
-
 // ------------------------------------------------------------ arguments
 
 /** Keyword options every factory takes: generator, dtype, requires_grad, device ('cpu' only). */
 const FACTORY_KEYWORDS = ['generator=', 'dtype=', 'requires_grad=', 'device=', 'layout=', 'pin_memory='];
 
 function options(name: string, a: Record<string, PyValue | undefined>, warn?: (m: string) => void): R.DrawOptions {
-  if (a.device !== undefined && a.device !== null && a.device !== 'cpu') {
+  if (a.device !== undefined && a.device !== null && a.device !== 'cpu' && a.device !== CPU()) {
     throw runtimeError(`dzdx runs on the CPU only: ${name}(device=${typeof a.device === 'string' ? `'${a.device}'` : typeName(a.device)}) is not supported`);
   }
   return {
@@ -249,7 +263,7 @@ export function randomTorchAttributes(): Map<string, PyValue> {
 
 // ------------------------------------------------------------ tensor methods
 
-type Method = (self: Tensor, call: CallArgs, host: ScriptHost) => PyValue;
+type Method = (self: Tensor, call: CallArgs) => PyValue;
 
 const withSelf = (self: Tensor, call: CallArgs): CallArgs => ({ args: [self, ...call.args], kwargs: call.kwargs });
 
@@ -276,9 +290,9 @@ export const randomTensorMethods: Record<string, Method> = {
     const p = a.p === undefined ? 0.5 : a.p instanceof Tensor ? a.p : toNumber(a.p, 'p');
     return R.bernoulli_(self, p, { generator: generatorArg(a.generator, 'bernoulli_') });
   },
-  random_: (self, call, host) => {
+  random_: (self, call) => {
     const a = bind('random_', withSelf(self, call), ['self', 'from=', 'to=', 'generator=']);
-    const o = { generator: generatorArg(a.generator, 'random_'), warn: (m: string) => host.warn(m) };
+    const o = { generator: generatorArg(a.generator, 'random_'), warn: (m: string) => warn(m) };
     if (a.from === undefined && a.to === undefined) return R.random_(self, undefined, undefined, o);
     if (a.to === undefined && call.args.length < 2) return R.random_(self, bigIntArg(a.from, 'to'), undefined, o);
     const to = a.to === null || a.to === undefined ? null : bigIntArg(a.to, 'to');

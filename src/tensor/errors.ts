@@ -16,6 +16,11 @@ export type PyErrorType =
   | 'OverflowError'
   | 'NotImplementedError'
   | 'RecursionError'
+  | 'StopIteration'
+  | 'LookupError'
+  | 'ArithmeticError'
+  | 'ImportError'
+  | 'MemoryError'
   | 'Exception';
 
 export class PyError extends Error {

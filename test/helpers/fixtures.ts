@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import '../../src/all-libraries.js';
 import { runScript } from '../../src/program/run.js';
 
 export interface Fixture {
