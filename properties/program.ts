@@ -352,6 +352,7 @@ export const EXCLUDED_OPS: Readonly<Record<string, string>> = {
   leaky_relu_backward: 'internal: the backward of leaky_relu (reached through create_graph)',
   elu_backward: 'internal: the backward of elu (reached through create_graph)',
   gelu_backward: 'internal: the backward of gelu (reached through create_graph)',
+  silu_backward: 'internal: the backward of silu (reached through create_graph)',
   hardtanh_backward: 'internal: the backward of hardtanh (reached through create_graph)',
   mse_loss_backward: 'internal: the backward of mse_loss (reached through create_graph)',
   smooth_l1_loss_backward: 'internal: the backward of smooth_l1_loss (reached through create_graph)',

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Write src/random/libm-tables.ts: the tables glibc's double log, sin and cos read.
+"""Write src/tensor/numerics/glibcTables.ts: the tables glibc's double log, sin and cos read.
 
-usage: /usr/bin/python3 tools/gen-libm-tables.py > src/random/libm-tables.ts
+usage: /usr/bin/python3 tools/gen-libm-tables.py > src/tensor/numerics/glibcTables.ts
 
 PyTorch's CPU normal and exponential kernels call the C library's double
-log, sin and cos; to reproduce their results bit for bit, src/random/libm.ts
+log, sin and cos; to reproduce their results bit for bit, src/tensor/numerics/glibcLogSinCos.ts
 follows glibc 2.36's algorithms, which read these tables:
 
 - sin/cos (IBM's dbl-64 code): for x_i = i/128, i = 0..109, sin(x_i) and

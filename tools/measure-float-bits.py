@@ -18,6 +18,14 @@ import json
 import os
 import sys
 
+# PyTorch calls whichever libblas.so.3 the system's alternatives point to; the
+# reference is Debian's reference BLAS (libblas3), which installing OpenBLAS
+# (e.g. as a dependency of scipy) silently replaces. Load the reference one.
+REFERENCE_BLAS = "/usr/lib/x86_64-linux-gnu/blas"
+if os.path.isdir(REFERENCE_BLAS) and not os.environ.get("LD_LIBRARY_PATH", "").startswith(REFERENCE_BLAS):
+    os.environ["LD_LIBRARY_PATH"] = REFERENCE_BLAS + ":" + os.environ.get("LD_LIBRARY_PATH", "")
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
 import numpy as np
 import torch
 
@@ -101,14 +109,92 @@ for _name, _spec in list(DATASETS.items()):
     if len(_spec) == 2 and not _name.endswith("_wide") and _name + "_strided" not in DATASETS:
         DATASETS[_name + "_strided"] = (_spec[0], _spec[1], "strided")
 
+# The activations, the losses without reduction and the backward kernels of both (inputs: the
+# gradient first, as the *_backward ops take it), each contiguous and strided. Datasets marked
+# "nospecials" take no special values (their inputs must stay in a domain, such as bce's [0, 1]).
+EXTRA = {
+    "erf_wide": ("erf", [("both", -30, 6)]),
+    "gelu": ("gelu", [("both", -30, 4)]),
+    "gelu_tanh": ("gelu_tanh", [("both", -30, 4)]),
+    "gelu_backward": ("gelu_backward", [("both", -8, 4), ("both", -30, 4)]),
+    "gelu_tanh_backward": ("gelu_tanh_backward", [("both", -8, 4), ("both", -30, 4)]),
+    "silu": ("silu", [("both", -30, 7)]),
+    "silu_backward": ("silu_backward", [("both", -8, 4), ("both", -30, 7)]),
+    "elu": ("elu", [("both", -30, 7)]),
+    "elu_params": ("elu:1.5:1.25:0.75", [("both", -30, 7)]),
+    "selu": ("elu:1.6732632423543772:1.0507009873554805:1", [("both", -30, 7)]),
+    "elu_backward": ("elu_backward", [("both", -8, 4), ("both", -30, 7)]),
+    "elu_params_backward": ("elu_backward:1.5:1.25:0.75", [("both", -8, 4), ("both", -30, 7)]),
+    "leaky_relu": ("leaky_relu:0.01", [("both", -30, 7)]),
+    "leaky_relu_0.2": ("leaky_relu:0.2", [("both", -30, 7)]),
+    "leaky_relu_backward": ("leaky_relu_backward:0.01", [("both", -8, 4), ("both", -30, 7)]),
+    "hardtanh": ("hardtanh", [("both", -4, 2)]),
+    "hardtanh_backward": ("hardtanh_backward", [("both", -8, 4), ("both", -4, 2)]),
+    "softplus_backward": ("softplus_backward", [("both", -8, 4), ("both", -30, 6)]),
+    "mse": ("mse", [("both", -10, 4), ("both", -10, 4)]),
+    "mse_backward": ("mse_backward", [("both", -8, 4), ("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1": ("smooth_l1:1", [("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1_0.5": ("smooth_l1:0.5", [("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1_backward": ("smooth_l1_backward:1", [("both", -8, 4), ("both", -10, 4), ("both", -10, 4)]),
+    "smooth_l1_0.5_backward": ("smooth_l1_backward:0.5", [("both", -8, 4), ("both", -10, 4), ("both", -10, 4)]),
+    "bce": ("bce", [("pos", -20, -1), ("pos", -20, -1)], "contiguous", "nospecials"),
+    "bce_backward": ("bce_backward", [("both", -8, 4), ("pos", -20, -1), ("pos", -20, -1)], "contiguous", "nospecials"),
+    "bce_logits": ("bce_logits", [("both", -20, 6), ("pos", -20, -1)]),
+    "bce_logits_backward": ("bce_logits_backward", [("both", -8, 4), ("both", -20, 6), ("pos", -20, -1)]),
+    "sinh": ("sinh", [("both", -30, 6)]),
+    "cosh": ("cosh", [("both", -30, 6)]),
+    "asin": ("asin", [("both", -30, -1)]),
+    "acos": ("acos", [("both", -30, -1)]),
+    "atan": ("atan", [("both", -30, 30)]),
+    "atan2": ("atan2", [("both", -30, 30), ("both", -30, 30)]),
+}
+for _name, _spec in EXTRA.items():
+    DATASETS[_name] = _spec
+    layout_options = _spec[3:] if len(_spec) > 3 else ()
+    DATASETS[_name + "_strided"] = (_spec[0], _spec[1], "strided") + tuple(layout_options)
+
+
+def autograd_input_grad(f):
+    """The gradient of f's first tensor argument, for an upstream gradient g: (g, x, …) -> x.grad."""
+    def run(g, x, *rest):
+        x = x.detach().requires_grad_(True)
+        f(x, *rest).backward(g)
+        return x.grad
+    return run
+
 
 def torch_op(op):
-    if op.startswith("pow:"):
-        e = float(op[4:])
-        return lambda x: torch.pow(x, e)
-    if op == "softplus":
-        return torch.nn.functional.softplus
-    return getattr(torch, op)
+    F = torch.nn.functional
+    aten = torch.ops.aten
+    name, *params = op.split(":")
+    p = [float(v) for v in params]
+    if name == "pow":
+        return (lambda x: torch.pow(x, p[0])) if p else torch.pow
+    ops = {
+        "softplus": F.softplus,
+        "softplus_backward": lambda g, x: aten.softplus_backward(g, x, 1.0, 20.0),
+        "gelu": F.gelu,
+        "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+        "gelu_backward": lambda g, x: aten.gelu_backward(g, x),
+        "gelu_tanh_backward": lambda g, x: aten.gelu_backward(g, x, approximate="tanh"),
+        "silu": F.silu,
+        "silu_backward": lambda g, x: aten.silu_backward(g, x),
+        "elu": lambda x: aten.elu(x, *(p or [1.0, 1.0, 1.0])),
+        "elu_backward": lambda g, x: aten.elu_backward(g, *(p or [1.0, 1.0, 1.0]), False, x),
+        "leaky_relu": lambda x: F.leaky_relu(x, p[0]),
+        "leaky_relu_backward": lambda g, x: aten.leaky_relu_backward(g, x, p[0], False),
+        "hardtanh": F.hardtanh,
+        "hardtanh_backward": lambda g, x: aten.hardtanh_backward(g, x, -1.0, 1.0),
+        "mse": lambda x, t: F.mse_loss(x, t, reduction="none"),
+        "mse_backward": lambda g, x, t: aten.mse_loss_backward(g, x, t, 0),
+        "smooth_l1": lambda x, t: F.smooth_l1_loss(x, t, reduction="none", beta=p[0]),
+        "smooth_l1_backward": lambda g, x, t: aten.smooth_l1_loss_backward(g, x, t, 0, p[0]),
+        "bce": lambda x, t: F.binary_cross_entropy(x, t, reduction="none"),
+        "bce_backward": lambda g, x, t: aten.binary_cross_entropy_backward(g, x, t, None, 0),
+        "bce_logits": lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+        "bce_logits_backward": autograd_input_grad(lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none")),
+    }
+    return ops[name] if name in ops else getattr(torch, name)
 
 
 def strided(t):
@@ -152,17 +238,18 @@ RANGES = [(0.0, 6.283185307179586, 25), (0.0, 1.0, 100), (-1.0, 1.0, 50), (-9.63
 ARANGES = [(0.0, 1.0, 0.1), (-3.0, 3.0, 0.25), (0.5, 100.0, 0.3), (1.0, 2.0, 0.0625), (-7.7, 9.1, 1.3), (0.0, 50.0, 0.7)]
 
 
-def op_cases(dtype):
+def op_cases(dtype, only=None, dump=None):
     dt = getattr(torch, dtype)
     seed = 50000
     cases = []
 
-    def values(n, near_one=False):
+    def values(n, near_one=False, signs="both", low=None, high=None):
         nonlocal seed
         seed += 1
         bias = 127 if dtype == "float32" else 1023
-        low, high = (-1, 0) if near_one else (-4, 4)
-        spec = {"seed": seed, "signs": "both", "emin": bias + low, "emax": bias + high}
+        if low is None:
+            low, high = (-1, 0) if near_one else (-4, 4)
+        spec = {"seed": seed, "signs": signs, "emin": bias + low, "emax": bias + high}
         return spec, torch.from_numpy(generate(spec, n, dtype))
 
     for (a, b, n) in RANGES:
@@ -226,28 +313,188 @@ def op_cases(dtype):
         cases.append(({"kind": "mv", "a": sa, "v": sv, "n": n, "k": k}, torch.mv(a, v)))
         sw, w = values(k)
         cases.append(({"kind": "dot", "v": sv, "w": sw, "k": k}, torch.dot(v, w)))
+    cases += grad_cases(dtype, values)
     out = []
     for params, y in cases:
-        words = result_words(y.contiguous().numpy().ravel(), dtype)
+        if only and not any(params["kind"].startswith(o) for o in only.split(",")):
+            continue
+        # an op measured with its backward gives its forward result and its inputs' gradients, in one list
+        if isinstance(y, (list, tuple)):
+            y = torch.cat([t.detach().reshape(-1) for t in y])
+        words = result_words(y.detach().contiguous().numpy().ravel(), dtype)
         params["hash"] = chunk_hashes(words, 1 << 30)[0] if len(words) else ""
         params["numel"] = int(y.numel())
+        if dump:
+            os.makedirs(dump, exist_ok=True)
+            words.tofile(os.path.join(dump, "%s.op%d.bin" % (dtype, len(out))))
         out.append(params)
     return out
+
+
+# Ops measured with their backward: (op, arguments). Each case records the forward result and the
+# gradient of every floating input for a generated upstream gradient, through PyTorch's autograd;
+# test/helpers/float-bits.ts runs the same through dzdx's.
+def grad_op(op, args):
+    F = torch.nn.functional
+    dim = args.get("dim")
+    red = args.get("reduction", "mean")
+    return {
+        "sum": lambda x: x.sum() if dim is None else x.sum(dim),
+        "mean": lambda x: x.mean() if dim is None else x.mean(dim),
+        "prod": lambda x: x.prod() if dim is None else x.prod(dim),
+        "cumsum": lambda x: x.cumsum(dim),
+        "cumprod": lambda x: x.cumprod(dim),
+        "var": lambda x: x.var() if dim is None else x.var(dim),
+        "std": lambda x: x.std() if dim is None else x.std(dim),
+        "norm": lambda x: x.norm(float(args["p"])) if dim is None else x.norm(float(args["p"]), dim),
+        "logsumexp": lambda x: x.logsumexp(dim),
+        "softmax": lambda x: torch.softmax(x, dim),
+        "log_softmax": lambda x: torch.log_softmax(x, dim),
+        "mse": lambda x, t: F.mse_loss(x, t, reduction=red),
+        "l1": lambda x, t: F.l1_loss(x, t, reduction=red),
+        "smooth_l1": lambda x, t: F.smooth_l1_loss(x, t, reduction=red, beta=args["beta"]),
+        "bce": lambda x, t, *w: F.binary_cross_entropy(x, t, weight=w[0] if w else None, reduction=red),
+        "bce_logits": lambda x, t, *w: F.binary_cross_entropy_with_logits(
+            x, t, weight=w[0] if args.get("weight") else None, pos_weight=w[-1] if args.get("pos_weight") else None, reduction=red),
+        "cross_entropy": lambda x, t, *w: F.cross_entropy(x, t, weight=w[0] if w else None, reduction=red),
+        "nll_loss": lambda x, t, *w: F.nll_loss(x, t, weight=w[0] if w else None, reduction=red),
+        "bmm": torch.bmm,
+        "matmul": torch.matmul,
+        "linear": F.linear,
+        "gelu": F.gelu,
+    }[op]
+
+
+def grad_cases(dtype, values):
+    cases = []
+
+    def case(op, inputs, **args):
+        """inputs: (spec, tensor, layout, differentiable); layout "t" takes the transpose of dims 0 and 1 of the tensor as given."""
+        leaves = [t.clone().requires_grad_(grad) for (_, t, _, grad) in inputs]
+        used = [x.transpose(0, 1) if layout == "t" else x for x, (_, _, layout, _) in zip(leaves, inputs)]
+        y = grad_op(op, args)(*used)
+        gspec, g = values(y.numel())
+        y.backward(g.reshape(y.shape))
+        params = {"kind": "grad:" + op, "args": args, "g": gspec,
+                  "inputs": [{"spec": sp, "shape": list(t.shape), "layout": layout, "grad": grad, "int": not t.is_floating_point()}
+                             for (sp, t, layout, grad) in inputs]}
+        cases.append((params, [y] + [x.grad for x in leaves if x.requires_grad]))
+
+    def x_of(shape, **kw):
+        spec, flat = values(int(np.prod(shape)), **kw)
+        return spec, flat.reshape(shape)
+
+    def targets(n, c):
+        spec = {"seed": 70000 + len(cases), "classes": c}
+        t = torch.from_numpy((mix(np.arange(n, dtype=np.uint64) + np.uint64(spec["seed"])) % np.uint64(c)).astype(np.int64))
+        return spec, t
+
+    shapes = [(5,), (16,), (17,), (100,), (3, 4), (7, 9), (16, 33), (33, 16), (2, 3, 4), (5, 7, 9), (2, 1000)]
+    for shape in shapes:
+        nd = len(shape)
+        for layout in ("c", "t") if nd >= 2 else ("c",):
+            view = list(shape) if layout == "c" else [shape[1], shape[0]] + list(shape[2:])
+            for dim in [None] + list(range(nd)):
+                for op in ("sum", "mean", "var", "std"):
+                    sp, x = x_of(shape)
+                    case(op, [(sp, x, layout, True)], dim=dim)
+                sp, x = x_of(shape, near_one=True)
+                case("prod", [(sp, x, layout, True)], dim=dim)
+                for p in (2, 1, 3, "inf", 0.5):
+                    sp, x = x_of(shape)
+                    case("norm", [(sp, x, layout, True)], dim=dim, p=p)
+                if dim is None:
+                    continue
+                for op in ("cumsum", "logsumexp", "softmax", "log_softmax"):
+                    sp, x = x_of(shape)
+                    case(op, [(sp, x, layout, True)], dim=dim)
+                sp, x = x_of(shape, near_one=True)
+                case("cumprod", [(sp, x, layout, True)], dim=dim)
+    # a product with a zero in it (prod's other backward formula)
+    sp, x = x_of((4, 5), near_one=True)
+    x[1, 2] = 0
+    sp = dict(sp, zero=7)
+    case("prod", [(sp, x, "c", True)], dim=None)
+    case("prod", [(sp, x, "c", True)], dim=1)
+    for shape in [(1,), (5,), (16,), (17,), (3, 7), (40, 33), (2, 3, 40)]:
+        n = int(np.prod(shape))
+        for red in ("mean", "sum"):
+            for op in ("mse", "l1"):
+                sx, x = x_of(shape)
+                st, t = x_of(shape)
+                case(op, [(sx, x, "c", True), (st, t, "c", True)], reduction=red)
+            for beta in (1.0, 0.5):
+                sx, x = x_of(shape)
+                st, t = x_of(shape)
+                case("smooth_l1", [(sx, x, "c", True), (st, t, "c", True)], reduction=red, beta=beta)
+            sx, x = x_of(shape, signs="pos", low=-20, high=-1)
+            st, t = x_of(shape, signs="pos", low=-20, high=-1)
+            case("bce", [(sx, x, "c", True), (st, t, "c", False)], reduction=red)
+            sw, w = x_of(shape, near_one=True)
+            case("bce", [(sx, x, "c", True), (st, t, "c", False), (dict(sw, abs=True), w.abs(), "c", False)], reduction=red)
+            sx, x = x_of(shape)
+            for weight, pos_weight in ((False, False), (True, False), (False, True), (True, True)):
+                extra = []
+                if weight:
+                    sw, w = x_of(shape, near_one=True)
+                    extra.append((dict(sw, abs=True), w.abs(), "c", False))
+                if pos_weight:
+                    sw, w = x_of(shape[-1:], near_one=True)
+                    extra.append((dict(sw, abs=True), w.abs(), "c", False))
+                case("bce_logits", [(sx, x, "c", True), (st, t, "c", False)] + extra, reduction=red, weight=weight, pos_weight=pos_weight)
+    for (n, c) in [(1, 3), (5, 4), (16, 10), (17, 3), (100, 7), (300, 10)]:
+        for red in ("mean", "sum"):
+            sx, x = x_of((n, c))
+            st, t = targets(n, c)
+            case("cross_entropy", [(sx, x, "c", True), (st, t, "c", False)], reduction=red)
+            sw, w = x_of((c,), near_one=True)
+            case("cross_entropy", [(sx, x, "c", True), (st, t, "c", False), (dict(sw, abs=True), w.abs(), "c", False)], reduction=red)
+            sx, x = x_of((n, c))
+            case("nll_loss", [(sx, x, "c", True), (st, t, "c", False)], reduction=red)
+    for (b, n, k, m) in [(1, 1, 1, 1), (2, 3, 4, 5), (3, 7, 9, 11), (4, 16, 16, 16), (2, 5, 100, 3)]:
+        sa, a = x_of((b, n, k))
+        sb, bb = x_of((b, k, m))
+        case("bmm", [(sa, a, "c", True), (sb, bb, "c", True)])
+        case("matmul", [(sa, a, "c", True), (sb, bb, "c", True)])
+        sw, w = x_of((k, m))
+        case("matmul", [(sa, a, "c", True), (sw, w, "c", True)])
+        swt, wt = x_of((m, k))
+        case("matmul", [(swt, wt, "c", True), (sb, bb, "c", True)])
+        sw, w = x_of((m, k))
+        sbias, bias = x_of((m,))
+        case("linear", [(sa, a, "c", True), (sw, w, "c", True), (sbias, bias, "c", True)])
+        sx, x = x_of((n, k))
+        case("linear", [(sx, x, "c", True), (sw, w, "c", True), (sbias, bias, "c", True)])
+        case("linear", [(sx, x, "c", True), (sw, w, "c", True)])
+    for shape in [(1,), (2,), (17,), (3, 7)]:
+        sx, x = x_of(shape)
+        case("gelu", [(sx, x, "c", True)])
+    sx, x = x_of(())
+    case("gelu", [(sx, x, "c", True)])
+    return cases
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100000)
     parser.add_argument("--dump")
+    parser.add_argument("--only", help="comma-separated dataset or op-case name prefixes: measure only these, and write the record to the dump directory instead of the fixtures")
     args = parser.parse_args()
     torch.set_num_threads(1)
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "float-bits")
+    if args.only:
+        if not args.dump:
+            parser.error("--only needs --dump DIR (the partial record goes there)")
+        root = args.dump
     for dtype, specials, bias in (("float32", F32_SPECIALS, 127), ("float64", F64_SPECIALS, 1023)):
         npdt = np.float32 if dtype == "float32" else np.float64
         record = {"torch": torch.__version__, "chunk": CHUNK, "count": args.count, "specials": [], "datasets": {}}
         for seed, (name, spec) in enumerate(DATASETS.items()):
             op, inputs = spec[0], spec[1]
             layout = spec[2] if len(spec) > 2 else "contiguous"
+            with_specials = "nospecials" not in spec[3:]
+            if args.only and not any(name.startswith(o) for o in args.only.split(",")):
+                continue
             full = dtype == "float64" and (inputs[0][1], inputs[0][2]) == FULL
             arg_specs = []
             columns = []
@@ -258,19 +505,21 @@ def main():
                 arg_specs.append(arg)
                 x = generate(arg, args.count, dtype)
                 # the specials, each paired with the other inputs' first values
-                columns.append(np.concatenate([x, np.array(specials, dtype=npdt) if k == 0 else x[: len(specials)]]))
+                if with_specials:
+                    x = np.concatenate([x, np.array(specials, dtype=npdt) if k == 0 else x[: len(specials)]])
+                columns.append(x)
             tensors = [torch.from_numpy(c) for c in columns]
             if layout == "strided":
                 tensors = [strided(t) for t in tensors]
             f = torch_op(op)
             y = f(*tensors).contiguous().numpy()
             words = result_words(y, dtype)
-            record["datasets"][name] = {"op": op, "layout": layout, "inputs": arg_specs, "hashes": chunk_hashes(words, 1 if dtype == "float32" else 2)}
+            record["datasets"][name] = {"op": op, "layout": layout, "inputs": arg_specs, "specials": with_specials, "hashes": chunk_hashes(words, 1 if dtype == "float32" else 2)}
             if args.dump:
                 os.makedirs(args.dump, exist_ok=True)
                 words.tofile(os.path.join(args.dump, "%s.%s.bin" % (dtype, name)))
             print(dtype, name, file=sys.stderr)
-        record["ops"] = op_cases(dtype)
+        record["ops"] = op_cases(dtype, args.only, args.dump)
         record["specials"] = [("%08x" if dtype == "float32" else "%016x") % int(v) for v in np.array(specials, dtype=npdt).view(np.uint32 if dtype == "float32" else np.uint64)]
         with open(os.path.join(root, dtype + ".json"), "w") as out:
             json.dump(record, out, indent=0, separators=(",", ":"))

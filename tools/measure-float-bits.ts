@@ -6,14 +6,16 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chunkHashes, compute, datasetInputs, resultWords, type FloatDType, type Recording } from '../test/helpers/float-bits.js';
+import { chunkHashes, compute, computeOp, datasetInputs, opHash, resultWords, type FloatDType, type Recording } from '../test/helpers/float-bits.js';
 
 const dir = process.argv[2];
 const root = join(import.meta.dirname, '..', 'test', 'fixtures', 'float-bits');
 const verbose = process.argv.includes('--show');
 
 for (const dtype of ['float32', 'float64'] as FloatDType[]) {
-  const rec = JSON.parse(readFileSync(join(root, `${dtype}.json`), 'utf8')) as Recording;
+  // a partial record (the tool's --only) lies beside its dumps
+  const recordDir = dir && existsSync(join(dir, `${dtype}.json`)) ? dir : root;
+  const rec = JSON.parse(readFileSync(join(recordDir, `${dtype}.json`), 'utf8')) as Recording;
   for (const [name, ds] of Object.entries(rec.datasets)) {
     const t0 = performance.now();
     const ours = compute(rec, ds, dtype);
@@ -49,4 +51,36 @@ for (const dtype of ['float32', 'float64'] as FloatDType[]) {
     }
     console.log(`${line} (${ms.toFixed(0)} ms)`);
   }
+}
+
+// Factories, reductions, matrix products and ops with their backward: per case, whether the hash
+// matches, and with dumps, the first differing values.
+for (const dtype of ['float32', 'float64'] as FloatDType[]) {
+  const recordDir = dir && existsSync(join(dir, `${dtype}.json`)) ? dir : root;
+  const rec = JSON.parse(readFileSync(join(recordDir, `${dtype}.json`), 'utf8')) as Recording;
+  let wrong = 0;
+  rec.ops.forEach((c, index) => {
+    const ours = computeOp(c, dtype);
+    if (ours.numel === c.numel && opHash(ours) === c.hash) return;
+    wrong++;
+    let line = `${dtype} op ${index} ${c.kind} ${JSON.stringify(c['args'] ?? c['dims'] ?? null)} ${JSON.stringify((c['inputs'] as { shape: number[]; layout: string }[] | undefined)?.map((i) => [i.shape, i.layout]) ?? c['shape'] ?? '')}`;
+    const file = dir ? join(dir, `${dtype}.op${index}.bin`) : '';
+    if (file && existsSync(file)) {
+      const buf = readFileSync(file);
+      const per = dtype === 'float32' ? 1 : 2;
+      const theirs = new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      const values = ours.values();
+      const typed = dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+      const words = resultWords(typed);
+      const asValue = (w: Uint32Array, i: number) => (per === 1 ? new Float32Array(w.slice(i, i + 1).buffer)[0] : new Float64Array(w.slice(2 * i, 2 * i + 2).buffer)[0]);
+      const differing: string[] = [];
+      for (let i = 0; i < values.length; i++) {
+        const same = words[i * per] === theirs[i * per] && (per === 1 || words[i * per + 1] === theirs[i * per + 1]);
+        if (!same && differing.length < (verbose ? 4 : 1)) differing.push(`[${i}] torch=${asValue(theirs, i)} ours=${typed[i]}`);
+      }
+      line += ` numel ${values.length}/${theirs.length / per} ${differing.join(' ')}`;
+    }
+    console.log(line);
+  });
+  console.log(`${dtype}: ${rec.ops.length - wrong} of ${rec.ops.length} op cases equal`);
 }

@@ -60,6 +60,19 @@ def last_err_line(stderr_text):
     return ""
 
 
+# PyTorch calls whichever libblas.so.3 the system's alternatives select; the
+# reference is Debian's reference BLAS (libblas3), which installing OpenBLAS
+# (a dependency of scipy, matplotlib...) silently replaces, changing the last
+# bits of matrix products. Scripts always load the reference one.
+REFERENCE_BLAS = "/usr/lib/x86_64-linux-gnu/blas"
+
+
+def script_env():
+    if not os.path.isdir(REFERENCE_BLAS):
+        return None
+    return dict(os.environ, LD_LIBRARY_PATH=REFERENCE_BLAS + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
+
+
 def run(py_path):
     """Run one script; return (stdout bytes, err file text, code file text)."""
     directory = os.path.dirname(os.path.abspath(py_path))
@@ -68,6 +81,7 @@ def run(py_path):
         proc = subprocess.run(
             [PYTHON, name],
             cwd=directory,
+            env=script_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

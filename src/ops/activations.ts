@@ -5,8 +5,11 @@
  */
 import type { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { mapBinary, mapUnary } from '../tensor/kernels.js';
+import { mapBinary, mapBinaryMath, mapUnary, mapUnaryMath } from '../tensor/kernels.js';
+import * as Act from '../tensor/numerics/activations.js';
+import type { NDArray } from '../tensor/ndarray.js';
 import { erf } from '../tensor/special.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import * as F from './functional.js';
 import { roundTo } from './pointwise.js';
 import { defineOp } from './registry.js';
@@ -20,7 +23,7 @@ export const leakyReluBackward = defineOp<{ slope: number }>({
   gradFn: 'LeakyReluBackwardBackward0',
   symbolic: { kind: 'elementwise', form: `a * (${step}(b) + slope * (1 - ${step}(b)))` },
   saves: [{ name: 'self', input: 1 }],
-  forward: ([g, x], { slope }, dtype) => mapBinary(g!, x!, dtype, (gv, xv) => (xv > 0 ? gv : gv * slope)),
+  forward: ([g, x], { slope }, dtype) => mapBinaryMath(g!, x!, dtype, Act.leakyReluBackwardMath(slope)),
   backward: (gg, ctx) => [
     ctx.needsInputGrad(0) ? F.leakyReluBackward(gg, ctx.saved('self'), ctx.attrs.slope) : null,
     ctx.needsInputGrad(1) ? F.zerosLike(ctx.saved('self')) : null,
@@ -33,7 +36,7 @@ export const leakyRelu = defineOp<{ slope: number }>({
   symbolic: { kind: 'elementwise', form: `a * (${step}(a) + slope * (1 - ${step}(a)))` },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }],
-  forward: ([a], { slope }, dtype) => mapUnary(a!, dtype, (x) => (x > 0 ? x : x * slope)),
+  forward: ([a], { slope }, dtype) => mapUnaryMath(a!, dtype, Act.leakyReluMath(slope)),
   backward: (g, ctx) => [F.leakyReluBackward(g, ctx.saved('self'), ctx.attrs.slope)],
   kinks: "leaky_relu'(0) = negative_slope",
 });
@@ -46,6 +49,8 @@ export interface EluParams {
   input_scale: number;
 }
 
+const eluParams = (p: EluParams): Act.EluParams => ({ alpha: p.alpha, scale: p.scale, inputScale: p.input_scale });
+
 export const eluBackward = defineOp<EluParams>({
   name: 'elu_backward',
   gradFn: 'EluBackwardBackward0',
@@ -56,8 +61,7 @@ export const eluBackward = defineOp<EluParams>({
     form: `a * (${step}(b) * scale + ${step}(-b) * (input_scale * alpha * scale * exp(b * input_scale) - input_scale * alpha * scale) + (1 - ${step}(b)) * input_scale * alpha * scale)`,
   },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self_or_result', input: 1 }],
-  forward: ([g, x], p, dtype) =>
-    mapBinary(g!, x!, dtype, (gv, xv) => (xv <= 0 ? gv * p.input_scale * p.alpha * p.scale * Math.exp(xv * p.input_scale) : gv * p.scale)),
+  forward: ([g, x], p, dtype) => mapBinaryMath(g!, x!, dtype, Act.eluBackwardMath(eluParams(p))),
   backward: (gg, ctx) => {
     const x = ctx.saved('self_or_result');
     const p = ctx.attrs;
@@ -77,7 +81,7 @@ export const elu = defineOp<EluParams>({
   },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }],
-  forward: ([a], p, dtype) => mapUnary(a!, dtype, (x) => (x <= 0 ? (Math.exp(x * p.input_scale) - 1) * p.alpha * p.scale : x * p.scale)),
+  forward: ([a], p, dtype) => mapUnaryMath(a!, dtype, Act.eluMath(eluParams(p))),
   backward: (g, ctx) => [F.eluBackward(g, ctx.saved('self'), ctx.attrs)],
   kinks: "elu'(0) = alpha (the negative side's slope)",
 });
@@ -106,6 +110,11 @@ function geluDerivative(x: number, approx: number): number {
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * TANH_BETA * (1 + 3 * KAPPA * x * x);
   }
   return 0.5 * (1 + erf(x * SQRT1_2)) + x * PDF * Math.exp(-0.5 * x * x);
+}
+
+/** PyTorch 1.13 (built with oneDNN) hands a contiguous float32 input of more than one element to oneDNN's gelu_erf. */
+function runsOneDnn(x: NDArray, approx: number, dtype: DType): boolean {
+  return approx === 0 && dtype === 'float32' && x.dtype === 'float32' && x.numel > 1 && x.isContiguous();
 }
 
 const GELU_FORM = '(1 - approx) * a * 0.5 * (1 + erf(a / sqrt(2))) + approx * 0.5 * a * (1 + tanh(sqrt(2 / pi) * (a + 0.044715 * a ^ 3)))';
@@ -138,7 +147,8 @@ export const geluBackward = defineOp<{ approx: number }>({
     form: 'a * ((1 - approx) * (0.5 * (1 + erf(b / sqrt(2))) + b * exp(-0.5 * b ^ 2) / sqrt(2 * pi)) + approx * (0.5 * (1 + tanh(sqrt(2 / pi) * (b + 0.044715 * b ^ 3))) + 0.5 * b * (1 - tanh(sqrt(2 / pi) * (b + 0.044715 * b ^ 3)) ^ 2) * sqrt(2 / pi) * (1 + 3 * 0.044715 * b ^ 2)))',
   },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }],
-  forward: ([g, x], { approx }, dtype) => mapBinary(g!, x!, dtype, (gv, xv) => gv * geluDerivative(xv, approx)),
+  forward: ([g, x], { approx }, dtype) =>
+    runsOneDnn(x!, approx, dtype) ? mapBinary(g!, x!, dtype, Act.geluErfBackwardOneDnn) : mapBinary(g!, x!, dtype, (gv, xv) => gv * geluDerivative(xv, approx)),
   backward: (gg, ctx) => [
     ctx.needsInputGrad(0) ? F.geluBackward(gg, ctx.saved('self'), ctx.attrs.approx) : null,
     ctx.needsInputGrad(1) ? F.mul(F.mul(gg, ctx.saved('grad_output')), geluSecond(ctx.saved('self'), ctx.attrs.approx)) : null,
@@ -151,11 +161,20 @@ export const gelu = defineOp<{ approx: number }>({
   symbolic: { kind: 'elementwise', form: GELU_FORM },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }],
-  forward: ([a], { approx }, dtype: DType) => mapUnary(a!, dtype, (x) => geluValue(x, approx, dtype)),
+  forward: ([a], { approx }, dtype: DType) =>
+    runsOneDnn(a!, approx, dtype) ? mapUnary(a!, dtype, Act.geluErfOneDnn) : mapUnary(a!, dtype, (x) => geluValue(x, approx, dtype)),
   backward: (g, ctx) => [F.geluBackward(g, ctx.saved('self'), ctx.attrs.approx)],
 });
 
-// silu: x * sigmoid(x); its backward is PyTorch's infinitely differentiable form.
+// silu: x * sigmoid(x). Its backward is PyTorch's: the silu_backward kernel when no graph is
+// recorded, the infinitely differentiable composite under create_graph.
+
+export const siluBackward = defineOp({
+  name: 'silu_backward',
+  gradFn: 'SiluBackwardBackward0',
+  symbolic: { kind: 'elementwise', form: 'a * sigmoid(b) * (1 + b * (1 - sigmoid(b)))' },
+  forward: ([g, x], _attrs, dtype) => mapBinaryMath(g!, x!, dtype, Act.siluBackwardMath),
+});
 
 export const silu = defineOp({
   name: 'silu',
@@ -163,9 +182,10 @@ export const silu = defineOp({
   symbolic: { kind: 'elementwise', form: 'a * sigmoid(a)' },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }],
-  forward: ([a], _attrs, dtype) => mapUnary(a!, dtype, (x) => x / (1 + Math.exp(-x))),
+  forward: ([a], _attrs, dtype) => mapUnaryMath(a!, dtype, Act.siluMath),
   backward: (g, ctx) => {
     const x = ctx.saved('self');
+    if (!isGradEnabled()) return [F.siluBackward(g, x)];
     const s = F.sigmoid(x);
     // grad * sigmoid * (1 + x * (1 - sigmoid))
     return [F.mul(F.mul(g, s), F.addScalar(F.mul(x, F.rsub(s, 1)), 1))];

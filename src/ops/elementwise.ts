@@ -9,9 +9,10 @@
 import type { DType } from '../tensor/dtype.js';
 import { mapBinary, mapUnary } from '../tensor/kernels.js';
 import type { NDArray } from '../tensor/ndarray.js';
-import { erf as erfValue, roundHalfEven } from '../tensor/special.js';
+import { roundHalfEven } from '../tensor/special.js';
+import * as M from '../tensor/numerics/unary.js';
 import * as F from './functional.js';
-import { roundTo } from './pointwise.js';
+import { mathKernel, roundTo } from './pointwise.js';
 import { defineOp } from './registry.js';
 
 const unaryKernel =
@@ -120,7 +121,7 @@ export const log1p = defineOp({
   symbolic: { kind: 'elementwise', form: 'log1p(a)' },
   dtype: 'float',
   saves: self,
-  forward: unaryKernel(Math.log1p),
+  forward: mathKernel(M.log1pMath),
   backward: (g, ctx) => [F.div(g, F.addScalar(ctx.saved('self'), 1))],
 });
 
@@ -130,7 +131,7 @@ export const expm1 = defineOp({
   symbolic: { kind: 'elementwise', form: 'expm1(a)', viaResult: { a: 'result + 1' } },
   dtype: 'float',
   saves: result,
-  forward: unaryKernel(Math.expm1),
+  forward: mathKernel(M.expm1Math),
   backward: (g, ctx) => [F.mul(g, F.addScalar(ctx.saved('result'), 1))],
 });
 
@@ -140,7 +141,7 @@ export const log2 = defineOp({
   symbolic: { kind: 'elementwise', form: 'log2(a)' },
   dtype: 'float',
   saves: self,
-  forward: unaryKernel(Math.log2),
+  forward: mathKernel(M.log2Math),
   backward: (g, ctx) => [F.div(g, F.mulScalar(ctx.saved('self'), Math.LN2))],
 });
 
@@ -150,7 +151,7 @@ export const log10 = defineOp({
   symbolic: { kind: 'elementwise', form: 'log10(a)' },
   dtype: 'float',
   saves: self,
-  forward: unaryKernel(Math.log10),
+  forward: mathKernel(M.log10Math),
   backward: (g, ctx) => [F.div(g, F.mulScalar(ctx.saved('self'), Math.LN10))],
 });
 
@@ -160,7 +161,7 @@ export const exp2 = defineOp({
   symbolic: { kind: 'elementwise', form: '2 ^ a', viaResult: { a: 'result * log(2)' } },
   dtype: 'float',
   saves: result,
-  forward: unaryKernel((x) => Math.pow(2, x)),
+  forward: mathKernel(M.exp2Math),
   backward: (g, ctx) => [F.mulScalar(F.mul(g, ctx.saved('result')), Math.LN2)],
 });
 
@@ -170,7 +171,7 @@ export const erf = defineOp({
   symbolic: { kind: 'elementwise', form: 'erf(a)' },
   dtype: 'float',
   saves: self,
-  forward: unaryKernel(erfValue),
+  forward: mathKernel(M.erfMath),
   // 2 / sqrt(pi) * exp(-self^2) * grad
   backward: (g, ctx) => [F.mul(F.mulScalar(F.exp(F.neg(F.pow(ctx.saved('self'), 2))), 2 / Math.sqrt(Math.PI)), g)],
 });

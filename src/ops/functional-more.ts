@@ -68,6 +68,7 @@ export const silu = (a: Tensor): Tensor => {
   floatKernelOnly('silu_cpu', a);
   return call(A.silu, [a], undefined);
 };
+export const siluBackward = (g: Tensor, x: Tensor): Tensor => call(A.siluBackward, [g, x], undefined);
 export const hardtanh = (a: Tensor, minVal = -1, maxVal = 1): Tensor => call(A.hardtanh, [a], { min_val: minVal, max_val: maxVal });
 export const hardtanhBackward = (g: Tensor, x: Tensor, b: A.HardtanhBounds): Tensor => call(A.hardtanhBackward, [g, x], b);
 export const sgn = (a: Tensor): Tensor => call(E.sgn, [a], undefined);

@@ -80,7 +80,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, weight: Tensor
     throw new PyError('ValueError', `Using a target size (torch.Size([${target.shape.join(', ')}])) that is different to the input size (torch.Size([${input.shape.join(', ')}])) is deprecated. Please ensure they have the same size.`);
   }
   if (input.array.values().some((v) => !(v >= 0 && v <= 1))) throw runtimeError('all elements of input should be between 0 and 1');
-  return call(L.binaryCrossEntropy, [input, target, weightLike(input, weight)], { reduction, beta: 0 });
+  return call(L.binaryCrossEntropy, [input, target, weightLike(input, weight)], { reduction, beta: 0, weight: weight !== null });
 }
 export const binaryCrossEntropyBackward = (g: Tensor, x: Tensor, t: Tensor, w: Tensor, attrs: L.LossAttrs & { norm: number }): Tensor =>
   call(L.binaryCrossEntropyBackward, [g, x, t, w], attrs);
@@ -95,7 +95,12 @@ export function binaryCrossEntropyWithLogits(
   if (target.shape.join() !== input.shape.join()) {
     throw new PyError('ValueError', `Target size (torch.Size([${target.shape.join(', ')}])) must be the same as input size (torch.Size([${input.shape.join(', ')}]))`);
   }
-  return call(L.binaryCrossEntropyWithLogits, [input, target, weightLike(input, weight), weightLike(input, posWeight)], { reduction, beta: 0 });
+  return call(L.binaryCrossEntropyWithLogits, [input, target, weightLike(input, weight), weightLike(input, posWeight)], {
+    reduction,
+    beta: 0,
+    weight: weight !== null,
+    posWeight: posWeight !== null,
+  });
 }
 
 /** nll_loss of (N, C) or (C,) log-probabilities and class indices. */

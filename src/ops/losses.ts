@@ -8,7 +8,9 @@
  * 1 mean, 2 sum.
  */
 import type { Tensor } from '../autograd/tensor.js';
-import { mapTernary } from '../tensor/kernels.js';
+import type { DType } from '../tensor/dtype.js';
+import { mapBinary, mapTernary, mapTernaryMath, mapUnary, sumDims } from '../tensor/kernels.js';
+import * as L from '../tensor/numerics/losses.js';
 import { broadcastTo, NDArray, numelOf } from '../tensor/ndarray.js';
 import * as F from './functional.js';
 import { defineOp, type Group, type LinearTerm } from './registry.js';
@@ -26,6 +28,9 @@ export interface LossAttrs {
   reduction: Reduction;
   /** smooth_l1's beta (0 elsewhere). */
   beta: number;
+  /** binary_cross_entropy(_with_logits): whether a weight (a pos_weight) was given; PyTorch's formulas differ (ones stand in otherwise). */
+  weight?: boolean;
+  posWeight?: boolean;
 }
 
 /** Members of each output element: every (input, target) pair when reduced, else its own pair. */
@@ -48,14 +53,13 @@ function lossForm(term: (x: string, t: string, beta: number) => string) {
   };
 }
 
-/** Apply a pointwise loss and reduce it: mean sums in the dtype and divides, as mean does. */
+/** apply_loss_reduction: the unreduced loss's sum() or mean(), in PyTorch's summation order. */
 function reducePointwise(values: NDArray, reduction: Reduction): NDArray {
   if (reduction === NONE) return values;
-  const xs = values.values();
-  let s = 0;
-  for (const v of xs) s += v;
-  const total = NDArray.scalar(s, values.dtype).item();
-  return NDArray.scalar(reduction === MEAN ? total / xs.length : total, values.dtype);
+  const all = values.shape.map((_, d) => d);
+  const total = sumDims(values, all, false, values.dtype);
+  const n = values.numel;
+  return reduction === MEAN ? mapUnary(total, values.dtype, (s) => s / n) : total;
 }
 
 /** The factor of a loss's gradient: 1/n for mean. */
@@ -66,7 +70,10 @@ export const mseLossBackward = defineOp<LossAttrs & { norm: number }>({
   gradFn: 'MseLossBackwardBackward0',
   symbolic: { kind: 'elementwise', form: 'norm * (b - c) * a' },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }, { name: 'target', input: 2 }],
-  forward: ([g, x, t], l, dtype) => mapTernary(g!, x!, t!, dtype, (gv, xv, tv) => l.norm * (xv - tv) * gv),
+  forward: ([g, x, t], l, dtype) => {
+    const kernel = L.mseBackward(l.norm, dtype);
+    return mapTernary(g!, x!, t!, dtype, (gv, xv, tv) => kernel(gv, xv, tv));
+  },
   backward: (gg, ctx) => {
     const { reduction, norm } = ctx.attrs;
     const x = ctx.saved('self');
@@ -86,10 +93,7 @@ export const mseLoss = defineOp<LossAttrs>({
   gradFn: 'MseLossBackward0',
   symbolic: { kind: 'group', groups: lossGroups('mse'), form: lossForm((x, t) => `(${x} - ${t}) ^ 2`) },
   saves: [{ name: 'self', input: 0 }, { name: 'target', input: 1 }],
-  forward: ([x, t], l, dtype) => {
-    const d = mapTernary(x!, t!, x!, dtype, (xv, tv) => (xv - tv) * (xv - tv));
-    return reducePointwise(d, l.reduction);
-  },
+  forward: ([x, t], l, dtype) => reducePointwise(mapBinary(x!, t!, dtype, L.mseTerm(dtype)), l.reduction),
   backward: (g, ctx) => {
     const x = ctx.saved('self');
     const t = ctx.saved('target');
@@ -105,11 +109,11 @@ export const smoothL1LossBackward = defineOp<LossAttrs & { norm: number }>({
   gradFn: 'SmoothL1LossBackwardBackward0',
   symbolic: { kind: 'elementwise', form: `norm * a * (${SMOOTH} * divz(b - c, beta) + (1 - ${SMOOTH}) * sign(b - c))` },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }, { name: 'target', input: 2 }],
-  forward: ([g, x, t], l, dtype) =>
-    mapTernary(g!, x!, t!, dtype, (gv, xv, tv) => {
-      const d = xv - tv;
-      return d <= -l.beta ? -l.norm * gv : d >= l.beta ? l.norm * gv : (l.norm * d * gv) / l.beta;
-    }),
+  forward: ([g, x, t], l, dtype) => {
+    const vec = L.smoothL1Backward(l.norm, l.beta, dtype, true);
+    const scalar = L.smoothL1Backward(l.norm, l.beta, dtype, false);
+    return mapTernaryMath(g!, x!, t!, dtype, { vec32: vec, vec64: vec, scalar32: scalar, scalar64: scalar });
+  },
   backward: (gg, ctx) => {
     const { norm, beta, reduction } = ctx.attrs;
     const x = ctx.saved('self');
@@ -140,13 +144,7 @@ export const smoothL1Loss = defineOp<LossAttrs>({
     ),
   },
   saves: [{ name: 'self', input: 0 }, { name: 'target', input: 1 }],
-  forward: ([x, t], l, dtype) => {
-    const d = mapTernary(x!, t!, x!, dtype, (xv, tv) => {
-      const z = Math.abs(xv - tv);
-      return z < l.beta ? (0.5 * z * z) / l.beta : z - 0.5 * l.beta;
-    });
-    return reducePointwise(d, l.reduction);
-  },
+  forward: ([x, t], l, dtype) => reducePointwise(mapBinary(x!, t!, dtype, L.smoothL1Term(l.beta, dtype)), l.reduction),
   backward: (g, ctx) => {
     const x = ctx.saved('self');
     const t = ctx.saved('target');
@@ -191,11 +189,13 @@ export const binaryCrossEntropyBackward = defineOp<LossAttrs & { norm: number }>
   // norm * g * w * (x - t) / ((1 - x) x); members g, x, t, w.
   symbolic: { kind: 'group', groups: perElement(4, 'bce_backward', true), form: termsForm(4, ([g, x, t, w]) => `${g} * ${w} * (${x} - ${t}) / ((1 - ${x}) * ${x})`) },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }, { name: 'target', input: 2 }, { name: 'weight', input: 3 }],
+  // The kernel, then `grad_input.mul_(weight)` and `div_(numel)` for the mean, as PyTorch.
   forward: ([g, x, t, w], l, dtype) => {
-    const gs = broadcastTo(g!, x!.shape).values();
-    const ws = w!.values();
-    const out = mapTernary(x!, t!, x!, dtype, (xv, tv) => (xv - tv) / Math.max((1 - xv) * xv, EPSILON)).values();
-    return NDArray.fromValues(Array.from(out, (v, k) => l.norm * gs[k]! * v * ws[k]!), x!.shape, dtype);
+    const kernel = L.bceBackward(dtype);
+    const grad = mapTernary(broadcastTo(g!, x!.shape), x!, t!, dtype, kernel);
+    const weighted = l.weight ? mapBinary(grad, w!, dtype, (a, b) => a * b) : grad;
+    const n = x!.numel;
+    return l.reduction === MEAN ? mapUnary(weighted, dtype, (v) => v / n) : weighted;
   },
   backward: (gg, ctx) => {
     const { norm, reduction } = ctx.attrs;
@@ -215,10 +215,6 @@ export const binaryCrossEntropyBackward = defineOp<LossAttrs & { norm: number }>
   },
 });
 
-/** -(t log x + (1 - t) log(1 - x)), each log at least -100 (PyTorch's clamp). */
-function bceTerm(x: number, t: number): number {
-  return -(t * Math.max(Math.log(x), -100) + (1 - t) * Math.max(Math.log1p(-x), -100));
-}
 
 export const binaryCrossEntropy = defineOp<LossAttrs>({
   name: 'binary_cross_entropy',
@@ -226,9 +222,8 @@ export const binaryCrossEntropy = defineOp<LossAttrs>({
   symbolic: { kind: 'group', groups: perElement(3, 'bce'), form: termsForm(3, bceForm) },
   saves: [{ name: 'self', input: 0 }, { name: 'target', input: 1 }, { name: 'weight', input: 2 }],
   forward: ([x, t, w], l, dtype) => {
-    const ws = w!.values();
-    const terms = mapTernary(x!, t!, x!, dtype, (xv, tv) => bceTerm(xv, tv)).values();
-    return reducePointwise(NDArray.fromValues(Array.from(terms, (v, k) => v * ws[k]!), x!.shape, dtype), l.reduction);
+    const loss = mapBinary(x!, t!, dtype, L.bceTerm(dtype));
+    return reducePointwise(l.weight ? mapBinary(loss, w!, dtype, (a, b) => a * b) : loss, l.reduction);
   },
   backward: (g, ctx) => {
     const x = ctx.saved('self');
@@ -242,12 +237,6 @@ export const binaryCrossEntropy = defineOp<LossAttrs>({
   kinks: 'each log is clamped at -100 (input 0 or 1 gives a finite loss)',
 });
 
-/** Stable (1 - t) x + (1 + (pw - 1) t) (log(exp(-m) + exp(-x - m)) + m), m = max(-x, 0). */
-function bceLogitsTerm(x: number, t: number, pw: number): number {
-  const maxVal = Math.max(-x, 0);
-  const logTerm = Math.log(Math.exp(-maxVal) + Math.exp(-x - maxVal)) + maxVal;
-  return (1 - t) * x + (1 + (pw - 1) * t) * logTerm;
-}
 
 export const binaryCrossEntropyWithLogits = defineOp<LossAttrs>({
   name: 'binary_cross_entropy_with_logits',
@@ -259,9 +248,8 @@ export const binaryCrossEntropyWithLogits = defineOp<LossAttrs>({
   },
   saves: [{ name: 'self', input: 0 }, { name: 'target', input: 1 }, { name: 'weight', input: 2 }, { name: 'pos_weight', input: 3 }],
   forward: ([x, t, w, pw], l, dtype) => {
-    const ws = w!.values();
-    const terms = mapTernary(x!, t!, pw!, dtype, bceLogitsTerm).values();
-    return reducePointwise(NDArray.fromValues(Array.from(terms, (v, k) => v * ws[k]!), x!.shape, dtype), l.reduction);
+    const loss = mapTernary(x!, t!, pw!, dtype, L.bceLogitsTerm(dtype, l.posWeight ?? false));
+    return reducePointwise(l.weight ? mapBinary(loss, w!, dtype, (a, b) => a * b) : loss, l.reduction);
   },
   // binary_cross_entropy_with_logits_backward (a composite in PyTorch): (σ(x) - t) g, with pos_weight and weight, / n.
   backward: (g, ctx) => {
@@ -270,8 +258,8 @@ export const binaryCrossEntropyWithLogits = defineOp<LossAttrs>({
     const w = ctx.saved('weight');
     const pw = ctx.saved('pos_weight');
     const { reduction } = ctx.attrs;
-    const weighted = pw.array.values().some((v) => v !== 1);
-    const hasWeight = w.array.values().some((v) => v !== 1);
+    const weighted = ctx.attrs.posWeight ?? false;
+    const hasWeight = ctx.attrs.weight ?? false;
     const finish = (r: Tensor) => {
       const out = hasWeight ? F.mul(r, w) : r;
       return reduction === MEAN ? F.divByNumber(out, x.numel) : out;
@@ -310,6 +298,11 @@ function nllTerms(a: NllAttrs): LinearTerm[][] {
   return a.reduction === NONE ? rows : [rows.flat()];
 }
 
+/** PyTorch's summed loss and total weight (L.nllCascade); `xs` the input's values (null: the weight alone). */
+function nllTotals(xs: ArrayLike<number> | null, a: NllAttrs, dtype: DType) {
+  return L.nllCascade(Array.from(a.positions, (p) => (p < 0 || !xs ? 0 : xs[p]!)), a.weights, (b) => a.positions[b]! < 0, dtype);
+}
+
 export const nllLossBackward = defineOp<NllAttrs>({
   name: 'nll_loss_backward',
   gradFn: 'NllLossBackwardBackward0',
@@ -321,10 +314,16 @@ export const nllLossBackward = defineOp<NllAttrs>({
       return { terms };
     },
   },
+  // 1.13's nll_loss_backward_out_frame: -w·g per row, or w·(-(g / total weight)) for mean, in the dtype
   forward: ([g], a, dtype) => {
+    const r = dtype === 'float32' ? Math.fround : (x: number) => x;
     const out = new Float64Array(numelOf(a.shape));
     const gs = g!.values();
-    nllTerms(a).forEach((row, o) => row.forEach(([, p, w]) => (out[p] = out[p]! + w * gs[a.reduction === NONE ? o : 0]!)));
+    const total = a.reduction === MEAN ? nllTotals(null, a, dtype).weight : 1;
+    const scaled = r(-(a.reduction === MEAN ? r(gs[0]! / total) : gs[0]!));
+    a.positions.forEach((p, i) => {
+      if (p >= 0) out[p] = a.reduction === NONE ? -(a.weights[i]! * gs[i]!) : a.weights[i]! * scaled;
+    });
     return NDArray.fromValues(out, a.shape, dtype);
   },
   backward: (gg, ctx) => [ctx.needsInputGrad(0) ? F.nllLossWith(gg, ctx.attrs) : null, ctx.needsInputGrad(1) ? F.zerosOfShape(ctx.attrs.shape, gg.dtype) : null],
@@ -338,9 +337,9 @@ export const nllLoss = defineOp<NllAttrs>({
   saves: [{ name: 'self', input: 0 }],
   forward: ([x], a, dtype) => {
     const xs = x!.values();
-    const values = nllTerms(a).map((row) => row.reduce((s, [, p, w]) => s + w * xs[p]!, 0));
-    if (a.reduction === NONE) return NDArray.fromValues(values, [a.positions.length], dtype);
-    return NDArray.scalar(a.reduction === MEAN && a.totalWeight === 0 ? NaN : values[0]!, dtype);
+    if (a.reduction === NONE) return NDArray.fromValues(Array.from(a.positions, (p, i) => (p < 0 ? 0 : -(xs[p]! * a.weights[i]!))), [a.positions.length], dtype);
+    const { loss, weight } = nllTotals(xs, a, dtype);
+    return NDArray.scalar(a.reduction === MEAN ? loss / weight : loss, dtype);
   },
   backward: (g, ctx) => [F.nllLossBackward(g, ctx.saved('self'), ctx.attrs)],
 });

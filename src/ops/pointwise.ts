@@ -22,7 +22,7 @@ const unaryKernel =
     mapUnary(a!, dtype, f);
 
 /** A float function with PyTorch's float32/float64 implementations (src/tensor/numerics). */
-const mathKernel =
+export const mathKernel =
   (m: UnaryMath) =>
   ([a]: readonly NDArray[], _attrs: unknown, dtype: DType) =>
     mapUnaryMath(a!, dtype, m);

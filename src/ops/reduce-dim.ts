@@ -10,8 +10,7 @@ import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { groupsOf, linesAlong } from '../tensor/index-kernels.js';
 import { NDArray, numelOf } from '../tensor/ndarray.js';
-import { reducedShape } from '../tensor/kernels.js';
-import { cumprodOf, cumsumOf, logsumexpOf, normOf, prodOf, varianceOf } from '../tensor/reductions.js';
+import { cumulativeAlong, logsumexpDims, normDims, prodDims, varianceDims } from '../tensor/reductions.js';
 import * as F from './functional.js';
 import { boundTerms, defineOp, type Group, type LinearTerm } from './registry.js';
 
@@ -24,10 +23,6 @@ export interface DimReduction {
 
 /** ints and bools reduce to int64 (prod, cumsum), as PyTorch. */
 const widened = (dtype: DType): DType => (dtype === 'bool' || dtype === 'int64' ? 'int64' : dtype);
-
-function reduced(a: NDArray, r: DimReduction, values: number[], dtype: DType = a.dtype): NDArray {
-  return NDArray.fromValues(values, reducedShape(a.shape, r.dims, r.keepdim), dtype);
-}
 
 const groupsFor = (r: DimReduction) => groupsOf(r.shape, r.dims);
 
@@ -210,7 +205,7 @@ export const prod = defineOp<DimReduction>({
   symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodAllViaResult, readsZeros: true },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
-  forward: ([a], r) => reduced(a!, r, prodOf(a!.values(), groupsFor(r)), widened(a!.dtype)),
+  forward: ([a], r) => prodDims(a!, r.dims, r.keepdim, widened(a!.dtype)),
   backward: (g, ctx) => [prodBackward(g, ctx, true)],
 });
 
@@ -220,7 +215,7 @@ export const prodDim = defineOp<DimReduction>({
   symbolic: { kind: 'group', groups: reductionGroups('prod'), form: prodForm, viaResult: prodDimViaResult, readsZeros: true },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
-  forward: ([a], r) => reduced(a!, r, prodOf(a!.values(), groupsFor(r)), widened(a!.dtype)),
+  forward: ([a], r) => prodDims(a!, r.dims, r.keepdim, widened(a!.dtype)),
   backward: (g, ctx) => [prodBackward(g, ctx, false)],
 });
 
@@ -253,7 +248,7 @@ export const variance = defineOp<Spread & { all: boolean }>({
   symbolic: { kind: 'group', groups: reductionGroups('var'), form: (key) => varianceForm(parseKey(key).n, parseKey(key).extra) },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }],
-  forward: ([a], r) => reduced(a!, r, varianceOf(a!.values(), groupsFor(r), r.correction)),
+  forward: ([a], r) => varianceDims(a!, r.dims, r.keepdim, r.correction, false),
   backward: (g, ctx) => [varBackward(g, ctx.saved('self'), ctx.attrs, ctx.attrs.all)],
 });
 
@@ -272,7 +267,7 @@ export const std = defineOp<Spread & { all: boolean }>({
   },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
-  forward: ([a], r) => reduced(a!, r, varianceOf(a!.values(), groupsFor(r), r.correction).map(Math.sqrt)),
+  forward: ([a], r) => varianceDims(a!, r.dims, r.keepdim, r.correction, true),
   backward: (g, ctx) => {
     const result = ctx.saved('result');
     const gradVar = F.maskedFillInPlace(F.div(g, F.mulScalar(result, 2)), F.compare('eq', result, 0), 0);
@@ -344,7 +339,7 @@ function normEntry(name: string, gradFn: string) {
     symbolic: { kind: 'group', groups: reductionGroups('norm'), form: normForm, viaResult: normViaResult },
     dtype: 'first',
     saves: [{ name: 'self', input: 0 }, { name: 'result' }],
-    forward: ([a], r) => reduced(a!, r, normOf(a!.values(), groupsFor(r), r.p)),
+    forward: ([a], r) => normDims(a!, r.dims, r.keepdim, r.p),
     backward: (g, ctx) => [normBackward(g, ctx.saved('self'), ctx.saved('result'), ctx.attrs)],
     kinks: 'the 2-norm has gradient 0 where it is 0; the 1-norm takes sign(0) = 0',
   });
@@ -366,7 +361,7 @@ export const logsumexp = defineOp<DimReduction>({
   },
   dtype: 'float',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
-  forward: ([a], r, dtype) => reduced(a!, r, logsumexpOf(a!.values(), groupsFor(r)), dtype),
+  forward: ([a], r, dtype) => logsumexpDims(a!, r.dims, r.keepdim, dtype),
   backward: (g, ctx) => {
     const r = ctx.attrs;
     return [F.mul(restoreDims(g, r), F.exp(F.sub(ctx.saved('self'), restoreDims(ctx.saved('result'), r))))];
@@ -398,7 +393,7 @@ export const cumsum = defineOp<Cumulative>({
     },
   },
   dtype: 'first',
-  forward: ([a], c) => NDArray.fromValues(cumsumOf(a!.values(), linesAlong(c.shape, c.dim), a!.numel), a!.shape, widened(a!.dtype)),
+  forward: ([a], c) => cumulativeAlong(a!, c.dim, 'sum', widened(a!.dtype)),
   backward: (g, ctx) => {
     const { dim } = ctx.attrs;
     if (g.numel <= 1 || g.shape.length === 0 || g.shape[dim < 0 ? dim + g.shape.length : dim] === 1) return [g];
@@ -426,7 +421,7 @@ export const cumprod = defineOp<Cumulative>({
   },
   dtype: 'first',
   saves: [{ name: 'self', input: 0 }, { name: 'result' }],
-  forward: ([a], c) => NDArray.fromValues(cumprodOf(a!.values(), linesAlong(c.shape, c.dim), a!.numel), a!.shape, widened(a!.dtype)),
+  forward: ([a], c) => cumulativeAlong(a!, c.dim, 'prod', widened(a!.dtype)),
   backward: (g, ctx) => {
     const self = ctx.saved('self');
     const { dim } = ctx.attrs;

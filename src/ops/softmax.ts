@@ -6,7 +6,7 @@
  */
 import { linesAlong } from '../tensor/index-kernels.js';
 import { NDArray, numelOf } from '../tensor/ndarray.js';
-import { softmaxOf } from '../tensor/reductions.js';
+import { softmaxBackwardDim, softmaxDim } from '../tensor/reductions.js';
 import * as F from './functional.js';
 import { boundTerms, defineOp, type Group } from './registry.js';
 
@@ -54,17 +54,7 @@ export const softmaxBackwardData = defineOp<Along>({
     },
   },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'output', input: 1 }],
-  forward: ([g, y], a, dtype) => {
-    const gs = g!.values();
-    const ys = y!.values();
-    const out = new Float64Array(gs.length);
-    for (const line of linesAlong(a.shape, a.dim)) {
-      let dot = 0;
-      for (const e of line) dot += gs[e]! * ys[e]!;
-      for (const e of line) out[e] = ys[e]! * (gs[e]! - dot);
-    }
-    return NDArray.fromValues(out, a.shape, dtype);
-  },
+  forward: ([g, y], a, dtype) => softmaxBackwardDim(g!, y!, a.dim, dtype, false),
   // softmax_double_backward for the output; the same op again for the gradient.
   backward: (gg, ctx) => {
     const { dim } = ctx.attrs;
@@ -94,7 +84,7 @@ export const softmax = defineOp<Along>({
   },
   dtype: 'first',
   saves: [{ name: 'result' }],
-  forward: ([a], s) => NDArray.fromValues(softmaxOf(a!.values(), linesAlong(s.shape, s.dim), a!.numel, false), a!.shape, a!.dtype),
+  forward: ([a], s) => softmaxDim(a!, s.dim, false),
   backward: (g, ctx) => [F.softmaxBackwardData(g, ctx.saved('result'), ctx.attrs.dim)],
 });
 
@@ -111,17 +101,7 @@ export const logSoftmaxBackwardData = defineOp<Along>({
     },
   },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'output', input: 1 }],
-  forward: ([g, y], a, dtype) => {
-    const gs = g!.values();
-    const ys = y!.values();
-    const out = new Float64Array(gs.length);
-    for (const line of linesAlong(a.shape, a.dim)) {
-      let s = 0;
-      for (const e of line) s += gs[e]!;
-      for (const e of line) out[e] = gs[e]! - Math.exp(ys[e]!) * s;
-    }
-    return NDArray.fromValues(out, a.shape, dtype);
-  },
+  forward: ([g, y], a, dtype) => softmaxBackwardDim(g!, y!, a.dim, dtype, true),
   backward: (gg, ctx) => {
     const { dim } = ctx.attrs;
     const go = ctx.saved('grad_output');
@@ -148,7 +128,7 @@ export const logSoftmax = defineOp<Along>({
   },
   dtype: 'first',
   saves: [{ name: 'result' }],
-  forward: ([a], s) => NDArray.fromValues(softmaxOf(a!.values(), linesAlong(s.shape, s.dim), a!.numel, true), a!.shape, a!.dtype),
+  forward: ([a], s) => softmaxDim(a!, s.dim, true),
   backward: (g, ctx) => [F.logSoftmaxBackwardData(g, ctx.saved('result'), ctx.attrs.dim)],
 });
 

@@ -10,6 +10,7 @@
  * fall back to JavaScript's Math.
  */
 import { exp as glibcExp, log1p as glibcLog1p } from '../tensor/numerics/glibcFloat64.js';
+import { cos as glibcCos, log as glibcLog, sin as glibcSin } from '../tensor/numerics/glibcLogSinCos.js';
 
 /** A double-double: the unevaluated sum hi + lo with |lo| <= ulp(hi) / 2. */
 type DD = [number, number];
@@ -253,12 +254,12 @@ function expm1(x: number): number {
   return round(expm1DD(x));
 }
 
+/** glibc's own log (src/tensor/numerics, the random samplers' code): CPython's result on every sampled input. */
 function log(x: number): number {
   if (Number.isNaN(x) || x < 0) return NaN;
   if (x === 0) return -Infinity;
   if (!Number.isFinite(x)) return x;
-  if (x === 1) return 0;
-  return round(logDD(x));
+  return glibcLog(x);
 }
 
 /** glibc's own log1p (src/tensor/numerics): CPython's result on every sampled input. */
@@ -308,15 +309,24 @@ function pow(x: number, y: number): number {
   return round(expDD(t[0], t[1]));
 }
 
+/**
+ * Below this magnitude glibc's sin/cos reduce the argument as
+ * src/tensor/numerics follows them (CPython's result on every sampled
+ * input); above it glibc's multi-precision reduction, which is not
+ * followed, so the correctly rounded value is used.
+ */
+const GLIBC_TRIG_RANGE = 105414350;
+
 function sin(x: number): number {
   if (!Number.isFinite(x)) return NaN;
-  if (Math.abs(x) < 1e-8) return Math.sin(x);
+  if (Math.abs(x) < GLIBC_TRIG_RANGE) return glibcSin(x);
   const sc = sinCosDD(x);
   return sc ? round(sc.sin) : Math.sin(x);
 }
 
 function cos(x: number): number {
   if (!Number.isFinite(x)) return NaN;
+  if (Math.abs(x) < GLIBC_TRIG_RANGE) return glibcCos(x);
   const sc = sinCosDD(x);
   return sc ? round(sc.cos) : Math.cos(x);
 }

@@ -6,28 +6,11 @@
  * default -ffp-contract=fast) fuses a multiply into the add that consumes
  * it, the lane does a float32 fused multiply-add.
  */
+import { fmaf } from '../tensor/numerics/bits.js';
+
 const fr = Math.fround;
 const f32 = new Float32Array(1);
 const i32 = new Int32Array(f32.buffer);
-
-/** a * b + c rounded once to float32 (a, b, c float32). */
-export function fma32(a: number, b: number, c: number): number {
-  // The product of two floats is exact in a double, and so is the error of
-  // adding c to it. Rounding that double sum to float32 is then right
-  // unless it falls exactly halfway between two floats, where the error
-  // decides the side.
-  const p = a * b;
-  const s = p + c;
-  const r = fr(s);
-  const half = s - r;
-  if (half === 0 || !Number.isFinite(s)) return r;
-  const other = r + 2 * half;
-  if (fr(other) !== other) return r; // s was not halfway
-  const bv = s - p;
-  const err = (p - (s - bv)) + (c - bv);
-  if (err === 0) return r;
-  return err > 0 === other > r ? other : r;
-}
 
 const MIN_NORM_POS = 1.1754943508222875e-38;
 const SQRTHF = fr(0.707106781186547524);
@@ -54,11 +37,11 @@ export function logf(value: number): number {
   x = fr(x + tmp);
   const z = fr(x * x);
   let y = LOG_P[0]!;
-  for (let k = 1; k < LOG_P.length; k++) y = fma32(y, x, LOG_P[k]!);
+  for (let k = 1; k < LOG_P.length; k++) y = fmaf(y, x, LOG_P[k]!);
   y = fr(y * x);
-  y = fma32(y, z, fr(e * LOG_Q1));
-  y = fma32(-z, 0.5, y);
-  x = fma32(e, LOG_Q2, fr(x + y));
+  y = fmaf(y, z, fr(e * LOG_Q1));
+  y = fmaf(-z, 0.5, y);
+  x = fmaf(e, LOG_Q2, fr(x + y));
   return invalid ? NaN : x;
 }
 
@@ -78,21 +61,21 @@ export function sincosf(value: number): [number, number] {
   const y = j;
   const swapSin = (j & 4) !== 0;
   const firstPoly = (j & 2) === 0;
-  x = fma32(y, DP1, x);
-  x = fma32(y, DP2, x);
-  x = fma32(y, DP3, x);
+  x = fmaf(y, DP1, x);
+  x = fmaf(y, DP2, x);
+  x = fmaf(y, DP3, x);
   const negCos = ((~(j - 2)) & 4) !== 0;
   const negSin = negative !== swapSin;
   const z = fr(x * x);
   // cos polynomial on [0, pi/4]
-  let c = fma32(fma32(COS_P[0]!, z, COS_P[1]!), z, COS_P[2]!);
+  let c = fmaf(fmaf(COS_P[0]!, z, COS_P[1]!), z, COS_P[2]!);
   c = fr(c * z);
-  c = fma32(c, z, -fr(z * 0.5));
+  c = fmaf(c, z, -fr(z * 0.5));
   c = fr(c + 1);
   // sin polynomial on [0, pi/4]
-  let s = fma32(fma32(SIN_P[0]!, z, SIN_P[1]!), z, SIN_P[2]!);
+  let s = fmaf(fmaf(SIN_P[0]!, z, SIN_P[1]!), z, SIN_P[2]!);
   s = fr(s * z);
-  s = fma32(s, x, x);
+  s = fmaf(s, x, x);
   const sinPart2 = firstPoly ? s : 0;
   const sinPart1 = firstPoly ? 0 : c;
   const cosPart2 = fr(s - sinPart2);

@@ -6,7 +6,7 @@
  * the 5056 bytes of PyTorch's `CPUGeneratorImplState` struct, laid out as
  * GCC lays it out on x86-64, so `get_rng_state()` gives PyTorch's bytes.
  */
-import { glibcSin } from './libm.js';
+import { sin as glibcSin } from '../tensor/numerics/glibcLogSinCos.js';
 import { MT19937, STATE_WORDS } from './mt19937.js';
 
 /** The seed a `torch.Generator()` gets when nobody seeds it (PyTorch's default_rng_seed_val). */

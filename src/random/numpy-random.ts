@@ -7,7 +7,7 @@
  * by masked rejection (numpy keeps that slower method for RandomState so
  * that old seeds give old streams).
  */
-import { glibcLog } from './libm.js';
+import { log as glibcLog } from '../tensor/numerics/glibcLogSinCos.js';
 import { MT19937, STATE_WORDS } from './mt19937.js';
 
 export class NumpyValueError extends Error {}

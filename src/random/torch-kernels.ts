@@ -9,9 +9,10 @@
  * CPUs, is compiled with -mfma, and GCC then fuses `x * (to - from) + from`
  * and `value * std + mean` into fused multiply-adds: so do these.
  */
-import { fma32, logf, sincosf } from './avx-mathfun.js';
+import { logf, sincosf } from './avx-mathfun.js';
 import type { Generator } from './generator.js';
-import { fma, glibcCos, glibcLog, glibcSin } from './libm.js';
+import { fma, fmaf } from '../tensor/numerics/bits.js';
+import { cos as glibcCos, log as glibcLog, sin as glibcSin } from '../tensor/numerics/glibcLogSinCos.js';
 
 export type FloatDType = 'float32' | 'float64';
 export type RandomDType = FloatDType | 'int64' | 'uint8' | 'bool';
@@ -38,7 +39,7 @@ export function uniform(gen: Generator, n: number, from: number, to: number, dty
   if (dtype === 'float32') {
     const lo = fr(from);
     const range = fr(fr(to) - lo);
-    for (let i = 0; i < n; i++) out[i] = fma32(uniformFloatBits(gen), range, lo);
+    for (let i = 0; i < n; i++) out[i] = fmaf(uniformFloatBits(gen), range, lo);
   } else {
     const range = to - from;
     for (let i = 0; i < n; i++) out[i] = fma(uniformDouble(gen), range, from);
@@ -86,8 +87,8 @@ function normalFill16Float(data: Float64Array, at: number, mean: number, std: nu
     const u2 = data[at + j + 8]!;
     const radius = fr(Math.sqrt(fr(-2 * logf(u1))));
     const [sin, cos] = sincosf(fr(TWO_PI_F * u2));
-    data[at + j] = fma32(fr(radius * cos), std, mean);
-    data[at + j + 8] = fma32(fr(radius * sin), std, mean);
+    data[at + j] = fmaf(fr(radius * cos), std, mean);
+    data[at + j + 8] = fmaf(fr(radius * sin), std, mean);
   }
 }
 

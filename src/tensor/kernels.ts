@@ -6,7 +6,7 @@
  */
 import type { DType } from './dtype.js';
 import { runtimeError } from './errors.js';
-import { applyBinary, applyUnary, type BinaryMath, type UnaryMath } from './numerics/elementwise.js';
+import { applyBinary, applyTernary, applyUnary, type BinaryMath, type TernaryMath, type UnaryMath } from './numerics/elementwise.js';
 import { cascadeSum } from './numerics/sum.js';
 import {
   NDArray,
@@ -49,10 +49,18 @@ export function mapUnaryMath(a: NDArray, dtype: DType, m: UnaryMath): NDArray {
   return fresh(out, a.shape, dtype);
 }
 
-/** An operand PyTorch's loop reads contiguously: the output's shape and contiguous, or one broadcast value. */
-function readsContiguously(a: NDArray, shape: readonly number[]): boolean {
-  if (a.numel === 1) return true;
-  return a.shape.length === shape.length && a.shape.every((d, i) => d === shape[i]) && a.isContiguous();
+/**
+ * Whether PyTorch's cpu_kernel_vec loop takes its vector path for these
+ * operands: each one has the output's shape and is contiguous, except at
+ * most one broadcast single value.
+ */
+function readsContiguously(operands: readonly NDArray[], shape: readonly number[]): boolean {
+  let scalars = 0;
+  for (const a of operands) {
+    if (a.numel === 1 && numelOf(shape) !== 1) scalars++;
+    else if (!(a.shape.length === shape.length && a.shape.every((d, i) => d === shape[i]) && a.isContiguous())) return false;
+  }
+  return scalars <= 1;
 }
 
 export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMath): NDArray {
@@ -60,7 +68,17 @@ export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMat
   const xs = floatValues(broadcastTo(a, shape), dtype);
   const ys = floatValues(broadcastTo(b, shape), dtype);
   const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
-  applyBinary(m, dtype, xs, ys, out, readsContiguously(a, shape) && readsContiguously(b, shape));
+  applyBinary(m, dtype, xs, ys, out, readsContiguously([a, b], shape));
+  return fresh(out, shape, dtype);
+}
+
+export function mapTernaryMath(a: NDArray, b: NDArray, c: NDArray, dtype: DType, m: TernaryMath): NDArray {
+  const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
+  const xs = floatValues(broadcastTo(a, shape), dtype);
+  const ys = floatValues(broadcastTo(b, shape), dtype);
+  const zs = floatValues(broadcastTo(c, shape), dtype);
+  const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
+  applyTernary(m, dtype, xs, ys, zs, out, readsContiguously([a, b, c], shape));
   return fresh(out, shape, dtype);
 }
 

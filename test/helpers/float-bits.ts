@@ -3,8 +3,12 @@
  * the same hash-generated inputs, dzdx's kernels applied to them, and the
  * same chunk hashes of the result bits.
  */
-import { applyBinary, applyUnary, type UnaryMath } from '../../src/tensor/numerics/elementwise.js';
-import * as U from '../../src/tensor/numerics/unary.js';
+import '../../src/ops/index.js';
+import { backward } from '../../src/autograd/engine.js';
+import { Tensor } from '../../src/autograd/tensor.js';
+import * as F from '../../src/ops/functional.js';
+import { NONE } from '../../src/ops/losses.js';
+import { reductionOf } from '../../src/ops/functional-nn.js';
 import { arangeValues, linspaceValues } from '../../src/tensor/numerics/ranges.js';
 import { cumulative, norm2Reduce, prodReduce, varianceReduce } from '../../src/tensor/numerics/reductions.js';
 import { cascadeSum } from '../../src/tensor/numerics/sum.js';
@@ -27,6 +31,8 @@ export interface Dataset {
   op: string;
   layout: 'contiguous' | 'strided';
   inputs: InputSpec[];
+  /** false: the inputs are the generated values only (an op whose domain excludes the special values). */
+  specials?: boolean;
   hashes: string[];
 }
 
@@ -107,7 +113,7 @@ export function specialValues(rec: Recording, dtype: FloatDType): number[] {
 
 /** Each input column of a dataset: its generated values then the specials (paired with the first values). */
 export function datasetInputs(rec: Recording, ds: Dataset, dtype: FloatDType): Float64Array[] {
-  const specials = specialValues(rec, dtype);
+  const specials = ds.specials === false ? [] : specialValues(rec, dtype);
   return ds.inputs.map((spec, k) => {
     const x = generate(spec, rec.count, dtype);
     const col = new Float64Array(rec.count + specials.length);
@@ -117,46 +123,71 @@ export function datasetInputs(rec: Recording, ds: Dataset, dtype: FloatDType): F
   });
 }
 
-const unaryOps: Record<string, UnaryMath> = {
-  exp: U.expMath,
-  log: U.logMath,
-  log2: U.log2Math,
-  log10: U.log10Math,
-  log1p: U.log1pMath,
-  expm1: U.expm1Math,
-  exp2: U.exp2Math,
-  sin: U.sinMath,
-  cos: U.cosMath,
-  tan: U.tanMath,
-  tanh: U.tanhMath,
-  erf: U.erfMath,
-  sqrt: U.sqrtMath,
-  rsqrt: U.rsqrtMath,
-  reciprocal: U.reciprocalMath,
-  sigmoid: U.sigmoidMath,
-};
+/** A tensor of a dataset column: contiguous, or every other element of a buffer twice as long (PyTorch's strided view). */
+function columnTensor(col: Float64Array, dtype: FloatDType, layout: Dataset['layout']): Tensor {
+  if (layout === 'contiguous') return new Tensor(NDArray.fromValues(col, [col.length], dtype));
+  const doubled = new Float64Array(2 * col.length);
+  for (let i = 0; i < col.length; i++) doubled[2 * i] = doubled[2 * i + 1] = col[i]!;
+  return new Tensor(NDArray.fromValues(doubled, [2 * col.length], dtype).view([col.length], [2]));
+}
 
-/** dzdx's results for a dataset, or null when dzdx has no kernel for its op yet. */
+/** The gradient of f's first input for the upstream gradient g, through dzdx's autograd. */
+function inputGrad(f: (x: Tensor, ...rest: Tensor[]) => Tensor): (g: Tensor, x: Tensor, ...rest: Tensor[]) => Tensor {
+  return (g, x, ...rest) => {
+    const leaf = new Tensor(x.array);
+    leaf.requiresGrad = true;
+    backward([f(leaf, ...rest)], [g]);
+    return leaf.grad!;
+  };
+}
+
+type TensorOp = (...inputs: Tensor[]) => Tensor;
+
+/** Each dataset op as dzdx's functional API runs it (the registry entries' kernels); `:` parameters as in the tool. */
+function tensorOp(op: string): TensorOp | null {
+  const [name, ...params] = op.split(':');
+  const p = params.map(Number);
+  const elu = { alpha: p[0] ?? 1, scale: p[1] ?? 1, input_scale: p[2] ?? 1 };
+  const ops: Record<string, TensorOp> = {
+    exp: F.exp, log: F.log, log2: F.log2, log10: F.log10, log1p: F.log1p, expm1: F.expm1, exp2: F.exp2,
+    sin: F.sin, cos: F.cos, tan: F.tan, tanh: F.tanh, erf: F.erf, sqrt: F.sqrt, rsqrt: F.rsqrt,
+    reciprocal: F.reciprocal, sigmoid: F.sigmoid, sinh: F.sinh, cosh: F.cosh, asin: F.asin, acos: F.acos, atan: F.atan,
+    atan2: F.atan2,
+    pow: (x, w) => (p.length ? F.pow(x, p[0]!) : F.pow(x, w!)),
+    softplus: (x) => F.softplus(x),
+    softplus_backward: (g, x) => F.softplusBackward(g!, x!, 1, 20),
+    gelu: (x) => F.gelu(x!),
+    gelu_tanh: (x) => F.gelu(x!, 'tanh'),
+    gelu_backward: inputGrad((x) => F.gelu(x)),
+    gelu_tanh_backward: inputGrad((x) => F.gelu(x, 'tanh')),
+    silu: (x) => F.silu(x!),
+    silu_backward: inputGrad((x) => F.silu(x)),
+    elu: (x) => F.elu(x!, elu.alpha, elu.scale, elu.input_scale),
+    elu_backward: inputGrad((x) => F.elu(x, elu.alpha, elu.scale, elu.input_scale)),
+    leaky_relu: (x) => F.leakyRelu(x!, p[0]),
+    leaky_relu_backward: inputGrad((x) => F.leakyRelu(x, p[0])),
+    hardtanh: (x) => F.hardtanh(x!),
+    hardtanh_backward: inputGrad((x) => F.hardtanh(x)),
+    mse: (x, t) => F.mseLoss(x!, t!, NONE),
+    mse_backward: inputGrad((x, t) => F.mseLoss(x, t!, NONE)),
+    smooth_l1: (x, t) => F.smoothL1Loss(x!, t!, NONE, p[0]),
+    smooth_l1_backward: inputGrad((x, t) => F.smoothL1Loss(x, t!, NONE, p[0])),
+    bce: (x, t) => F.binaryCrossEntropy(x!, t!, null, NONE),
+    bce_backward: inputGrad((x, t) => F.binaryCrossEntropy(x, t!, null, NONE)),
+    bce_logits: (x, t) => F.binaryCrossEntropyWithLogits(x!, t!, null, null, NONE),
+    bce_logits_backward: inputGrad((x, t) => F.binaryCrossEntropyWithLogits(x, t!, null, null, NONE)),
+  };
+  return ops[name!] ?? null;
+}
+
+/** dzdx's results for a dataset, or null when dzdx has no op for it. */
 export function compute(rec: Recording, ds: Dataset, dtype: FloatDType): Float32Array | Float64Array | null {
-  const cols = datasetInputs(rec, ds, dtype);
-  const n = cols[0]!.length;
-  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  if (ds.op.startsWith('pow:')) {
-    const e = Number(ds.op.slice(4));
-    applyUnary(U.powScalarMath(e), dtype, cols[0]!, out, ds.layout === 'contiguous');
-    return out;
-  }
-  if (ds.op === 'pow') {
-    applyBinary(U.powMath, dtype, cols[0]!, cols[1]!, out, ds.layout === 'contiguous');
-    return out;
-  }
-  if (ds.op === 'softplus') {
-    applyUnary(U.softplusMath(1, 20), dtype, cols[0]!, out, ds.layout === 'contiguous');
-    return out;
-  }
-  const m = unaryOps[ds.op];
-  if (m === undefined) return null;
-  applyUnary(m, dtype, cols[0]!, out, ds.layout === 'contiguous');
+  const f = tensorOp(ds.op);
+  if (f === null) return null;
+  const inputs = datasetInputs(rec, ds, dtype).map((col) => columnTensor(col, dtype, ds.layout));
+  const y = f(...inputs).array;
+  const out = dtype === 'float32' ? new Float32Array(y.numel) : new Float64Array(y.numel);
+  out.set(y.values());
   return out;
 }
 
@@ -283,7 +314,77 @@ export function computeOp(c: OpCase, dtype: FloatDType): NDArray {
       return mvKernel(generated(c.a as InputSpec, [num('n'), num('k')], dtype), generated(c.v as InputSpec, [num('k')], dtype), dtype);
     case 'dot':
       return dotKernel(generated(c.v as InputSpec, [num('k')], dtype), generated(c.w as InputSpec, [num('k')], dtype), dtype);
+    default:
+      if (c.kind.startsWith('grad:')) return computeGradCase(c, dtype);
+      throw new Error(`unknown op case ${c.kind}`);
   }
+}
+
+interface GradInput {
+  spec: InputSpec & { classes?: number; zero?: number; abs?: boolean };
+  shape: number[];
+  layout: 'c' | 't';
+  grad: boolean;
+  int: boolean;
+}
+
+type Args = { dim?: number | null; p?: number | string; reduction?: string; beta?: number; weight?: boolean; pos_weight?: boolean };
+
+/** The ops of the tool's grad_op, through dzdx's functional API. */
+function gradOp(op: string, a: Args): (...xs: Tensor[]) => Tensor {
+  const dim = a.dim ?? null;
+  const dims = dim === null ? null : [dim];
+  const red = reductionOf(a.reduction ?? 'mean');
+  const ops: Record<string, (...xs: Tensor[]) => Tensor> = {
+    sum: (x) => F.sum(x!, dims),
+    mean: (x) => F.mean(x!, dims),
+    prod: (x) => F.prod(x!, dim),
+    cumsum: (x) => F.cumsum(x!, dim!),
+    cumprod: (x) => F.cumprod(x!, dim!),
+    var: (x) => F.variance(x!, dims, 1, false),
+    std: (x) => F.variance(x!, dims, 1, false, true),
+    norm: (x) => F.norm(x!, Number(a.p === 'inf' ? Infinity : a.p), dims, false),
+    logsumexp: (x) => F.logsumexp(x!, [dim!]),
+    softmax: (x) => F.softmax(x!, dim!),
+    log_softmax: (x) => F.logSoftmax(x!, dim!),
+    mse: (x, t) => F.mseLoss(x!, t!, red),
+    l1: (x, t) => F.l1Loss(x!, t!, red),
+    smooth_l1: (x, t) => F.smoothL1Loss(x!, t!, red, a.beta),
+    bce: (x, t, w) => F.binaryCrossEntropy(x!, t!, w ?? null, red),
+    bce_logits: (x, t, ...w) => F.binaryCrossEntropyWithLogits(x!, t!, a.weight ? w[0]! : null, a.pos_weight ? w.at(-1)! : null, red),
+    cross_entropy: (x, t, w) => F.crossEntropy(x!, t!, w ?? null, -100, red),
+    nll_loss: (x, t, w) => F.nllLoss(x!, t!, w ?? null, -100, red),
+    bmm: (x, y) => F.bmm(x!, y!),
+    matmul: (x, y) => F.matmul(x!, y!),
+    linear: (x, w, b) => F.linear(x!, w!, b ?? null),
+    gelu: (x) => F.gelu(x!),
+  };
+  return ops[op]!;
+}
+
+/** An op with its backward: the forward result, then each differentiable input's gradient, as one flat array. */
+function computeGradCase(c: OpCase, dtype: FloatDType): NDArray {
+  const inputs = c['inputs'] as GradInput[];
+  const leaves = inputs.map((i) => {
+    const n = i.shape.reduce((x, y) => x * y, 1);
+    const values = i.int
+      ? Float64Array.from({ length: n }, (_, k) => mix((k + i.spec.seed) >>> 0) % i.spec.classes!)
+      : generate(i.spec, n, dtype);
+    // an element the tool set to zero (prod's other backward formula)
+    if (i.spec.zero !== undefined) values[i.spec.zero] = 0;
+    // weights the tool made positive
+    if (i.spec.abs) for (let k = 0; k < n; k++) values[k] = Math.abs(values[k]!);
+    const t = new Tensor(NDArray.fromValues(values, i.shape, i.int ? 'int64' : dtype));
+    t.requiresGrad = i.grad;
+    return t;
+  });
+  const used = leaves.map((x, k) => (inputs[k]!.layout === 't' ? F.transpose(x, 0, 1) : x));
+  const y = gradOp(c.kind.slice(5), c['args'] as Args)(...used);
+  const g = new Tensor(NDArray.fromValues(generate(c['g'] as InputSpec, y.numel, dtype), y.shape, dtype));
+  backward([y], [g]);
+  const parts = [y, ...leaves.filter((x) => x.requiresGrad).map((x) => x.grad!)];
+  const all = parts.flatMap((t) => Array.from(t.array.values()));
+  return NDArray.fromValues(all, [all.length], dtype);
 }
 
 /** The FNV hash of an op result, as the Python side records it. */

@@ -89,3 +89,30 @@ export function applyBinary(
   }
   for (let i = 0; i < vectorEnd; i++) out[i] = vec(xs[i]!, ys[i]!);
 }
+
+export interface TernaryMath {
+  vec32: (x: number, y: number, z: number) => number;
+  vec64: (x: number, y: number, z: number) => number;
+  scalar32: (x: number, y: number, z: number) => number;
+  scalar64: (x: number, y: number, z: number) => number;
+}
+
+/** The three-input form of applyBinary (a cpu_kernel_vec with three inputs). */
+export function applyTernary(
+  m: TernaryMath,
+  dtype: DType,
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  zs: ArrayLike<number>,
+  out: Float32Array | Float64Array,
+  contiguous: boolean,
+): void {
+  const single = dtype === 'float32';
+  const lanes = single ? 8 : 4;
+  const vec = single ? m.vec32 : m.vec64;
+  const scalar = single ? m.scalar32 : m.scalar64;
+  const n = xs.length;
+  const vectorEnd = contiguous ? n - (n % (2 * lanes)) : 0;
+  for (let i = 0; i < vectorEnd; i++) out[i] = vec(xs[i]!, ys[i]!, zs[i]!);
+  for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!, ys[i]!, zs[i]!);
+}

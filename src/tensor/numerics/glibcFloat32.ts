@@ -135,3 +135,53 @@ export function log1pf(x: number): number {
   if (k === 0) return r(f - r(hfsq - r(s * r(hfsq + R))));
   return r(r(kf * ln2Hi) - r(r(hfsq - r(r(s * r(hfsq + R)) + r(r(kf * ln2Lo) + c))) - f));
 }
+
+/** 1/c and log(c) for 16 subintervals of [0x1.66p-1, 0x1.66p0) (glibc 2.36's e_logf_data.c, from Arm's optimized-routines). */
+const LOGF_INVC = [
+  '0x1.661ec79f8f3bep+0', '0x1.571ed4aaf883dp+0', '0x1.49539f0f010bp+0', '0x1.3c995b0b80385p+0',
+  '0x1.30d190c8864a5p+0', '0x1.25e227b0b8eap+0', '0x1.1bb4a4a1a343fp+0', '0x1.12358f08ae5bap+0',
+  '0x1.0953f419900a7p+0', '0x1p+0', '0x1.e608cfd9a47acp-1', '0x1.ca4b31f026aap-1',
+  '0x1.b2036576afce6p-1', '0x1.9c2d163a1aa2dp-1', '0x1.886e6037841edp-1', '0x1.767dcf5534862p-1',
+].map(hexDouble);
+const LOGF_LOGC = [
+  '-0x1.57bf7808caadep-2', '-0x1.2bef0a7c06ddbp-2', '-0x1.01eae7f513a67p-2', '-0x1.b31d8a68224e9p-3',
+  '-0x1.6574f0ac07758p-3', '-0x1.1aa2bc79c81p-3', '-0x1.a4e76ce8c0e5ep-4', '-0x1.1973c5a611cccp-4',
+  '-0x1.252f438e10c1ep-5', '0x0p+0', '0x1.aa5aa5df25984p-5', '0x1.c5e53aa362eb4p-4',
+  '0x1.526e57720db08p-3', '0x1.bc2860d22477p-3', '0x1.1058bc8a07ee1p-2', '0x1.4043057b6ee09p-2',
+].map(hexDouble);
+const LOGF_LN2 = hexDouble('0x1.62e42fefa39efp-1');
+const LOGF_A = ['-0x1.00ea348b88334p-2', '0x1.5575b0be00b6ap-2', '-0x1.ffffef20a4123p-2'].map(hexDouble);
+
+/** A double written in C's hexadecimal notation (`-0x1.8p-3`). */
+function hexDouble(s: string): number {
+  const m = /^(-?)0x([0-9a-f])\.?([0-9a-f]*)p([+-]\d+)$/i.exec(s)!;
+  const digits = m[3]!;
+  const mantissa = parseInt(m[2]! + digits, 16) / 16 ** digits.length;
+  return (m[1] ? -1 : 1) * mantissa * 2 ** Number(m[4]);
+}
+
+/**
+ * glibc's logf (FMA build): x = 2^k z with z in [0x1.66p-1, 0x1.66p0), z/c - 1
+ * = r fused, log(x) = k ln 2 + log(c) + r + a cubic's terms, in double, rounded
+ * once to float.
+ */
+export function logf(x: number): number {
+  let ix = floatBits(x) >>> 0;
+  if (ix === 0x3f800000) return 0;
+  if (((ix - 0x00800000) >>> 0) >= 0x7f800000 - 0x00800000) {
+    if ((ix & 0x7fffffff) === 0) return -Infinity;
+    if (ix === 0x7f800000) return x;
+    if (ix & 0x80000000 || ix >= 0x7f800000) return NaN;
+    ix = ((floatBits(x * 8388608) >>> 0) - (23 << 23)) >>> 0;
+  }
+  const tmp = (ix - 0x3f330000) | 0;
+  const i = (tmp >>> 19) % 16;
+  const k = tmp >> 23;
+  const z = bitsFloat(ix - (tmp & 0xff800000));
+  const r = fma(z, LOGF_INVC[i]!, -1);
+  const y0 = fma(k, LOGF_LN2, LOGF_LOGC[i]!);
+  const r2 = r * r;
+  let y = fma(LOGF_A[1]!, r, LOGF_A[2]!);
+  y = fma(LOGF_A[0]!, r2, y);
+  return Math.fround(fma(y, r2, y0 + r));
+}

@@ -10,10 +10,10 @@
  *   column of contiguous outputs is multiplied down in groups of 32/16
  *   columns, then one by one.
  * - norm (p = 2): float32 over one contiguous innermost dimension: 8 lanes
- *   of fused x·x sums folded into lane 0, then the tail, fused; otherwise
- *   (and always for float64, as measured) one sequential fused sum per
- *   output. Then sqrt. Measured: equal except 2 of 96 float32 cases (a
- *   reduced innermost dimension of 4, where PyTorch's tail is not fused).
+ *   of fused x·x sums folded into lane 0, then the tail: when 4 or more
+ *   elements remain, 4 squares rounded and added in order (GCC's vector
+ *   epilogue), then fused steps; otherwise (and always for float64, as
+ *   measured) one sequential fused sum per output. Then sqrt.
  * - cumsum/cumprod: a running double (CPU's accumulate type), each output
  *   rounded to the dtype.
  */
@@ -150,25 +150,74 @@ export function norm2Reduce(
         for (let d = 0; d < full; d += lanes) for (let l = 0; l < lanes; l++) acc[l] = fused(buf[base + d + l]!, buf[base + d + l]!, acc[l]!);
         let s = acc[0]!;
         for (let l = 1; l < lanes; l++) s = r(s + acc[l]!);
-        for (let d = full; d < a.size; d++) s = fused(buf[base + d]!, buf[base + d]!, s);
+        let d = full;
+        // GCC's epilogue of the tail loop: a block of 4 squares (an SSE multiply) added in order, then fused steps
+        if (a.size - d >= 4) for (const end = d + 4; d < end; d++) s = r(s + r(buf[base + d]! * buf[base + d]!));
+        for (; d < a.size; d++) s = fused(buf[base + d]!, buf[base + d]!, s);
         out[outBase + j * b.outStride] = r(Math.sqrt(s));
       }
     });
     return out;
   }
   // binary_kernel_reduce with NormTwoOps: acc + x·x per element, fused, in iterator order
-  const acc = new Float64Array(outSize);
+  const acc = sequentialReduce(buf, offset, shape, strides, reduced, 0, (a, x) => fused(x, x, a));
+  for (let k = 0; k < outSize; k++) out[k] = r(Math.sqrt(acc[k]!));
+  return out;
+}
+
+/**
+ * binary_kernel_reduce: one accumulator per output, `step(acc, x)` over its
+ * reduced elements in TensorIterator's order (one thread).
+ */
+export function sequentialReduce(
+  buf: ArrayLike<number>,
+  offset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  reduced: readonly boolean[],
+  init: number,
+  step: (acc: number, x: number) => number,
+): Float64Array {
+  const { dims, outSize } = plan(shape, strides, reduced);
+  const acc = new Float64Array(outSize).fill(init);
+  if (shape.some((n) => n === 0)) return acc;
   forEachLoop2d(dims, offset, (inBase, outBase, a, b) => {
     for (let j = 0; j < b.size; j++) {
       for (let i = 0; i < a.size; i++) {
         const at = outBase + j * b.outStride + i * a.outStride;
-        const x = buf[inBase + j * b.inStride + i * a.inStride]!;
-        acc[at] = fused(x, x, acc[at]!);
+        acc[at] = step(acc[at]!, buf[inBase + j * b.inStride + i * a.inStride]!);
       }
     }
   });
-  for (let k = 0; k < outSize; k++) out[k] = r(Math.sqrt(acc[k]!));
-  return out;
+  return acc;
+}
+
+/**
+ * The p-norm for p other than 2 (ReduceOpsKernel's NormOps and friends, in
+ * the dtype): p = 1 sums |x|, ±inf keeps the largest or smallest |x| (NaN
+ * wins), 0 counts the nonzero elements, any other p sums pow(|x|, p) and
+ * takes pow(sum, 1/p) (`pow` is the C library's, as std::pow).
+ */
+export function normPReduce(
+  buf: ArrayLike<number>,
+  offset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  reduced: readonly boolean[],
+  dtype: DType,
+  p: number,
+  pow: (x: number, y: number) => number,
+): Float64Array {
+  const r: Round = dtype === 'float32' ? Math.fround : (x) => x;
+  const nanOr = (acc: number, v: number, pick: boolean) => (acc !== acc || v !== v ? NaN : pick ? v : acc);
+  if (p === Infinity) return sequentialReduce(buf, offset, shape, strides, reduced, 0, (acc, x) => nanOr(acc, Math.abs(x), Math.abs(x) > acc));
+  if (p === -Infinity) return sequentialReduce(buf, offset, shape, strides, reduced, Infinity, (acc, x) => nanOr(acc, Math.abs(x), Math.abs(x) < acc));
+  if (p === 0) return sequentialReduce(buf, offset, shape, strides, reduced, 0, (acc, x) => r(acc + (x === 0 ? 0 : 1)));
+  if (p === 1) return sequentialReduce(buf, offset, shape, strides, reduced, 0, (acc, x) => r(acc + Math.abs(x)));
+  const pd = r(p);
+  const sums = sequentialReduce(buf, offset, shape, strides, reduced, 0, (acc, x) => r(acc + pow(Math.abs(x), pd)));
+  const inverse = r(1 / pd);
+  return sums.map((v) => pow(v, inverse));
 }
 
 /**

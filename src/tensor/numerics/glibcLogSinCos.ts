@@ -1,65 +1,18 @@
 /**
- * Double-precision log, sin and cos exactly as glibc 2.36 computes them on
- * an x86-64 CPU with FMA (the `__log_fma`, `__sin_fma`, `__cos_fma`
- * variants its ifunc picks), since PyTorch's normal and exponential kernels
- * call them. glibc's results are not always correctly rounded (about 0.1 %
- * of logs and 0.15 % of sines differ from the correctly rounded value), and
- * JavaScript's Math functions differ from both, so the algorithms are
- * followed step by step: the same table lookups, the same polynomials in
- * the same order, and a fused multiply-add wherever GCC contracts `a * b + c`
- * in those files (compiled with -mfma and GCC's default -ffp-contract=fast).
+ * glibc 2.36's double log, sin and cos on an x86-64 CPU with FMA (the
+ * `__log_fma`, `__sin_fma`, `__cos_fma` variants its ifunc picks): PyTorch's
+ * normal and exponential samplers and numpy's generator call them, and
+ * Python's math.log and binary_cross_entropy's float64 kernel call log.
+ * glibc's results are not always correctly rounded (about 0.1 % of logs and
+ * 0.15 % of sines differ from the correctly rounded value), and JavaScript's
+ * Math functions differ from both, so the algorithms are followed step by
+ * step: the same table lookups, the same polynomials in the same order, and
+ * a fused multiply-add wherever GCC contracts `a * b + c` in those files
+ * (compiled with -mfma and GCC's default -ffp-contract=fast).
  * docs/random.md tells how this was checked against the machine's libm.
  */
-import { LOG_INVC, LOG_LOGC, SINCOS_TABLE } from './libm-tables.js';
-
-const SPLITTER = 134217729; // 2^27 + 1 (Veltkamp's split)
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-/** Move a nonzero double one unit in the last place towards `direction`'s sign. */
-function stepTowards(x: number, direction: number): number {
-  f64[0] = x;
-  if (x > 0 === direction > 0) {
-    u32[0] = u32[0]! + 1;
-    if (u32[0] === 0) u32[1] = u32[1]! + 1;
-  } else {
-    if (u32[0] === 0) u32[1] = u32[1]! - 1;
-    u32[0] = u32[0]! - 1;
-  }
-  return f64[0];
-}
-
-/**
- * fma(a, b, c) = a * b + c with one rounding (Boldo and Melquiond's
- * emulation: exact product and sum split into parts, the low parts added
- * with rounding to odd, the total rounded to nearest). Finite operands away
- * from overflow and underflow, which is all this module needs.
- */
-export function fma(a: number, b: number, c: number): number {
-  const p = a * b;
-  if (!Number.isFinite(p) || p === 0 || !Number.isFinite(c)) return p + c;
-  // Exact product p + pe (Dekker).
-  let t = SPLITTER * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLITTER * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  const pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-  // Exact sum s + se = c + p (Knuth's two-sum).
-  const s = c + p;
-  const bv = s - c;
-  const se = (c - (s - bv)) + (p - bv);
-  // v = se + pe rounded to odd.
-  let v = se + pe;
-  const vb = v - se;
-  const ve = (se - (v - vb)) + (pe - vb);
-  if (ve !== 0) {
-    f64[0] = v;
-    if ((u32[0]! & 1) === 0) v = stepTowards(v, ve);
-  }
-  return s + v;
-}
+import { doubleFromHalves, doubleHigh, doubleLow, fma } from './bits.js';
+import { LOG_INVC, LOG_LOGC, SINCOS_TABLE } from './glibcTables.js';
 
 // ---------------------------------------------------------------- log
 
@@ -78,9 +31,9 @@ const NEAR_ONE_HIGH = 0x3ff10900;
 /** High word of 0x1.6p-1: x = 2^k z with z in [0x1.6p-1, 0x1.6p0). */
 const OFF_HIGH = 0x3fe60000;
 
-export function glibcLog(x: number): number {
-  f64[0] = x;
-  let high = u32[1]!;
+export function log(x: number): number {
+  let high = doubleHigh(x) >>> 0;
+  let low = doubleLow(x);
   if (high >= NEAR_ONE_LOW && high < NEAR_ONE_HIGH) {
     if (x === 1) return 0;
     const r = x - 1.0;
@@ -103,16 +56,15 @@ export function glibcLog(x: number): number {
     return x === Infinity ? x : NaN;
   }
   if (x < 2.2250738585072014e-308) {
-    f64[0] = x * 4503599627370496; // 2^52: normalise a subnormal
-    u32[1] = u32[1]! - (52 << 20);
-    high = u32[1]!;
+    const normal = x * 4503599627370496; // 2^52: normalise a subnormal
+    high = (doubleHigh(normal) >>> 0) - (52 << 20);
+    low = doubleLow(normal);
   }
   // The top bits of x - OFF pick the subinterval i and the exponent k; z keeps x's mantissa.
   const tmp = (high - OFF_HIGH) | 0;
   const i = (tmp >>> 13) & 127;
   const k = tmp >> 20;
-  u32[1] = high - (tmp & 0xfff00000);
-  const z = f64[0];
+  const z = doubleFromHalves((high - (tmp & 0xfff00000)) | 0, low);
   const r = fma(z, LOG_INVC[i]!, -1.0);
   const w = fma(k, LN2_HI, LOG_LOGC[i]!);
   const hi = w + r;
@@ -146,8 +98,7 @@ const CS6 = 1.38888874007937613028114285595617e-3;
 
 /** The table row of the multiple of 1/128 nearest |x| (u = BIG + |x|). */
 function row(u: number): number {
-  f64[0] = u;
-  return u32[0]! << 2;
+  return doubleLow(u) << 2;
 }
 
 function taylorSin(xx: number, a: number, da: number): number {
@@ -195,8 +146,7 @@ function doSin(x: number, dx: number): number {
 function reduce(x: number): { n: number; a: number; da: number } {
   const t = fma(x, HPINV, TOINT);
   const xn = t - TOINT;
-  f64[0] = t;
-  const n = u32[0]! & 3;
+  const n = doubleLow(t) & 3;
   const y = fma(-xn, MP2, fma(-xn, MP1, x));
   const t2 = fma(-xn, PP3, y);
   let db = fma(-xn, PP3, y - t2);
@@ -212,11 +162,10 @@ function sinCosQuadrant(a: number, da: number, n: number): number {
 
 /** |x|'s high word, for glibc's range tests. */
 function highWord(x: number): number {
-  f64[0] = x;
-  return u32[1]! & 0x7fffffff;
+  return doubleHigh(x) & 0x7fffffff;
 }
 
-export function glibcSin(x: number): number {
+export function sin(x: number): number {
   const k = highWord(x);
   if (k < 0x3e500000) return x;
   if (k < 0x3feb6000) return doSin(x, 0);
@@ -232,7 +181,7 @@ export function glibcSin(x: number): number {
   return NaN;
 }
 
-export function glibcCos(x: number): number {
+export function cos(x: number): number {
   const k = highWord(x);
   if (k < 0x3e400000) return 1.0;
   if (k < 0x3feb6000) return doCos(x, 0);
