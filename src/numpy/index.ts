@@ -7,6 +7,8 @@
 import { registerLibrary } from '../program/modules.js';
 import { ndarrayClass } from './array-class.js';
 import { moduleFunctions } from './module.js';
+import { randomModule } from './random.js';
+import { installInterop } from './interop.js';
 import { binaryOp, wrap } from './ndarray.js';
 import { boolScalarClass, dtypeClass, float32Class, float32Scalar, float64Class, hooks, int64Class } from './scalars.js';
 import { fromData } from './convert.js';
@@ -49,6 +51,9 @@ registerLibrary({
     np.attrs.set('float_', float64Class);
     np.attrs.set('int_', int64Class);
     np.attrs.set('__version__', '1.24.2');
+    installInterop(modules.module('torch'));
+    const random = modules.module('numpy.random');
+    for (const [k, v] of randomModule()) random.attrs.set(k, v);
   },
 });
 
