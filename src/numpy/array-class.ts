@@ -54,7 +54,7 @@ export function reshape(a: NDArray, requested: number[]): NDArray {
   const shape = requested.map((d) => (d === -1 ? (known === 0 ? -1 : a.numel / known) : d));
   const fits = unknown ? known !== 0 && a.numel % known === 0 : known === a.numel;
   if (!fits || requested.some((d) => d < -1)) {
-    const text = `(${requested.join(', ')}${requested.length === 1 ? ',' : ''})`;
+    const text = `(${requested.join(',')}${requested.length === 1 ? ',' : ''})`;
     throw new PyError('ValueError', `cannot reshape array of size ${a.numel} into shape ${text}`);
   }
   return reshapeOf(a, shape).array;
@@ -182,9 +182,15 @@ export const ndarrayClass = defineClass<unknown>({
     transpose: m((a, call) => wrap(transposed(a, call.args.length === 0 ? null : shapeArg(call.args, 'transpose')))),
     tolist: m((a) => toList(a)),
     item: m((a, call) => {
-      bind('item', call, []);
-      if (a.numel !== 1) throw new PyError('ValueError', 'can only convert an array of size 1 to a Python scalar');
-      return scalarOf(a.values()[0]!, npType(a) === 'float32' ? 'float64' : npType(a));
+      const values = a.values();
+      const dtype = npType(a) === 'float32' ? 'float64' : npType(a);
+      if (call.args.length === 0) {
+        if (a.numel !== 1) throw new PyError('ValueError', 'can only convert an array of size 1 to a Python scalar');
+        return scalarOf(values[0]!, dtype);
+      }
+      const index = call.args.length === 1 ? Number(call.args[0]) : call.args.reduce<number>((flat, v, d) => flat * a.shape[d]! + Number(v), 0);
+      if (!call.args.every((v) => typeof v === 'bigint') || index < 0 || index >= a.numel) throw new PyError('IndexError', 'index out of bounds');
+      return scalarOf(values[index]!, dtype);
     }),
     sum: m((a, call) => reduction('sum', a, call, 'sum')),
     mean: m((a, call) => reduction('mean', a, call, 'mean')),
