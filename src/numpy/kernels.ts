@@ -109,7 +109,6 @@ export function reduce(a: NDArray, axes: number[] | null, keepdims: boolean, kin
   const inner = numelOf(all.map((i) => a.shape[i]!));
   const outer = numelOf(kept.map((i) => a.shape[i]!));
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
-  const lastOnly = all.length === 1 && all[0] === a.ndim - 1;
   const out = new Float64Array(outer);
   for (let o = 0; o < outer; o++) {
     const base = o * inner;
@@ -118,8 +117,8 @@ export function reduce(a: NDArray, axes: number[] | null, keepdims: boolean, kin
         let s = 0;
         for (let i = 0; i < inner; i++) s += moved[base + i]!;
         out[o] = s;
-      } else if (axes === null || lastOnly) out[o] = round(0 + pairwiseSum(moved, base, inner, 1, round));
-      else out[o] = sequentialSum(a, all, kept, o, round);
+      } else if (axes === null) out[o] = fullSum(a, round);
+      else out[o] = axisSum(a, all, kept, o, round);
     } else {
       let m = moved[base]!;
       for (let i = 1; i < inner; i++) {
@@ -133,15 +132,77 @@ export function reduce(a: NDArray, axes: number[] | null, keepdims: boolean, kin
   return makeArray(out, outShape, dtype);
 }
 
-/** The running sum numpy's iterator makes when the reduced axes are not the innermost: rows in memory order. */
-function sequentialSum(a: NDArray, axes: readonly number[], kept: readonly number[], o: number, round: (x: number) => number): number {
-  const keptShape = kept.map((i) => a.shape[i]!);
-  const keptIndex = unravel(o, keptShape);
+/** numpy's iterator hands the add loop at most a buffer's worth (8192) of one row at a time. */
+const BUFFER_SIZE = 8192;
+
+function chunkedSum(v: ArrayLike<number>, start: number, n: number, stride: number, round: (x: number) => number, init: number): number {
+  let res = init;
+  for (let done = 0; done < n; done += BUFFER_SIZE) {
+    res = round(res + pairwiseSum(v, start + done * stride, Math.min(BUFFER_SIZE, n - done), stride, round));
+  }
+  return res;
+}
+
+/**
+ * The sum of every element in numpy's order: the array walked in memory
+ * order (axes by decreasing stride), dimensions that are contiguous with
+ * each other merged, each innermost row summed pairwise onto the total.
+ */
+function fullSum(a: NDArray, round: (x: number) => number): number {
+  const axes = a.shape.map((_, i) => i).filter((i) => a.shape[i] !== 1);
+  axes.sort((p, q) => Math.abs(a.strides[q]!) - Math.abs(a.strides[p]!));
+  const shape: number[] = [];
+  const strides: number[] = [];
+  for (const i of axes) {
+    const last = shape.length - 1;
+    if (last >= 0 && strides[last] === a.shape[i]! * a.strides[i]!) {
+      shape[last] = shape[last]! * a.shape[i]!;
+      strides[last] = a.strides[i]!;
+    } else {
+      shape.push(a.shape[i]!);
+      strides.push(a.strides[i]!);
+    }
+  }
+  if (shape.length === 0) return round(0 + a.item());
+  const values = a.view(shape, strides).values();
+  const inner = shape[shape.length - 1]!;
+  let res = 0;
+  for (let base = 0; base < values.length; base += inner) res = chunkedSum(values, base, inner, 1, round, res);
+  return res;
+}
+
+/**
+ * The sum of one output over the reduced axes in numpy's order: the reduced
+ * elements in memory order, added one by one onto the output, except that
+ * when the innermost axis in memory is reduced each of its rows (merged with
+ * reduced axes contiguous with it) is summed pairwise first.
+ */
+function axisSum(a: NDArray, axes: readonly number[], kept: readonly number[], o: number, round: (x: number) => number): number {
+  const keptIndex = unravel(o, kept.map((i) => a.shape[i]!));
   let base = a.offset;
   kept.forEach((axis, k) => (base += keptIndex[k]! * a.strides[axis]!));
-  const shape = axes.map((i) => a.shape[i]!);
-  const strides = axes.map((i) => a.strides[i]!);
+  const order = axes.filter((i) => a.shape[i] !== 1).sort((p, q) => Math.abs(a.strides[q]!) - Math.abs(a.strides[p]!));
+  const shape: number[] = [];
+  const strides: number[] = [];
+  for (const i of order) {
+    const last = shape.length - 1;
+    if (last >= 0 && strides[last] === a.shape[i]! * a.strides[i]!) {
+      shape[last] = shape[last]! * a.shape[i]!;
+      strides[last] = a.strides[i]!;
+    } else {
+      shape.push(a.shape[i]!);
+      strides.push(a.strides[i]!);
+    }
+  }
+  if (shape.length === 0) return round(0 + a.buffer[base]!);
   const values = a.view(shape, strides, base).values();
+  const innermostStride = Math.min(...a.shape.map((d, i) => (d === 1 ? Infinity : Math.abs(a.strides[i]!))));
+  if (Math.abs(strides[strides.length - 1]!) === innermostStride) {
+    const inner = shape[shape.length - 1]!;
+    let res = 0;
+    for (let start = 0; start < values.length; start += inner) res = chunkedSum(values, start, inner, 1, round, res);
+    return res;
+  }
   let s = 0;
   for (let i = 0; i < values.length; i++) s = round(s + values[i]!);
   return s;

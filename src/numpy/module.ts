@@ -11,6 +11,7 @@ import { arrayOf, binaryOp, isArray, npType, operandOf, result, signOp, unaryUfu
 import { fromData } from './convert.js';
 import { reduction, shapeArg } from './array-class.js';
 import { toNpDType } from './scalars.js';
+import { numpyExpf, numpyLogf, numpySinCosf } from './simd-math.js';
 
 const fn = (name: string, impl: (call: CallArgs) => PyValue) => new Builtin(name, impl, undefined, 'numpy');
 
@@ -92,8 +93,9 @@ function full(call: CallArgs): PyValue {
   return wrap(NDArray.full(shapeArg([p.shape!], 'full'), castTo(dtype, v.array.item()), dtype));
 }
 
-function unary(name: string, f: (x: number) => number) {
-  return fn(name, (call) => unaryUfunc(name, f, bind(name, call, ['x']).x!));
+/** A ufunc of one argument: `f` in float64 (and for ints), `f32` for float32 arrays. */
+function unary(name: string, f: (x: number) => number, f32?: (x: number) => number) {
+  return fn(name, (call) => unaryUfunc(name, f, bind(name, call, ['x']).x!, f32));
 }
 
 function binary(name: string, op: string) {
@@ -162,10 +164,10 @@ export function moduleFunctions(): Map<string, PyValue> {
     ['zeros_like', filledLike('zeros_like', 0)],
     ['ones_like', filledLike('ones_like', 1)],
     ['full', fn('full', full)],
-    ['exp', unary('exp', libm.exp)],
-    ['log', unary('log', libm.log)],
-    ['sin', unary('sin', libm.sin)],
-    ['cos', unary('cos', libm.cos)],
+    ['exp', unary('exp', libm.exp, numpyExpf)],
+    ['log', unary('log', libm.log, numpyLogf)],
+    ['sin', unary('sin', libm.sin, (x) => numpySinCosf(x, false, libm.sin))],
+    ['cos', unary('cos', libm.cos, (x) => numpySinCosf(x, true, libm.cos))],
     ['tanh', unary('tanh', libm.tanh)],
     ['sqrt', unary('sqrt', sqrt)],
     ['abs', fn('absolute', (call) => signOp('absolute', bind('absolute', call, ['x']).x!))],

@@ -185,13 +185,14 @@ function power(A: NDArray, B: NDArray, a: Operand, b: Operand, dtype: NpDType): 
 }
 
 /** numpy's unary ufuncs: ints compute in float64, float32 stays float32. */
-export function unaryUfunc(name: string, f: (x: number) => number, v: PyValue): PyValue {
+export function unaryUfunc(name: string, f: (x: number) => number, v: PyValue, f32: (x: number) => number = f): PyValue {
   const a = operandOf(v);
   if (!a) throw new PyError('TypeError', `loop of ufunc does not support argument 0 of type ${typeOf(v).name} which has no callable ${name} method`);
   const dtype = a.op.dtype;
   if (dtype === 'bool') throw new UnsupportedError(`numpy.${name} of a bool array (float16) is not supported`);
-  const out = mapUnary(a.array, isFloatType(dtype) ? dtype : 'float64', f);
+  const out = mapUnary(a.array, isFloatType(dtype) ? dtype : 'float64', dtype === 'float32' ? f32 : f);
   const inputs = a.array.values();
+  if (name === 'exp' && out.values().some((y, i) => y === Infinity && Number.isFinite(inputs[i]!))) warn('overflow encountered in exp', runtimeWarning());
   if (name === 'log' || name === 'sqrt') {
     if (name === 'log' && inputs.some((x) => x === 0)) warn(`divide by zero encountered in log`, runtimeWarning());
     if (inputs.some((x) => x < 0)) warn(`invalid value encountered in ${name}`, runtimeWarning());
