@@ -5,7 +5,6 @@
  * This file imports no library eagerly, so that the registry shows what
  * loading a script's libraries brought in.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { librariesFor, loadLibrariesFor } from '../src/libraries.js';
 import { registeredLibraries } from '../src/program/modules.js';
@@ -32,19 +31,6 @@ describe('numpy loads only when a script names it', () => {
     const r = await run('import numpy as np\nprint(np.ones(2))\n');
     expect(r.stdout).toBe('[1. 1.]\n');
     expect(registeredLibraries()).toContain('numpy');
-  });
-
-  it('the CLI bundle keeps numpy in chunks reached only by import()', () => {
-    const dir = 'dist/bundle';
-    if (!existsSync(dir)) return;
-    const chunks = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => ({ f, text: readFileSync(`${dir}/${f}`, 'utf8') }));
-    const entry = chunks.filter((c) => c.text.includes('// src/numpy/index.ts'));
-    const main = chunks.find((c) => c.f === 'main.js')!;
-    expect(entry).toHaveLength(1);
-    expect(main.text).not.toContain('// src/numpy/');
-    const reaching = chunks.filter((c) => c.text.includes(`"./${entry[0]!.f}"`));
-    expect(reaching.length).toBeGreaterThan(0);
-    for (const c of reaching) expect(c.text).toContain(`import("./${entry[0]!.f}")`);
   });
 });
 
