@@ -95,10 +95,12 @@ function floatFormatter(data: readonly number[], dtype: NpDType): Formatter {
     const precision = Math.max(...parts.map((p) => p.frac.length));
     padLeft = Math.max(...parts.map((p) => p.int.length));
     padRight = expSize + 2 + precision;
+    // every element with `precision` digits after the point: Dragon4 keeps generating the exact value's digits past the shortest
     format = (v) => {
-      const p = scientific(v, dtype);
-      const e = `e${p.exp < 0 ? '-' : '+'}${String(Math.abs(p.exp)).padStart(expSize, '0')}`;
-      return `${p.int.padStart(padLeft)}.${p.frac.padEnd(precision, '0')}${e}`;
+      const sign = isNegative(v) ? '-' : '';
+      const d = v === 0 ? { digits: '0'.repeat(precision + 1), exp: 0 } : significantDigits(v, precision);
+      const e = `e${d.exp < 0 ? '-' : '+'}${String(Math.abs(d.exp)).padStart(expSize, '0')}`;
+      return `${(sign + d.digits[0]).padStart(padLeft)}.${d.digits.slice(1)}${e}`;
     };
   } else {
     const parts = finite.map((v) => positional(v, dtype));
