@@ -5,6 +5,8 @@
  * This file imports no library eagerly, so that the registry shows what
  * loading a script's libraries brought in.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { librariesFor, loadLibrariesFor } from '../src/libraries.js';
 import { registeredLibraries } from '../src/program/modules.js';
@@ -31,6 +33,16 @@ describe('numpy loads only when a script names it', () => {
     const r = await run('import numpy as np\nprint(np.ones(2))\n');
     expect(r.stdout).toBe('[1. 1.]\n');
     expect(registeredLibraries()).toContain('numpy');
+  });
+  it("the CLI's run file evaluates numpy only behind its lazy import, and a CLI run of numpy works", () => {
+    const dir = 'dist/bundle';
+    if (!existsSync(dir)) return;
+    const text = readFileSync(`${dir}/run.cjs`, 'utf8');
+    expect(text).toMatch(/init_numpy=__esm\(\{"src\/numpy\/index\.ts"\(\)/);
+    expect(text.match(/init_numpy\(\)/g) ?? []).toHaveLength(1);
+    expect(text).toContain('Promise.resolve().then(()=>(init_numpy(),numpy_exports))');
+    const r = spawnSync(process.execPath, [`${dir}/main.js`, 'run', '-'], { input: 'import numpy as np\nprint(repr(np.linspace(0, 1, 3, dtype=np.float32)))\n', encoding: 'utf8' });
+    expect(r.stdout).toBe('array([0. , 0.5, 1. ], dtype=float32)\n');
   });
 });
 
