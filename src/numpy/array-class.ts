@@ -12,7 +12,7 @@ import { arrayRepr, arrayStr, floatScalarRepr } from './arrayprint.js';
 import { toNpDType, dtypeObject, binaryMethods } from './scalars.js';
 import { castArray, makeArray, normalizeAxis, reduce } from './kernels.js';
 import { isFloatType, type NpDType } from './dtypes.js';
-import { arrayOf, classRef, npType, result, scalarOf, signOp, wrap } from './ndarray.js';
+import { arrayOf, classRef, inPlaceOp, npType, result, scalarOf, signOp, wrap } from './ndarray.js';
 import { getIndex, setIndex } from './indexing.js';
 
 const NDARRAY_NAMES = new Set(
@@ -167,6 +167,7 @@ export const ndarrayClass = defineClass<unknown>({
       throw new PyError('AttributeError', `'numpy.ndarray' object has no attribute '${name}'`);
     },
     ...binaryMethods(),
+    ...Object.fromEntries(['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow'].map((op) => [`__i${op}__`, (self: PyValue, call: CallArgs) => inPlaceOp(op, self, call.args[0]!)])),
     reshape: m((a, call) => {
       const p = bind('reshape', { args: [], kwargs: call.kwargs }, ['order=']);
       if (p.order !== undefined && p.order !== 'C') throw new UnsupportedError("reshape(order='F') is not supported");

@@ -8,13 +8,13 @@ import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { UnsupportedError } from '../program/errors.js';
-import { exceptionClassNamed } from '../program/exceptions.js';
+import { exceptionClassNamed, newException, RaisedError } from '../program/exceptions.js';
 import { libm } from '../program/libm.js';
-import { stateOf } from '../program/native.js';
+import { defineClass, stateOf } from '../program/native.js';
 import { warn } from '../program/objects.js';
 import { NotImplemented, PyInstance, PyTuple, typeOf, type PyClass, type PyValue } from '../program/values.js';
 import { isFloatType, kindOf, promote, resultType, type NpDType, type Operand } from './dtypes.js';
-import { mapBinary, mapUnary, matmul } from './kernels.js';
+import { broadcastAll, broadcastView, mapBinary, mapUnary, matmul, shapeText } from './kernels.js';
 import { float32Scalar, float32Value, isFloat32Scalar } from './scalars.js';
 
 export interface ArrayState { array: NDArray }
@@ -158,13 +158,58 @@ export function binaryOp(op: string, x: PyValue, y: PyValue): PyValue {
   return result(out);
 }
 
+/** numpy's floating-point warnings of a division: divide by zero (finite / 0), then invalid (0 / 0, inf / inf). */
 function warnIf(out: NDArray, a: NDArray, b: NDArray, what: string): void {
-  const va = a.values();
-  const vb = b.values();
-  if (vb.some((q) => q === 0)) {
-    const zeroByZero = va.length === 1 ? va[0] === 0 || Number.isNaN(va[0]!) : false;
-    warn(`${zeroByZero ? 'invalid value' : 'divide by zero'} encountered in ${out.ndim === 0 ? 'scalar ' : ''}${what}`, runtimeWarning());
+  const shape = out.shape;
+  const va = broadcastView(a, shape).values();
+  const vb = broadcastView(b, shape).values();
+  let divide = false;
+  let invalid = false;
+  for (let i = 0; i < va.length; i++) {
+    const p = va[i]!;
+    const q = vb[i]!;
+    if (q === 0 && Number.isFinite(p) && p !== 0) divide = true;
+    if ((q === 0 && p === 0) || (!Number.isFinite(p) && !Number.isNaN(p) && !Number.isFinite(q) && !Number.isNaN(q))) invalid = true;
   }
+  const where = `${out.ndim === 0 ? 'scalar ' : ''}${what}`;
+  if (divide) warn(`divide by zero encountered in ${where}`, runtimeWarning());
+  if (invalid) warn(`invalid value encountered in ${where}`, runtimeWarning());
+}
+
+const UFUNC_NAMES: Record<string, string> = { add: 'add', sub: 'subtract', mul: 'multiply', truediv: 'divide', floordiv: 'floor_divide', mod: 'remainder', pow: 'power' };
+
+/** The error numpy raises when an in-place result cannot be cast back (`ints += 1.5`). */
+const castingError = () =>
+  defineClass({ name: '_UFuncOutputCastingError', module: 'numpy.core._exceptions', bases: [exceptionClassNamed('TypeError')] });
+let castingErrorClass: PyClass | null = null;
+
+/** `a += b` and the other augmented assignments: the result written into a's own memory (views and tensors sharing it see it). */
+export function inPlaceOp(op: string, self: PyValue, other: PyValue): PyValue {
+  const target = arrayOf(self);
+  const operand = operandOf(other);
+  if (operand) {
+    try {
+      broadcastAll([target.shape, operand.array.shape]);
+    } catch {
+      // numpy lists the output among the operands
+      throw new PyError('ValueError', `operands could not be broadcast together with shapes ${[target.shape, operand.array.shape, target.shape].map(shapeText).join(' ')} `);
+    }
+  }
+  const r = binaryOp(op, self, other);
+  if (r === NotImplemented) return r;
+  const o = operandOf(r)!;
+  const dtype = npType(target);
+  if (kindOf(o.op.dtype) > kindOf(dtype)) {
+    castingErrorClass ??= castingError();
+    const message = `Cannot cast ufunc '${UFUNC_NAMES[op] ?? op}' output from dtype('${o.op.dtype}') to dtype('${dtype}') with casting rule 'same_kind'`;
+    throw new RaisedError(newException(castingErrorClass, [message]), message);
+  }
+  if (o.array.shape.join() !== target.shape.join()) {
+    const t = (s: readonly number[]) => `(${s.join(',')}${s.length === 1 ? ',' : ''})`;
+    throw new PyError('ValueError', `non-broadcastable output operand with shape ${t(target.shape)} doesn't match the broadcast shape ${t(o.array.shape)}`);
+  }
+  target.assign(o.array.values());
+  return self;
 }
 
 function power(A: NDArray, B: NDArray, a: Operand, b: Operand, dtype: NpDType): NDArray {
