@@ -16,6 +16,7 @@ import type { DType } from '../tensor/dtype.js';
 import { castArray } from './kernels.js';
 import { arrayOf, isArray, npType, wrap } from './ndarray.js';
 import { tensorArray } from './convert.js';
+import { float32Value, isFloat32Scalar } from './scalars.js';
 
 libraryTensorMethods.numpy = (self: Tensor, call: CallArgs): PyValue => {
   bind('numpy', call, ['force=']);
@@ -45,6 +46,13 @@ export function installInterop(torch: PyModule): void {
   const fn = (name: string, impl: (call: CallArgs) => PyValue) => new Builtin(name, impl, undefined, 'torch');
   torch.attrs.set('tensor', fn('tensor', (call) => {
     const data = call.args[0] ?? call.kwargs.get('data');
+    if (data !== undefined && isFloat32Scalar(data)) {
+      const rest = call.args.length > 0 ? [float32Value(data), ...call.args.slice(1)] : call.args;
+      const kwargs = new Map(call.kwargs);
+      if (!kwargs.has('dtype')) kwargs.set('dtype', new PyDType('float32'));
+      if (call.args.length === 0) kwargs.set('data', float32Value(data));
+      return callValue(original, rest, kwargs);
+    }
     if (data === undefined || !isArray(data)) return callValue(original, call.args, call.kwargs);
     const a = bind('tensor', call, ['data', 'dtype=', 'device=', 'requires_grad=']);
     return tensorFromArray(data, dtypeKwarg(a.dtype), toBool(a.requires_grad, false), false);

@@ -1,4 +1,5 @@
 /** The functions of the `numpy` module that teaching scripts call. */
+import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { bind, toBool } from '../program/args.js';
@@ -17,6 +18,8 @@ const fn = (name: string, impl: (call: CallArgs) => PyValue) => new Builtin(name
 
 /** An array argument: arrays as they are, anything else through np.array. */
 export function asArray(v: PyValue): NDArray {
+  // numpy hands a tensor to its own method (np.sum(t) calls t.sum(axis=...)): not modelled
+  if (v instanceof Tensor) throw new UnsupportedError('numpy functions of tensors are not supported');
   return isArray(v) ? arrayOf(v) : fromData(v, undefined);
 }
 

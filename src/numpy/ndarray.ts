@@ -231,6 +231,7 @@ function power(A: NDArray, B: NDArray, a: Operand, b: Operand, dtype: NpDType): 
 
 /** numpy's unary ufuncs: ints compute in float64, float32 stays float32. */
 export function unaryUfunc(name: string, f: (x: number) => number, v: PyValue, f32: (x: number) => number = f): PyValue {
+  if (v instanceof Tensor) throw new UnsupportedError(`numpy.${name} of a tensor is not supported`);
   const a = operandOf(v);
   if (!a) throw new PyError('TypeError', `loop of ufunc does not support argument 0 of type ${typeOf(v).name} which has no callable ${name} method`);
   const dtype = a.op.dtype;
