@@ -29,7 +29,7 @@ export function arrayToStr(a: NDArray): string {
   const dtype = npType(a);
   const v = a.item();
   if (isFloatType(dtype)) return floatScalarRepr(v, dtype);
-  return dtype === 'bool' ? (v ? 'True' : 'False') : String(v);
+  return dtype === 'bool' ? (v ? 'True' : 'False') : BigInt(v).toString();
 }
 
 export function arrayToRepr(a: NDArray): string {

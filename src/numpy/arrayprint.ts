@@ -126,8 +126,9 @@ function floatFormatter(data: readonly number[], dtype: NpDType): Formatter {
 function formatterFor(data: readonly number[], dtype: NpDType, is0d: boolean): Formatter {
   if (dtype === 'bool') return (v) => (v ? (is0d ? 'True' : ' True') : 'False');
   if (dtype === 'int64') {
-    const width = data.length === 0 ? 0 : Math.max(...data.map((v) => String(v).length));
-    return (v) => String(v).padStart(width);
+    const text = (v: number) => BigInt(v).toString();
+    const width = data.length === 0 ? 0 : Math.max(...data.map((v) => text(v).length));
+    return (v) => text(v).padStart(width);
   }
   return floatFormatter(data, dtype);
 }

@@ -51,7 +51,11 @@ export function fromData(data: PyValue, dtype: NpDType | undefined): NDArray {
       const t = npType(nested);
       for (const x of nested.values()) leaf(t, x);
     } else if (typeof v === 'number') leaf('float64', v);
-    else if (typeof v === 'bigint') leaf('int64', Number(v));
+    else if (typeof v === 'bigint') {
+      // int64 storage is a double: exact to 2^53
+      if (v > 2n ** 53n || v < -(2n ** 53n)) throw new UnsupportedError('numpy integers beyond 2**53 are not supported');
+      leaf('int64', Number(v));
+    }
     else if (typeof v === 'boolean') leaf('bool', v ? 1 : 0);
     else if (isFloat32Scalar(v)) leaf('float32', float32Value(v));
     else throw new UnsupportedError(`numpy arrays of ${typeOf(v).name} objects are not supported`);
