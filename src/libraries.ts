@@ -28,6 +28,7 @@ export const LIBRARIES: readonly LibraryEntry[] = [
   { name: 'functools', words: ['functools'], load: () => import('./functools/index.js') },
   { name: 'copy', words: ['copy', 'deepcopy'], load: () => import('./copy/index.js') },
   { name: 'time', words: ['time', 'perf_counter'], load: () => import('./time/index.js') },
+  { name: 'numpy', words: ['numpy', 'from_numpy', 'as_tensor'], load: () => import('./numpy/index.js') },
 ];
 
 /** The libraries `source` may use. */

@@ -21,6 +21,9 @@ export const CREATE_GRAPH_WARNING =
 
 type Method = (self: Tensor, call: CallArgs) => PyValue;
 
+/** Tensor methods a library adds when it loads (numpy's `t.numpy()`). */
+export const libraryTensorMethods: Record<string, Method> = {};
+
 function toList(t: Tensor): PyValue {
   const values = t.array.values();
   const item = (v: number): PyValue => (t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' || t.dtype === 'uint8' ? BigInt(v) : v);
@@ -136,7 +139,7 @@ export function tensorAttr(self: Tensor, name: string): PyValue | undefined {
   }
   const more = moreTensorAttr(self, name);
   if (more !== undefined) return more;
-  const method = moreMethods[name] ?? methods[name] ?? randomTensorMethods[name];
+  const method = moreMethods[name] ?? methods[name] ?? randomTensorMethods[name] ?? libraryTensorMethods[name];
   if (method) return new Builtin(name, (call) => method(self, call), self);
   const fn = tensorFunctions[name];
   if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }), self);
