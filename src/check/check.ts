@@ -9,6 +9,7 @@ import { setBackwardObserver, type BackwardCall } from '../autograd/engine.js';
 import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import { runScript } from '../program/run.js';
+import { toSource, type Source } from '../program/source.js';
 import { compileNode } from '../symbolic/compile.js';
 import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
 import { getMath } from '../symbolic/mathjs.js';
@@ -100,12 +101,14 @@ function errorKind(message: string): PredictedError | null {
   return ERROR_KINDS.find(([, text]) => message.includes(text))?.[0] ?? null;
 }
 
-export function check(source: string, options: CheckOptions = {}): CheckReport {
+/** Checks a script (its text, named by options.fileName) or a Source (a notebook's cells). */
+export function check(script: string | Source, options: CheckOptions = {}): CheckReport {
+  const source = toSource(script, options.fileName);
   const tolerances = { ...DEFAULT_TOLERANCES, ...options.tolerances };
   const builder = new SymbolBuilder(getMath());
   const trace = new SymbolicTrace(builder);
   const expectedGradients = new ExpectedGradients(trace, builder);
-  const lines = source.split(/\r\n|\r|\n/);
+  const lines = source.text.split(/\r\n|\r|\n/);
   const calls: CallReport[] = [];
   let pending: { expected: ExpectedCall; before: (number[] | null)[] } | null = null;
 

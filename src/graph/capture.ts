@@ -11,6 +11,7 @@ import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { Limits } from '../program/interpreter.js';
 import { runScript } from '../program/run.js';
+import { toSource, type Source } from '../program/source.js';
 import { buildGraph, GraphTooLargeError } from './build.js';
 import { GraphRecorder } from './recorder.js';
 import type { AutogradGraph, GraphMoment } from './model.js';
@@ -59,17 +60,18 @@ function reachable(roots: readonly Tensor[]): Node[] {
   return [...seen];
 }
 
-export function captureGraph(source: string, options: GraphOptions = {}): GraphResult {
+export function captureGraph(source: string | Source, options: GraphOptions = {}): GraphResult {
   return capture(source, options, false).result;
 }
 
-export function captureCallGraphs(source: string, options: Omit<GraphOptions, 'at'> = {}): CallGraphs {
+export function captureCallGraphs(source: string | Source, options: Omit<GraphOptions, 'at'> = {}): CallGraphs {
   const { result, calls } = capture(source, options, true);
   return { exitCode: result.exitCode, graphs: calls, ...(result.error ? { error: result.error } : {}) };
 }
 
-function capture(source: string, options: GraphOptions, everyCall: boolean): { result: GraphResult; calls: AutogradGraph[] } {
-  const lines = source.split(/\r\n|\r|\n/);
+function capture(script: string | Source, options: GraphOptions, everyCall: boolean): { result: GraphResult; calls: AutogradGraph[] } {
+  const source = toSource(script, options.fileName);
+  const lines = source.text.split(/\r\n|\r|\n/);
   const at = options.at;
   const count = lines.length - (lines.at(-1) === '' ? 1 : 0);
   if (typeof at === 'number' && !(Number.isInteger(at) && at >= 1 && at <= count)) {

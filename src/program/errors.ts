@@ -39,11 +39,16 @@ export function formatScriptError(
   fileName: string,
   source: string,
 ): string {
+  return formatErrorAt(`${fileName}:${err.line}:${err.col}`, err, source);
+}
+
+/** The same with the position written by the caller (a notebook's `FILE:cell 7:line 2:col 5`). */
+export function formatErrorAt(where: string, err: { line: number; col: number; message: string }, source: string): string {
   const lines = source.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const text = lines[err.line - 1] ?? '';
   let prefix = '';
   for (let i = 0; i < err.col - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';
-  return `${fileName}:${err.line}:${err.col}: ${err.message}\n${text}\n${prefix}^`;
+  return `${where}: ${err.message}\n${text}\n${prefix}^`;
 }
 
 /**

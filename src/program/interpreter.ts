@@ -53,6 +53,7 @@ import {
   type Host,
 } from './objects.js';
 import { binary, compare, inPlace, mappingItems, truthy, unary } from './operators.js';
+import { displayText } from './pretty.js';
 import { str } from './repr.js';
 import { PySet } from './set.js';
 import { delItem, getItem, setItem } from './subscript.js';
@@ -101,6 +102,8 @@ export interface InterpreterIO {
   statement?(line: number): void;
   /** A warning as Python shows it: the line it was raised on, and its text. */
   warning(line: number, category: string, message: string): void;
+  /** Expression statements whose value is displayed as Jupyter displays it (a notebook cell's last). */
+  displayed?: ReadonlySet<Stmt>;
 }
 
 /** How a block ended. */
@@ -216,14 +219,7 @@ export class Interpreter implements Host {
   ) {
     this.deadline = Date.now() + limits.maxSeconds * 1000;
     this.builtins = new Map<string, PyValue>([
-      [
-        'print',
-        printBuiltin((text) => {
-          this.outputChars += text.length;
-          if (this.outputChars > limits.maxOutputChars) throw new LimitError(`output longer than ${limits.maxOutputChars} characters`);
-          io.stdout(text);
-        }),
-      ],
+      ['print', printBuiltin((text) => this.write(text))],
     ]);
     this.builtins.set(
       'dir',
@@ -241,6 +237,13 @@ export class Interpreter implements Host {
     this.globals.set('__spec__', null);
     this.globals.set('__annotations__', new PyDict());
     this.globals.set('__file__', fileName);
+  }
+
+  /** Everything the script shows goes out here, within the output bound. */
+  private write(text: string): void {
+    this.outputChars += text.length;
+    if (this.outputChars > this.limits.maxOutputChars) throw new LimitError(`output longer than ${this.limits.maxOutputChars} characters`);
+    this.io.stdout(text);
   }
 
   run(body: readonly Stmt[]): void {
@@ -322,9 +325,12 @@ export class Interpreter implements Host {
 
   private execStmt(s: Stmt): number {
     switch (s.kind) {
-      case 'expr':
-        this.eval(s.expr);
+      case 'expr': {
+        const value = this.eval(s.expr);
+        // Jupyter's displayhook: nothing for None.
+        if (value !== null && this.io.displayed?.has(s)) this.write(displayText(value) + '\n');
         return NORMAL;
+      }
       case 'assign':
         return this.execAssign(s);
       case 'augassign':
