@@ -5,11 +5,13 @@
  * outside the subset or over a limit).
  */
 import { setGradEnabled } from '../autograd/grad-mode.js';
+import { beginRun } from '../random/torch-random.js';
 import '../ops/index.js';
 import { PyError } from '../tensor/errors.js';
 import { dirOf } from './builtins.js';
 import { formatErrorAt, ScriptSyntaxError } from './errors.js';
 import { exceptionOf, tracebackOf } from './exceptions.js';
+import { clip, clipMessage } from './excerpt.js';
 import { DEFAULT_LIMITS, Interpreter, nameErrorContext, type Limits } from './interpreter.js';
 import { knownList } from './known-names.js';
 import { attributeErrorContext } from './objects.js';
@@ -29,6 +31,8 @@ export interface RunOptions {
   assigned?: (name: string, value: unknown, line: number) => void;
   /** Called before each statement runs, with its line. */
   statement?: (line: number) => void;
+  /** The seed of torch's default generator when the script sets none (default: src/random's DEFAULT_SEED). */
+  seed?: bigint;
 }
 
 export interface RunResult {
@@ -66,7 +70,7 @@ export function formatTraceback(err: PyError, source: Source, lines: readonly st
   let out = 'Traceback (most recent call last):\n';
   for (const f of frames) {
     out += `  ${source.frame(f.line)}, in ${f.name}\n`;
-    const text = (lines[f.line - 1] ?? '').trim();
+    const text = clip((lines[f.line - 1] ?? '').trim());
     if (text) out += `    ${text}\n`;
   }
   let message: string;
@@ -75,7 +79,7 @@ export function formatTraceback(err: PyError, source: Source, lines: readonly st
   } catch {
     message = '<exception str() failed>';
   }
-  let last = exceptionName(err) + (message === '' ? '' : `: ${message}`);
+  let last = exceptionName(err) + (message === '' ? '' : `: ${clipMessage(message)}`);
   try {
     last += hint(err);
   } catch {
@@ -94,8 +98,9 @@ export function runScript(script: string | Source, options: RunOptions = {}): Ru
   const err = (t: string) => (options.stderr ? options.stderr(t) : (stderr += t));
   const lines = text.split(/\r\n|\r|\n/);
   let interpreter: Interpreter | null = null;
-  // Grad mode is global state: every run starts as a fresh Python process does.
+  // Grad mode and the default generator are global state: every run starts as a fresh Python process does.
   setGradEnabled(true);
+  beginRun(options.seed);
   try {
     if (source.error) throw source.error;
     const program = parseProgram(text);
@@ -104,7 +109,7 @@ export function runScript(script: string | Source, options: RunOptions = {}): Ru
         stdout: out,
         assigned: options.assigned,
         statement: options.statement,
-        warning: (line, category, message) => err(`${source.position(line)}: ${category}: ${message}\n  ${(lines[line - 1] ?? '').trim()}\n`),
+        warning: (line, category, message) => err(`${source.position(line)}: ${category}: ${clipMessage(message)}\n  ${clip((lines[line - 1] ?? '').trim())}\n`),
         displayed: source.display ? displayedStatements(program.body, source.display) : undefined,
       },
       { ...DEFAULT_LIMITS, ...options.limits },
