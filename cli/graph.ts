@@ -4,6 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { CheckReport } from '../src/check/check.js';
+import type { Source } from '../src/program/source.js';
+import { readProgram } from './program.js';
 import { captureCallGraphs, captureGraph, GraphMomentError, renderSvg, toDot, toText, type AutogradGraph } from '../src/graph/index.js';
 
 export type GraphFormat = 'dot' | 'svg' | 'text' | 'json';
@@ -35,7 +37,9 @@ export async function render(graph: AutogradGraph, format: GraphFormat): Promise
 }
 
 /** Runs the command; returns the exit code. */
-export async function graphCommand(args: GraphArgs, source: string, fileName: string): Promise<number> {
+export async function graphCommand(args: GraphArgs, fileText: string, fileName: string): Promise<number> {
+  const source = readProgram(fileText, fileName);
+  if (!source) return 2;
   let at: number | 'end' | undefined;
   if (args.at !== undefined) {
     if (/^\d+$/.test(args.at)) at = Number(args.at);
@@ -52,7 +56,7 @@ export async function graphCommand(args: GraphArgs, source: string, fileName: st
   }
   let result;
   try {
-    result = captureGraph(source, { fileName, at });
+    result = captureGraph(source, { at });
   } catch (e) {
     if (e instanceof GraphMomentError) return fail(`${fileName}: ${e.message}`);
     throw e;
@@ -84,8 +88,8 @@ export async function graphCommand(args: GraphArgs, source: string, fileName: st
  * before the call ran. JSON: each call gets `graph` (nodes, edges, DOT);
  * text: an outline per call after the report.
  */
-export function attachGraphs(report: CheckReport, source: string, fileName: string): { json: object; text: string } {
-  const { graphs, error } = captureCallGraphs(source, { fileName });
+export function attachGraphs(report: CheckReport, source: Source): { json: object; text: string } {
+  const { graphs, error } = captureCallGraphs(source);
   const calls = report.calls.map((c, i) => {
     const g = graphs[i];
     return g && g.moment.line === c.line ? { ...c, graph: { ...g, dot: toDot(g) } } : c;

@@ -18,6 +18,9 @@ function readSource(file: string): string {
   }
 }
 
+/** The words a notebook's JSON hides behind `\n` escapes, for loadLibrariesFor. */
+const wordsOf = (text: string, file: string) => (/\.ipynb$/i.test(file) ? text.replace(/\\[nrt]/g, ' ') : text);
+
 /** `--seed N` as torch.manual_seed takes it (undefined when absent, null when malformed). */
 function parseSeed(text: string | string[] | undefined): bigint | undefined | null {
   if (text === undefined) return undefined;
@@ -49,7 +52,7 @@ void commandLine(process.argv.slice(2))
       const seed = parseSeed(argv.seed);
       if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
-      await (await import('../src/libraries.js')).loadLibrariesFor(source);
+      await (await import('../src/libraries.js')).loadLibrariesFor(wordsOf(source, file));
       const { runCommand } = await import('./run.js');
       process.exitCode = runCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
@@ -92,7 +95,7 @@ void commandLine(process.argv.slice(2))
       const seed = parseSeed(argv.seed);
       if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
-      await (await import('../src/libraries.js')).loadLibrariesFor(source);
+      await (await import('../src/libraries.js')).loadLibrariesFor(wordsOf(source, file));
       const { checkCommand } = await import('./check.js');
       process.exitCode = await checkCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
@@ -131,7 +134,7 @@ void commandLine(process.argv.slice(2))
       if ([argv.output, argv.at].some(Array.isArray)) return usageError('give -o and --at once each');
       const file = argv.file;
       const source = readSource(file);
-      await (await import('../src/libraries.js')).loadLibrariesFor(source);
+      await (await import('../src/libraries.js')).loadLibrariesFor(wordsOf(source, file));
       const { graphCommand } = await import('./graph.js');
       process.exitCode = await graphCommand(argv, source, file === '-' ? '<stdin>' : file);
     },

@@ -1,5 +1,6 @@
 /** `dzdx run FILE`: the script's stdout and stderr as `python3 FILE` with PyTorch writes them. */
 import { runScript } from '../src/program/run.js';
+import { readProgram } from './program.js';
 import { bufferedOutput } from './output.js';
 
 export interface RunArgs {
@@ -7,12 +8,13 @@ export interface RunArgs {
   'max-ops': number;
 }
 
-/** Runs the script; returns the exit code. */
-export function runCommand(args: RunArgs, source: string, fileName: string, seed?: bigint): number {
+/** Runs the script or notebook; returns the exit code. */
+export function runCommand(args: RunArgs, text: string, fileName: string, seed?: bigint): number {
+  const source = readProgram(text, fileName);
+  if (!source) return 2;
   const output = bufferedOutput();
   try {
     return runScript(source, {
-      fileName,
       stdout: output.stdout,
       stderr: output.stderr,
       limits: { maxSeconds: args['time-limit'], maxOps: args['max-ops'] },

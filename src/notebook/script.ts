@@ -93,7 +93,10 @@ function withoutMagics(cell: Cell, scan: CellScan): string {
     .map((line, k) => {
       if (!scan.logicalStart[k]) return line;
       const assigned = ASSIGNED_MAGIC.exec(line);
-      if (assigned) throw magicError(`IPython magic '${line.slice(assigned[1]!.length).trim()}'`, k + 1, assigned[1]!.length + 1);
+      if (assigned) {
+        const rest = line.slice(assigned[1]!.length).trim();
+        throw magicError(assigned[2] === '!' ? `shell command '${rest}'` : `IPython magic '${rest}'`, k + 1, assigned[1]!.length + 1);
+      }
       const m = MAGIC.exec(line);
       if (!m) return line;
       const [, indent, sigil, name = ''] = m;
