@@ -42,7 +42,14 @@ export async function graphCommand(args: GraphArgs, fileText: string, fileName: 
   if (!source) return 2;
   let at: number | 'end' | undefined;
   if (args.at !== undefined) {
-    if (/^\d+$/.test(args.at)) at = Number(args.at);
+    const cellLine = /^(\d+):(\d+)$/.exec(args.at);
+    if (source.lineOf) {
+      // A notebook: CELL:LINE, cells numbered as the notebook shows them.
+      const line = cellLine ? source.lineOf(Number(cellLine[1]), Number(cellLine[2])) : null;
+      if (args.at === 'end') at = 'end';
+      else if (line !== null) at = line;
+      else return fail(cellLine ? `--at ${args.at}: cell ${cellLine[1]} is not a code cell with a line ${cellLine[2]}` : `--at takes CELL:LINE in a notebook (7:2: cell 7, line 2) or "end", not "${args.at}"`);
+    } else if (/^\d+$/.test(args.at)) at = Number(args.at);
     else if (args.at === 'end') at = 'end';
     else return fail(`--at takes a line number or "end", not "${args.at}"`);
   }

@@ -50,7 +50,10 @@ export interface TargetReport {
 
 export interface CallReport {
   kind: 'backward' | 'grad';
+  /** The line in the run's text (a notebook's code cells joined); `place` names it as the file does. */
   line: number;
+  /** `line 12`, or in a notebook `cell 7, line 2`. */
+  place: string;
   statement: string;
   expectedError: PredictedError[] | null;
   actualError: string | null;
@@ -143,7 +146,7 @@ export function check(script: string | Source, options: CheckOptions = {}): Chec
       // The values every formula of this call is evaluated at.
       const variables = [...trace.bindings.keys()];
       const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
-      const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
+      const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, source.place, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
       calls.push(report);
       options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
       // Gradients were accumulated in place by the engine, unseen by the trace.
@@ -199,6 +202,7 @@ function buildCall(
   { variables, point }: { variables: string[]; point: Float64Array },
   trace: SymbolicTrace,
   lines: readonly string[],
+  place: (line: number) => string,
   tolerances: Tolerances,
   formulas: boolean,
   finiteDifferences: boolean,
@@ -208,6 +212,7 @@ function buildCall(
   const base = {
     kind: call.kind,
     line: expected.line,
+    place: place(expected.line),
     statement: clip(codeOf(lines[expected.line - 1] ?? '')),
   };
   const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);

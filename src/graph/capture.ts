@@ -91,7 +91,7 @@ function capture(script: string | Source, options: GraphOptions, everyCall: bool
 
   const snapshot = (roots: { tensor: Tensor; name: string }[], moment: GraphMoment) => {
     try {
-      graph = buildGraph(roots, { recorder, freedBy, lines }, moment);
+      graph = buildGraph(roots, { recorder, freedBy, lines, place: source.place }, moment);
     } catch (e) {
       failure = e;
       graph = null;
@@ -110,7 +110,7 @@ function capture(script: string | Source, options: GraphOptions, everyCall: bool
       if (!everyCall && (final || (at !== undefined && at !== line))) return;
       final = true;
       const roots = call.outputs.map((tensor) => ({ tensor, name: rootName(tensor, recorder, statementOf(line)) }));
-      snapshot(roots, { kind: call.kind, line, statement: statementOf(line) });
+      snapshot(roots, { kind: call.kind, line, place: source.place(line), statement: statementOf(line) });
       if (everyCall && graph) calls.push(graph);
     },
     after(call) {
@@ -131,7 +131,7 @@ function capture(script: string | Source, options: GraphOptions, everyCall: bool
       statement: (line) => {
         recorder.line = line;
         if (graph !== null && !final && line !== at) final = true;
-        if (!final && graph === null && line === at) snapshot(namedRoots(), { kind: 'line', line, statement: statementOf(line) });
+        if (!final && graph === null && line === at) snapshot(namedRoots(), { kind: 'line', line, place: source.place(line), statement: statementOf(line) });
       },
       assigned: (name, value) => {
         if (value instanceof Tensor) {
@@ -150,12 +150,12 @@ function capture(script: string | Source, options: GraphOptions, everyCall: bool
   if (run.exitCode === 2) return done({ ...run, graph: null, error: 'the script is outside the subset dzdx runs' });
   if (everyCall) return done({ ...run, graph: null });
   if (graph === null && (at === undefined || at === 'end')) {
-    snapshot(namedRoots(), { kind: 'end', line: null, statement: '' });
+    snapshot(namedRoots(), { kind: 'end', line: null, place: null, statement: '' });
     if (failure) return done({ ...run, graph: null, error: (failure as Error).message });
   }
   if (graph === null) {
-    const stopped = run.exitCode === 1 ? `: the script stopped with an error on line ${recorder.line} first` : '';
-    return done({ ...run, graph: null, error: `line ${at} never ran${stopped}` });
+    const stopped = run.exitCode === 1 ? `: the script stopped with an error on ${source.place(recorder.line)} first` : '';
+    return done({ ...run, graph: null, error: `${typeof at === 'number' ? source.place(at) : at} never ran${stopped}` });
   }
   return done({ ...run, graph });
 }

@@ -157,6 +157,14 @@ export function notebookSource(fileText: string, fileName: string): Source {
       const place = formatCellPosition({ fileName, cell: at.cell.number, line: at.line, col: col ?? 0 });
       return col === undefined ? place.replace(/:col 0$/, '') : place;
     },
+    place(line) {
+      const at = where(line);
+      return at ? `cell ${at.cell.number}, line ${at.line}` : `line ${line}`;
+    },
+    lineOf(cell, line) {
+      const k = origin.findIndex((o) => o.cell.number === cell && o.line === line);
+      return k < 0 ? null : k + 1;
+    },
     frame(line) {
       const at = where(line);
       return at ? `File "${fileName}", cell ${at.cell.number}, line ${at.line}` : `File "${fileName}", line ${line}`;

@@ -18,6 +18,10 @@ export interface Source {
   position(line: number, col?: number): string;
   /** A traceback frame's place: `File "FILE", line N`. */
   frame(line: number): string;
+  /** A line as reports name it: `line 5`, or a notebook's `cell 7, line 2`. */
+  place(line: number): string;
+  /** A notebook's: the line of the text where line `line` of cell number `cell` is (null when there is none). */
+  lineOf?(cell: number, line: number): number | null;
   /** Top-level expression statements whose value is displayed as Jupyter displays it (where each starts). */
   display?: readonly Pos[];
   /** An error found while reading the source (a notebook cell's syntax, a refused magic): reported instead of running. */
@@ -31,6 +35,7 @@ export function scriptSource(text: string, fileName = '<script>'): Source {
     fileName,
     position: (line, col) => (col === undefined ? `${fileName}:${line}` : `${fileName}:${line}:${col}`),
     frame: (line) => `File "${fileName}", line ${line}`,
+    place: (line) => `line ${line}`,
   };
 }
 
