@@ -4,11 +4,12 @@
  * sets are laid out by its line-breaking printer (width 79, groups broken
  * outermost first, a multi-line item's lines indented under its bracket);
  * sets are sorted; an instance without `__repr__` is `<__main__.Foo at 0x…>`;
- * a class is `__main__.Foo`; a function `<function __main__.f(x, y=2)>`;
+ * a grad_fn `<MulBackward0 at 0x…>`; a class is `__main__.Foo`; a function `<function __main__.f(x, y=2)>`;
  * anything with its own `__repr__` (tensors too) is that repr, its lines
  * kept. The printer below follows IPython's algorithm step by step (its
  * group queue included), so that the breaks fall where IPython puts them.
  */
+import { Node } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import { PyDict } from './dict.js';
@@ -359,6 +360,8 @@ function pretty(p: Printer, v: PyValue, seen: Set<object>): void {
   if (isObject) seen.add(v);
   p.beginGroup();
   try {
+    // A grad_fn's class has no __repr__ of its own: IPython's default form.
+    if (v instanceof Node) return p.text(`<${v.name} at 0x${v.address.toString(16)}>`);
     if (v === null || typeof v !== 'object' || v === Ellipsis || v === NotImplemented || v instanceof Tensor) return reprLines(p, repr(v));
     if (Array.isArray(v)) return sequence(p, v, '[', ']', false, seen);
     // torch.Size, torch.return_types: built-in tuple subclasses with a repr of their own.
