@@ -132,7 +132,8 @@ export function notebookSource(fileText: string, fileName: string): Source {
     let text = cell.source;
     try {
       text = withoutMagics(cell, scan);
-      const body = parseProgram(text).body;
+      // A cell rarely ends in a newline; a file always may (the parser reads a bare `print` at the very end as Python 2's statement).
+      const body = parseProgram(text + '\n').body;
       const lastStatement = body.at(-1);
       if (lastStatement?.kind === 'expr' && scan.last !== ';') display.push({ line: lastStatement.pos.line + offset, col: lastStatement.pos.col });
     } catch (e) {
@@ -141,7 +142,7 @@ export function notebookSource(fileText: string, fileName: string): Source {
     }
     texts.push(text);
   }
-  const text = texts.join('\n');
+  const text = texts.join('\n') + '\n';
   if (text.length > MAX_SOURCE_LENGTH && !error) {
     error = new ScriptSyntaxError({ kind: 'limit', line: 1, col: 1, message: `the notebook's code is too long (${text.length} characters; the limit is ${MAX_SOURCE_LENGTH})` });
   }

@@ -13,6 +13,7 @@ import { Node } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import { PyDict } from './dict.js';
+import { UnsupportedError } from './errors.js';
 import { exceptionState, isExceptionClass } from './exceptions.js';
 import { compare } from './operators.js';
 import { repr, str } from './repr.js';
@@ -372,7 +373,8 @@ function pretty(p: Printer, v: PyValue, seen: Set<object>): void {
       return typeOf(v).mro.some((c) => !c.builtin && c.dict.has('__repr__')) ? reprLines(p, repr(v)) : p.text(typeName(v));
     }
     if (v instanceof PyFunction) return p.text(`<function ${v.module === 'builtins' ? '' : `${v.module}.`}${v.qualname}${signature(v)}>`);
-    if (v instanceof Builtin && v.self === undefined) return p.text(`<function ${v.name}>`);
+    // IPython shows a built-in function with its text signature (`<function len(obj, /)>`), which dzdx does not keep.
+    if (v instanceof Builtin && v.self === undefined) throw new UnsupportedError(`displaying the built-in function ${v.name} in a notebook is not supported`);
     return reprLines(p, repr(v));
   } finally {
     p.endGroup();
