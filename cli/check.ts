@@ -1,6 +1,7 @@
 /** `dzdx check FILE`: every backward() and autograd.grad() of a script checked three ways. */
 import { check } from '../src/check/check.js';
 import { formatReport } from '../src/check/report.js';
+import { loadLibrariesFor } from '../src/libraries.js';
 import { readProgram } from './program.js';
 
 export interface CheckArgs {
@@ -16,6 +17,7 @@ export interface CheckArgs {
 export async function checkCommand(args: CheckArgs, text: string, fileName: string, seed?: bigint): Promise<number> {
   const source = readProgram(text, fileName);
   if (!source) return 2;
+  await loadLibrariesFor(source.text);
   const float32 = { rtol: args.rtol ?? 1e-4, atol: args.atol ?? 1e-5 };
   const report = check(source, { tolerances: { float32 }, seed });
   if (report.exitCode === 2) {

@@ -2,6 +2,7 @@
  * `dzdx graph FILE [-o out.svg|out.dot] [--at LINE|end] [--format …]` and
  * the graphs `dzdx check --graph` attaches to its report.
  */
+import { loadLibrariesFor } from '../src/libraries.js';
 import { writeFileSync } from 'node:fs';
 import type { CheckReport } from '../src/check/check.js';
 import type { Source } from '../src/program/source.js';
@@ -40,6 +41,7 @@ export async function render(graph: AutogradGraph, format: GraphFormat): Promise
 export async function graphCommand(args: GraphArgs, fileText: string, fileName: string): Promise<number> {
   const source = readProgram(fileText, fileName);
   if (!source) return 2;
+  await loadLibrariesFor(source.text);
   let at: number | 'end' | undefined;
   if (args.at !== undefined) {
     const cellLine = /^(\d+):(\d+)$/.exec(args.at);
