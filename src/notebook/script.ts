@@ -155,8 +155,8 @@ export function notebookSource(fileText: string, fileName: string): Source {
     position(line, col) {
       const at = where(line);
       if (!at) return col === undefined ? `${fileName}:${line}` : `${fileName}:${line}:${col}`;
-      const place = formatCellPosition({ fileName, cell: at.cell.number, line: at.line, col: col ?? 0 });
-      return col === undefined ? place.replace(/:col 0$/, '') : place;
+      // `FILE:cell 7:line 2:col 5`; a warning's, without the column.
+      return col === undefined ? `${fileName}:cell ${at.cell.number}:line ${at.line}` : formatCellPosition({ fileName, cell: at.cell.number, line: at.line, col });
     },
     place(line) {
       const at = where(line);
