@@ -524,7 +524,7 @@ export function makeClass(name: string, qualname: string, bases: PyValue[], ns: 
 
 /** `isinstance(v, classinfo)`. */
 export function isInstance(v: PyValue, classinfo: PyValue): boolean {
-  if (classinfo instanceof PyClass) return typeOf(v).isSubclassOf(classinfo);
+  if (classinfo instanceof PyClass) return classinfo.instanceCheck ? classinfo.instanceCheck(v) : typeOf(v).isSubclassOf(classinfo);
   if (classinfo instanceof PyTuple) return classinfo.items.some((c) => isInstance(v, c));
   const ph = placeholderName(classinfo);
   if (ph !== null) throw new UnsupportedError(`isinstance with ${ph} is not supported`);
