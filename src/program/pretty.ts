@@ -15,6 +15,8 @@ import { PyError } from '../tensor/errors.js';
 import { PyDict } from './dict.js';
 import { UnsupportedError } from './errors.js';
 import { exceptionState, isExceptionClass } from './exceptions.js';
+import { iterate } from './iteration.js';
+import { getAttr } from './objects.js';
 import { compare } from './operators.js';
 import { repr, str } from './repr.js';
 import { PySet } from './set.js';
@@ -277,8 +279,8 @@ function signature(f: PyFunction): string {
   return `(${parts.join(', ')})`;
 }
 
-/** A `name(arg, …)` call form (IPython's CallExpression): exceptions, OrderedDict, defaultdict. */
-function callForm(p: Printer, name: string, args: PyValue[], seen: Set<object>): void {
+/** A `name(arg, …, key=value)` call form (IPython's CallExpression): exceptions and the collections. */
+function callForm(p: Printer, name: string, args: PyValue[], seen: Set<object>, kwargs: [string, PyValue][] = []): void {
   const prefix = `${name}(`;
   p.beginGroup(prefix.length, prefix);
   args.forEach((a, i) => {
@@ -288,11 +290,44 @@ function callForm(p: Printer, name: string, args: PyValue[], seen: Set<object>):
     }
     pretty(p, a, seen);
   });
+  kwargs.forEach(([key, value], i) => {
+    if (i || args.length) {
+      p.text(',');
+      p.breakable();
+    }
+    p.beginGroup(key.length + 1, `${key}=`);
+    pretty(p, value, seen);
+    p.endGroup(key.length + 1);
+  });
   p.endGroup(prefix.length, ')');
 }
 
+/** IPython's printers for the collections module's classes (by module and name, as it registers them), or false. */
+function collectionsForm(p: Printer, cls: PyClass, v: PyValue, seen: Set<object>): boolean {
+  if (cls.module !== 'collections') return false;
+  const name = typeOf(v).name;
+  if (v instanceof PyDict && (cls.name === 'OrderedDict' || cls.name === 'Counter' || cls.name === 'defaultdict')) {
+    const items = v.snapshot();
+    const plain = () => {
+      const d = new PyDict();
+      for (const e of items) d.set(e.key, e.value);
+      return d;
+    };
+    if (cls.name === 'OrderedDict') callForm(p, name, items.length ? [items.map((e) => new PyTuple([e.key, e.value]))] : [], seen);
+    else if (cls.name === 'Counter') callForm(p, name, items.length ? [plain()] : [], seen);
+    else callForm(p, name, [(v as unknown as { defaultFactory: PyValue }).defaultFactory, plain()], seen);
+    return true;
+  }
+  if (cls.name === 'deque') {
+    const maxlen = getAttr(v, 'maxlen');
+    callForm(p, name, [[...iterate(v)]], seen, maxlen === null ? [] : [['maxlen', maxlen]]);
+    return true;
+  }
+  return false;
+}
+
 /** The first class along the MRO that says how to show `v`, as IPython's RepresentationPrinter.pretty looks it up. */
-function showInstance(p: Printer, v: PyInstance | PyDict | PySet | PyTuple, seen: Set<object>): void {
+function showInstance(p: Printer, v: PyValue, seen: Set<object>): void {
   for (const cls of typeOf(v).mro) {
     if (cls.builtin && cls.module === 'builtins') {
       if (cls === dictClass && v instanceof PyDict) return showDict(p, v, seen);
@@ -301,13 +336,7 @@ function showInstance(p: Printer, v: PyInstance | PyDict | PySet | PyTuple, seen
       if (cls === objectClass) break;
       if (v instanceof PyInstance && isExceptionClass(cls)) return callForm(p, typeName(v.cls), exceptionState(v).args, seen);
     }
-    if (cls.module === 'collections' && v instanceof PyDict && (cls.name === 'OrderedDict' || cls.name === 'defaultdict')) {
-      const items = v.snapshot();
-      if (cls.name === 'OrderedDict') return callForm(p, v.cls.name, items.length ? [items.map((e) => new PyTuple([e.key, e.value]))] : [], seen);
-      const plain = new PyDict();
-      for (const e of items) plain.set(e.key, e.value);
-      return callForm(p, v.cls.name, [(v as unknown as { defaultFactory: PyValue }).defaultFactory, plain], seen);
-    }
+    if (collectionsForm(p, cls, v, seen)) return;
     if (cls !== objectClass && cls.dict.has('__repr__')) return reprLines(p, repr(v));
   }
   if (v instanceof PyInstance) {
@@ -367,7 +396,7 @@ function pretty(p: Printer, v: PyValue, seen: Set<object>): void {
     if (Array.isArray(v)) return sequence(p, v, '[', ']', false, seen);
     // torch.Size, torch.return_types: built-in tuple subclasses with a repr of their own.
     if (v instanceof PyTuple && typeOf(v).builtin && typeOf(v) !== tupleClass) return reprLines(p, repr(v));
-    if (v instanceof PyInstance || v instanceof PyDict || v instanceof PySet || v instanceof PyTuple) return showInstance(p, v, seen);
+    if (v instanceof PyInstance || v instanceof PyDict || v instanceof PySet || v instanceof PyTuple || typeOf(v).module === 'collections') return showInstance(p, v, seen);
     if (v instanceof PyClass) {
       // A metaclass with its own __repr__ decides; type's own shows the name.
       return typeOf(v).mro.some((c) => !c.builtin && c.dict.has('__repr__')) ? reprLines(p, repr(v)) : p.text(typeName(v));
