@@ -151,6 +151,7 @@ export function notebookSource(fileText: string, fileName: string): Source {
     text,
     fileName,
     display,
+    hints: false,
     error,
     position(line, col) {
       const at = where(line);

@@ -53,7 +53,7 @@ import {
   type Host,
 } from './objects.js';
 import { binary, compare, inPlace, mappingItems, truthy, unary } from './operators.js';
-import { displayText } from './pretty.js';
+import { DisplayHook } from './display.js';
 import { str } from './repr.js';
 import { PySet } from './set.js';
 import { delItem, getItem, setItem } from './subscript.js';
@@ -211,6 +211,8 @@ export class Interpreter implements Host {
   line = 1;
   /** The deepest the calls went (reported when JavaScript's own stack runs out first). */
   deepest = 0;
+  /** A notebook's displays (Jupyter's displayhook, `display()`, `_`). */
+  private readonly displayHook: DisplayHook | null = null;
 
   constructor(
     private readonly io: InterpreterIO,
@@ -237,6 +239,10 @@ export class Interpreter implements Host {
     this.globals.set('__spec__', null);
     this.globals.set('__annotations__', new PyDict());
     this.globals.set('__file__', fileName);
+    if (io.displayed) {
+      this.displayHook = new DisplayHook(this.globals, (text) => this.write(text));
+      this.builtins.set('display', this.displayHook.displayBuiltin());
+    }
   }
 
   /** Everything the script shows goes out here, within the output bound. */
@@ -327,8 +333,7 @@ export class Interpreter implements Host {
     switch (s.kind) {
       case 'expr': {
         const value = this.eval(s.expr);
-        // Jupyter's displayhook: nothing for None.
-        if (value !== null && this.io.displayed?.has(s)) this.write(displayText(value) + '\n');
+        if (this.displayHook && this.io.displayed!.has(s)) this.displayHook.show(value);
         return NORMAL;
       }
       case 'assign':

@@ -81,7 +81,7 @@ export function formatTraceback(err: PyError, source: Source, lines: readonly st
   }
   let last = exceptionName(err) + (message === '' ? '' : `: ${clipMessage(message)}`);
   try {
-    last += hint(err);
+    if (source.hints !== false) last += hint(err);
   } catch {
     // A failing dir() gives no hint, as in CPython.
   }

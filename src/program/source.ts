@@ -24,6 +24,8 @@ export interface Source {
   lineOf?(cell: number, line: number): number | null;
   /** Top-level expression statements whose value is displayed as Jupyter displays it (where each starts). */
   display?: readonly Pos[];
+  /** False for a notebook: Jupyter's tracebacks have no `Did you mean` hint (Python's own display adds it). */
+  hints?: boolean;
   /** An error found while reading the source (a notebook cell's syntax, a refused magic): reported instead of running. */
   error?: ScriptSyntaxError;
 }
