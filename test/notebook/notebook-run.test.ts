@@ -163,6 +163,13 @@ describe('untrusted input', () => {
     expect(r.stderr).toMatch(/^nb\.ipynb:cell 1:line 1:col 1: the notebook's code is too long \(1200\d+ characters; the limit is 1000000\)/);
   });
 
+  it("display() shows each value; _ holds the last displayed one; display()'s options are outside the subset", () => {
+    expect(run(['display(1, None, [2])\n3', '_ + 1']).stdout).toBe('1\nNone\n[2]\n3\n4\n');
+    const r = run(['display(1, raw=True)']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('nb.ipynb:cell 1:line 1:col 1: display() with keyword arguments (raw) is not supported');
+  });
+
   it('displaying a built-in function is outside the subset (IPython shows a signature dzdx does not keep)', () => {
     const r = run(['len']);
     expect(r.exitCode).toBe(2);
