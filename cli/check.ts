@@ -2,6 +2,7 @@
 import { check } from '../src/check/check.js';
 import { formatReport } from '../src/check/report.js';
 import { loadLibrariesFor } from '../src/libraries.js';
+import { readProgram } from './program.js';
 
 export interface CheckArgs {
   json: boolean;
@@ -13,15 +14,17 @@ export interface CheckArgs {
 }
 
 /** Checks the script; returns the exit code. */
-export async function checkCommand(args: CheckArgs, source: string, fileName: string, seed?: bigint): Promise<number> {
-  await loadLibrariesFor(source);
+export async function checkCommand(args: CheckArgs, text: string, fileName: string, seed?: bigint): Promise<number> {
+  const source = readProgram(text, fileName);
+  if (!source) return 2;
+  await loadLibrariesFor(source.text);
   const float32 = { rtol: args.rtol ?? 1e-4, atol: args.atol ?? 1e-5 };
-  const report = check(source, { fileName, tolerances: { float32 }, seed });
+  const report = check(source, { tolerances: { float32 }, seed });
   if (report.exitCode === 2) {
     process.stderr.write(report.stderr);
     return 2;
   }
-  const graphs = args.graph ? (await import('./graph.js')).attachGraphs(report, source, fileName) : null;
+  const graphs = args.graph ? (await import('./graph.js')).attachGraphs(report, source) : null;
   process.stdout.write(args.json ? JSON.stringify(graphs?.json ?? report, null, 2) + '\n' : formatReport(report, { latex: args.latex, full: args.full }) + (graphs?.text ?? ''));
   return report.ok ? 0 : 1;
 }

@@ -5,6 +5,8 @@
 import { loadLibrariesFor } from '../src/libraries.js';
 import { writeFileSync } from 'node:fs';
 import type { CheckReport } from '../src/check/check.js';
+import type { Source } from '../src/program/source.js';
+import { readProgram } from './program.js';
 import { captureCallGraphs, captureGraph, GraphMomentError, renderSvg, toDot, toText, type AutogradGraph } from '../src/graph/index.js';
 
 export type GraphFormat = 'dot' | 'svg' | 'text' | 'json';
@@ -36,11 +38,20 @@ export async function render(graph: AutogradGraph, format: GraphFormat): Promise
 }
 
 /** Runs the command; returns the exit code. */
-export async function graphCommand(args: GraphArgs, source: string, fileName: string): Promise<number> {
-  await loadLibrariesFor(source);
+export async function graphCommand(args: GraphArgs, fileText: string, fileName: string): Promise<number> {
+  const source = readProgram(fileText, fileName);
+  if (!source) return 2;
+  await loadLibrariesFor(source.text);
   let at: number | 'end' | undefined;
   if (args.at !== undefined) {
-    if (/^\d+$/.test(args.at)) at = Number(args.at);
+    const cellLine = /^(\d+):(\d+)$/.exec(args.at);
+    if (source.lineOf) {
+      // A notebook: CELL:LINE, cells numbered as the notebook shows them.
+      const line = cellLine ? source.lineOf(Number(cellLine[1]), Number(cellLine[2])) : null;
+      if (args.at === 'end') at = 'end';
+      else if (line !== null) at = line;
+      else return fail(cellLine ? `--at ${args.at}: cell ${cellLine[1]} is not a code cell with a line ${cellLine[2]}` : `--at takes CELL:LINE in a notebook (7:2: cell 7, line 2) or "end", not "${args.at}"`);
+    } else if (/^\d+$/.test(args.at)) at = Number(args.at);
     else if (args.at === 'end') at = 'end';
     else return fail(`--at takes a line number or "end", not "${args.at}"`);
   }
@@ -54,7 +65,7 @@ export async function graphCommand(args: GraphArgs, source: string, fileName: st
   }
   let result;
   try {
-    result = captureGraph(source, { fileName, at });
+    result = captureGraph(source, { at });
   } catch (e) {
     if (e instanceof GraphMomentError) return fail(`${fileName}: ${e.message}`);
     throw e;
@@ -86,8 +97,8 @@ export async function graphCommand(args: GraphArgs, source: string, fileName: st
  * before the call ran. JSON: each call gets `graph` (nodes, edges, DOT);
  * text: an outline per call after the report.
  */
-export function attachGraphs(report: CheckReport, source: string, fileName: string): { json: object; text: string } {
-  const { graphs, error } = captureCallGraphs(source, { fileName });
+export function attachGraphs(report: CheckReport, source: Source): { json: object; text: string } {
+  const { graphs, error } = captureCallGraphs(source);
   const calls = report.calls.map((c, i) => {
     const g = graphs[i];
     return g && g.moment.line === c.line ? { ...c, graph: { ...g, dot: toDot(g) } } : c;

@@ -123,7 +123,7 @@ void commandLine(process.argv.slice(2))
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
         .option('output', { alias: 'o', type: 'string', describe: 'write to this file: .svg (rendered), .dot, .txt (outline) or .json' })
-        .option('at', { type: 'string', describe: 'LINE: the backward()/autograd.grad() call on that line, else when that line begins; end: after the run (default: the first backward call, else the end)' })
+        .option('at', { type: 'string', describe: 'LINE (in a notebook CELL:LINE): the backward()/autograd.grad() call on that line, else when that line begins; end: after the run (default: the first backward call, else the end)' })
         .option('format', { choices: ['dot', 'svg', 'text', 'json'] as const, describe: 'what to print without -o (default dot)' }),
     async (argv) => {
       if ([argv.output, argv.at].some(Array.isArray)) return usageError('give -o and --at once each');

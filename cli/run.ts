@@ -1,6 +1,7 @@
 /** `dzdx run FILE`: the script's stdout and stderr as `python3 FILE` with PyTorch writes them. */
 import { loadLibrariesFor } from '../src/libraries.js';
 import { runScript } from '../src/program/run.js';
+import { readProgram } from './program.js';
 import { bufferedOutput } from './output.js';
 
 export interface RunArgs {
@@ -8,13 +9,14 @@ export interface RunArgs {
   'max-ops': number;
 }
 
-/** Runs the script (after loading the libraries it names); returns the exit code. */
-export async function runCommand(args: RunArgs, source: string, fileName: string, seed?: bigint): Promise<number> {
-  await loadLibrariesFor(source);
+/** Runs the script or notebook (after loading the libraries it names); returns the exit code. */
+export async function runCommand(args: RunArgs, text: string, fileName: string, seed?: bigint): Promise<number> {
+  const source = readProgram(text, fileName);
+  if (!source) return 2;
+  await loadLibrariesFor(source.text);
   const output = bufferedOutput();
   try {
     return runScript(source, {
-      fileName,
       stdout: output.stdout,
       stderr: output.stderr,
       limits: { maxSeconds: args['time-limit'], maxOps: args['max-ops'] },

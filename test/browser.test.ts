@@ -9,7 +9,7 @@
  * message, except in CI, where that is a failure.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -244,6 +244,29 @@ if (!CHROMIUM) {
       expect(await page.textContent('#exercise-error')).toBe('broken.yaml:5:11: questions[0].kind: expected one of gradient, derivative, print, raises, script');
       expect(await page.locator('.question').count()).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS, 'playground-exercise.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('opens a notebook: its code cells run as Jupyter runs them, the output, report and positions of dzdx run/check on the .ipynb', async () => {
+      const file = 'test/fixtures/notebooks/nb_error.ipynb';
+      const [ran, checked] = await Promise.all([cli(['run', file]), cli(['check', file])]);
+      expect(ran.code).toBe(1);
+      const { page, errors } = await openPage(fromServer);
+      await page.goto(server.url);
+      await finished(page);
+      await page.setInputFiles('#script-file', { name: 'nb_error.ipynb', mimeType: 'application/json', buffer: readFileSync(file) });
+      await finished(page, 2);
+      expect(await page.inputValue('#example')).toBe('(notebook)');
+      expect(await page.inputValue('#source')).toMatch(/^# ── cell 2 ──\nimport torch\n/);
+      expect(await page.textContent('#stdout')).toBe(ran.stdout);
+      expect(await page.textContent('#stderr')).toBe(ran.stderr.replaceAll(file, 'nb_error.ipynb'));
+      expect(await page.textContent('#report-text')).toBe(checked.stdout);
+      expect(await page.locator('#graph-moment option').first().textContent()).toBe('cell 3, line 1: y.backward() (before it runs)');
+      // A file that is not a notebook: its error with the position in the file.
+      await page.setInputFiles('#script-file', { name: 'bad.ipynb', mimeType: 'application/json', buffer: Buffer.from('{"nbformat": 4, "cells": [\n  {"cell_type": "code"}\n]}') });
+      await finished(page, 3);
+      expect(await page.inputValue('#source')).toBe('bad.ipynb:2:3: cells[0]: \'source\' is missing\n  {"cell_type": "code"}\n  ^');
       expect(errors).toEqual([]);
       await page.close();
     });

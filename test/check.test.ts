@@ -11,6 +11,7 @@ import { compareWith, DEFAULT_TOLERANCES } from '../src/check/compare.js';
 import { FORMULA_LINE_LIMIT } from '../src/check/display.js';
 import { codeOf } from '../src/check/quote.js';
 import { formatReport } from '../src/check/report.js';
+import { sourceOf } from '../src/notebook/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 
 const example = (name: string) => check(readFileSync(`examples/${name}.py`, 'utf8'), { fileName: `${name}.py` });
@@ -274,12 +275,12 @@ describe('predicted errors', () => {
   });
 });
 
-const suites = { 'shared corpus': 'test/conformance', 'own fixtures': 'test/fixtures/own', examples: 'examples' };
+const suites = { 'shared corpus': 'test/conformance', 'own fixtures': 'test/fixtures/own', 'own notebooks': 'test/fixtures/notebooks', examples: 'examples' };
 for (const [suite, dir] of Object.entries(suites)) {
   describe(`expected = actual on every backward call: ${suite}`, () => {
     for (const f of loadFixtures(dir)) {
       it(f.name, () => {
-        const r = check(f.source, { fileName: `${f.name}.py` });
+        const r = check(sourceOf(f.source, f.file));
         expect(r.exitCode).toBe(f.code);
         for (const c of r.calls) {
           expect({ line: c.line, verdict: c.verdict, targets: c.targets.filter((t) => t.verdict !== 'agree').map((t) => t.name) })

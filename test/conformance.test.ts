@@ -1,6 +1,7 @@
 /**
  * Every recorded PyTorch script: the shared corpus (test/conformance), our
- * own (test/fixtures/own) and the examples must print what PyTorch printed.
+ * own (test/fixtures/own), our notebooks (test/fixtures/notebooks: what Jupyter
+ * shows, recorded through IPython) and the examples must print what PyTorch printed.
  */
 import { describe, expect, it } from 'vitest';
 import { loadFixtures, runFixture } from './helpers/fixtures.js';
@@ -8,6 +9,7 @@ import { loadFixtures, runFixture } from './helpers/fixtures.js';
 const suites = {
   'shared corpus': 'test/conformance',
   'own fixtures': 'test/fixtures/own',
+  'own notebooks': 'test/fixtures/notebooks',
   examples: 'examples',
 };
 

@@ -12,7 +12,10 @@
 import './style.css';
 import type { AutogradGraph } from '../src/graph/index.js';
 import '../src/all-libraries.js';
+import { NotebookError, notebookSource, parseNotebook } from '../src/notebook/index.js';
+import { formatErrorAt } from '../src/program/errors.js';
 import { runScript } from '../src/program/run.js';
+import { scriptSource, type Source } from '../src/program/source.js';
 import { EXERCISES } from './exercise-files.js';
 import { encodeScript, readFragment } from './share.js';
 import { SNIPPETS } from './snippets.js';
@@ -23,6 +26,10 @@ const picker = $<HTMLSelectElement>('example');
 const moment = $<HTMLSelectElement>('graph-moment');
 const status = $<HTMLParagraphElement>('status');
 const OWN = '(your script)';
+const NOTEBOOK = '(notebook)';
+
+/** An opened .ipynb: run as Jupyter's Run All runs it; the editor shows its code cells, read-only. */
+let notebook: { name: string; text: string } | null = null;
 
 let graphs: AutogradGraph[] = [];
 /** Why there is no graph to show (too large to draw, or the script did not run). */
@@ -32,6 +39,43 @@ let runs = 0;
 /** The file name tracebacks show: the example's path as the CLI is given it, else script.py. */
 function fileName(): string {
   return SNIPPETS.find((s) => s.name === picker.value && s.source === source.value)?.path ?? 'script.py';
+}
+
+/** What runs: the opened notebook's cells, else the editor's script. */
+function currentSource(): Source {
+  return notebook ? notebookSource(notebook.text, notebook.name) : scriptSource(source.value, fileName());
+}
+
+/** A notebook's code cells for the editor, each under a comment naming its cell as messages do. */
+function cellsView(text: string, name: string): string {
+  return parseNotebook(text, { fileName: name })
+    .cells.filter((c) => c.kind === 'code')
+    .map((c) => `# ── cell ${c.number} ──\n${c.source}`)
+    .join('\n\n');
+}
+
+/** Opens a .py into the editor, or a .ipynb as the notebook to run (a file that is not one: its error, with its position). */
+function openFile(text: string, name: string): void {
+  if (!/\.ipynb$/i.test(name)) {
+    notebook = null;
+    source.readOnly = false;
+    picker.value = OWN;
+    source.value = text;
+    return;
+  }
+  try {
+    source.value = cellsView(text, name);
+  } catch (e) {
+    if (!(e instanceof NotebookError)) throw e;
+    notebook = null;
+    source.readOnly = false;
+    picker.value = OWN;
+    source.value = formatErrorAt(`${name}:${e.line}:${e.col}`, e, text);
+    return;
+  }
+  notebook = { name, text };
+  source.readOnly = true;
+  picker.value = NOTEBOOK;
 }
 
 function setState(state: 'running' | 'done' | 'error'): void {
@@ -46,11 +90,10 @@ async function run(): Promise<void> {
   setState('running');
   status.textContent = 'Running…';
   await painted();
-  const text = source.value;
-  const name = fileName();
   const started = performance.now();
   try {
-    const result = runScript(text, { fileName: name });
+    const text = currentSource();
+    const result = runScript(text);
     $('stdout').textContent = result.stdout;
     const stderr = $('stderr');
     stderr.textContent = result.stderr;
@@ -66,7 +109,7 @@ async function run(): Promise<void> {
       import('../src/graph/index.js'),
     ]);
     // A script that did not run (outside the subset, over a limit) is not run again for the check and the graph.
-    const report = result.exitCode === 2 ? null : check(text, { fileName: name });
+    const report = result.exitCode === 2 ? null : check(text);
     const checkBox = $('check');
     const reportText = $('report-text');
     if (report === null || report.exitCode === 2) {
@@ -80,8 +123,8 @@ async function run(): Promise<void> {
     graphs = [];
     graphError = 'No graph: the script did not run.';
     if (result.exitCode !== 2) {
-      const calls = captureCallGraphs(text, { fileName: name });
-      const end = captureGraph(text, { fileName: name, at: 'end' });
+      const calls = captureCallGraphs(text);
+      const end = captureGraph(text, { at: 'end' });
       graphs = [...calls.graphs, ...(end.graph ? [end.graph] : [])];
       graphError = `No graph: ${calls.error ?? end.error ?? 'nothing to draw'}.`;
     }
@@ -100,7 +143,7 @@ async function run(): Promise<void> {
 function fillMoments(): void {
   moment.replaceChildren(
     ...graphs.map((g, i) => {
-      const what = g.moment.kind === 'end' ? 'at the end of the script' : g.moment.kind === 'line' ? `at line ${g.moment.line}` : `line ${g.moment.line}: ${g.moment.statement} (before it runs)`;
+      const what = g.moment.kind === 'end' ? 'at the end of the script' : g.moment.kind === 'line' ? `at ${g.moment.place}` : `${g.moment.place}: ${g.moment.statement} (before it runs)`;
       return new Option(what, String(i));
     }),
   );
@@ -128,6 +171,8 @@ async function showGraph(): Promise<void> {
 function pick(name: string): void {
   const s = SNIPPETS.find((x) => x.name === name);
   if (!s) return;
+  notebook = null;
+  source.readOnly = false;
   picker.value = s.name;
   source.value = s.source;
   // In exercise mode the address holds the exercise.
@@ -135,6 +180,10 @@ function pick(name: string): void {
 }
 
 async function share(): Promise<void> {
+  if (notebook) {
+    $('share-status').textContent = 'a notebook is not shared by link: share the .ipynb';
+    return;
+  }
   const ex = SNIPPETS.find((s) => s.name === picker.value && s.source === source.value);
   const hash = ex ? `#example=${encodeURIComponent(ex.name)}` : `#script=${await encodeScript(source.value)}`;
   history.replaceState(null, '', hash);
@@ -201,7 +250,14 @@ function initExercises(): void {
 
 async function init(): Promise<void> {
   initExercises();
-  picker.replaceChildren(...SNIPPETS.map((s) => new Option(s.name, s.name)), new Option(OWN, OWN));
+  picker.replaceChildren(...SNIPPETS.map((s) => new Option(s.name, s.name)), new Option(OWN, OWN), new Option(NOTEBOOK, NOTEBOOK, false, false));
+  const scriptFile = $<HTMLInputElement>('script-file');
+  scriptFile.addEventListener('change', async () => {
+    const f = scriptFile.files?.[0];
+    if (!f) return;
+    openFile(await f.text(), f.name);
+    await run();
+  });
   const exercise = new URLSearchParams(location.hash.replace(/^#/, '')).get('exercise');
   if (exercise !== null) {
     setMode(true);
@@ -215,7 +271,13 @@ async function init(): Promise<void> {
     pick(shared.kind === 'example' && SNIPPETS.some((s) => s.name === shared.name) ? shared.name : SNIPPETS[0]!.name);
   }
   picker.addEventListener('change', () => {
-    if (picker.value !== OWN) {
+    if (picker.value === NOTEBOOK && !notebook) picker.value = OWN;
+    if (picker.value === OWN && notebook) {
+      // The notebook's cells become an editable script.
+      notebook = null;
+      source.readOnly = false;
+    }
+    if (picker.value !== OWN && picker.value !== NOTEBOOK) {
       pick(picker.value);
       void run();
     }

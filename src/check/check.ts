@@ -10,6 +10,7 @@ import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import { clip, clipMessage } from '../program/excerpt.js';
 import { runScript } from '../program/run.js';
+import { toSource, type Source } from '../program/source.js';
 import { compileNode } from '../symbolic/compile.js';
 import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
 import { getMath } from '../symbolic/mathjs.js';
@@ -49,7 +50,10 @@ export interface TargetReport {
 
 export interface CallReport {
   kind: 'backward' | 'grad';
+  /** The line in the run's text (a notebook's code cells joined); `place` names it as the file does. */
   line: number;
+  /** `line 12`, or in a notebook `cell 7, line 2`. */
+  place: string;
   statement: string;
   expectedError: PredictedError[] | null;
   actualError: string | null;
@@ -116,12 +120,14 @@ function errorKind(message: string): PredictedError | null {
   return ERROR_KINDS.find(([, text]) => message.includes(text))?.[0] ?? null;
 }
 
-export function check(source: string, options: CheckOptions = {}): CheckReport {
+/** Checks a script (its text, named by options.fileName) or a Source (a notebook's cells). */
+export function check(script: string | Source, options: CheckOptions = {}): CheckReport {
+  const source = toSource(script, options.fileName);
   const tolerances = { ...DEFAULT_TOLERANCES, ...options.tolerances };
   const builder = new SymbolBuilder(getMath());
   const trace = new SymbolicTrace(builder);
   const expectedGradients = new ExpectedGradients(trace, builder);
-  const lines = source.split(/\r\n|\r|\n/);
+  const lines = source.text.split(/\r\n|\r|\n/);
   const calls: CallReport[] = [];
   let pending: { expected: ExpectedCall; before: (number[] | null)[]; earlier: Map<Tensor, Tensor | null> } | null = null;
 
@@ -142,7 +148,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       // The values every formula of this call is evaluated at.
       const variables = [...trace.bindings.keys()];
       const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
-      const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
+      const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, source.place, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
       calls.push(report);
       options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
       // Gradients were accumulated in place by the engine, unseen by the trace.
@@ -208,6 +214,7 @@ function buildCall(
   { variables, point }: { variables: string[]; point: Float64Array },
   trace: SymbolicTrace,
   lines: readonly string[],
+  place: (line: number) => string,
   tolerances: Tolerances,
   formulas: boolean,
   finiteDifferences: boolean,
@@ -217,6 +224,7 @@ function buildCall(
   const base = {
     kind: call.kind,
     line: expected.line,
+    place: place(expected.line),
     statement: clip(codeOf(lines[expected.line - 1] ?? '')),
   };
   const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);

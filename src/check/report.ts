@@ -57,7 +57,7 @@ export interface ReportOptions {
 
 function call(c: CallReport, options: ReportOptions): string[] {
   const what = c.kind === 'grad' ? 'autograd.grad' : 'backward';
-  const rows = [`line ${c.line}: ${c.statement}   [${what}]`];
+  const rows = [`${c.place}: ${c.statement}   [${what}]`];
   const of = `d${(c.statement.match(/^([A-Za-z_]\w*)\.backward/) ?? [])[1] ?? 'out'}`;
   if (c.expectedError) {
     rows.push(`  expected error: ${c.expectedError.length ? c.expectedError.join(', ') : 'none'}`);

@@ -19,6 +19,8 @@ export interface BuildContext {
   /** The line of the backward call that freed a node's saved values. */
   freedBy: ReadonlyMap<Node, number>;
   lines: readonly string[];
+  /** `line 12`, or a notebook's `cell 7, line 2`. */
+  place: (line: number) => string;
 }
 
 export class GraphTooLargeError extends Error {
@@ -143,7 +145,7 @@ class GraphBuilder {
       return node.id;
     }
     const rec = this.ctx.recorder.recordOf.get(n);
-    const details = rec ? [`line ${rec.line}: ${statementAt(this.ctx.lines, rec.line)}`] : [];
+    const details = rec ? [`${this.ctx.place(rec.line)}: ${statementAt(this.ctx.lines, rec.line)}`] : [];
     const node = this.add({ kind: 'function', title: n.name, details, ...(rec ? { line: rec.line } : {}) });
     if (rec) this.drawnRecords.push(rec);
     if (n instanceof OpNode) {
@@ -159,7 +161,7 @@ class GraphBuilder {
     if (info.freed) {
       state = 'freed';
       const line = this.ctx.freedBy.get(n);
-      details.push(line ? `freed by the backward on line ${line}` : 'freed by a backward');
+      details.push(line ? `freed by the backward on ${this.ctx.place(line)}` : 'freed by a backward');
     } else if (info.array.version.value !== info.savedVersion) {
       state = 'modified';
       details.push(`changed in place: version ${info.savedVersion} → ${info.array.version.value}`, 'backward will raise an error');
@@ -179,7 +181,7 @@ class GraphBuilder {
     const producer = [...recorder.records].reverse().find((r) => r.id < rec.id && r.output.array.buffer === t.array.buffer && !r.inPlace);
     const why =
       producer && !producer.gradMode
-        ? [`constant: made under no_grad`, `on line ${producer.line}`]
+        ? [`constant: made under no_grad`, `on ${this.ctx.place(producer.line)}`]
         : ['constant: no history', '(detach(), .data or', 'requires_grad=False)'];
     return this.tensor(t, 'constant', why, 'cut');
   }
@@ -199,13 +201,13 @@ class GraphBuilder {
       seen.add(key);
       const name = this.ctx.recorder.storageName(e.buffer) ?? 'it';
       const statement = statementAt(this.ctx.lines, e.line);
-      const details = [`line ${e.line}, autograd does not see it`];
+      const details = [`${this.ctx.place(e.line)}, autograd does not see it`];
       details.push(changed.length ? 'backward reads the changed values' : `no grad_fn saved ${name}: gradients unchanged`);
       const node = this.add({ kind: 'mutation', title: statement, details, line: e.line });
       for (const s of changed) {
         if (!s.node.state) {
           s.node.state = 'mutated';
-          s.node.details.push(`changed by line ${e.line}, version not bumped`);
+          s.node.details.push(`changed by ${this.ctx.place(e.line)}, version not bumped`);
         }
         this.edge(node.id, s.id, 'mutation', 'changes');
       }

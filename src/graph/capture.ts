@@ -12,6 +12,7 @@ import { Tensor } from '../autograd/tensor.js';
 import { clip } from '../program/excerpt.js';
 import type { Limits } from '../program/interpreter.js';
 import { runScript } from '../program/run.js';
+import { toSource, type Source } from '../program/source.js';
 import { buildGraph, GraphTooLargeError } from './build.js';
 import { GraphRecorder } from './recorder.js';
 import type { AutogradGraph, GraphMoment } from './model.js';
@@ -60,17 +61,18 @@ function reachable(roots: readonly Tensor[]): Node[] {
   return [...seen];
 }
 
-export function captureGraph(source: string, options: GraphOptions = {}): GraphResult {
+export function captureGraph(source: string | Source, options: GraphOptions = {}): GraphResult {
   return capture(source, options, false).result;
 }
 
-export function captureCallGraphs(source: string, options: Omit<GraphOptions, 'at'> = {}): CallGraphs {
+export function captureCallGraphs(source: string | Source, options: Omit<GraphOptions, 'at'> = {}): CallGraphs {
   const { result, calls } = capture(source, options, true);
   return { exitCode: result.exitCode, graphs: calls, ...(result.error ? { error: result.error } : {}) };
 }
 
-function capture(source: string, options: GraphOptions, everyCall: boolean): { result: GraphResult; calls: AutogradGraph[] } {
-  const lines = source.split(/\r\n|\r|\n/);
+function capture(script: string | Source, options: GraphOptions, everyCall: boolean): { result: GraphResult; calls: AutogradGraph[] } {
+  const source = toSource(script, options.fileName);
+  const lines = source.text.split(/\r\n|\r|\n/);
   const at = options.at;
   const count = lines.length - (lines.at(-1) === '' ? 1 : 0);
   if (typeof at === 'number' && !(Number.isInteger(at) && at >= 1 && at <= count)) {
@@ -89,7 +91,7 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
 
   const snapshot = (roots: { tensor: Tensor; name: string }[], moment: GraphMoment) => {
     try {
-      graph = buildGraph(roots, { recorder, freedBy, lines }, moment);
+      graph = buildGraph(roots, { recorder, freedBy, lines, place: source.place }, moment);
     } catch (e) {
       failure = e;
       graph = null;
@@ -108,7 +110,7 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
       if (!everyCall && (final || (at !== undefined && at !== line))) return;
       final = true;
       const roots = call.outputs.map((tensor) => ({ tensor, name: rootName(tensor, recorder, statementOf(line)) }));
-      snapshot(roots, { kind: call.kind, line, statement: statementOf(line) });
+      snapshot(roots, { kind: call.kind, line, place: source.place(line), statement: statementOf(line) });
       if (everyCall && graph) calls.push(graph);
     },
     after(call) {
@@ -129,7 +131,7 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
       statement: (line) => {
         recorder.line = line;
         if (graph !== null && !final && line !== at) final = true;
-        if (!final && graph === null && line === at) snapshot(namedRoots(), { kind: 'line', line, statement: statementOf(line) });
+        if (!final && graph === null && line === at) snapshot(namedRoots(), { kind: 'line', line, place: source.place(line), statement: statementOf(line) });
       },
       assigned: (name, value) => {
         if (value instanceof Tensor) {
@@ -148,12 +150,12 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
   if (run.exitCode === 2) return done({ ...run, graph: null, error: 'the script is outside the subset dzdx runs' });
   if (everyCall) return done({ ...run, graph: null });
   if (graph === null && (at === undefined || at === 'end')) {
-    snapshot(namedRoots(), { kind: 'end', line: null, statement: '' });
+    snapshot(namedRoots(), { kind: 'end', line: null, place: null, statement: '' });
     if (failure) return done({ ...run, graph: null, error: (failure as Error).message });
   }
   if (graph === null) {
-    const stopped = run.exitCode === 1 ? `: the script stopped with an error on line ${recorder.line} first` : '';
-    return done({ ...run, graph: null, error: `line ${at} never ran${stopped}` });
+    const stopped = run.exitCode === 1 ? `: the script stopped with an error on ${source.place(recorder.line)} first` : '';
+    return done({ ...run, graph: null, error: `${typeof at === 'number' ? source.place(at) : at} never ran${stopped}` });
   }
   return done({ ...run, graph });
 }

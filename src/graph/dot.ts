@@ -44,7 +44,7 @@ const EDGE_STYLE: Record<GraphEdge['kind'], Attrs> = {
 
 export function momentText(g: AutogradGraph): string {
   const m = g.moment;
-  const where = m.kind === 'end' ? 'at the end of the script' : m.kind === 'line' ? `when line ${m.line} begins` : `at line ${m.line}, before ${m.kind === 'grad' ? 'autograd.grad' : 'backward'} runs`;
+  const where = m.kind === 'end' ? 'at the end of the script' : m.kind === 'line' ? `when ${m.place} begins` : `at ${m.place}, before ${m.kind === 'grad' ? 'autograd.grad' : 'backward'} runs`;
   return `autograd graph ${where}${m.statement ? `: ${m.statement}` : ''}\narrows: the way gradients flow (grad_fn.next_functions)`;
 }
 

@@ -63,6 +63,8 @@ export interface GraphMoment {
   /** At a backward()/autograd.grad() call (before it runs), at a line, or at the end of the run. */
   kind: 'backward' | 'grad' | 'line' | 'end';
   line: number | null;
+  /** The line as the file names it: `line 12`, or a notebook's `cell 7, line 2` (null at the end). */
+  place: string | null;
   statement: string;
 }
 

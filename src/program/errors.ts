@@ -39,9 +39,14 @@ export function formatScriptError(
   fileName: string,
   source: string,
 ): string {
+  return formatErrorAt(`${fileName}:${err.line}:${err.col}`, err, source);
+}
+
+/** The same with the position written by the caller (a notebook's `FILE:cell 7:line 2:col 5`). */
+export function formatErrorAt(where: string, err: { line: number; col: number; message: string }, source: string): string {
   const lines = source.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const { text, caret } = excerptAt(lines[err.line - 1] ?? '', err.col);
-  return `${fileName}:${err.line}:${err.col}: ${clipMessage(err.message)}\n${text}\n${caret}`;
+  return `${where}: ${clipMessage(err.message)}\n${text}\n${caret}`;
 }
 
 /**

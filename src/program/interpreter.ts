@@ -53,6 +53,7 @@ import {
   type Host,
 } from './objects.js';
 import { binary, compare, inPlace, mappingItems, truthy, unary } from './operators.js';
+import { DisplayHook } from './display.js';
 import { str } from './repr.js';
 import { PySet } from './set.js';
 import { delItem, getItem, setItem } from './subscript.js';
@@ -101,6 +102,8 @@ export interface InterpreterIO {
   statement?(line: number): void;
   /** A warning as Python shows it: the line it was raised on, and its text. */
   warning(line: number, category: string, message: string): void;
+  /** Expression statements whose value is displayed as Jupyter displays it (a notebook cell's last). */
+  displayed?: ReadonlySet<Stmt>;
 }
 
 /** How a block ended. */
@@ -208,6 +211,8 @@ export class Interpreter implements Host {
   line = 1;
   /** The deepest the calls went (reported when JavaScript's own stack runs out first). */
   deepest = 0;
+  /** A notebook's displays (Jupyter's displayhook, `display()`, `_`). */
+  private readonly displayHook: DisplayHook | null = null;
 
   constructor(
     private readonly io: InterpreterIO,
@@ -216,14 +221,7 @@ export class Interpreter implements Host {
   ) {
     this.deadline = Date.now() + limits.maxSeconds * 1000;
     this.builtins = new Map<string, PyValue>([
-      [
-        'print',
-        printBuiltin((text) => {
-          this.outputChars += text.length;
-          if (this.outputChars > limits.maxOutputChars) throw new LimitError(`output longer than ${limits.maxOutputChars} characters`);
-          io.stdout(text);
-        }),
-      ],
+      ['print', printBuiltin((text) => this.write(text))],
     ]);
     this.builtins.set(
       'dir',
@@ -241,6 +239,17 @@ export class Interpreter implements Host {
     this.globals.set('__spec__', null);
     this.globals.set('__annotations__', new PyDict());
     this.globals.set('__file__', fileName);
+    if (io.displayed) {
+      this.displayHook = new DisplayHook(this.globals, (text) => this.write(text));
+      this.builtins.set('display', this.displayHook.displayBuiltin());
+    }
+  }
+
+  /** Everything the script shows goes out here, within the output bound. */
+  private write(text: string): void {
+    this.outputChars += text.length;
+    if (this.outputChars > this.limits.maxOutputChars) throw new LimitError(`output longer than ${this.limits.maxOutputChars} characters`);
+    this.io.stdout(text);
   }
 
   run(body: readonly Stmt[]): void {
@@ -322,9 +331,11 @@ export class Interpreter implements Host {
 
   private execStmt(s: Stmt): number {
     switch (s.kind) {
-      case 'expr':
-        this.eval(s.expr);
+      case 'expr': {
+        const value = this.eval(s.expr);
+        if (this.displayHook && this.io.displayed!.has(s)) this.displayHook.show(value);
         return NORMAL;
+      }
       case 'assign':
         return this.execAssign(s);
       case 'augassign':

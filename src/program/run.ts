@@ -9,14 +9,16 @@ import { beginRun } from '../random/torch-random.js';
 import '../ops/index.js';
 import { PyError } from '../tensor/errors.js';
 import { dirOf } from './builtins.js';
-import { formatScriptError, ScriptSyntaxError } from './errors.js';
+import { formatErrorAt, ScriptSyntaxError } from './errors.js';
 import { exceptionOf, tracebackOf } from './exceptions.js';
 import { clip, clipMessage } from './excerpt.js';
 import { DEFAULT_LIMITS, Interpreter, nameErrorContext, type Limits } from './interpreter.js';
 import { knownList } from './known-names.js';
 import { attributeErrorContext } from './objects.js';
+import type { Pos, Stmt } from './ast.js';
 import { parseProgram } from './parse.js';
 import { str } from './repr.js';
+import { toSource, type Source } from './source.js';
 import { suggest } from './suggestions.js';
 import { PyModule } from './values.js';
 
@@ -63,11 +65,11 @@ function hint(err: PyError): string {
   return '';
 }
 
-export function formatTraceback(err: PyError, fileName: string, lines: readonly string[], moduleLine: number): string {
+export function formatTraceback(err: PyError, source: Source, lines: readonly string[], moduleLine: number): string {
   const frames = [{ name: '<module>', line: moduleLine }, ...[...tracebackOf(err)].reverse()];
   let out = 'Traceback (most recent call last):\n';
   for (const f of frames) {
-    out += `  File "${fileName}", line ${f.line}, in ${f.name}\n`;
+    out += `  ${source.frame(f.line)}, in ${f.name}\n`;
     const text = clip((lines[f.line - 1] ?? '').trim());
     if (text) out += `    ${text}\n`;
   }
@@ -79,32 +81,36 @@ export function formatTraceback(err: PyError, fileName: string, lines: readonly 
   }
   let last = exceptionName(err) + (message === '' ? '' : `: ${clipMessage(message)}`);
   try {
-    last += hint(err);
+    if (source.hints !== false) last += hint(err);
   } catch {
     // A failing dir() gives no hint, as in CPython.
   }
   return out + last + '\n';
 }
 
-export function runScript(source: string, options: RunOptions = {}): RunResult {
-  const fileName = options.fileName ?? '<script>';
+/** Runs a script (its text, named by options.fileName) or a Source (a notebook's cells). */
+export function runScript(script: string | Source, options: RunOptions = {}): RunResult {
+  const source = toSource(script, options.fileName ?? '<script>');
+  const { fileName, text } = source;
   let stdout = '';
   let stderr = '';
   const out = (t: string) => (options.stdout ? options.stdout(t) : (stdout += t));
   const err = (t: string) => (options.stderr ? options.stderr(t) : (stderr += t));
-  const lines = source.split(/\r\n|\r|\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   let interpreter: Interpreter | null = null;
   // Grad mode and the default generator are global state: every run starts as a fresh Python process does.
   setGradEnabled(true);
   beginRun(options.seed);
   try {
-    const program = parseProgram(source);
+    if (source.error) throw source.error;
+    const program = parseProgram(text);
     interpreter = new Interpreter(
       {
         stdout: out,
         assigned: options.assigned,
         statement: options.statement,
-        warning: (line, category, message) => err(`${fileName}:${line}: ${category}: ${clipMessage(message)}\n  ${clip((lines[line - 1] ?? '').trim())}\n`),
+        warning: (line, category, message) => err(`${source.position(line)}: ${category}: ${clipMessage(message)}\n  ${clip((lines[line - 1] ?? '').trim())}\n`),
+        displayed: source.display ? displayedStatements(program.body, source.display) : undefined,
       },
       { ...DEFAULT_LIMITS, ...options.limits },
       fileName,
@@ -113,16 +119,16 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
     return { exitCode: 0, stdout, stderr };
   } catch (e) {
     if (e instanceof ScriptSyntaxError) {
-      err(formatScriptError(e, fileName, source) + '\n');
+      err(formatErrorAt(source.position(e.line, e.col), e, text) + '\n');
       return { exitCode: 2, stdout, stderr };
     }
     if (e instanceof PyError) {
-      err(formatTraceback(e, fileName, lines, interpreter?.line ?? 1));
+      err(formatTraceback(e, source, lines, interpreter?.line ?? 1));
       return { exitCode: 1, stdout, stderr };
     }
     if (e instanceof RangeError && /call stack/.test(e.message)) {
       const depth = interpreter && interpreter.deepest > 0 ? ` (${interpreter.deepest} nested calls; Python allows ${DEFAULT_LIMITS.maxCallDepth})` : '';
-      err(`${fileName}:${interpreter?.line ?? 1}:1: the script nests too deeply for dzdx${depth}\n`);
+      err(`${source.position(interpreter?.line ?? 1, 1)}: the script nests too deeply for dzdx${depth}\n`);
       return { exitCode: 2, stdout, stderr };
     }
     throw e;
@@ -132,3 +138,9 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
 }
 
 
+
+/** The top-level expression statements starting at the given places (a notebook cell's last one, displayed). */
+function displayedStatements(body: readonly Stmt[], at: readonly Pos[]): Set<Stmt> {
+  const wanted = new Set(at.map((p) => `${p.line}:${p.col}`));
+  return new Set(body.filter((s) => s.kind === 'expr' && wanted.has(`${s.pos.line}:${s.pos.col}`)));
+}

@@ -6,10 +6,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../../src/all-libraries.js';
+import { sourceOf } from '../../src/notebook/index.js';
 import { runScript } from '../../src/program/run.js';
 
 export interface Fixture {
   name: string;
+  /** NAME.py, or NAME.ipynb (a notebook, run as Jupyter's Run All: tools/record-notebook.py). */
+  file: string;
   source: string;
   out: string;
   err: string;
@@ -19,13 +22,14 @@ export interface Fixture {
 export function loadFixtures(dir: string): Fixture[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.py') && existsSync(join(dir, f.replace(/\.py$/, '.code'))))
+    .filter((f) => /\.(py|ipynb)$/.test(f) && existsSync(join(dir, f.replace(/\.(py|ipynb)$/, '.code'))))
     .sort()
     .map((f) => {
-      const base = join(dir, f.replace(/\.py$/, ''));
+      const base = join(dir, f.replace(/\.(py|ipynb)$/, ''));
       return {
-        name: f.replace(/\.py$/, ''),
-        source: readFileSync(`${base}.py`, 'utf8'),
+        name: f.replace(/\.(py|ipynb)$/, ''),
+        file: f,
+        source: readFileSync(join(dir, f), 'utf8'),
         out: readFileSync(`${base}.out`, 'utf8'),
         err: readFileSync(`${base}.err`, 'utf8').replace(/\n$/, ''),
         code: Number(readFileSync(`${base}.code`, 'utf8').trim()),
@@ -35,13 +39,13 @@ export function loadFixtures(dir: string): Fixture[] {
 
 const addresses = (s: string) => s.replace(/0x[0-9a-f]+/g, '0x?');
 
-/** The last non-empty stderr line, with `file:LINE: XWarning: msg` read as `XWarning: msg` and its source echo dropped. */
+/** The last non-empty stderr line, with `file:LINE: XWarning: msg` (a notebook's `file:cell 7:line 2: …`) read as `XWarning: msg` and its source echo dropped. */
 export function lastErrorLine(stderr: string): string {
   const lines: string[] = [];
   let skipEcho = false;
   for (const raw of stderr.split('\n')) {
     const line = raw.replace(/\r$/, '');
-    const m = /:[0-9]+: ([A-Za-z_][A-Za-z0-9_]*Warning: .*)$/.exec(line);
+    const m = /:(?:line )?[0-9]+: ([A-Za-z_][A-Za-z0-9_]*Warning: .*)$/.exec(line);
     if (m) {
       lines.push(m[1]!);
       skipEcho = true;
@@ -58,7 +62,7 @@ export function lastErrorLine(stderr: string): string {
 }
 
 export function runFixture(f: Fixture) {
-  const result = runScript(f.source, { fileName: `${f.name}.py` });
+  const result = runScript(sourceOf(f.source, f.file));
   return {
     stdout: addresses(result.stdout),
     expectedStdout: addresses(f.out),
