@@ -196,12 +196,30 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const xs = a.values();
   const ys = b.values();
   const out = allocate(dtype, n * m);
-  const single = dtype === 'float32';
+  if (dtype === 'float32' || dtype === 'float64') {
+    // Row i of the result gathers row p of b times a[i, p] for p = 0, 1, ...:
+    // every element still adds its products in the order of p (the BLAS's),
+    // but the inner loop runs along contiguous rows. The typed array rounds
+    // each sum on store (float32); a product of two float32 values is exact
+    // in double, so rounding it once is Math.fround of the product.
+    const row = dtype === 'float32' ? new Float32Array(m) : new Float64Array(m);
+    const single = dtype === 'float32';
+    for (let i = 0; i < n; i++) {
+      row.fill(0);
+      for (let p = 0; p < k; p++) {
+        const x = xs[i * k + p]!;
+        const base = p * m;
+        if (single) for (let j = 0; j < m; j++) row[j] = row[j]! + Math.fround(x * ys[base + j]!);
+        else for (let j = 0; j < m; j++) row[j] = row[j]! + x * ys[base + j]!;
+      }
+      out.set(row, i * m);
+    }
+    return fresh(out, [n, m], dtype);
+  }
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       let s = 0;
-      if (single) for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(xs[i * k + p]! * ys[p * m + j]!));
-      else for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
+      for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
       out[i * m + j] = castValue(dtype, s);
     }
   }
