@@ -225,10 +225,16 @@ export interface Spread extends DimReduction {
   extra: number;
 }
 
-/** (Σ m² - (Σ m)² / n) / (n - correction): linear in size (the two-pass form repeats the mean). */
+/**
+ * The variance over (n - correction), its sums taken about the first member:
+ * Σ d² - (Σ d)² / n with d = m - m0. Exactly 0 at a constant input, as
+ * PyTorch's centred two-pass value (std's backward branches on 0), where
+ * Σ m² - (Σ m)² / n keeps rounding; and linear in n, where the centred form
+ * repeats the mean in every term (n², too slow to check and display).
+ */
 function varianceForm(n: number, correction: number): string {
-  const ms = memberNames(n);
-  return `((${sumOf(ms.map((m) => `${m} ^ 2`))}) - (${sumOf(ms)}) ^ 2 / ${n}) / ${n - correction}`;
+  const ds = memberNames(n).slice(1).map((m) => `(${m} - m0)`);
+  return `((${sumOf(ds.map((d) => `${d} ^ 2`))}) - (${sumOf(ds)}) ^ 2 / ${n}) / ${n - correction}`;
 }
 
 /** var_backward: (2 / dof) * grad * (self - self.mean(dims, keepdim=True)). */
