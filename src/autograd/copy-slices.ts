@@ -3,10 +3,13 @@
  * PyTorch rewrites the base's history as `CopySlices`, which runs the op's
  * backward on the viewed region of the base's gradient and passes the rest
  * through; the view itself then differentiates as `AsStridedBackward0`.
- * Gradients through these two nodes are not themselves recorded (no
- * create_graph through them).
+ * Under create_graph, CopySlices runs through recorded ops (a gather and
+ * an index_put on the base's gradient), so its gradient differentiates
+ * again; AsStridedBackward's is not recorded.
  */
 import { NDArray } from '../tensor/ndarray.js';
+import { engineMath } from './engine-math.js';
+import { isGradEnabled } from './grad-mode.js';
 import { Node, type Edge, type OpNode } from './node.js';
 import { Tensor } from './tensor.js';
 
@@ -35,6 +38,7 @@ class CopySlices extends Node {
   }
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    if (isGradEnabled()) return this.applyRecorded(grads[0]!);
     const result = grads[0]!.array.copy();
     const target = viewInto(result, this.region);
     const innerGrads = this.inner.apply([new Tensor(target.copy())]);
@@ -43,9 +47,33 @@ class CopySlices extends Node {
     return [new Tensor(result), ...innerGrads.slice(1)];
   }
 
+  /** Under create_graph: the same through recorded ops, so the gradient can be differentiated again. */
+  private applyRecorded(g: Tensor): (Tensor | null)[] {
+    const math = engineMath();
+    const positions = positionsOf(this.region);
+    const innerGrads = this.inner.apply([math.gather(g, positions, this.region.shape)]);
+    const own = innerGrads[0] ?? new Tensor(NDArray.full(this.region.shape, 0, g.dtype));
+    return [math.scatter(g, positions, own), ...innerGrads.slice(1)];
+  }
+
   override releaseSaved(): void {
     this.inner.releaseSaved();
   }
+}
+
+/** The row-major positions in the (contiguous) base of a region's elements, in the region's order. */
+function positionsOf(r: Region): Int32Array {
+  const n = r.shape.reduce((a, b) => a * b, 1);
+  const out = new Int32Array(n);
+  const index = r.shape.map(() => 0);
+  for (let k = 0; k < n; k++) {
+    out[k] = r.offset + index.reduce((sum, i, d) => sum + i * r.strides[d]!, 0);
+    for (let d = r.shape.length - 1; d >= 0; d--) {
+      if (++index[d]! < r.shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return out;
 }
 
 class AsStridedBackward extends Node {

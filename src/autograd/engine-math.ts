@@ -18,6 +18,10 @@ export interface EngineMath {
   /** `g.clone()`, recorded (CloneBackward0) when grad mode is on: a retained grad under create_graph. */
   clone(g: Tensor): Tensor;
   onesLike(t: Tensor): Tensor;
+  /** The elements of `g` at row-major `positions`, shaped `shape` (recorded: CopySlices under create_graph). */
+  gather(g: Tensor, positions: Int32Array, shape: readonly number[]): Tensor;
+  /** `g` with `values` written at row-major `positions`, out of place (recorded). */
+  scatter(g: Tensor, positions: Int32Array, values: Tensor): Tensor;
 }
 
 let installed: EngineMath | null = null;

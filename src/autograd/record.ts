@@ -168,7 +168,7 @@ export function checkInPlace(self: Tensor): void {
  */
 export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: readonly Tensor[], result: NDArray, attrs: A): Tensor {
   checkInPlace(self);
-  // Stryker disable next-line ConditionalExpression: no backward formula runs an in-place op, so inBackward() is false here
+  // (cumprod's create_graph backward copies into slices of its gradient: the engine's work, not the script's.)
   if (!inBackward()) opsRun++;
   const inputs = [self, ...others];
   const grad = needsGrad(op as RecordableOp<unknown>, inputs, self.dtype);

@@ -13,6 +13,7 @@ import { NDArray, normalizeDim, numelOf } from '../tensor/ndarray.js';
 import * as A from './activations.js';
 import * as F from './functional.js';
 import * as E from './elementwise.js';
+import * as C from './cumulative.js';
 import * as R from './reduce-dim.js';
 import { call, callInPlace, dtypeTitle, registry, type Scalar } from './registry.js';
 import { promoteWithScalar } from '../tensor/dtype.js';
@@ -210,9 +211,9 @@ export const logsumexp = (a: Tensor, dims: readonly number[], keepdim = false): 
   call(R.logsumexp, [a], dimReduction(a, dims, keepdim));
 
 export const cumsum = (a: Tensor, dim: number): Tensor =>
-  call(R.cumsum, [a], { dim: a.shape.length === 0 ? normalizeDim(dim, 0) : normalizeDim(dim, a.shape.length), shape: a.shape });
+  call(C.cumsum, [a], { dim: a.shape.length === 0 ? normalizeDim(dim, 0) : normalizeDim(dim, a.shape.length), shape: a.shape });
 export const cumprod = (a: Tensor, dim: number): Tensor =>
-  call(R.cumprod, [a], { dim: a.shape.length === 0 ? normalizeDim(dim, 0) : normalizeDim(dim, a.shape.length), shape: a.shape });
+  call(C.cumprod, [a], { dim: a.shape.length === 0 ? normalizeDim(dim, 0) : normalizeDim(dim, a.shape.length), shape: a.shape });
 
 /** clamp_min/clamp_max: result_type(self, bound), as clamp. */
 function boundDtype(a: Tensor, bound: Scalar): DType {

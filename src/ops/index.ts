@@ -12,6 +12,8 @@ installEngineMath({
   copyWithHistory: F.copyWithHistory,
   clone: F.clone,
   onesLike: F.onesLike,
+  gather: (g, positions, shape) => F.indexWith(g, { sources: positions, shape, inputShape: g.shape }),
+  scatter: (g, positions, values) => F.indexPut(g, { sources: positions, shape: values.shape, inputShape: g.shape }, values),
 });
 
 export * as ops from './functional.js';

@@ -1,18 +1,18 @@
 /**
  * Reductions beyond sum and mean, and the ops that select elements along a
  * dim: max/min (of everything, or along a dim with their indices), sort,
- * topk, prod, std, var, norm, logsumexp, cumsum, cumprod. Each backward is
+ * topk, prod, std, var, norm, logsumexp (cumsum and cumprod: cumulative.ts). Each backward is
  * PyTorch 1.13's formula (FunctionsManual.cpp) in registry ops; the numeric
  * loops are in src/tensor/reductions.ts, one function per reduction.
  */
 import type { BackwardContext } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { groupsOf, linesAlong } from '../tensor/index-kernels.js';
+import { groupsOf } from '../tensor/index-kernels.js';
 import { NDArray, numelOf } from '../tensor/ndarray.js';
-import { cumulativeAlong, logsumexpDims, normDims, prodDims, varianceDims } from '../tensor/reductions.js';
+import { logsumexpDims, normDims, prodDims, varianceDims } from '../tensor/reductions.js';
 import * as F from './functional.js';
-import { boundTerms, defineOp, type Group, type LinearTerm } from './registry.js';
+import { defineOp, type Group, type LinearTerm } from './registry.js';
 
 /** A reduction over `dims` (sorted, normalised) of a tensor of `shape`. */
 export interface DimReduction {
@@ -22,7 +22,7 @@ export interface DimReduction {
 }
 
 /** ints and bools reduce to int64 (prod, cumsum), as PyTorch. */
-const widened = (dtype: DType): DType => (dtype === 'bool' || dtype === 'int64' ? 'int64' : dtype);
+export const widened = (dtype: DType): DType => (dtype === 'bool' || dtype === 'int64' ? 'int64' : dtype);
 
 const groupsFor = (r: DimReduction) => groupsOf(r.shape, r.dims);
 
@@ -33,10 +33,10 @@ function reductionGroups(prefix: string) {
     groupsFor(r).map((g) => ({ members: g.map((i) => [0, i] as const), key: `${prefix}:${g.length}:${r.extra ?? ''}${r.shape.length === 0 ? ':scalar' : ''}` }));
 }
 
-const memberNames = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+export const memberNames = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
 const sumOf = (terms: readonly string[]) => (terms.length ? terms.join(' + ') : '0');
 /** The size and the extra attribute a group key carries (`prod:3:`). */
-function parseKey(key: string): { n: number; extra: number } {
+export function parseKey(key: string): { n: number; extra: number } {
   const [, n, extra] = key.split(':');
   return { n: Number(n), extra: extra === '' ? NaN : Number(extra) };
 }
@@ -130,13 +130,13 @@ export const topk = selecting('topk', 'TopkBackward0');
 
 // prod
 
-const prodForm = (key: string) => {
+export const prodForm = (key: string) => {
   const { n } = parseKey(key);
   return n === 0 ? '1' : memberNames(n).join(' * ');
 };
 
 /** The product of a group's members but `slot` (prod_safe_zeros_backward's value; 1 for a single member, its gradient itself). */
-function othersOf(key: string, slot: number): string {
+export function othersOf(key: string, slot: number): string {
   const others = memberNames(parseKey(key).n).filter((_, i) => i !== slot);
   return others.length ? others.join(' * ') : '1';
 }
@@ -154,13 +154,6 @@ const prodAllViaResult = (key: string, slot: number) =>
 /** prod along a dim: result / x unless any element of the whole input is 0, then the product of the others. */
 const prodDimViaResult = (key: string, slot: number) =>
   key.endsWith(':scalar') ? '1' : `branch(zeros, ${othersOf(key, slot)}, r0 / m${slot})`;
-
-/** cumprod's backward: result / x when no x of the group is 0, else the product of the others. */
-const cumprodViaResult = (key: string, slot: number) => {
-  // cumprod_backward returns the gradient itself for a single element or a dim of size 1.
-  if (key.endsWith(':scalar')) return '1';
-  return `branch(${memberNames(parseKey(key).n).join(' * ')}, r0 / m${slot}, ${othersOf(key, slot)})`;
-};
 
 function prodBackward(g: Tensor, ctx: BackwardContext<DimReduction>, all: boolean): Tensor {
   const self = ctx.saved('self');
@@ -227,10 +220,16 @@ export interface Spread extends DimReduction {
   extra: number;
 }
 
-/** (Σ m² - (Σ m)² / n) / (n - correction): linear in size (the two-pass form repeats the mean). */
+/**
+ * The variance over (n - correction), its sums taken about the first member:
+ * Σ d² - (Σ d)² / n with d = m - m0. Exactly 0 at a constant input, as
+ * PyTorch's centred two-pass value (std's backward branches on 0), where
+ * Σ m² - (Σ m)² / n keeps rounding; and linear in n, where the centred form
+ * repeats the mean in every term (n², too slow to check and display).
+ */
 function varianceForm(n: number, correction: number): string {
-  const ms = memberNames(n);
-  return `((${sumOf(ms.map((m) => `${m} ^ 2`))}) - (${sumOf(ms)}) ^ 2 / ${n}) / ${n - correction}`;
+  const ds = memberNames(n).slice(1).map((m) => `(${m} - m0)`);
+  return `((${sumOf(ds.map((d) => `${d} ^ 2`))}) - (${sumOf(ds)}) ^ 2 / ${n}) / ${n - correction}`;
 }
 
 /** var_backward: (2 / dof) * grad * (self - self.mean(dims, keepdim=True)). */
@@ -367,92 +366,3 @@ export const logsumexp = defineOp<DimReduction>({
     return [F.mul(restoreDims(g, r), F.exp(F.sub(ctx.saved('self'), restoreDims(ctx.saved('result'), r))))];
   },
 });
-
-// cumsum and cumprod along a dim.
-
-export interface Cumulative {
-  dim: number;
-  shape: readonly number[];
-}
-
-export const cumsum = defineOp<Cumulative>({
-  name: 'cumsum',
-  gradFn: 'CumsumBackward0',
-  symbolic: {
-    kind: 'linear',
-    linear: ([a], c: Cumulative) => {
-      const size = c.shape.length === 0 ? 1 : c.shape[c.dim]!;
-      boundTerms((a!.numel * (size + 1)) / 2, 'cumsum');
-      const terms: LinearTerm[][] = Array.from({ length: a!.numel }, () => []);
-      for (const line of linesAlong(c.shape, c.dim)) {
-        line.forEach((pos, k) => {
-          for (let j = 0; j <= k; j++) terms[pos]!.push([0, line[j]!, 1]);
-        });
-      }
-      return { terms };
-    },
-  },
-  dtype: 'first',
-  forward: ([a], c) => cumulativeAlong(a!, c.dim, 'sum', widened(a!.dtype)),
-  backward: (g, ctx) => {
-    const { dim } = ctx.attrs;
-    if (g.numel <= 1 || g.shape.length === 0 || g.shape[dim < 0 ? dim + g.shape.length : dim] === 1) return [g];
-    return [F.flip(F.cumsum(F.flip(g, [dim]), dim), [dim])];
-  },
-});
-
-export const cumprod = defineOp<Cumulative>({
-  name: 'cumprod',
-  gradFn: 'CumprodBackward0',
-  symbolic: {
-    kind: 'group',
-    groups: (_inputs, c: Cumulative) => {
-      boundTerms((numelOf(c.shape) * ((c.shape.length === 0 ? 1 : c.shape[c.dim]!) + 1)) / 2, 'cumprod');
-      const groups: Group[] = new Array(numelOf(c.shape));
-      for (const line of linesAlong(c.shape, c.dim)) {
-        // cumprod_backward returns the gradient itself when there is at most one element or the dim has size 1.
-        const single = numelOf(c.shape) <= 1 || line.length === 1 ? ':scalar' : '';
-        line.forEach((pos, k) => (groups[pos] = { members: Array.from(line.subarray(0, k + 1), (i) => [0, i] as const), key: `prod:${k + 1}:${single}` }));
-      }
-      return groups;
-    },
-    form: prodForm,
-    viaResult: cumprodViaResult,
-  },
-  dtype: 'first',
-  saves: [{ name: 'self', input: 0 }, { name: 'result' }],
-  forward: ([a], c) => cumulativeAlong(a!, c.dim, 'prod', widened(a!.dtype)),
-  backward: (g, ctx) => {
-    const self = ctx.saved('self');
-    const { dim } = ctx.attrs;
-    const size = self.shape.length === 0 ? 1 : self.shape[dim < 0 ? dim + self.shape.length : dim]!;
-    if (self.numel <= 1 || size === 1) return [g];
-    const w = F.mul(ctx.saved('result'), g);
-    if (!self.array.values().some((v) => v === 0)) return [F.div(F.flip(F.cumsum(F.flip(w, [dim]), dim), [dim]), self)];
-    return [cumprodBackwardWithZeros(g, self, ctx.attrs)];
-  },
-});
-
-/**
- * The gradient of cumprod when its input has zeros: Σ_{j≥k} g_j Π_{i≤j, i≠k} x_i
- * along each line, computed directly (without history: no second derivative there).
- */
-function cumprodBackwardWithZeros(g: Tensor, self: Tensor, c: Cumulative): Tensor {
-  const xs = self.array.values();
-  const gs = g.array.values();
-  const out = new Float64Array(xs.length);
-  for (const line of linesAlong(c.shape, c.dim)) {
-    for (let k = 0; k < line.length; k++) {
-      let total = 0;
-      let prefix = 1;
-      for (let i = 0; i < k; i++) prefix *= xs[line[i]!]!;
-      let running = prefix;
-      for (let j = k; j < line.length; j++) {
-        if (j > k) running *= xs[line[j]!]!;
-        total += gs[line[j]!]! * running;
-      }
-      out[line[k]!] = total;
-    }
-  }
-  return new Tensor(NDArray.fromValues(out, self.shape, g.dtype));
-}

@@ -74,8 +74,10 @@ export type SymbolicSpec =
        * and the results `r0`, `r1`, … (the group's `results`), so that a
        * `.data` change of the result changes it as it changes PyTorch's
        * (checked against mathjs's derivative by test/symbolic-registry.test.ts).
+       * `createGraph`: the backward runs under create_graph (grad mode on),
+       * where cumprod_backward takes another formula.
        */
-      viaResult?(key: string, slot: number): string;
+      viaResult?(key: string, slot: number, createGraph: boolean): string;
       /**
        * The backward branches on zeros anywhere in input 0, not only in the
        * group (prod along a dim takes result / x unless some element is 0:

@@ -63,6 +63,8 @@ export class ExpectedGradients {
   private readonly partials = new Map<string, MathNode>();
   /** Per op reading its whole input (`zeros`): that count in this backward call, built once. */
   private readonly zeroCounts = new Map<readonly ValueRef[], MathNode>();
+  /** The backward being computed runs under create_graph. */
+  private underGraph = false;
 
   constructor(
     private readonly trace: SymbolicTrace,
@@ -105,7 +107,7 @@ export class ExpectedGradients {
         if (term.viaResult) {
           const bound = memberMap(members, term.results.map((r) => this.read(r)));
           if (term.wholeInput) bound.set('zeros', this.zeroCount(term.wholeInput));
-          return this.b.instantiate(term.viaResult, [], {}, bound);
+          return this.b.instantiate((this.underGraph && term.viaResultUnderGraph) || term.viaResult, [], {}, bound);
         }
         const key = `m${term.slot}:${term.form}`;
         let p = this.partials.get(key);
@@ -170,6 +172,7 @@ export class ExpectedGradients {
   compute(call: BackwardCall, line: number): ExpectedCall {
     const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null, used: new Set(), retained: [] };
     this.zeroCounts.clear();
+    this.underGraph = call.createGraph;
     const root = call.outputs[0]!;
     const given = call.grads[0] ?? null;
     if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');

@@ -86,8 +86,10 @@ export function traceGroup(op: StructuralOp, b: SymbolBuilder, set: Set_): void 
     const terms: Term[] = [];
     group.members.forEach(([i, j], slot) => {
       const input = op.inNodes[i]![j];
-      const viaResult = spec.viaResult?.(group.key, slot);
-      if (input) terms.push({ kind: 'group', input, form, slot, operands, viaResult, results, wholeInput });
+      const viaResult = spec.viaResult?.(group.key, slot, false);
+      const underGraph = spec.viaResult?.(group.key, slot, true);
+      const viaResultUnderGraph = underGraph === viaResult ? undefined : underGraph;
+      if (input) terms.push({ kind: 'group', input, form, slot, operands, viaResult, viaResultUnderGraph, results, wholeInput });
     });
     set(k, value, terms);
   });

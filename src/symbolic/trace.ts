@@ -90,6 +90,8 @@ export type Term =
       slot: number;
       operands: ValueRef[];
       viaResult?: string;
+      /** The partial as the backward computes it under create_graph, when that differs (cumprod). */
+      viaResultUnderGraph?: string;
       results: ValueRef[];
       /** Every element of input 0, for `zeros` in viaResult (shared by the op's terms). */
       wholeInput?: ValueRef[];
