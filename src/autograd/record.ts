@@ -7,6 +7,7 @@ import { runtimeError } from '../tensor/errors.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import { rebaseHistory } from './copy-slices.js';
 import { inBackward } from './engine.js';
+import type { FunctionNode } from './function-node.js';
 import { isGradEnabled } from './grad-mode.js';
 import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
@@ -34,7 +35,27 @@ export interface TapeListener {
   op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void;
 }
 
-let listener: TapeListener | null = null;
+/**
+ * A custom Function's forward runs with grad mode off, so its ops reach the
+ * listener as cut ones; these two calls bracket them (a forward that raises
+ * is never followed by `functionApplied`).
+ */
+export interface FunctionListener {
+  functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void;
+  functionApplied(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[]): void;
+}
+
+let listener: (TapeListener & Partial<FunctionListener>) | null = null;
+
+/** A custom Function's forward is about to run (called by whoever runs it). */
+export function functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void {
+  listener?.functionStarted?.(node, inputs);
+}
+
+/** A custom Function's forward returned `outputs`, now the node's. */
+export function functionApplied(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
+  listener?.functionApplied?.(node, inputs, outputs);
+}
 let opsRun = 0;
 
 /**
@@ -46,7 +67,7 @@ export function opsRunSoFar(): number {
   return opsRun;
 }
 
-export function setTapeListener(l: TapeListener | null): void {
+export function setTapeListener(l: (TapeListener & Partial<FunctionListener>) | null): void {
   listener = l;
 }
 

@@ -8,7 +8,13 @@ import { isFloating } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { formatTensor } from '../tensor/format.js';
 import { NDArray } from '../tensor/ndarray.js';
+import { engineMath } from './engine-math.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
+
+/** A tensor hook: a new gradient, or null to keep it. */
+export type TensorHook = (grad: Tensor) => Tensor | null;
+
+let nextHookId = 0;
 
 export class Tensor {
   /** The values. Replaced (not mutated) by `x.data = t`. */
@@ -19,6 +25,8 @@ export class Tensor {
   outputNr = 0;
   grad: Tensor | null = null;
   retainsGrad = false;
+  /** `register_hook` functions by handle id, in registration order (PyTorch's `_backward_hooks`). */
+  private hooks: Map<number, TensorHook> | null = null;
   /** For a view: the tensor it views (PyTorch's `_base`). */
   base: Tensor | null = null;
   /**
@@ -101,7 +109,43 @@ export class Tensor {
     if (!this.requiresGrad) throw runtimeError("can't retain_grad on Tensor that has requires_grad=False");
     if (this.isLeaf || this.retainsGrad) return;
     this.retainsGrad = true;
-    this.gradFn!.retainedOutputs.set(this.outputNr, this);
+    // PyTorch's retain_grad hook: `grad.clone()` first (with history under create_graph), then `grad + g`.
+    this.gradFn!.addPreHook({
+      outputNr: this.outputNr,
+      run: (g) => {
+        this.grad = this.grad ? engineMath().add(this.grad, g) : engineMath().clone(g);
+        return g;
+      },
+    });
+  }
+
+  /**
+   * `register_hook(fn)`: `fn` sees the gradient flowing into this tensor
+   * before it is used (a leaf's before it is accumulated) and may replace
+   * it. Returns the id that removes it. All of a tensor's hooks run as one
+   * pre-hook of its node, placed when the first one is registered.
+   */
+  registerHook(hook: TensorHook): number {
+    if (!this.requiresGrad) throw runtimeError("cannot register a hook on a tensor that doesn't require gradient");
+    if (!this.hooks) {
+      const hooks = (this.hooks = new Map());
+      const edge = this.gradientEdge()!;
+      edge.node.addPreHook({
+        outputNr: edge.inputNr,
+        run: (g) => {
+          let out = g;
+          for (const h of [...hooks.values()]) out = h(out) ?? out;
+          return out;
+        },
+      });
+    }
+    const id = nextHookId++;
+    this.hooks.set(id, hook);
+    return id;
+  }
+
+  removeHook(id: number): void {
+    this.hooks?.delete(id);
   }
 
   /** `x.grad = g`, with PyTorch's checks. */

@@ -1,0 +1,22 @@
+/**
+ * Autograd's extension points as scripts use them: `torch.autograd.Function`
+ * (a script's own op with its own backward), `torch.autograd.Variable`,
+ * `gradcheck`/`gradgradcheck`, and `torch.autograd.functional`'s jacobian
+ * and hessian. A library loaded when a script names them (src/libraries.ts).
+ */
+import { registerLibrary } from '../program/modules.js';
+import { functionClass, functionCtx } from './function.js';
+import { variableClass } from './variable.js';
+
+registerLibrary({
+  name: 'function',
+  install(modules) {
+    const autograd = modules.module('torch.autograd');
+    autograd.attrs.set('Function', functionClass);
+    autograd.attrs.set('Variable', variableClass);
+    const fn = modules.module('torch.autograd.function');
+    fn.attrs.set('Function', functionClass);
+    fn.attrs.set('FunctionCtx', functionCtx);
+    modules.module('torch.autograd.variable').attrs.set('Variable', variableClass);
+  },
+});
