@@ -105,6 +105,18 @@ export class Tensor {
     return t;
   }
 
+  /** `detach_()`: this tensor loses its history (a view cannot). */
+  detachInPlace(): void {
+    if (this.base) {
+      throw runtimeError(
+        "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+      );
+    }
+    this.gradFn = null;
+    this.outputNr = 0;
+    this.requiresGrad = false;
+  }
+
   retainGrad(): void {
     if (!this.requiresGrad) throw runtimeError("can't retain_grad on Tensor that has requires_grad=False");
     if (this.isLeaf || this.retainsGrad) return;
