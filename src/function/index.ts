@@ -6,6 +6,7 @@
  */
 import { registerLibrary } from '../program/modules.js';
 import { functionClass, functionCtx } from './function.js';
+import { gradcheck, gradgradcheck } from './gradcheck.js';
 import { variableClass } from './variable.js';
 
 registerLibrary({
@@ -14,6 +15,8 @@ registerLibrary({
     const autograd = modules.module('torch.autograd');
     autograd.attrs.set('Function', functionClass);
     autograd.attrs.set('Variable', variableClass);
+    autograd.attrs.set('gradcheck', gradcheck);
+    autograd.attrs.set('gradgradcheck', gradgradcheck);
     const fn = modules.module('torch.autograd.function');
     fn.attrs.set('Function', functionClass);
     fn.attrs.set('FunctionCtx', functionCtx);
