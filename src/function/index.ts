@@ -6,6 +6,7 @@
  */
 import { registerLibrary } from '../program/modules.js';
 import { functionClass, functionCtx } from './function.js';
+import { hessian, jacobian } from './functional.js';
 import { gradcheck, gradgradcheck } from './gradcheck.js';
 import { variableClass } from './variable.js';
 
@@ -20,6 +21,9 @@ registerLibrary({
     const fn = modules.module('torch.autograd.function');
     fn.attrs.set('Function', functionClass);
     fn.attrs.set('FunctionCtx', functionCtx);
+    const functional = modules.module('torch.autograd.functional');
+    functional.attrs.set('jacobian', jacobian);
+    functional.attrs.set('hessian', hessian);
     modules.module('torch.autograd.variable').attrs.set('Variable', variableClass);
   },
 });
