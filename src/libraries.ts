@@ -29,7 +29,7 @@ export const LIBRARIES: readonly LibraryEntry[] = [
   { name: 'copy', words: ['copy', 'deepcopy'], load: () => import('./copy/index.js') },
   {
     name: 'function',
-    words: ['Function', 'Variable', 'gradcheck', 'gradgradcheck', 'jacobian', 'hessian', 'functional'],
+    words: ['Function', 'gradcheck', 'gradgradcheck', 'jacobian', 'hessian', 'functional'],
     load: () => import('./function/index.js'),
   },
   { name: 'time', words: ['time', 'perf_counter'], load: () => import('./time/index.js') },

@@ -8,7 +8,7 @@ import type { NDArray } from '../tensor/ndarray.js';
 import { rebaseHistory } from './copy-slices.js';
 import { inBackward } from './engine.js';
 import type { FunctionNode } from './function-node.js';
-import { isGradEnabled } from './grad-mode.js';
+import { isGradEnabled, isInferenceMode } from './grad-mode.js';
 import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
 
@@ -96,6 +96,9 @@ function attachNode<A>(
   for (const rule of op.saves) {
     // Stryker disable next-line ConditionalExpression: without onlyIfGradFor, edges[undefined] is undefined, never null
     if (rule.onlyIfGradFor !== undefined && edges[rule.onlyIfGradFor] === null) continue;
+    if (rule.input !== undefined && savedInput(rule.input).inference) {
+      throw runtimeError('Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.');
+    }
     const saved = rule.input === undefined ? SavedTensor.ofOutput(out, node) : SavedTensor.ofInput(savedInput(rule.input));
     node.savedTensors.set(rule.name, saved);
   }
@@ -200,6 +203,12 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   const before = listener ? self.array.values() : undefined;
   self.array.assign(result.values());
   self.array.version.bump();
+  // PyTorch writes first, then refuses (the values stay changed).
+  if (self.inference && !isInferenceMode()) {
+    throw runtimeError(
+      'Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.',
+    );
+  }
   if (grad) {
     const node = attachNode(op, attrs, self, edges, metas, (i) => (i === 0 ? oldSelf : others[i - 1]!));
     if (self.base) rebaseHistory(self, self.base, node as OpNode<unknown>, baseEdge);

@@ -9,6 +9,7 @@ import { PyError, runtimeError } from '../tensor/errors.js';
 import { formatTensor } from '../tensor/format.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
+import { isInferenceMode } from './grad-mode.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
 
 /** A tensor hook: a new gradient, or null to keep it. */
@@ -41,6 +42,9 @@ export class Tensor {
    */
   multiOutputView = false;
   private accumulator: AccumulateGrad | null = null;
+
+  /** Made under inference mode (`is_inference()`). */
+  readonly inference = isInferenceMode();
 
   constructor(array: NDArray) {
     this.array = array;
@@ -88,6 +92,9 @@ export class Tensor {
           ? 'only Tensors of floating point dtype can require gradients'
           : 'only Tensors of floating point and complex dtype can require gradients',
       );
+    }
+    if (flag && this.inference && !isInferenceMode()) {
+      throw runtimeError('Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.');
     }
     // Stryker disable next-line ConditionalExpression: a non-leaf already requires grad, and flag is true here (false threw above)
     if (this.isLeaf) this.requiresGrad = flag;

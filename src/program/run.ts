@@ -4,7 +4,7 @@
  * mean" hint), and the exit code (0, 1 on an uncaught error, 2 for input
  * outside the subset or over a limit).
  */
-import { setGradEnabled } from '../autograd/grad-mode.js';
+import { setGradEnabled, setInferenceMode } from '../autograd/grad-mode.js';
 import { beginRun } from '../random/torch-random.js';
 import '../ops/index.js';
 import { PyError } from '../tensor/errors.js';
@@ -96,6 +96,7 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
   let interpreter: Interpreter | null = null;
   // Grad mode and the default generator are global state: every run starts as a fresh Python process does.
   setGradEnabled(true);
+  setInferenceMode(false);
   beginRun(options.seed);
   try {
     const program = parseProgram(source);
@@ -128,6 +129,7 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
     throw e;
   } finally {
     setGradEnabled(true);
+    setInferenceMode(false);
   }
 }
 

@@ -56,6 +56,7 @@ const methods: Record<string, Method> = {
     backward([self], [gradient], { retainGraph: retain, createGraph });
     return null;
   },
+  is_inference: (self) => self.inference,
   register_hook: (self, call) => registerHook(self, bind('register_hook', call, ['hook']).hook!),
   detach_: (self) => {
     self.detachInPlace();
