@@ -9,6 +9,7 @@
 import { runtimeError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { isGradEnabled } from './grad-mode.js';
+import { functionBackward } from './record.js';
 import { BACKWARD_TWICE, Node, SavedTensor, type Edge, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
 
@@ -65,7 +66,9 @@ export class FunctionNode extends Node {
       if (g || !this.materializeGrads) return g;
       return new Tensor(NDArray.full(meta.shape, 0, meta.dtype));
     });
-    return this.impl.backward(this, given);
+    const result = this.impl.backward(this, given);
+    functionBackward(this, given, result);
+    return result;
   }
 
   override releaseSaved(): void {

@@ -39,12 +39,14 @@ export interface TapeListener {
 
 /**
  * A custom Function's forward runs with grad mode off, so its ops reach the
- * listener as cut ones; these two calls bracket them (a forward that raises
- * is never followed by `functionApplied`).
+ * listener as cut ones; `functionStarted` and `functionEnded` bracket them
+ * (`outputs` null when forward raised). `functionBackward` tells what its
+ * backward received and returned.
  */
 export interface FunctionListener {
   functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void;
-  functionApplied(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[]): void;
+  functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void;
+  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[]): void;
 }
 
 let listener: (TapeListener & Partial<FunctionListener>) | null = null;
@@ -54,10 +56,16 @@ export function functionStarted(node: FunctionNode, inputs: readonly Tensor[]): 
   listener?.functionStarted?.(node, inputs);
 }
 
-/** A custom Function's forward returned `outputs`, now the node's. */
-export function functionApplied(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
-  listener?.functionApplied?.(node, inputs, outputs);
+/** A custom Function's forward returned `outputs`, now the node's (null: it raised). */
+export function functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void {
+  listener?.functionEnded?.(node, inputs, outputs);
 }
+
+/** A custom Function's backward returned `gradInputs` for `gradOutputs`. */
+export function functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[]): void {
+  listener?.functionBackward?.(node, gradOutputs, gradInputs);
+}
+
 let opsRun = 0;
 
 /**

@@ -9,7 +9,7 @@
 import { FunctionNode, attachFunctionOutput, type CustomBackward } from '../autograd/function-node.js';
 import { isGradEnabled, withGradMode } from '../autograd/grad-mode.js';
 import type { Edge, InputMeta } from '../autograd/node.js';
-import { functionApplied, functionStarted } from '../autograd/record.js';
+import { functionEnded, functionStarted } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import { isFloating } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
@@ -152,7 +152,13 @@ function apply(cls: PyClass, call: CallArgs): PyValue {
 
   const forward = getAttr(cls, 'forward');
   functionStarted(node, tensors);
-  const result = withGradMode(false, () => callValue(forward, [node, ...args], call.kwargs));
+  let result: PyValue;
+  try {
+    result = withGradMode(false, () => callValue(forward, [node, ...args], call.kwargs));
+  } catch (e) {
+    functionEnded(node, tensors, null);
+    throw e;
+  }
 
   const isTuple = result instanceof PyTuple;
   const items = isTuple ? [...(result as PyTuple).items] : [result];
@@ -169,7 +175,7 @@ function apply(cls: PyClass, call: CallArgs): PyValue {
   });
   node.outputs = outputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
   if (executable && state.toSave) node.save(state.toSave, outputs);
-  functionApplied(node, tensors, outputs);
+  functionEnded(node, tensors, outputs);
   return isTuple ? new PyTuple(wrapped) : wrapped[0]!;
 }
 

@@ -201,7 +201,9 @@ export class ExpectedGradients {
    * expression no longer says what backward computes (expected stays
    * independent of the tape's backward ops all the same).
    */
-  attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[], via: readonly OpRecord[]): void {
+  attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[], reached: readonly OpRecord[]): void {
+    // A custom Function's gradient runs back through its backward's own ops, not through its forward's.
+    const via = reached.filter((r) => !r.inFunction);
     grads.forEach((g, i) => {
       const offsets = Array.from(g.array.offsets());
       offsets.forEach((offset, k) => {

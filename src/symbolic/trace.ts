@@ -12,7 +12,9 @@ import type { MathNode } from 'mathjs';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { LimitError } from '../tensor/errors.js';
 import type { Tensor } from '../autograd/tensor.js';
-import type { TapeListener } from '../autograd/record.js';
+import type { FunctionListener, TapeListener } from '../autograd/record.js';
+import type { FunctionNode } from '../autograd/function-node.js';
+import { isFloating } from '../tensor/dtype.js';
 import type { OpEntry } from '../ops/registry.js';
 import { NDArray, type Buffer } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
@@ -65,6 +67,8 @@ export interface OpRecord {
   freed: boolean;
   /** An in-place op's self as it read it (its values before). */
   before?: NDArray;
+  /** Run inside a custom Function's forward (autograd recorded nothing). */
+  inFunction?: boolean;
 }
 
 export type Term =
@@ -130,7 +134,29 @@ export interface TraceEvent {
 }
 
 
-export class SymbolicTrace implements TapeListener {
+/** A custom Function's forward in progress: its inputs' histories, and the values it makes. */
+interface FunctionFrame {
+  node: FunctionNode;
+  inputs: readonly Tensor[];
+  inputNodes: (ElemNode | null)[][];
+  line: number;
+  made: Tensor[];
+  /** The first record made inside forward. */
+  firstRecord: number;
+}
+
+/** One `Function.apply`: where its inputs and outputs are in the history, and what its backward returned each time it ran. */
+export interface FunctionApplication {
+  node: FunctionNode;
+  inputs: readonly Tensor[];
+  inputNodes: (ElemNode | null)[][];
+  outputs: readonly Tensor[];
+  outputNodes: (ElemNode | null)[][];
+  line: number;
+  backwards: { line: number; gradOutputs: (number[] | null)[]; gradInputs: (number[] | null)[] }[];
+}
+
+export class SymbolicTrace implements TapeListener, FunctionListener {
   readonly records: OpRecord[] = [];
   readonly events: TraceEvent[] = [];
   readonly assignments: DataAssignment[] = [];
@@ -160,7 +186,60 @@ export class SymbolicTrace implements TapeListener {
   /** Ops run by the engine inside a backward pass are not the script's. */
   paused = false;
 
+  /** Custom Functions whose forward is running (innermost last), and every one applied so far. */
+  private readonly frames: FunctionFrame[] = [];
+  readonly functions: FunctionApplication[] = [];
+
   constructor(readonly b: SymbolBuilder) {}
+
+  /**
+   * Whether `t` carries gradient: it requires grad, or it was computed
+   * inside a custom Function's forward from values that do (autograd
+   * records nothing there; the trace differentiates it all the same).
+   */
+  carries(t: Tensor): boolean {
+    if (t.discardsGrad) return false;
+    return t.requiresGrad || this.frames.some((f) => f.made.includes(t) || (t.base !== null && f.made.includes(t.base)));
+  }
+
+  functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void {
+    if (this.paused) return;
+    const inputNodes = inputs.map((t) => Array.from(t.array.offsets(), (o) => this.nodeAt(t, o)));
+    this.frames.push({ node, inputs, inputNodes, line: this.line, made: [], firstRecord: this.records.length });
+  }
+
+  functionEnded(node: FunctionNode, _inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void {
+    const frame = this.frames.at(-1);
+    if (!frame || frame.node !== node) return;
+    this.frames.pop();
+    if (!outputs) return;
+    // Outputs autograd left without history (non-differentiable, or nothing required grad) have none here either.
+    for (const out of outputs) {
+      if (!out.requiresGrad) for (const o of out.array.offsets()) this.setHistory(out, o, null);
+    }
+    // Autograd saved nothing inside forward; what ctx.save_for_backward kept belongs to the op that made
+    // the first output (so the version check and a second backward are predicted as for any op).
+    const inside = this.records.slice(frame.firstRecord);
+    for (const r of inside) r.saved = [];
+    const owner = inside.find((r) => outputs.includes(r.output)) ?? inside.at(-1);
+    if (owner) {
+      for (const s of node.inspectSaved()) {
+        if (!s) continue;
+        const kept = s.inspect();
+        owner.saved.push({ tensor: kept.tensor ?? outputs.find((o) => o.array.buffer === kept.array.buffer) ?? owner.output, array: kept.array, version: kept.savedVersion });
+      }
+    }
+    const outputNodes = outputs.map((t) => Array.from(t.array.offsets(), (o) => this.nodeAt(t, o)));
+    this.functions.push({ node, inputs: frame.inputs, inputNodes: frame.inputNodes, outputs, outputNodes, line: frame.line, backwards: [] });
+  }
+
+  /** A Function's backward ran (during a backward pass): what it received and returned, for the explanations. */
+  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[]): void {
+    const app = this.functions.find((f) => f.node === node);
+    if (!app) return;
+    const values = (t: Tensor | null) => (t ? Array.from(t.array.values()) : null);
+    app.backwards.push({ line: this.line, gradOutputs: gradOutputs.map(values), gradInputs: gradInputs.map(values) });
+  }
 
   /** The script bound `name` to `t`: the first name a storage gets names its symbols. */
   named(name: string, t: Tensor): void {
@@ -389,7 +468,7 @@ export class SymbolicTrace implements TapeListener {
 
   /** The history node of element `offset` of `t`, or null when it carries no gradient. */
   nodeAt(t: Tensor, offset: number): ElemNode | null {
-    if (!t.requiresGrad || t.discardsGrad) return null;
+    if (!this.carries(t)) return null;
     const root = t.base ?? t;
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
@@ -422,12 +501,14 @@ export class SymbolicTrace implements TapeListener {
       attrs,
       line: this.line,
       inPlace,
-      gradMode: isGradEnabled(),
+      // A custom Function's forward runs under no_grad, but its derivative is what its backward must give.
+      gradMode: isGradEnabled() || this.frames.length > 0,
       output,
       inputs,
       saved: [],
       freed: false,
       before: inPlace && before ? NDArray.fromValues(before, output.shape, output.dtype) : undefined,
+      ...(this.frames.length ? { inFunction: true } : {}),
     };
     this.records.push(record);
     const inLocs = inputs.map((t) => this.locations(t));
@@ -438,7 +519,7 @@ export class SymbolicTrace implements TapeListener {
       locs.map((l, k) => {
         const v = this.agValueAt(l, numeric(i, k));
         // An operand without autograd history is a constant to autograd (not self of a mutation).
-        const cut = !inputs[i]!.requiresGrad && !(inPlace && i === 0);
+        const cut = !this.carries(inputs[i]!) && !(inPlace && i === 0);
         return cut && this.isSymbolic(v) ? this.frozenValue(v, inputs[i]!, k) : v;
       }),
     );
@@ -446,13 +527,14 @@ export class SymbolicTrace implements TapeListener {
     this.noteEvents(record, inValues);
     for (const rule of entry.saves) {
       const t = rule.input === undefined ? output : inputs[rule.input]!;
-      if (rule.onlyIfGradFor !== undefined && !inputs[rule.onlyIfGradFor]!.requiresGrad) continue;
+      if (rule.onlyIfGradFor !== undefined && !this.carries(inputs[rule.onlyIfGradFor]!)) continue;
       // An in-place op saves a copy of self's old value: nothing can change it.
       if (inPlace && rule.input === 0) continue;
       record.saved.push({ tensor: t, array: t.array, version: t.array.version.value });
     }
     const outLocs = this.locations(output);
-    const differentiable = output.requiresGrad && record.gradMode;
+    if (this.frames.length && entry.differentiable && isFloating(output.dtype) && inputs.some((t) => this.carries(t))) this.frames.at(-1)!.made.push(output);
+    const differentiable = this.carries(output) && record.gradMode;
     // An in-place op under no_grad changes values only: a leaf stays the same leaf.
     const keepsHistory = inPlace && !record.gradMode;
     // Pass 1 builds autograd's values and the history; pass 2 the values seen through cuts.
@@ -581,11 +663,11 @@ export class SymbolicTrace implements TapeListener {
   /** Cuts (a value with leaves in it read without history) and mutations autograd cannot see. */
   private noteEvents(record: OpRecord, inValues: MathNode[][]): void {
     const { inputs, output } = record;
-    if (record.inPlace && (!output.requiresGrad || !record.gradMode)) {
+    if (record.inPlace && (!this.carries(output) || !record.gradMode)) {
       this.events.push({ kind: 'mutation', line: record.line, record, tensor: output, buffer: output.array.buffer });
     }
     inputs.forEach((t, i) => {
-      const viaHistory = t.requiresGrad && record.gradMode;
+      const viaHistory = this.carries(t) && record.gradMode;
       if (!viaHistory && inValues[i]!.some((v) => this.isSymbolic(v)) && !(record.inPlace && i === 0)) {
         this.events.push({ kind: 'cut', line: record.line, record, tensor: t, buffer: t.array.buffer });
       }
@@ -608,7 +690,7 @@ export class SymbolicTrace implements TapeListener {
     outLocs.forEach((loc, k) => {
       const operands: ValueRef[] = inputs.map((_, i) => {
         const j = maps[i]!(k);
-        return { loc: inLocs[i]![j]!, atOp: inValues[i]![j]!, live: liveSlots.has(i), tensor: inputs[i], index: j, cut: !inputs[i]!.requiresGrad };
+        return { loc: inLocs[i]![j]!, atOp: inValues[i]![j]!, live: liveSlots.has(i), tensor: inputs[i], index: j, cut: !this.carries(inputs[i]!) };
       });
       const value = this.b.instantiate(form, operands.map((o) => o.atOp), attrs);
       const terms: Term[] = [];
@@ -656,8 +738,8 @@ export class SymbolicTrace implements TapeListener {
         // A factor is kept for backward whenever the other side needs a gradient: read it live.
         const na = inNodes[0]![ia];
         const nb = inNodes[1]![ib];
-        if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib, cut: !b.requiresGrad } });
-        if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia, cut: !a.requiresGrad } });
+        if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib, cut: !this.carries(b) } });
+        if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia, cut: !this.carries(a) } });
       }
       const value = this.b.sum(pairs.map(([ia, ib]) => this.b.multiply(inValues[0]![ia]!, inValues[1]![ib]!)));
       set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
