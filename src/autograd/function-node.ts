@@ -9,7 +9,7 @@
 import { runtimeError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { isGradEnabled } from './grad-mode.js';
-import { functionBackward } from './record.js';
+import { functionBackward, functionBackwardStarted } from './record.js';
 import { BACKWARD_TWICE, Node, SavedTensor, type Edge, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
 
@@ -66,7 +66,14 @@ export class FunctionNode extends Node {
       if (g || !this.materializeGrads) return g;
       return new Tensor(NDArray.full(meta.shape, 0, meta.dtype));
     });
-    const result = this.impl.backward(this, given);
+    functionBackwardStarted(this);
+    let result: (Tensor | null)[];
+    try {
+      result = this.impl.backward(this, given);
+    } catch (e) {
+      functionBackward(this, given, null);
+      throw e;
+    }
     functionBackward(this, given, result);
     return result;
   }

@@ -46,7 +46,9 @@ export interface TapeListener {
 export interface FunctionListener {
   functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void;
   functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void;
-  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[]): void;
+  functionBackwardStarted(node: FunctionNode): void;
+  /** `gradInputs` null: the backward raised. */
+  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[] | null): void;
 }
 
 let listener: (TapeListener & Partial<FunctionListener>) | null = null;
@@ -61,8 +63,13 @@ export function functionEnded(node: FunctionNode, inputs: readonly Tensor[], out
   listener?.functionEnded?.(node, inputs, outputs);
 }
 
-/** A custom Function's backward returned `gradInputs` for `gradOutputs`. */
-export function functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[]): void {
+/** A custom Function's backward is about to run. */
+export function functionBackwardStarted(node: FunctionNode): void {
+  listener?.functionBackwardStarted?.(node);
+}
+
+/** A custom Function's backward returned `gradInputs` for `gradOutputs` (null: it raised). */
+export function functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[] | null): void {
   listener?.functionBackward?.(node, gradOutputs, gradInputs);
 }
 

@@ -12,7 +12,7 @@ import type { Tensor } from '../autograd/tensor.js';
 import { deriveNode } from './derive.js';
 import type { SymbolBuilder } from './nodes.js';
 import { memberMap } from './structural.js';
-import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
+import { ElemNode, locationOf, type FunctionApplication, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
 
 export type PredictedError = 'no-grad' | 'implicit-scalar' | 'shape' | 'unused' | 'not-requiring-grad' | 'version' | 'backward-twice';
 
@@ -229,6 +229,44 @@ export class ExpectedGradients {
     });
     return variables.map(({ name, node }) => ({ kind: 'formula', input: node, partial: this.b.substitute(deriveNode(shape, name), byName) }));
   }
+  /**
+   * What a custom Function's backward should return, derived from its
+   * forward: the chain rule from its outputs' elements (each seeded with
+   * `seeds`, the gradient it received, or 1 for the derivative itself) down
+   * to its inputs' elements. Null for an input without history.
+   */
+  functionGradients(app: FunctionApplication, seeds: readonly (readonly number[] | null)[] | null): (MathNode[] | null)[] {
+    const contributions = new Map<ElemNode, MathNode[]>();
+    const give = (n: ElemNode, v: MathNode) => {
+      const list = contributions.get(n);
+      if (list) list.push(v);
+      else contributions.set(n, [v]);
+    };
+    const roots: ElemNode[] = [];
+    app.outputNodes.forEach((nodes, i) =>
+      nodes.forEach((n, k) => {
+        if (!n) return;
+        const seed = seeds ? seeds[i]?.[k] : 1;
+        if (seed === undefined) return;
+        give(n, this.b.constant(seed));
+        roots.push(n);
+      }),
+    );
+    const stops = new Set(app.inputNodes.flat().filter((n): n is ElemNode => n !== null));
+    const adjoint = new Map<ElemNode, MathNode>();
+    for (const n of this.reachable(roots)) {
+      const adj = this.b.sum(contributions.get(n) ?? []);
+      adjoint.set(n, adj);
+      // The Function's inputs end its forward: what lies behind them is not its derivative.
+      if (stops.has(n)) continue;
+      for (const t of n.terms) {
+        const p = this.partial(n, t);
+        give(t.input, this.b.constantValue(p) === 0 ? p : this.b.multiply(adj, p));
+      }
+    }
+    return app.inputNodes.map((nodes) => (nodes.some((n) => n !== null) ? nodes.map((n) => (n && adjoint.has(n) ? adjoint.get(n)! : this.b.constant(0))) : null));
+  }
+
   /** After a successful pass without retain_graph, its ops' saved tensors are gone. */
   freeReached(expected: ExpectedCall): void {
     for (const r of expected.reached) r.freed = true;

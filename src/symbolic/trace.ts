@@ -153,7 +153,8 @@ export interface FunctionApplication {
   outputs: readonly Tensor[];
   outputNodes: (ElemNode | null)[][];
   line: number;
-  backwards: { line: number; gradOutputs: (number[] | null)[]; gradInputs: (number[] | null)[] }[];
+  /** Each run of its backward: the line it returned from, what it received, returned, and the formulas of what it returned. */
+  backwards: { line: number; gradOutputs: (number[] | null)[]; gradInputs: (number[] | null)[]; formulas: (MathNode[] | null)[] }[];
 }
 
 export class SymbolicTrace implements TapeListener, FunctionListener {
@@ -180,7 +181,19 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   /** Cut values as named constants, by value. */
   private readonly frozen = new Map<MathNode, MathNode>();
   private unnamed = 0;
-  line = 0;
+  private currentLine = 0;
+  /** The line before the current one: after a call returns, the line the callee returned from. */
+  private priorLine = 0;
+
+  /** The line of the statement running (set by whoever runs the script). */
+  get line(): number {
+    return this.currentLine;
+  }
+
+  set line(line: number) {
+    this.priorLine = this.currentLine;
+    this.currentLine = line;
+  }
   /** Element-ops traced so far (the symbolic side follows every element: bounded). */
   private work = 0;
   /** Ops run by the engine inside a backward pass are not the script's. */
@@ -190,7 +203,14 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   private readonly frames: FunctionFrame[] = [];
   readonly functions: FunctionApplication[] = [];
 
-  constructor(readonly b: SymbolBuilder) {}
+  /** The trace of a Function's backward while it runs (see functionBackwardStarted). */
+  private scratch: { node: FunctionNode; trace: SymbolicTrace } | null = null;
+
+  /** `parent`: a scratch trace reads the values its parent knows, and names tensors as it does. */
+  constructor(
+    readonly b: SymbolBuilder,
+    private readonly parent: SymbolicTrace | null = null,
+  ) {}
 
   /**
    * Whether `t` carries gradient: it requires grad, or it was computed
@@ -233,12 +253,25 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     this.functions.push({ node, inputs: frame.inputs, inputNodes: frame.inputNodes, outputs, outputNodes, line: frame.line, backwards: [] });
   }
 
-  /** A Function's backward ran (during a backward pass): what it received and returned, for the explanations. */
-  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[]): void {
+  /**
+   * A Function's backward is about to run inside a backward pass: its ops
+   * are traced apart (a scratch trace that reads this one's values), so that
+   * what it returns is known as a formula of the leaves.
+   */
+  functionBackwardStarted(node: FunctionNode): void {
+    this.scratch = { node, trace: new SymbolicTrace(this.b, this) };
+  }
+
+  /** A Function's backward ran: what it received and returned (values and formulas), for the explanations. */
+  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[] | null): void {
+    const scratch = this.scratch?.node === node ? this.scratch.trace : null;
+    this.scratch = null;
     const app = this.functions.find((f) => f.node === node);
-    if (!app) return;
+    if (!app || !gradInputs) return;
     const values = (t: Tensor | null) => (t ? Array.from(t.array.values()) : null);
-    app.backwards.push({ line: this.line, gradOutputs: gradOutputs.map(values), gradInputs: gradInputs.map(values) });
+    const formulas = (t: Tensor | null) => (t && scratch ? Array.from(t.array.offsets(), (offset) => scratch.agValueAt({ buffer: t.array.buffer, offset })) : null);
+    // The backward has returned, and the interpreter has gone back to the caller's line: the one before is its return.
+    app.backwards.push({ line: this.priorLine, gradOutputs: gradOutputs.map(values), gradInputs: gradInputs.map(values), formulas: gradInputs.map(formulas) });
   }
 
   /** The script bound `name` to `t`: the first name a storage gets names its symbols. */
@@ -248,6 +281,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   }
 
   nameOf(t: Tensor): string {
+    if (this.parent) return this.parent.nameOf(t);
     let n = this.names.get(t) ?? this.names.get(t.base ?? t);
     if (!n) this.names.set(t, (n = `t${++this.unnamed}`));
     return n;
@@ -336,6 +370,11 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     if (!map) this.values.set(loc.buffer, (map = new Map()));
     const known = map.get(loc.offset);
     if (known) return known;
+    if (this.parent) {
+      const inherited = this.parent.agValueAt(loc, numeric);
+      map.set(loc.offset, inherited);
+      return inherited;
+    }
     const owner = this.owners.get(loc.buffer);
     const v = numeric;
     let node: MathNode;
@@ -492,7 +531,10 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   }
 
   op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void {
-    if (this.paused) return;
+    if (this.paused) {
+      this.scratch?.trace.op(entry, inputs, output, attrs, inPlace, before);
+      return;
+    }
     this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
