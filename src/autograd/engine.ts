@@ -233,6 +233,10 @@ export function setBackwardObserver(o: BackwardObserver | null): void {
   observer = o;
 }
 
+export function backwardObserver(): BackwardObserver | null {
+  return observer;
+}
+
 function observed<T extends readonly (Tensor | null)[] | void>(call: BackwardCall, body: () => T): T {
   const run = () => {
     running++;

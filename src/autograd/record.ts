@@ -6,7 +6,7 @@ import { isFloating, type DType } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import { rebaseHistory } from './copy-slices.js';
-import { inBackward } from './engine.js';
+import { backwardObserver, inBackward, setBackwardObserver } from './engine.js';
 import type { FunctionNode } from './function-node.js';
 import { isGradEnabled, isInferenceMode } from './grad-mode.js';
 import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
@@ -47,6 +47,9 @@ export interface FunctionListener {
   functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void;
   functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void;
   functionBackwardStarted(node: FunctionNode): void;
+  /** A tensor hook was registered (`id` names it) and, later, ran on a gradient. */
+  hookRegistered(tensor: Tensor, id: number): void;
+  hookRan(tensor: Tensor, id: number, grad: Tensor, result: Tensor): void;
   /** `gradInputs` null: the backward raised. */
   functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[] | null): void;
 }
@@ -61,6 +64,16 @@ export function functionStarted(node: FunctionNode, inputs: readonly Tensor[]): 
 /** A custom Function's forward returned `outputs`, now the node's (null: it raised). */
 export function functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void {
   listener?.functionEnded?.(node, inputs, outputs);
+}
+
+/** `tensor.register_hook` made hook `id`. */
+export function hookRegistered(tensor: Tensor, id: number): void {
+  listener?.hookRegistered?.(tensor, id);
+}
+
+/** Hook `id` of `tensor` turned `grad` into `result`. */
+export function hookRan(tensor: Tensor, id: number, grad: Tensor, result: Tensor): void {
+  listener?.hookRan?.(tensor, id, grad, result);
 }
 
 /** A custom Function's backward is about to run. */
@@ -82,6 +95,24 @@ let opsRun = 0;
  */
 export function opsRunSoFar(): number {
   return opsRun;
+}
+
+/**
+ * Run `body` unseen by the tape's listener and the backward observer: work
+ * a library does on the side (gradcheck's finite differences move inputs in
+ * place and run the function again), not part of the script's own program.
+ */
+export function unobserved<T>(body: () => T): T {
+  const savedListener = listener;
+  const savedObserver = backwardObserver();
+  listener = null;
+  setBackwardObserver(null);
+  try {
+    return body();
+  } finally {
+    listener = savedListener;
+    setBackwardObserver(savedObserver);
+  }
 }
 
 export function setTapeListener(l: (TapeListener & Partial<FunctionListener>) | null): void {

@@ -17,6 +17,7 @@ import { SymbolBuilder } from '../symbolic/nodes.js';
 import { SymbolicTrace, type FunctionApplication } from '../symbolic/trace.js';
 import { explain } from './explain.js';
 import { explainFunctions, functionRunsSoFar } from './explain-function.js';
+import { explainHooks, hookChangesSoFar } from './explain-hooks.js';
 import { centralDifferences } from './fd.js';
 import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
 import { displayElementwise, EMPTY_DISPLAY } from './display.js';
@@ -124,25 +125,25 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
   const expectedGradients = new ExpectedGradients(trace, builder);
   const lines = source.split(/\r\n|\r|\n/);
   const calls: CallReport[] = [];
-  let pending: { expected: ExpectedCall; before: (number[] | null)[]; functionRuns: Map<FunctionApplication, number> } | null = null;
+  let pending: { expected: ExpectedCall; before: (number[] | null)[]; functionRuns: Map<FunctionApplication, number>; hookChanges: Map<number, number> } | null = null;
 
   setTapeListener(trace);
   setBackwardObserver({
     before(call: BackwardCall) {
       const expected = expectedGradients.compute(call, trace.line);
       const before = expected.targets.map((t) => (call.kind === 'backward' && t.tensor.grad ? Array.from(t.tensor.grad.array.values()) : null));
-      pending = { expected, before, functionRuns: functionRunsSoFar(trace) };
+      pending = { expected, before, functionRuns: functionRunsSoFar(trace), hookChanges: hookChangesSoFar(trace) };
       trace.paused = true;
     },
     after(call, outcome) {
       trace.paused = false;
-      const { expected, before, functionRuns } = pending!;
+      const { expected, before, functionRuns, hookChanges } = pending!;
       pending = null;
       // The values every formula of this call is evaluated at.
       const variables = [...trace.bindings.keys()];
       const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
       const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
-      report.notes.push(...explainFunctions(trace, expectedGradients, functionRuns, { variables, point }, tolerances, identifiers(lines)));
+      report.notes.push(...explainFunctions(trace, expectedGradients, functionRuns, { variables, point }, tolerances, identifiers(lines)), ...explainHooks(trace, hookChanges));
       calls.push(report);
       options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
       // Gradients were accumulated in place by the engine, unseen by the trace.

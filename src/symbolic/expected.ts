@@ -116,24 +116,16 @@ export class ExpectedGradients {
 
   compute(call: BackwardCall, line: number): ExpectedCall {
     const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null };
-    const root = call.outputs[0]!;
-    const given = call.grads[0] ?? null;
-    if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
-    if (!given && root.requiresGrad && root.numel !== 1) result.errors.push('implicit-scalar');
-    if (!root.requiresGrad) result.errors.push('no-grad');
+    // Every output of the call is a root, seeded with its gradient argument (or ones).
+    const roots = call.outputs.map((root, i) => ({ root, given: call.grads[i] ?? null }));
+    for (const { root, given } of roots) {
+      if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
+      if (!given && root.requiresGrad && root.numel !== 1) result.errors.push('implicit-scalar');
+      if (!root.requiresGrad) result.errors.push('no-grad');
+    }
     if (call.inputs.some((t) => !t.requiresGrad)) result.errors.push('not-requiring-grad');
     if (result.errors.length) return result;
 
-    const rootOffsets = Array.from(root.array.offsets());
-    const seeds = rootOffsets.map((_, k) =>
-      given ? this.read({ loc: locationOf(given, k), atOp: this.b.constant(0), live: true, tensor: given, index: k, cut: true }) : this.b.constant(1),
-    );
-    result.objective = this.b.sum(
-      rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))),
-    );
-    result.autogradObjective = this.b.sum(
-      rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.agValueAt({ buffer: root.array.buffer, offset }))),
-    );
     const contributions = new Map<ElemNode, MathNode[]>();
     const give = (n: ElemNode, v: MathNode) => {
       const list = contributions.get(n);
@@ -141,13 +133,28 @@ export class ExpectedGradients {
       else contributions.set(n, [v]);
     };
     const rootNodes: ElemNode[] = [];
-    rootOffsets.forEach((offset, k) => {
-      const n = this.trace.nodeAt(root, offset);
-      if (n) {
-        give(n, seeds[k]!);
-        rootNodes.push(n);
-      }
-    });
+    const objective: MathNode[] = [];
+    const autogradObjective: MathNode[] = [];
+    for (const { root, given } of roots) {
+      const rootOffsets = Array.from(root.array.offsets());
+      // A gradient argument that requires grad is differentiated through under create_graph (gradgradcheck does that).
+      const throughGiven = given !== null && call.createGraph && given.requiresGrad;
+      if (given && throughGiven) this.trace.refreshLeaf(given);
+      const seeds = rootOffsets.map((_, k) =>
+        given ? this.read({ loc: locationOf(given, k), atOp: this.b.constant(0), live: true, tensor: given, index: k, cut: !throughGiven }) : this.b.constant(1),
+      );
+      objective.push(...rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))));
+      autogradObjective.push(...rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.agValueAt({ buffer: root.array.buffer, offset }))));
+      rootOffsets.forEach((offset, k) => {
+        const n = this.trace.nodeAt(root, offset);
+        if (n) {
+          give(n, seeds[k]!);
+          rootNodes.push(n);
+        }
+      });
+    }
+    result.objective = this.b.sum(objective);
+    result.autogradObjective = this.b.sum(autogradObjective);
     const order = this.reachable(rootNodes);
     const adjoint = new Map<ElemNode, MathNode>();
     const records = new Set<OpRecord>();

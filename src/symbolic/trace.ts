@@ -253,6 +253,20 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     this.functions.push({ node, inputs: frame.inputs, inputNodes: frame.inputNodes, outputs, outputNodes, line: frame.line, backwards: [] });
   }
 
+  /** Tensor hooks by id: the tensor, the line that registered it, and every change it made to a gradient. */
+  readonly hooks = new Map<number, { tensor: Tensor; line: number; changes: { grad: number[]; result: number[] }[] }>();
+
+  hookRegistered(tensor: Tensor, id: number): void {
+    this.hooks.set(id, { tensor, line: this.line, changes: [] });
+  }
+
+  hookRan(_tensor: Tensor, id: number, grad: Tensor, result: Tensor): void {
+    const hook = this.hooks.get(id);
+    const before = Array.from(grad.array.values());
+    const after = Array.from(result.array.values());
+    if (hook && before.some((v, k) => !Object.is(v, after[k]))) hook.changes.push({ grad: before, result: after });
+  }
+
   /**
    * A Function's backward is about to run inside a backward pass: its ops
    * are traced apart (a scratch trace that reads this one's values), so that
@@ -505,6 +519,34 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     return Array.from(offsets, (offset) => ({ buffer: t.array.buffer, offset }));
   }
 
+  /**
+   * A leaf that requires grad on a storage first read as constants, or
+   * owned by another leaf (`x2 = x.detach().requires_grad_()` after x was
+   * used): its elements become inputs of the program, symbols of its own,
+   * from now on.
+   */
+  private readonly refreshed = new WeakSet<Tensor>();
+
+  refreshLeaf(t: Tensor): void {
+    if (!t.isLeaf || !t.requiresGrad || t.discardsGrad || t.base) return;
+    const buffer = t.array.buffer;
+    const owner = this.owners.get(buffer);
+    if (this.refreshed.has(t)) return;
+    this.refreshed.add(t);
+    // Another leaf on the same storage (torch.autograd.functional detaches its inputs at every call): its symbols are not t's.
+    const otherLeaf = owner !== undefined && owner !== t && owner.isLeaf && owner.requiresGrad;
+    this.owners.set(buffer, t);
+    const map = this.values.get(buffer);
+    if (!map) return;
+    for (const offset of t.array.offsets()) {
+      const v = map.get(offset);
+      if (v && (otherLeaf || !this.isSymbolic(v))) {
+        map.delete(offset);
+        this.agValues.get(buffer)?.delete(offset);
+      }
+    }
+  }
+
   /** The history node of element `offset` of `t`, or null when it carries no gradient. */
   nodeAt(t: Tensor, offset: number): ElemNode | null {
     if (!this.carries(t)) return null;
@@ -536,7 +578,10 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
       return;
     }
     this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
-    for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+    for (const t of inputs) {
+      this.refreshLeaf(t);
+      if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+    }
     const record: OpRecord = {
       id: this.records.length,
       entry,
