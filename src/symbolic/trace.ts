@@ -218,7 +218,6 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
    * records nothing there; the trace differentiates it all the same).
    */
   carries(t: Tensor): boolean {
-    if (t.discardsGrad) return false;
     return t.requiresGrad || this.frames.some((f) => f.made.includes(t) || (t.base !== null && f.made.includes(t.base)));
   }
 
@@ -549,7 +548,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
 
   /** The history node of element `offset` of `t`, or null when it carries no gradient. */
   nodeAt(t: Tensor, offset: number): ElemNode | null {
-    if (!this.carries(t)) return null;
+    if (!this.carries(t) || t.discardsGrad) return null;
     const root = t.base ?? t;
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
