@@ -99,7 +99,16 @@ function allclose(a: Tensor, b: Tensor, rtol: number, atol: number): boolean {
   return true;
 }
 
+/**
+ * gradcheck is a derivative check of its own: `dzdx check` does not see its
+ * work (its finite differences move the inputs in place behind autograd's
+ * back, and its analytical Jacobian is one backward per output element).
+ */
 function runGradcheck(func: PyValue, inputsArg: PyValue, o: Options): true {
+  return unobserved(() => gradcheckUnobserved(func, inputsArg, o));
+}
+
+function gradcheckUnobserved(func: PyValue, inputsArg: PyValue, o: Options): true {
   const args = asTuple(inputsArg);
   const diffInputs = args.filter((a): a is Tensor => a instanceof Tensor && a.requiresGrad);
   if (diffInputs.length === 0) {
@@ -114,8 +123,7 @@ function runGradcheck(func: PyValue, inputsArg: PyValue, o: Options): true {
   const funcOut = call();
   const outputs = differentiable(funcOut);
   const tensorsOut = funcOut.filter((t): t is Tensor => t instanceof Tensor);
-  // The finite differences move the inputs in place behind autograd's back: not the script's own program (dzdx check).
-  const numerical = unobserved(() => numericalJacobians(call, diffInputs, tensorsOut, o.eps));
+  const numerical = numericalJacobians(call, diffInputs, tensorsOut, o.eps);
   if (outputs.length === 0) {
     for (const n of numerical.flat()) {
       if (n.array.values().some((v) => v !== 0)) throw gradcheckError('Numerical gradient for function expected to be zero');
