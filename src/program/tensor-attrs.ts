@@ -3,7 +3,7 @@ import { backward } from '../autograd/engine.js';
 import { AccumulateGrad, Node, OpNode } from '../autograd/node.js';
 import { assignData } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
-import { PyError } from '../tensor/errors.js';
+import { PyError, runtimeError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
 import { registerHook } from './hooks.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
@@ -139,6 +139,7 @@ export function tensorAttr(self: Tensor, name: string): PyValue | undefined {
     case 'ndim':
       return BigInt(self.shape.length);
     case '_version':
+      if (self.inference) throw runtimeError('Inference tensors do not track version counter.');
       return BigInt(self.version);
   }
   const more = moreTensorAttr(self, name);
