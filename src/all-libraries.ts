@@ -6,3 +6,4 @@ import './functools/index.js';
 import './copy/index.js';
 import './time/index.js';
 import './numpy/index.js';
+import './function/index.js';

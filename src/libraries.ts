@@ -27,6 +27,11 @@ export const LIBRARIES: readonly LibraryEntry[] = [
   { name: 'itertools', words: ['itertools'], load: () => import('./itertools/index.js') },
   { name: 'functools', words: ['functools'], load: () => import('./functools/index.js') },
   { name: 'copy', words: ['copy', 'deepcopy'], load: () => import('./copy/index.js') },
+  {
+    name: 'function',
+    words: ['Function', 'gradcheck', 'gradgradcheck', 'jacobian', 'hessian', 'functional'],
+    load: () => import('./function/index.js'),
+  },
   { name: 'time', words: ['time', 'perf_counter'], load: () => import('./time/index.js') },
   { name: 'numpy', words: ['numpy', 'from_numpy', 'as_tensor'], load: () => import('./numpy/index.js') },
 ];

@@ -8,6 +8,7 @@ import { runtimeError } from '../tensor/errors.js';
 import { sizeString } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { withGradMode } from './grad-mode.js';
+import { FunctionNode } from './function-node.js';
 import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
 import { Tensor } from './tensor.js';
 
@@ -141,7 +142,7 @@ function expandable(shape: readonly number[], target: readonly number[]): boolea
 
 /** Make a node's output gradient fit the input it flows to (PyTorch's validate_outputs). */
 function fitToInput(node: Node, i: number, g: Tensor): Tensor {
-  if (!(node instanceof OpNode)) return g;
+  if (!(node instanceof OpNode) && !(node instanceof FunctionNode)) return g;
   const meta = node.inputs[i]!;
   let out = g;
   // Stryker disable next-line ConditionalExpression: sumTo of a gradient already of the input's shape returns it unchanged
@@ -182,17 +183,13 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
     const node = queue.pop()!;
     const grads = buffers.get(node) ?? [];
     buffers.delete(node);
-    // Stryker disable next-line ArrayDeclaration: iterating ["Stryker was here"] destructures letters, whose grads[letter] is undefined and skipped
-    for (const [outputNr, tensor] of node.hasRetainedOutputs() ? node.retainedOutputs : []) {
-      const g = grads[outputNr];
-      // PyTorch's retain_grad hook: `grad.clone()` first (with history under create_graph), then `grad + g`.
-      if (g) tensor.grad = tensor.grad ? engineMath().add(tensor.grad, g) : engineMath().clone(g);
-    }
     for (const c of captures ?? []) {
       if (c.edge.node === node) c.grad = grads[c.edge.inputNr] ?? null;
     }
     if (needed && !needed.has(node)) continue;
     if (captures && node instanceof AccumulateGrad) continue;
+    // Tensor hooks and retain_grad run only when the node itself runs (not on a captured gradient), as in PyTorch.
+    node.runPreHooks(grads);
     const inputGrads = node.apply(grads);
     if (!retainGraph) node.releaseSaved();
     node.nextEdges.forEach((edge, i) => {
@@ -234,6 +231,10 @@ export function inBackward(): boolean {
 
 export function setBackwardObserver(o: BackwardObserver | null): void {
   observer = o;
+}
+
+export function backwardObserver(): BackwardObserver | null {
+  return observer;
 }
 
 function observed<T extends readonly (Tensor | null)[] | void>(call: BackwardCall, body: () => T): T {

@@ -30,3 +30,18 @@ export function noGrad<T>(body: () => T): T {
 export function enableGrad<T>(body: () => T): T {
   return withGradMode(true, body);
 }
+
+/**
+ * Inference mode (`torch.inference_mode()`): grad mode off, and every
+ * tensor made meanwhile is an inference tensor, which autograd refuses to
+ * save or to see changed in place outside inference mode.
+ */
+let inference = false;
+
+export function isInferenceMode(): boolean {
+  return inference;
+}
+
+export function setInferenceMode(on: boolean): void {
+  inference = on;
+}

@@ -10,6 +10,12 @@ import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
 import { Tensor } from './tensor.js';
 
+/** A function of one output's gradient, run before its node (tensor hooks, retain_grad). */
+export interface PreHook {
+  readonly outputNr: number;
+  run(grad: Tensor): Tensor;
+}
+
 export interface Edge {
   node: Node;
   inputNr: number;
@@ -30,16 +36,24 @@ export abstract class Node {
   /** A stable fake address for `<MulBackward0 object at 0x…>`. */
   // Stryker disable next-line AssignmentOperator: any distinct fake addresses do; the conformance rule masks them (0x…)
   readonly address: number = (nextAddress += 0x60);
-  /** Non-leaf tensors that called retain_grad(), by output number (rarely any: made on demand). */
-  private retained: Map<number, Tensor> | null = null;
+  /**
+   * Hooks run on the gradient of one output before this node runs, in the
+   * order they were added: a tensor's own hooks (`register_hook`, added as
+   * one entry when its first hook is registered) and `retain_grad()`,
+   * which is such a hook in PyTorch 1.13 (rarely any: made on demand).
+   */
+  private preHooks: PreHook[] | null = null;
 
-  get retainedOutputs(): Map<number, Tensor> {
-    return (this.retained ??= new Map());
+  addPreHook(hook: PreHook): void {
+    (this.preHooks ??= []).push(hook);
   }
 
-  hasRetainedOutputs(): boolean {
-    // Stryker disable next-line ConditionalExpression: true only makes the engine read an empty map it creates on demand
-    return this.retained !== null;
+  /** Run the pre-hooks on the gradients the node received (in place). */
+  runPreHooks(grads: (Tensor | null)[]): void {
+    for (const hook of this.preHooks ?? []) {
+      const g = grads[hook.outputNr];
+      if (g) grads[hook.outputNr] = hook.run(g);
+    }
   }
 
   constructor(

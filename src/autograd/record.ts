@@ -6,8 +6,9 @@ import { isFloating, type DType } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import { rebaseHistory } from './copy-slices.js';
-import { inBackward } from './engine.js';
-import { isGradEnabled } from './grad-mode.js';
+import { backwardObserver, inBackward, setBackwardObserver } from './engine.js';
+import type { FunctionNode } from './function-node.js';
+import { isGradEnabled, isInferenceMode } from './grad-mode.js';
 import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
 
@@ -36,7 +37,55 @@ export interface TapeListener {
   dataAssigned?(t: Tensor): void;
 }
 
-let listener: TapeListener | null = null;
+/**
+ * A custom Function's forward runs with grad mode off, so its ops reach the
+ * listener as cut ones; `functionStarted` and `functionEnded` bracket them
+ * (`outputs` null when forward raised). `functionBackward` tells what its
+ * backward received and returned.
+ */
+export interface FunctionListener {
+  functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void;
+  functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void;
+  functionBackwardStarted(node: FunctionNode): void;
+  /** A tensor hook was registered (`id` names it) and, later, ran on a gradient. */
+  hookRegistered(tensor: Tensor, id: number): void;
+  hookRan(tensor: Tensor, id: number, grad: Tensor, result: Tensor): void;
+  /** `gradInputs` null: the backward raised. */
+  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[] | null): void;
+}
+
+let listener: (TapeListener & Partial<FunctionListener>) | null = null;
+
+/** A custom Function's forward is about to run (called by whoever runs it). */
+export function functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void {
+  listener?.functionStarted?.(node, inputs);
+}
+
+/** A custom Function's forward returned `outputs`, now the node's (null: it raised). */
+export function functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void {
+  listener?.functionEnded?.(node, inputs, outputs);
+}
+
+/** `tensor.register_hook` made hook `id`. */
+export function hookRegistered(tensor: Tensor, id: number): void {
+  listener?.hookRegistered?.(tensor, id);
+}
+
+/** Hook `id` of `tensor` turned `grad` into `result`. */
+export function hookRan(tensor: Tensor, id: number, grad: Tensor, result: Tensor): void {
+  listener?.hookRan?.(tensor, id, grad, result);
+}
+
+/** A custom Function's backward is about to run. */
+export function functionBackwardStarted(node: FunctionNode): void {
+  listener?.functionBackwardStarted?.(node);
+}
+
+/** A custom Function's backward returned `gradInputs` for `gradOutputs` (null: it raised). */
+export function functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[] | null): void {
+  listener?.functionBackward?.(node, gradOutputs, gradInputs);
+}
+
 let opsRun = 0;
 
 /**
@@ -48,7 +97,25 @@ export function opsRunSoFar(): number {
   return opsRun;
 }
 
-export function setTapeListener(l: TapeListener | null): void {
+/**
+ * Run `body` unseen by the tape's listener and the backward observer: work
+ * a library does on the side (gradcheck's finite differences move inputs in
+ * place and run the function again), not part of the script's own program.
+ */
+export function unobserved<T>(body: () => T): T {
+  const savedListener = listener;
+  const savedObserver = backwardObserver();
+  listener = null;
+  setBackwardObserver(null);
+  try {
+    return body();
+  } finally {
+    listener = savedListener;
+    setBackwardObserver(savedObserver);
+  }
+}
+
+export function setTapeListener(l: (TapeListener & Partial<FunctionListener>) | null): void {
   listener = l;
 }
 
@@ -75,6 +142,9 @@ function attachNode<A>(
   for (const rule of op.saves) {
     // Stryker disable next-line ConditionalExpression: without onlyIfGradFor, edges[undefined] is undefined, never null
     if (rule.onlyIfGradFor !== undefined && edges[rule.onlyIfGradFor] === null) continue;
+    if (rule.input !== undefined && savedInput(rule.input).inference) {
+      throw runtimeError('Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.');
+    }
     const saved = rule.input === undefined ? SavedTensor.ofOutput(out, node) : SavedTensor.ofInput(savedInput(rule.input));
     node.savedTensors.set(rule.name, saved);
   }
@@ -179,6 +249,12 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   const before = listener ? self.array.values() : undefined;
   self.array.assign(result.values());
   self.array.version.bump();
+  // PyTorch writes first, then refuses (the values stay changed).
+  if (self.inference && !isInferenceMode()) {
+    throw runtimeError(
+      'Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.',
+    );
+  }
   if (grad) {
     const node = attachNode(op, attrs, self, edges, metas, (i) => (i === 0 ? oldSelf : others[i - 1]!));
     if (self.base) rebaseHistory(self, self.base, node as OpNode<unknown>, baseEdge);

@@ -8,7 +8,14 @@ import { isFloating } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { formatTensor } from '../tensor/format.js';
 import { NDArray } from '../tensor/ndarray.js';
+import { engineMath } from './engine-math.js';
+import { isInferenceMode } from './grad-mode.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
+
+/** A tensor hook: a new gradient, or null to keep it. */
+export type TensorHook = (grad: Tensor) => Tensor | null;
+
+let nextHookId = 0;
 
 export class Tensor {
   /** The values. Replaced (not mutated) by `x.data = t`. */
@@ -19,6 +26,8 @@ export class Tensor {
   outputNr = 0;
   grad: Tensor | null = null;
   retainsGrad = false;
+  /** `register_hook` functions by handle id, in registration order (PyTorch's `_backward_hooks`). */
+  private hooks: Map<number, TensorHook> | null = null;
   /** For a view: the tensor it views (PyTorch's `_base`). */
   base: Tensor | null = null;
   /**
@@ -33,6 +42,9 @@ export class Tensor {
    */
   multiOutputView = false;
   private accumulator: AccumulateGrad | null = null;
+
+  /** Made under inference mode (`is_inference()`). */
+  readonly inference = isInferenceMode();
 
   constructor(array: NDArray) {
     this.array = array;
@@ -81,6 +93,9 @@ export class Tensor {
           : 'only Tensors of floating point and complex dtype can require gradients',
       );
     }
+    if (flag && this.inference && !isInferenceMode()) {
+      throw runtimeError('Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.');
+    }
     // Stryker disable next-line ConditionalExpression: a non-leaf already requires grad, and flag is true here (false threw above)
     if (this.isLeaf) this.requiresGrad = flag;
   }
@@ -102,11 +117,59 @@ export class Tensor {
     return t;
   }
 
+  /** `detach_()`: this tensor loses its history (a view cannot). */
+  detachInPlace(): void {
+    if (this.base) {
+      throw runtimeError(
+        "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+      );
+    }
+    this.gradFn = null;
+    this.outputNr = 0;
+    this.requiresGrad = false;
+  }
+
   retainGrad(): void {
     if (!this.requiresGrad) throw runtimeError("can't retain_grad on Tensor that has requires_grad=False");
     if (this.isLeaf || this.retainsGrad) return;
     this.retainsGrad = true;
-    this.gradFn!.retainedOutputs.set(this.outputNr, this);
+    // PyTorch's retain_grad hook: `grad.clone()` first (with history under create_graph), then `grad + g`.
+    this.gradFn!.addPreHook({
+      outputNr: this.outputNr,
+      run: (g) => {
+        this.grad = this.grad ? engineMath().add(this.grad, g) : engineMath().clone(g);
+        return g;
+      },
+    });
+  }
+
+  /**
+   * `register_hook(fn)`: `fn` sees the gradient flowing into this tensor
+   * before it is used (a leaf's before it is accumulated) and may replace
+   * it. Returns the id that removes it. All of a tensor's hooks run as one
+   * pre-hook of its node, placed when the first one is registered.
+   */
+  registerHook(hook: TensorHook): number {
+    if (!this.requiresGrad) throw runtimeError("cannot register a hook on a tensor that doesn't require gradient");
+    if (!this.hooks) {
+      const hooks = (this.hooks = new Map());
+      const edge = this.gradientEdge()!;
+      edge.node.addPreHook({
+        outputNr: edge.inputNr,
+        run: (g) => {
+          let out = g;
+          for (const h of [...hooks.values()]) out = h(out) ?? out;
+          return out;
+        },
+      });
+    }
+    const id = nextHookId++;
+    this.hooks.set(id, hook);
+    return id;
+  }
+
+  removeHook(id: number): void {
+    this.hooks?.delete(id);
   }
 
   /** `x.grad = g`, with PyTorch's checks. */

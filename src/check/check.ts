@@ -15,8 +15,10 @@ import { compileNode } from '../symbolic/compile.js';
 import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
 import { getMath } from '../symbolic/mathjs.js';
 import { SymbolBuilder } from '../symbolic/nodes.js';
-import { locationOf, SymbolicTrace } from '../symbolic/trace.js';
+import { locationOf, SymbolicTrace, type FunctionApplication } from '../symbolic/trace.js';
 import { explain } from './explain.js';
+import { explainFunctions, functionRunsSoFar } from './explain-function.js';
+import { explainHooks, hookChangesSoFar } from './explain-hooks.js';
 import { centralDifferences } from './fd.js';
 import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
 import { displayElementwise, EMPTY_DISPLAY } from './display.js';
@@ -129,7 +131,13 @@ export function check(script: string | Source, options: CheckOptions = {}): Chec
   const expectedGradients = new ExpectedGradients(trace, builder);
   const lines = source.text.split(/\r\n|\r|\n/);
   const calls: CallReport[] = [];
-  let pending: { expected: ExpectedCall; before: (number[] | null)[]; earlier: Map<Tensor, Tensor | null> } | null = null;
+  let pending: {
+    expected: ExpectedCall;
+    before: (number[] | null)[];
+    earlier: Map<Tensor, Tensor | null>;
+    functionRuns: Map<FunctionApplication, number>;
+    hookChanges: Map<number, number>;
+  } | null = null;
 
   setTapeListener(trace);
   setBackwardObserver({
@@ -138,17 +146,24 @@ export function check(script: string | Source, options: CheckOptions = {}): Chec
       const before = expected.targets.map((t) => (call.kind === 'backward' && t.tensor.grad ? Array.from(t.tensor.grad.array.values()) : null));
       // The `.grad` tensors this pass will add to (leaves' for backward(), and retained grads).
       const filled = [...(call.kind === 'backward' ? expected.targets.map((t) => t.tensor) : []), ...expected.retained.map((r) => r.tensor)];
-      pending = { expected, before, earlier: new Map(filled.map((t) => [t, t.grad])) };
+      pending = {
+        expected,
+        before,
+        earlier: new Map(filled.map((t) => [t, t.grad])),
+        functionRuns: functionRunsSoFar(trace),
+        hookChanges: hookChangesSoFar(trace),
+      };
       trace.paused = true;
     },
     after(call, outcome) {
       trace.paused = false;
-      const { expected, before, earlier } = pending!;
+      const { expected, before, earlier, functionRuns, hookChanges } = pending!;
       pending = null;
       // The values every formula of this call is evaluated at.
       const variables = [...trace.bindings.keys()];
       const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
       const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, source.place, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
+      report.notes.push(...explainFunctions(trace, expectedGradients, functionRuns, { variables, point }, tolerances, identifiers(lines)), ...explainHooks(trace, hookChanges));
       calls.push(report);
       options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
       // Gradients were accumulated in place by the engine, unseen by the trace.

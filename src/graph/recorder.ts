@@ -13,7 +13,8 @@
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Node } from '../autograd/node.js';
-import type { RecordableOp, TapeListener } from '../autograd/record.js';
+import type { FunctionNode } from '../autograd/function-node.js';
+import type { FunctionListener, RecordableOp, TapeListener } from '../autograd/record.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { Buffer } from '../tensor/ndarray.js';
 
@@ -43,7 +44,7 @@ export interface GraphAssignment {
   at: number;
 }
 
-export class GraphRecorder implements TapeListener {
+export class GraphRecorder implements TapeListener, FunctionListener {
   readonly records: OpRecord[] = [];
   readonly events: GraphEvent[] = [];
   readonly assignments: GraphAssignment[] = [];
@@ -84,6 +85,26 @@ export class GraphRecorder implements TapeListener {
     this.assignments.push({ line: this.line, tensor: t, at: this.records.length });
   }
 
+  /** Custom Functions whose forward runs: the line of their apply, and the first record made inside. */
+  private readonly functions: { line: number; first: number }[] = [];
+
+  functionStarted(): void {
+    if (!this.paused) this.functions.push({ line: this.line, first: this.records.length });
+  }
+
+  /** A Function's node is drawn at the line of its apply, as the op that made its first output. */
+  functionEnded(node: FunctionNode, inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void {
+    const frame = this.paused ? undefined : this.functions.pop();
+    if (!frame || !outputs?.length) return;
+    const inner = this.records.slice(frame.first).find((r) => outputs.includes(r.output)) ?? this.records.at(-1);
+    if (inner && !this.recordOf.has(node)) this.recordOf.set(node, { ...inner, line: frame.line, inputs, output: outputs[0]!, gradMode: true });
+  }
+
+  functionBackwardStarted(): void {}
+  functionBackward(): void {}
+  hookRegistered(): void {}
+  hookRan(): void {}
+
   op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, _attrs: unknown, inPlace: boolean): void {
     if (this.paused) return;
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
@@ -94,7 +115,8 @@ export class GraphRecorder implements TapeListener {
       this.events.push({ kind: 'mutation', line: record.line, record, tensor: output, buffer: output.array.buffer });
     }
     inputs.forEach((t, i) => {
-      const viaHistory = t.requiresGrad && record.gradMode;
+      // Inside a Function's forward autograd records nothing, yet nothing is cut: the Function's node carries the gradient.
+      const viaHistory = (t.requiresGrad && record.gradMode) || this.functions.length > 0;
       if (!viaHistory && this.fromLeaves(t) && !(inPlace && i === 0)) {
         this.events.push({ kind: 'cut', line: record.line, record, tensor: t, buffer: t.array.buffer });
       }

@@ -19,6 +19,7 @@ import {
   Builtin,
   bumpClassEpoch,
   MethodDescriptor,
+  nodeDict,
   NO_KWARGS,
   objectClass,
   PyClass,
@@ -183,6 +184,13 @@ export function getAttr(obj: PyValue, name: string): PyValue {
   if (obj instanceof Node) {
     const v = nodeAttr(obj, name);
     if (v !== undefined) return v;
+    const dict = nodeDict(obj);
+    if (dict) {
+      const d = typeOf(obj).lookup(name);
+      if (d instanceof PyProperty) return getProperty(d, obj, typeOf(obj), name);
+      const own = dict.get(name);
+      if (own !== undefined) return own;
+    }
   }
   return typeGetAttr(obj, name);
 }
@@ -302,6 +310,15 @@ export function setAttr(obj: PyValue, name: string, value: PyValue): void {
   }
   if (obj instanceof PyModule) {
     obj.attrs.set(name, value);
+    return;
+  }
+  const dict = obj instanceof Node ? nodeDict(obj) : undefined;
+  if (dict) {
+    const d = typeOf(obj).lookup(name);
+    if (d instanceof PyProperty) {
+      if (d.fset === null) throw attributeError(obj, name, `attribute '${name}' of 'torch._C._FunctionBase' objects is not writable`);
+      callValue(d.fset, [obj, value]);
+    } else dict.set(name, value);
     return;
   }
   const cls = typeOf(obj);

@@ -168,7 +168,11 @@ export function repr(v: PyValue): string {
     const f = cls === tensorClass ? undefined : cls.lookup('__repr__');
     return f === undefined || f === objectReprDescriptor ? v.toString() : callText(f, v, '__repr__');
   }
-  if (v instanceof Node) return `<${v.name} object at 0x${v.address.toString(16)}>`;
+  if (v instanceof Node) {
+    // A custom Function's node is a Python class of torch.autograd.function; the C++ nodes have no module.
+    const module = typeOf(v).module;
+    return `<${module === 'builtins' ? '' : `${module}.`}${v.name} object at 0x${v.address.toString(16)}>`;
+  }
   const f = custom(v, '__repr__');
   if (f !== undefined) return callText(f, v, '__repr__');
   if (v instanceof PyTuple) {

@@ -4,7 +4,7 @@
  * mean" hint), and the exit code (0, 1 on an uncaught error, 2 for input
  * outside the subset or over a limit).
  */
-import { setGradEnabled } from '../autograd/grad-mode.js';
+import { setGradEnabled, setInferenceMode } from '../autograd/grad-mode.js';
 import { beginRun } from '../random/torch-random.js';
 import '../ops/index.js';
 import { PyError } from '../tensor/errors.js';
@@ -100,6 +100,7 @@ export function runScript(script: string | Source, options: RunOptions = {}): Ru
   let interpreter: Interpreter | null = null;
   // Grad mode and the default generator are global state: every run starts as a fresh Python process does.
   setGradEnabled(true);
+  setInferenceMode(false);
   beginRun(options.seed);
   try {
     if (source.error) throw source.error;
@@ -134,6 +135,7 @@ export function runScript(script: string | Source, options: RunOptions = {}): Ru
     throw e;
   } finally {
     setGradEnabled(true);
+    setInferenceMode(false);
   }
 }
 

@@ -1,10 +1,11 @@
 /** Attributes and methods of tensors and grad_fn nodes in scripts. */
 import { backward } from '../autograd/engine.js';
-import { Node } from '../autograd/node.js';
+import { AccumulateGrad, Node, OpNode } from '../autograd/node.js';
 import { assignData } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
-import { PyError } from '../tensor/errors.js';
+import { PyError, runtimeError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
+import { registerHook } from './hooks.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { warn } from './objects.js';
 import { randomTensorMethods } from '../random/torch-bindings.js';
@@ -57,6 +58,12 @@ const methods: Record<string, Method> = {
     const retain = a.retain_graph === undefined || a.retain_graph === null ? null : toBool(a.retain_graph, false);
     backward([self], [gradient], { retainGraph: retain, createGraph });
     return null;
+  },
+  is_inference: (self) => self.inference,
+  register_hook: (self, call) => registerHook(self, bind('register_hook', call, ['hook']).hook!),
+  detach_: (self) => {
+    self.detachInPlace();
+    return self;
   },
   retain_grad: (self) => {
     self.retainGrad();
@@ -135,6 +142,7 @@ export function tensorAttr(self: Tensor, name: string): PyValue | undefined {
     case 'ndim':
       return BigInt(self.shape.length);
     case '_version':
+      if (self.inference) throw runtimeError('Inference tensors do not track version counter.');
       return BigInt(self.version);
   }
   const more = moreTensorAttr(self, name);
@@ -167,6 +175,12 @@ export function nodeAttr(node: Node, name: string): PyValue | undefined {
     return new PyTuple(node.nextEdges.map((e) => new PyTuple([e ? e.node : null, BigInt(e ? e.inputNr : 0)])));
   }
   if (name === 'name') return new Builtin('name', () => node.qualifiedName, node);
+  if (name === 'variable' && node instanceof AccumulateGrad) return node.variable;
+  if (name.startsWith('_saved_') && node instanceof OpNode) {
+    // A saved tensor (PyTorch's `_saved_self`, `_saved_result` ...): an input comes back as itself.
+    const saved = (node as OpNode<unknown>).savedTensors.get(name.slice('_saved_'.length));
+    if (saved) return saved.unpack();
+  }
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 /** The core of the `torch` module: tensor creation and functions, grad modes, `torch.autograd.grad`. */
 import { grad } from '../autograd/engine.js';
-import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
+import { isGradEnabled, isInferenceMode, setGradEnabled, setInferenceMode } from '../autograd/grad-mode.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { PyError } from '../tensor/errors.js';
@@ -119,8 +119,64 @@ function gradModeClass(name: string, initMode: (call: CallArgs) => boolean, swit
 const noGradClass = gradModeClass('no_grad', (call) => (bind('no_grad', call, []), false), false);
 const enableGradClass = gradModeClass('enable_grad', (call) => (bind('enable_grad', call, []), true), false);
 const setGradEnabledClass = gradModeClass('set_grad_enabled', (call) => toBool(bind('set_grad_enabled', call, ['mode']).mode, true), true);
-/** inference_mode runs as no_grad (inference tensors themselves are not modelled yet). */
-const inferenceModeClass = gradModeClass('inference_mode', (call) => !toBool(bind('inference_mode', call, ['mode=']).mode, true), false);
+/**
+ * `torch.inference_mode(mode=True)`: grad mode off and inference mode on
+ * (tensors made inside are inference tensors); `mode=False` the reverse.
+ */
+interface InferenceState {
+  mode: boolean;
+  saved: { grad: boolean; inference: boolean }[];
+}
+
+function enterInference(mode: boolean): { grad: boolean; inference: boolean } {
+  const prev = { grad: isGradEnabled(), inference: isInferenceMode() };
+  setGradEnabled(!mode);
+  setInferenceMode(mode);
+  return prev;
+}
+
+function leaveInference(prev: { grad: boolean; inference: boolean }): void {
+  setGradEnabled(prev.grad);
+  setInferenceMode(prev.inference);
+}
+
+const inferenceModeClass: PyClass = defineClass<InferenceState>({
+  name: 'inference_mode',
+  module: 'torch.autograd.grad_mode',
+  state: () => ({ mode: true, saved: [] }),
+  methods: {
+    __init__(self, call) {
+      stateOf<InferenceState>(self, inferenceModeClass).mode = toBool(bind('inference_mode', call, ['mode=']).mode, true);
+      return null;
+    },
+    __enter__(self) {
+      const s = stateOf<InferenceState>(self, inferenceModeClass);
+      s.saved.push(enterInference(s.mode));
+      return null;
+    },
+    __exit__(self) {
+      const prev = stateOf<InferenceState>(self, inferenceModeClass).saved.pop();
+      if (prev) leaveInference(prev);
+      return false;
+    },
+    __call__(self, call) {
+      const [fn] = positional(call, '__call__', 1, 1);
+      if (!(fn instanceof PyFunction)) throw new UnsupportedError(`@torch.inference_mode() on a ${typeName(fn!)} is not supported (only on functions)`);
+      const mode = stateOf<InferenceState>(self, inferenceModeClass).mode;
+      return new Builtin(fn.name, (inner) => {
+        const prev = enterInference(mode);
+        try {
+          return callValue(fn, inner.args, inner.kwargs);
+        } finally {
+          leaveInference(prev);
+        }
+      });
+    },
+    clone(self) {
+      return callValue(inferenceModeClass, [stateOf<InferenceState>(self, inferenceModeClass).mode]);
+    },
+  },
+});
 
 function tensorList(v: PyValue | undefined, what: string): Tensor[] {
   if (v instanceof Tensor) return [v];
@@ -214,6 +270,8 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set('enable_grad', enableGradClass);
   attrs.set('set_grad_enabled', setGradEnabledClass);
   attrs.set('inference_mode', inferenceModeClass);
+  attrs.set('is_inference_mode_enabled', fn('is_inference_mode_enabled', () => isInferenceMode()));
+  attrs.set('is_inference', fn('is_inference', (call) => toTensorArg(bind('is_inference', call, ['input']).input, 'input').inference));
   attrs.set('is_grad_enabled', fn('is_grad_enabled', () => isGradEnabled()));
   // The version string of the PyTorch dzdx reproduces (this Debian build of 1.13 calls itself 1.13.0a0).
   attrs.set('__version__', '1.13.0a0');

@@ -503,6 +503,22 @@ export function nodeClass(name: string): PyClass {
   return c;
 }
 
+/**
+ * grad_fn nodes with a Python class of their own (a custom Function's
+ * node, `CubeBackward`, which is also the `ctx` its forward and backward
+ * receive) and the attributes a script stores on them (`ctx.k = 3`).
+ */
+const scriptNodes = new WeakMap<Node, { cls: PyClass; dict: Map<string, PyValue> }>();
+
+export function setNodeClass(node: Node, cls: PyClass): void {
+  scriptNodes.set(node, { cls, dict: new Map() });
+}
+
+/** The attribute dict of a node with a Python class of its own, else undefined. */
+export function nodeDict(node: Node): Map<string, PyValue> | undefined {
+  return scriptNodes.get(node)?.dict;
+}
+
 /** Tensors whose Python class is a subclass of torch.Tensor (nn.Parameter): set by the library that makes them. */
 const tensorClasses = new WeakMap<Tensor, PyClass>();
 
@@ -526,7 +542,7 @@ export function typeOf(v: PyValue): PyClass {
   if (Array.isArray(v)) return listClass;
   if (v instanceof PyObject) return v.pyType();
   if (v instanceof Tensor) return tensorClasses.get(v) ?? tensorClass;
-  return nodeClass((v as Node).name);
+  return scriptNodes.get(v as Node)?.cls ?? nodeClass((v as Node).name);
 }
 
 /** The class name Python's error messages use (`'NoneType' object is not callable`). */

@@ -15,7 +15,7 @@ import { tidyNode } from './display.js';
 import { referenceOf } from './generations.js';
 import type { SymbolBuilder } from './nodes.js';
 import { memberMap } from './structural.js';
-import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
+import { ElemNode, locationOf, type FunctionApplication, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
 
 export type PredictedError = 'no-grad' | 'implicit-scalar' | 'shape' | 'unused' | 'not-requiring-grad' | 'version' | 'backward-twice';
 
@@ -173,24 +173,16 @@ export class ExpectedGradients {
     const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null, used: new Set(), retained: [] };
     this.zeroCounts.clear();
     this.underGraph = call.createGraph;
-    const root = call.outputs[0]!;
-    const given = call.grads[0] ?? null;
-    if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
-    if (!given && root.requiresGrad && root.numel !== 1) result.errors.push('implicit-scalar');
-    if (!root.requiresGrad) result.errors.push('no-grad');
+    // Every output of the call is a root, seeded with its gradient argument (or ones).
+    const roots = call.outputs.map((root, i) => ({ root, given: call.grads[i] ?? null }));
+    for (const { root, given } of roots) {
+      if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
+      if (!given && root.requiresGrad && root.numel !== 1) result.errors.push('implicit-scalar');
+      if (!root.requiresGrad) result.errors.push('no-grad');
+    }
     if (call.inputs.some((t) => !t.requiresGrad)) result.errors.push('not-requiring-grad');
     if (result.errors.length) return result;
 
-    const rootOffsets = Array.from(root.array.offsets());
-    const seeds = rootOffsets.map((_, k) =>
-      given ? this.read({ loc: locationOf(given, k), atOp: this.b.constant(0), live: true, tensor: given, index: k, cut: true }) : this.b.constant(1),
-    );
-    result.objective = this.b.sum(
-      rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))),
-    );
-    result.autogradObjective = this.b.sum(
-      rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.agValueAt({ buffer: root.array.buffer, offset }))),
-    );
     const contributions = new Map<ElemNode, MathNode[]>();
     const give = (n: ElemNode, v: MathNode) => {
       const list = contributions.get(n);
@@ -198,13 +190,28 @@ export class ExpectedGradients {
       else contributions.set(n, [v]);
     };
     const rootNodes: ElemNode[] = [];
-    rootOffsets.forEach((offset, k) => {
-      const n = this.trace.nodeAt(root, offset);
-      if (n) {
-        give(n, seeds[k]!);
-        rootNodes.push(n);
-      }
-    });
+    const objective: MathNode[] = [];
+    const autogradObjective: MathNode[] = [];
+    for (const { root, given } of roots) {
+      const rootOffsets = Array.from(root.array.offsets());
+      // A gradient argument that requires grad is differentiated through under create_graph (gradgradcheck does that).
+      const throughGiven = given !== null && call.createGraph && given.requiresGrad;
+      if (given && throughGiven) this.trace.refreshLeaf(given);
+      const seeds = rootOffsets.map((_, k) =>
+        given ? this.read({ loc: locationOf(given, k), atOp: this.b.constant(0), live: true, tensor: given, index: k, cut: !throughGiven }) : this.b.constant(1),
+      );
+      objective.push(...rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))));
+      autogradObjective.push(...rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.agValueAt({ buffer: root.array.buffer, offset }))));
+      rootOffsets.forEach((offset, k) => {
+        const n = this.trace.nodeAt(root, offset);
+        if (n) {
+          give(n, seeds[k]!);
+          rootNodes.push(n);
+        }
+      });
+    }
+    result.objective = this.b.sum(objective);
+    result.autogradObjective = this.b.sum(autogradObjective);
     const order = this.reachable(rootNodes);
     const adjoint = new Map<ElemNode, MathNode>();
     const records = new Set<OpRecord>();
@@ -272,7 +279,9 @@ export class ExpectedGradients {
    * expression no longer says what backward computes (expected stays
    * independent of the tape's backward ops all the same).
    */
-  attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[], via: readonly OpRecord[]): void {
+  attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[], reached: readonly OpRecord[]): void {
+    // A custom Function's gradient runs back through its backward's own ops, not through its forward's.
+    const via = reached.filter((r) => !r.inFunction);
     grads.forEach((g, i) => {
       const offsets = Array.from(g.array.offsets());
       offsets.forEach((offset, k) => {
@@ -326,6 +335,44 @@ export class ExpectedGradients {
       return { kind: 'formula', input: node, partial: tidyNode(partial), reread };
     });
   }
+  /**
+   * What a custom Function's backward should return, derived from its
+   * forward: the chain rule from its outputs' elements (each seeded with
+   * `seeds`, the gradient it received, or 1 for the derivative itself) down
+   * to its inputs' elements. Null for an input without history.
+   */
+  functionGradients(app: FunctionApplication, seeds: readonly (readonly number[] | null)[] | null): (MathNode[] | null)[] {
+    const contributions = new Map<ElemNode, MathNode[]>();
+    const give = (n: ElemNode, v: MathNode) => {
+      const list = contributions.get(n);
+      if (list) list.push(v);
+      else contributions.set(n, [v]);
+    };
+    const roots: ElemNode[] = [];
+    app.outputNodes.forEach((nodes, i) =>
+      nodes.forEach((n, k) => {
+        if (!n) return;
+        const seed = seeds ? seeds[i]?.[k] : 1;
+        if (seed === undefined) return;
+        give(n, this.b.constant(seed));
+        roots.push(n);
+      }),
+    );
+    const stops = new Set(app.inputNodes.flat().filter((n): n is ElemNode => n !== null));
+    const adjoint = new Map<ElemNode, MathNode>();
+    for (const n of this.reachable(roots)) {
+      const adj = this.b.sum(contributions.get(n) ?? []);
+      adjoint.set(n, adj);
+      // The Function's inputs end its forward: what lies behind them is not its derivative.
+      if (stops.has(n)) continue;
+      for (const t of n.terms) {
+        const p = this.partial(n, t);
+        give(t.input, this.b.constantValue(p) === 0 ? p : this.b.multiply(adj, p));
+      }
+    }
+    return app.inputNodes.map((nodes) => (nodes.some((n) => n !== null) ? nodes.map((n) => (n && adjoint.has(n) ? adjoint.get(n)! : this.b.constant(0))) : null));
+  }
+
   /** After a successful pass without retain_graph, its ops' saved tensors are gone. */
   freeReached(expected: ExpectedCall): void {
     for (const r of expected.reached) r.freed = true;

@@ -16,7 +16,9 @@ import type { MathNode } from 'mathjs';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { LimitError } from '../tensor/errors.js';
 import type { Tensor } from '../autograd/tensor.js';
-import type { TapeListener } from '../autograd/record.js';
+import type { FunctionListener, TapeListener } from '../autograd/record.js';
+import type { FunctionNode } from '../autograd/function-node.js';
+import { isFloating } from '../tensor/dtype.js';
 import type { OpEntry } from '../ops/registry.js';
 import { NDArray, type Buffer } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
@@ -70,6 +72,8 @@ export interface OpRecord {
   freed: boolean;
   /** An in-place op's self as it read it (its values before). */
   before?: NDArray;
+  /** Run inside a custom Function's forward (autograd recorded nothing). */
+  inFunction?: boolean;
 }
 
 export type Term =
@@ -156,7 +160,30 @@ export interface TraceEvent {
 }
 
 
-export class SymbolicTrace implements TapeListener {
+/** A custom Function's forward in progress: its inputs' histories, and the values it makes. */
+interface FunctionFrame {
+  node: FunctionNode;
+  inputs: readonly Tensor[];
+  inputNodes: (ElemNode | null)[][];
+  line: number;
+  made: Tensor[];
+  /** The first record made inside forward. */
+  firstRecord: number;
+}
+
+/** One `Function.apply`: where its inputs and outputs are in the history, and what its backward returned each time it ran. */
+export interface FunctionApplication {
+  node: FunctionNode;
+  inputs: readonly Tensor[];
+  inputNodes: (ElemNode | null)[][];
+  outputs: readonly Tensor[];
+  outputNodes: (ElemNode | null)[][];
+  line: number;
+  /** Each run of its backward: the line it returned from, what it received, returned, and the formulas of what it returned. */
+  backwards: { line: number; gradOutputs: (number[] | null)[]; gradInputs: (number[] | null)[]; formulas: (MathNode[] | null)[] }[];
+}
+
+export class SymbolicTrace implements TapeListener, FunctionListener {
   readonly records: OpRecord[] = [];
   readonly events: TraceEvent[] = [];
   readonly assignments: DataAssignment[] = [];
@@ -184,13 +211,111 @@ export class SymbolicTrace implements TapeListener {
   /** Cut values as named constants, by value. */
   private readonly frozen = new Map<MathNode, MathNode>();
   private unnamed = 0;
-  line = 0;
+  private currentLine = 0;
+  /** The line before the current one: after a call returns, the line the callee returned from. */
+  private priorLine = 0;
+
+  /** The line of the statement running (set by whoever runs the script). */
+  get line(): number {
+    return this.currentLine;
+  }
+
+  set line(line: number) {
+    this.priorLine = this.currentLine;
+    this.currentLine = line;
+  }
   /** Element-ops traced so far (the symbolic side follows every element: bounded). */
   private work = 0;
   /** Ops run by the engine inside a backward pass are not the script's. */
   paused = false;
 
-  constructor(readonly b: SymbolBuilder) {}
+  /** Custom Functions whose forward is running (innermost last), and every one applied so far. */
+  private readonly frames: FunctionFrame[] = [];
+  readonly functions: FunctionApplication[] = [];
+
+  /** The trace of a Function's backward while it runs (see functionBackwardStarted). */
+  private scratch: { node: FunctionNode; trace: SymbolicTrace } | null = null;
+
+  /** `parent`: a scratch trace reads the values its parent knows, and names tensors as it does. */
+  constructor(
+    readonly b: SymbolBuilder,
+    private readonly parent: SymbolicTrace | null = null,
+  ) {}
+
+  /**
+   * Whether `t` carries gradient: it requires grad, or it was computed
+   * inside a custom Function's forward from values that do (autograd
+   * records nothing there; the trace differentiates it all the same).
+   */
+  carries(t: Tensor): boolean {
+    return t.requiresGrad || this.frames.some((f) => f.made.includes(t) || (t.base !== null && f.made.includes(t.base)));
+  }
+
+  functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void {
+    if (this.paused) return;
+    const inputNodes = inputs.map((t) => Array.from(t.array.offsets(), (o) => this.nodeAt(t, o)));
+    this.frames.push({ node, inputs, inputNodes, line: this.line, made: [], firstRecord: this.records.length });
+  }
+
+  functionEnded(node: FunctionNode, _inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void {
+    const frame = this.frames.at(-1);
+    if (!frame || frame.node !== node) return;
+    this.frames.pop();
+    if (!outputs) return;
+    // Outputs autograd left without history (non-differentiable, or nothing required grad) have none here either.
+    for (const out of outputs) {
+      if (!out.requiresGrad) for (const o of out.array.offsets()) this.setHistory(out, o, null);
+    }
+    // Autograd saved nothing inside forward; what ctx.save_for_backward kept belongs to the op that made
+    // the first output (so the version check and a second backward are predicted as for any op).
+    const inside = this.records.slice(frame.firstRecord);
+    for (const r of inside) r.saved = [];
+    const owner = inside.find((r) => outputs.includes(r.output)) ?? inside.at(-1);
+    if (owner) {
+      for (const s of node.inspectSaved()) {
+        if (!s) continue;
+        const kept = s.inspect();
+        owner.saved.push({ tensor: kept.tensor ?? outputs.find((o) => o.array.buffer === kept.array.buffer) ?? owner.output, array: kept.array, version: kept.savedVersion });
+      }
+    }
+    const outputNodes = outputs.map((t) => Array.from(t.array.offsets(), (o) => this.nodeAt(t, o)));
+    this.functions.push({ node, inputs: frame.inputs, inputNodes: frame.inputNodes, outputs, outputNodes, line: frame.line, backwards: [] });
+  }
+
+  /** Tensor hooks by id: the tensor, the line that registered it, and every change it made to a gradient. */
+  readonly hooks = new Map<number, { tensor: Tensor; line: number; changes: { grad: number[]; result: number[] }[] }>();
+
+  hookRegistered(tensor: Tensor, id: number): void {
+    this.hooks.set(id, { tensor, line: this.line, changes: [] });
+  }
+
+  hookRan(_tensor: Tensor, id: number, grad: Tensor, result: Tensor): void {
+    const hook = this.hooks.get(id);
+    const before = Array.from(grad.array.values());
+    const after = Array.from(result.array.values());
+    if (hook && before.some((v, k) => !Object.is(v, after[k]))) hook.changes.push({ grad: before, result: after });
+  }
+
+  /**
+   * A Function's backward is about to run inside a backward pass: its ops
+   * are traced apart (a scratch trace that reads this one's values), so that
+   * what it returns is known as a formula of the leaves.
+   */
+  functionBackwardStarted(node: FunctionNode): void {
+    this.scratch = { node, trace: new SymbolicTrace(this.b, this) };
+  }
+
+  /** A Function's backward ran: what it received and returned (values and formulas), for the explanations. */
+  functionBackward(node: FunctionNode, gradOutputs: readonly (Tensor | null)[], gradInputs: readonly (Tensor | null)[] | null): void {
+    const scratch = this.scratch?.node === node ? this.scratch.trace : null;
+    this.scratch = null;
+    const app = this.functions.find((f) => f.node === node);
+    if (!app || !gradInputs) return;
+    const values = (t: Tensor | null) => (t ? Array.from(t.array.values()) : null);
+    const formulas = (t: Tensor | null) => (t && scratch ? Array.from(t.array.offsets(), (offset) => scratch.agValueAt({ buffer: t.array.buffer, offset })) : null);
+    // The backward has returned, and the interpreter has gone back to the caller's line: the one before is its return.
+    app.backwards.push({ line: this.priorLine, gradOutputs: gradOutputs.map(values), gradInputs: gradInputs.map(values), formulas: gradInputs.map(formulas) });
+  }
 
   /** The script bound `name` to `t`: the first name a storage gets names its symbols. */
   named(name: string, t: Tensor): void {
@@ -199,6 +324,7 @@ export class SymbolicTrace implements TapeListener {
   }
 
   nameOf(t: Tensor): string {
+    if (this.parent) return this.parent.nameOf(t);
     let n = this.names.get(t) ?? this.names.get(t.base ?? t);
     if (!n) this.names.set(t, (n = `t${++this.unnamed}`));
     return n;
@@ -288,6 +414,11 @@ export class SymbolicTrace implements TapeListener {
     if (!map) this.values.set(loc.buffer, (map = new Map()));
     const known = map.get(loc.offset);
     if (known) return known;
+    if (this.parent) {
+      const inherited = this.parent.agValueAt(loc, numeric, holder);
+      map.set(loc.offset, inherited);
+      return inherited;
+    }
     const node = this.b.constant(numeric);
     map.set(loc.offset, node);
     return node;
@@ -309,6 +440,8 @@ export class SymbolicTrace implements TapeListener {
    * autograd's back since), those values start a new generation.
    */
   private leafValue(loc: Location, numeric: number, holder?: Tensor): void {
+    // A scratch trace reads its parent's values: generations are the parent's.
+    if (this.parent) return;
     const leaf = this.leafAt(loc, holder);
     if (!leaf) return;
     this.leafStorage.set(loc.buffer, leaf);
@@ -350,6 +483,11 @@ export class SymbolicTrace implements TapeListener {
       form: (formula) => (renamed.size ? this.b.substitute(this.expand(formula, 'shown', replacing), renamed) : this.expand(formula, 'shown')),
       symbol: (name) => names.get(name) ?? name,
     };
+  }
+
+  /** A formula with each changed value written out as autograd's view of it (`2 * (x + 100)`), for notes. */
+  shownForm(node: MathNode): MathNode {
+    return this.expand(node, 'shown');
   }
 
   /**
@@ -464,9 +602,37 @@ export class SymbolicTrace implements TapeListener {
     return Array.from(offsets, (offset) => ({ buffer: t.array.buffer, offset }));
   }
 
+  /**
+   * A leaf that requires grad on a storage first read as constants, or
+   * owned by another leaf (`x2 = x.detach().requires_grad_()` after x was
+   * used): its elements become inputs of the program, symbols of its own,
+   * from now on.
+   */
+  private readonly refreshed = new WeakSet<Tensor>();
+
+  refreshLeaf(t: Tensor): void {
+    if (!t.isLeaf || !t.requiresGrad || t.discardsGrad || t.base) return;
+    const buffer = t.array.buffer;
+    const owner = this.owners.get(buffer);
+    if (this.refreshed.has(t)) return;
+    this.refreshed.add(t);
+    // Another leaf on the same storage (torch.autograd.functional detaches its inputs at every call): its symbols are not t's.
+    const otherLeaf = owner !== undefined && owner !== t && owner.isLeaf && owner.requiresGrad;
+    this.owners.set(buffer, t);
+    const map = this.values.get(buffer);
+    if (!map) return;
+    for (const offset of t.array.offsets()) {
+      const v = map.get(offset);
+      if (v && (otherLeaf || !this.isSymbolic(v))) {
+        map.delete(offset);
+        this.agValues.get(buffer)?.delete(offset);
+      }
+    }
+  }
+
   /** The history node of element `offset` of `t`, or null when it carries no gradient. */
   nodeAt(t: Tensor, offset: number): ElemNode | null {
-    if (!t.requiresGrad || t.discardsGrad) return null;
+    if (!this.carries(t) || t.discardsGrad) return null;
     const root = t.base ?? t;
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
@@ -495,21 +661,29 @@ export class SymbolicTrace implements TapeListener {
   }
 
   op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void {
-    if (this.paused) return;
+    if (this.paused) {
+      this.scratch?.trace.op(entry, inputs, output, attrs, inPlace, before);
+      return;
+    }
     this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
-    for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+    for (const t of inputs) {
+      this.refreshLeaf(t);
+      if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
+    }
     const record: OpRecord = {
       id: this.records.length,
       entry,
       attrs,
       line: this.line,
       inPlace,
-      gradMode: isGradEnabled(),
+      // A custom Function's forward runs under no_grad, but its derivative is what its backward must give.
+      gradMode: isGradEnabled() || this.frames.length > 0,
       output,
       inputs,
       saved: [],
       freed: false,
       before: inPlace && before ? NDArray.fromValues(before, output.shape, output.dtype) : undefined,
+      ...(this.frames.length ? { inFunction: true } : {}),
     };
     this.records.push(record);
     const inLocs = inputs.map((t) => this.locations(t));
@@ -520,7 +694,7 @@ export class SymbolicTrace implements TapeListener {
       locs.map((l, k) => {
         const v = this.agValueAt(l, numeric(i, k), inputs[i]);
         // An operand without autograd history is a constant to autograd (not self of a mutation).
-        const cut = !inputs[i]!.requiresGrad && !(inPlace && i === 0);
+        const cut = !this.carries(inputs[i]!) && !(inPlace && i === 0);
         return cut && this.isSymbolic(v) ? this.frozenValue(v, inputs[i]!, k) : v;
       }),
     );
@@ -528,13 +702,14 @@ export class SymbolicTrace implements TapeListener {
     this.noteEvents(record, inValues);
     for (const rule of entry.saves) {
       const t = rule.input === undefined ? output : inputs[rule.input]!;
-      if (rule.onlyIfGradFor !== undefined && !inputs[rule.onlyIfGradFor]!.requiresGrad) continue;
+      if (rule.onlyIfGradFor !== undefined && !this.carries(inputs[rule.onlyIfGradFor]!)) continue;
       // An in-place op saves a copy of self's old value: nothing can change it.
       if (inPlace && rule.input === 0) continue;
       record.saved.push({ tensor: t, array: t.array, version: t.array.version.value });
     }
     const outLocs = this.locations(output);
-    const differentiable = output.requiresGrad && record.gradMode;
+    if (this.frames.length && entry.differentiable && isFloating(output.dtype) && inputs.some((t) => this.carries(t))) this.frames.at(-1)!.made.push(output);
+    const differentiable = this.carries(output) && record.gradMode;
     // An in-place op under no_grad changes values only: a leaf stays the same leaf.
     const keepsHistory = inPlace && !record.gradMode;
     // Pass 1 builds autograd's values and the history; pass 2 the values seen through cuts.
@@ -663,11 +838,11 @@ export class SymbolicTrace implements TapeListener {
   /** Cuts (a value with leaves in it read without history) and mutations autograd cannot see. */
   private noteEvents(record: OpRecord, inValues: MathNode[][]): void {
     const { inputs, output } = record;
-    if (record.inPlace && (!output.requiresGrad || !record.gradMode)) {
+    if (record.inPlace && (!this.carries(output) || !record.gradMode)) {
       this.events.push({ kind: 'mutation', line: record.line, record, tensor: output, buffer: output.array.buffer });
     }
     inputs.forEach((t, i) => {
-      const viaHistory = t.requiresGrad && record.gradMode;
+      const viaHistory = this.carries(t) && record.gradMode;
       if (!viaHistory && inValues[i]!.some((v) => this.isSymbolic(v)) && !(record.inPlace && i === 0)) {
         this.events.push({ kind: 'cut', line: record.line, record, tensor: t, buffer: t.array.buffer });
       }
@@ -690,7 +865,7 @@ export class SymbolicTrace implements TapeListener {
     outLocs.forEach((loc, k) => {
       const operands: ValueRef[] = inputs.map((_, i) => {
         const j = maps[i]!(k);
-        return { loc: inLocs[i]![j]!, atOp: inValues[i]![j]!, live: liveSlots.has(i), tensor: inputs[i], index: j, cut: !inputs[i]!.requiresGrad };
+        return { loc: inLocs[i]![j]!, atOp: inValues[i]![j]!, live: liveSlots.has(i), tensor: inputs[i], index: j, cut: !this.carries(inputs[i]!) };
       });
       const value = this.b.instantiate(form, operands.map((o) => o.atOp), attrs);
       const terms: Term[] = [];
@@ -738,8 +913,8 @@ export class SymbolicTrace implements TapeListener {
         // A factor is kept for backward whenever the other side needs a gradient: read it live.
         const na = inNodes[0]![ia];
         const nb = inNodes[1]![ib];
-        if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib, cut: !b.requiresGrad } });
-        if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia, cut: !a.requiresGrad } });
+        if (na) terms.push({ kind: 'factor', input: na, factor: { loc: inLocs[1]![ib]!, atOp: inValues[1]![ib]!, live: true, tensor: b, index: ib, cut: !this.carries(b) } });
+        if (nb) terms.push({ kind: 'factor', input: nb, factor: { loc: inLocs[0]![ia]!, atOp: inValues[0]![ia]!, live: true, tensor: a, index: ia, cut: !this.carries(a) } });
       }
       const value = this.b.sum(pairs.map(([ia, ib]) => this.b.multiply(inValues[0]![ia]!, inValues[1]![ib]!)));
       set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
