@@ -5,3 +5,4 @@ import './itertools/index.js';
 import './functools/index.js';
 import './copy/index.js';
 import './time/index.js';
+import './nn/index.js';

@@ -27,6 +27,7 @@ export const LIBRARIES: readonly LibraryEntry[] = [
   { name: 'itertools', words: ['itertools'], load: () => import('./itertools/index.js') },
   { name: 'functools', words: ['functools'], load: () => import('./functools/index.js') },
   { name: 'copy', words: ['copy', 'deepcopy'], load: () => import('./copy/index.js') },
+  { name: 'nn', words: ['nn', 'Module', 'Parameter', 'Linear', 'Sequential'], load: () => import('./nn/index.js') },
   { name: 'time', words: ['time', 'perf_counter'], load: () => import('./time/index.js') },
 ];
 
