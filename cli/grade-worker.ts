@@ -1,10 +1,16 @@
-/** A worker thread of `dzdx grade`: builds the key from the exercise text and grades its share of the rows. */
+/** A worker thread of `dzdx grade`: builds keys from the exercise text and grades its share of the rows, sending results in chunks. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { gradeRows, type AnswerRow } from '../src/grade/batch.js';
+import { gradeRow, type AnswerRow, type BatchResult } from '../src/grade/batch.js';
 import { parseExercise } from '../src/grade/exercise.js';
-import { buildKey } from '../src/grade/key.js';
 
-const { exerciseText, rows } = workerData as { exerciseText: string; rows: AnswerRow[] };
-const key = buildKey(parseExercise(exerciseText));
-const results = gradeRows(key, rows, (progress) => parentPort!.postMessage({ progress }));
-parentPort!.postMessage({ results });
+const { exerciseText, rows, chunk } = workerData as { exerciseText: string; rows: [number, AnswerRow][]; chunk: number };
+const exercise = parseExercise(exerciseText);
+let results: [number, BatchResult][] = [];
+for (const [i, row] of rows) {
+  results.push([i, gradeRow(exercise, row)]);
+  if (results.length >= chunk) {
+    parentPort!.postMessage({ results });
+    results = [];
+  }
+}
+parentPort!.postMessage({ results, end: true });

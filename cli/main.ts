@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `dzdx` command. Each command loads its own modules on demand, so
- * `dzdx run` starts fast and never loads the symbolic side.
+ * The `dzdx` command. Each command's handler is a module of its own,
+ * loaded when the command runs, so `dzdx run` starts fast and never loads
+ * the symbolic side (the CLI's bundle has a file per command: cli/bundle).
  */
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { commandLine } from './args.js';
 
 const VERSION = '0.1.0';
 
@@ -18,13 +18,21 @@ function readSource(file: string): string {
   }
 }
 
-/** A misused command (checked in the handler: yargs's own checks end in a stack trace here). */
+/** `--seed N` as torch.manual_seed takes it (undefined when absent, null when malformed). */
+function parseSeed(text: string | string[] | undefined): bigint | undefined | null {
+  if (text === undefined) return undefined;
+  if (Array.isArray(text) || !/^-?\d+$/.test(text.trim())) return null;
+  const seed = BigInt(text.trim());
+  return seed < -(2n ** 63n) || seed >= 2n ** 64n ? null : seed;
+}
+
+/** A misused command (what the declared options alone cannot say). */
 function usageError(message: string): void {
   process.stderr.write(`dzdx: ${message}\nRun dzdx --help for usage.\n`);
   process.exitCode = 2;
 }
 
-await yargs(hideBin(process.argv))
+void commandLine(process.argv.slice(2))
   .scriptName('dzdx')
   .usage('$0 <command> [options]')
   .command(
@@ -34,22 +42,16 @@ await yargs(hideBin(process.argv))
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'the script, or - for stdin' })
         .option('time-limit', { type: 'number', default: 10, describe: 'seconds the script may run' })
-        .option('max-ops', { type: 'number', default: 50_000, describe: 'tensor ops the script may run' }),
+        .option('max-ops', { type: 'number', default: 50_000, describe: 'tensor ops the script may run' })
+        .option('seed', { type: 'string', describe: "seed of torch's random generator when the script sets none (default 67280421310721)" }),
     async (argv) => {
-      // yargs hands a lone `-` over as an empty string.
-      const file = argv.file === '' ? '-' : argv.file;
+      const file = argv.file;
+      const seed = parseSeed(argv.seed);
+      if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
-      const { loadLibrariesFor } = await import('../src/libraries.js');
-      await loadLibrariesFor(source);
-      const { runScript } = await import('../src/program/run.js');
-      const name = file === '-' ? '<stdin>' : file;
-      const result = runScript(source, {
-        fileName: name,
-        stdout: (t) => process.stdout.write(t),
-        stderr: (t) => process.stderr.write(t),
-        limits: { maxSeconds: argv['time-limit'], maxOps: argv['max-ops'] },
-      });
-      process.exitCode = result.exitCode;
+      await (await import('../src/libraries.js')).loadLibrariesFor(source);
+      const { runCommand } = await import('./run.js');
+      process.exitCode = runCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
   )
   .command(
@@ -67,9 +69,11 @@ await yargs(hideBin(process.argv))
         .option('dtype', { choices: ['float32', 'float64'] as const, describe: 'with -e: dtype of the variables on the tape (default float64)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
         .option('latex', { type: 'boolean', default: false, describe: 'also print each formula as LaTeX' })
+        .option('full', { type: 'boolean', default: false, describe: 'print every formula whole (by default a formula with a line past 200 characters is summarised; --json always has it whole)' })
         .option('graph', { type: 'boolean', default: false, describe: 'attach the autograd graph of each call (an outline; with --json its nodes, edges and DOT)' })
         .option('rtol', { type: 'number', describe: 'relative tolerance for float32 gradients (default 1e-4; with -e and float64: 1e-9)' })
-        .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' }),
+        .option('atol', { type: 'number', describe: 'absolute tolerance for float32 gradients, times the largest |value| (default 1e-5; with -e and float64: 1e-12)' })
+        .option('seed', { type: 'string', describe: "seed of torch's random generator when the script sets none (default 67280421310721)" }),
     async (argv) => {
       const misuse =
         [argv.expr, argv.at, argv.dtype].some(Array.isArray) ? 'give -e, --at and --dtype once each'
@@ -80,40 +84,17 @@ await yargs(hideBin(process.argv))
                   : null;
       if (misuse !== null) return usageError(misuse);
       if (argv.expr !== undefined) {
-        const { checkExpression } = await import('../src/check/expression-check.js');
-        const { formatExpressionReport, formatExpressionError, toJson } = await import('../src/check/expression-report.js');
-        const dtype = argv.dtype ?? 'float64';
-        const tolerance =
-          dtype === 'float32' ? { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 } : { rtol: argv.rtol ?? 1e-9, atol: argv.atol ?? 1e-12 };
-        let report;
-        try {
-          report = checkExpression(argv.expr, argv.at ?? '', { dtype, tolerances: dtype === 'float32' ? { float32: tolerance } : { float64: tolerance } });
-        } catch (err) {
-          process.stderr.write(formatExpressionError(err, argv.expr) + '\n');
-          process.exitCode = 2;
-          return;
-        }
-        process.stdout.write(argv.json ? toJson(report) + '\n' : formatExpressionReport(report));
-        process.exitCode = report.exitCode;
+        const { checkExpressionCommand } = await import('./expression.js');
+        process.exitCode = checkExpressionCommand(argv, argv.expr, argv.at ?? '');
         return;
       }
-      const file = argv.file === '' || argv.file === undefined ? '-' : argv.file;
+      const file = argv.file ?? '-';
+      const seed = parseSeed(argv.seed);
+      if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
       await (await import('../src/libraries.js')).loadLibrariesFor(source);
-      const { check } = await import('../src/check/check.js');
-      const { formatReport } = await import('../src/check/report.js');
-      const float32 = { rtol: argv.rtol ?? 1e-4, atol: argv.atol ?? 1e-5 };
-      const report = check(source, { fileName: file === '-' ? '<stdin>' : file, tolerances: { float32 } });
-      if (report.exitCode === 2) {
-        process.stderr.write(report.stderr);
-        process.exitCode = 2;
-        return;
-      }
-      const graphs = argv.graph ? (await import('./graph.js')).attachGraphs(report, source, file === '-' ? '<stdin>' : file) : null;
-      process.stdout.write(
-        argv.json ? JSON.stringify(graphs?.json ?? report, null, 2) + '\n' : formatReport(report, { latex: argv.latex }) + (graphs?.text ?? ''),
-      );
-      process.exitCode = report.ok ? 0 : 1;
+      const { checkCommand } = await import('./check.js');
+      process.exitCode = await checkCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
   )
   .command(
@@ -127,23 +108,14 @@ await yargs(hideBin(process.argv))
         .option('latex', { type: 'boolean', default: false, describe: 'print the formula as LaTeX' })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
     async (argv) => {
-      // After `--` (for an expression starting with -) yargs leaves it in argv._.
+      // After `--` (for an expression starting with -) it is left in argv._.
       const rest = argv._.slice(1).map(String);
       const expr = argv.expr ?? rest[0];
       if (expr === undefined) return usageError('name the expression: dzdx diff "x^2 + x^3" --wrt x');
       if (rest.length > (argv.expr === undefined ? 1 : 0)) return usageError('give one expression (quote it)');
       if ([argv.wrt, argv.at].some(Array.isArray)) return usageError('give --wrt and --at once each');
-      const { diffExpression } = await import('../src/check/expression-check.js');
-      const { formatDiff, formatExpressionError, toJson } = await import('../src/check/expression-report.js');
-      let result;
-      try {
-        result = diffExpression(expr, argv.wrt, { at: argv.at });
-      } catch (err) {
-        process.stderr.write(formatExpressionError(err, expr) + '\n');
-        process.exitCode = 2;
-        return;
-      }
-      process.stdout.write(argv.json ? toJson(result) + '\n' : formatDiff(result, { latex: argv.latex }));
+      const { diffCommand } = await import('./expression.js');
+      process.exitCode = diffCommand(argv, expr);
     },
   )
   .command(
@@ -157,7 +129,7 @@ await yargs(hideBin(process.argv))
         .option('format', { choices: ['dot', 'svg', 'text', 'json'] as const, describe: 'what to print without -o (default dot)' }),
     async (argv) => {
       if ([argv.output, argv.at].some(Array.isArray)) return usageError('give -o and --at once each');
-      const file = argv.file === '' ? '-' : argv.file;
+      const file = argv.file;
       const source = readSource(file);
       await (await import('../src/libraries.js')).loadLibrariesFor(source);
       const { graphCommand } = await import('./graph.js');
@@ -181,12 +153,17 @@ await yargs(hideBin(process.argv))
     'Run the property suite: tape, symbolic and finite differences agree on random programs (or check an autograd engine)',
     (y) =>
       y
-        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-300)" })
+        .option('runs', { type: 'number', describe: "runs per property (default: each property's own, 100-400; with --stats, programs to count)" })
         .option('seed', { type: 'number', describe: 'fast-check seed (default 20261128: the same programs every time)' })
         .option('property', { type: 'string', describe: 'run only this property (dzdx props --list names them)' })
         .option('path', { type: 'string', describe: 'fast-check replay path of a failure (with --seed and --property)' })
         .option('engine', { type: 'string', describe: 'an adapter module (default export: AutogradEngine) to check instead of dzdx; see docs/properties.md' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON' })
+        .option('engine-cmd', { type: 'string', describe: 'a command that runs an engine adapter speaking the JSON-lines protocol (e.g. "python3 my_adapter.py"); see docs/engine-protocol.md' })
+        .option('engine-timeout', { type: 'number', describe: 'seconds a --engine-cmd engine has to answer each request (default 10)' })
+        .option('shard', { type: 'string', describe: 'K/N: run shard K of N (its own seed, 1/N of the runs), for a CI matrix' })
+        .option('reporter', { choices: ['text', 'json', 'junit'] as const, describe: 'output: the table (default), JSON, or JUnit XML for CI dashboards' })
+        .option('stats', { type: 'boolean', default: false, describe: "print what the generator produces (shapes, matmuls, reductions, ties, kinks…) instead of running; --runs programs (default 2000)" })
+        .option('json', { type: 'boolean', default: false, describe: 'print the outcomes as JSON (= --reporter json)' })
         .option('list', { type: 'boolean', default: false, describe: 'list the properties and what they say' }),
     async (argv) => {
       const { propsCommand } = await import('./props.js');
@@ -194,23 +171,27 @@ await yargs(hideBin(process.argv))
     },
   )
   .command(
-    'grade <exercise> [answers]',
-    "Grade students' answers to an exercise file (YAML/JSON): one with --answer, or a class from CSV / JSON Lines",
+    'grade <exercise> [answers..]',
+    "Grade students' answers to an exercise file (YAML/JSON): one with --answer, a class from CSV / JSON Lines, notebooks, or a PrairieLearn data.json",
     (y) =>
       y
         .positional('exercise', { type: 'string', demandOption: true, describe: 'the exercise file (format: README, "dzdx grade")' })
-        .positional('answers', { type: 'string', describe: 'answers: CSV with a header (student,question,answer) or JSON Lines' })
+        .positional('answers', { type: 'string', array: true, describe: 'answers: CSV with a header (student,question,answer), JSON Lines, Jupyter notebooks (.ipynb), or PrairieLearn\'s data.json' })
         .option('answer', { type: 'string', describe: 'grade this one answer instead' })
         .option('question', { type: 'string', describe: "the question's id (for --answer, when the exercise has several)" })
-        .option('format', { choices: ['csv', 'jsonl'] as const, describe: 'the answers file format (default: by its extension)' })
-        .option('out', { type: 'string', describe: 'write the results here (.csv or .json) instead of CSV on stdout' })
+        .option('student', { type: 'string', describe: "the student's id: their values of the exercise's params; names a notebook's or a submission's student" })
+        .option('answers-format', { choices: ['csv', 'jsonl', 'notebook', 'prairielearn'] as const, describe: 'the answers files\' format (default: by the file name)' })
+        .option('format', { choices: ['csv', 'json', 'gradescope', 'prairielearn'] as const, describe: "results: CSV, JSON, Gradescope's autograder results.json or PrairieLearn's (default: by --out's extension, else CSV)" })
+        .option('out', { type: 'string', describe: 'write the results here (whole or not at all; a journal beside it lets --resume go on after a kill) instead of stdout' })
+        .option('resume', { type: 'boolean', default: false, describe: 'go on from where an interrupted run with the same --out stopped' })
         .option('workers', { type: 'number', describe: 'worker threads (default: one per core from 4000 answers on)' })
         .option('progress', { type: 'boolean', describe: 'show a progress bar (default: when stderr is a terminal)' })
-        .option('json', { type: 'boolean', default: false, describe: 'with --answer: print the result as JSON' }),
+        .option('json', { type: 'boolean', default: false, describe: 'with --answer: print the result as JSON' })
+        .option('render', { choices: ['text', 'notebook'] as const, describe: "print the exercise as --student sees it (their values): as text, or a starter notebook to answer and hand in" }),
     async (argv) => {
       await (await import('../src/libraries.js')).loadAllLibraries();
       const { gradeCommand } = await import('./grade.js');
-      process.exitCode = await gradeCommand(argv, readSource);
+      process.exitCode = await gradeCommand({ ...argv, answersFormat: argv['answers-format'] }, readSource);
     },
   )
   .command(
@@ -233,7 +214,7 @@ await yargs(hideBin(process.argv))
   .version(VERSION)
   .help()
   .fail((msg, err) => {
-    // A usage error from yargs (msg), or one raised while checking arguments (err): never a stack trace.
+    // A usage error (msg), or an error a handler did not expect (err): one line, never a stack trace.
     process.stderr.write(`dzdx: ${msg ?? err?.message ?? 'usage error'}\nRun dzdx --help for usage.\n`);
     process.exit(2);
   })

@@ -98,9 +98,9 @@ function toExercise(program: Program, level: number, name: string): GeneratedExe
   };
   try {
     const generated = build();
-    // A formula question only where one formula holds for every element (`2 * x`, not `x[0]`-wise).
+    // A formula question only where one formula holds for every element (`2 * x`, not `x[0]`-wise), on one line.
     const formula = generated.key.questions.find((q) => q.question.kind === 'derivative');
-    if (!formula || (formula.formula && !formula.formula.includes('['))) return generated;
+    if (!formula || (formula.formula && !/[[\n]/.test(formula.formula))) return generated;
     questions.splice(questions.findIndex((q) => q.kind === 'derivative'), 1);
     return build();
   } catch {
@@ -122,6 +122,8 @@ export function answerKeyJson(key: ExerciseKey): string {
         return e.text;
       case 'raises':
         return e.error ? `${e.error.type}: ${e.error.message}` : 'no error';
+      case 'run':
+        return e.run.stdout;
     }
   };
   return JSON.stringify(
@@ -131,7 +133,7 @@ export function answerKeyJson(key: ExerciseKey): string {
       // A derivative question asks for the formula; its values are shown too.
       answer: q.question.kind === 'derivative' && q.formula ? q.formula : show(q.expected),
       ...(q.question.kind === 'derivative' ? { values: show(q.expected) } : {}),
-      mistakes: q.variants.map((v) => ({ kind: v.kind, answer: show(v.expected) })),
+      mistakes: q.variants.map((v) => ({ kind: v.mistake, answer: show(v.expected) })),
     })),
     null,
     1,

@@ -14,6 +14,8 @@ export {
   type BackwardStep,
   type ResetStep,
   type GradGradStep,
+  type GradBackwardStep,
+  type CutKind,
   type Arg,
   type DType,
   type OpSpec,
@@ -32,19 +34,9 @@ export {
   firstBackwardOnly,
 } from './program.js';
 export * from './suite.js';
-export {
-  type AutogradEngine,
-  type EngineDType,
-  type EngineProperty,
-  ENGINE_PROPERTIES,
-  engineOptions,
-  runOnEngine,
-  expectedGradients,
-  gradientsEqualExpected,
-  engineAccumulates,
-  engineLinearInGradient,
-  runEngineProperty,
-  loadEngine,
-} from './engine.js';
+export * from './engine.js';
+export { expectedRun, runAndCompare, counterexampleScript, type Expected, type ExpectedStep, type Mismatch } from './engine-run.js';
+export { startEngineProcess, type EngineProcessOptions } from './engine-process.js';
+export { generatorStats, formatStats, type GeneratorStats } from './stats.js';
 export { dzdxEngine } from './engines/dzdx.js';
 export { parseTensor, parsePrinted, printedTolerance, type ParsedTensor } from './parse-tensor.js';

@@ -49,8 +49,11 @@ export interface ValueStep {
   attrs: Record<string, number>;
   /** Print as a method call (`y.exp()`) instead of a function (`torch.exp(y)`) where both exist. */
   method?: boolean;
-  cut?: 'no_grad' | 'detach';
+  cut?: CutKind;
 }
+
+/** How a value is cut from the graph: `with torch.no_grad():`, `(…).detach()` or `(…).data`. */
+export type CutKind = 'no_grad' | 'detach' | 'data';
 
 export interface DataStep {
   kind: 'data';
@@ -72,6 +75,8 @@ export interface BackwardStep {
   /** The gradient argument (root's shape, row-major); omitted for a scalar root. */
   gradient?: number[];
   retainGraph?: boolean;
+  /** `create_graph=True`: the leaves' grads get a history (see GradBackwardStep). */
+  createGraph?: boolean;
 }
 
 export interface ResetStep {
@@ -90,7 +95,19 @@ export interface GradGradStep {
   leaf: string;
 }
 
-export type Step = ValueStep | DataStep | InPlaceStep | BackwardStep | ResetStep | GradGradStep;
+/**
+ * After a `backward(create_graph=True)`: `g_x = x.grad; x.grad = None`, then,
+ * when g has a history, `g_x.sum().backward(retain_graph=True)` (the second
+ * derivative, as engines without `autograd.grad` take it); prints the grads.
+ */
+export interface GradBackwardStep {
+  kind: 'gradbackward';
+  leaf: string;
+  /** How g is made a scalar: the engine's reduction. */
+  reduce: 'sum' | 'mean';
+}
+
+export type Step = ValueStep | DataStep | InPlaceStep | BackwardStep | ResetStep | GradGradStep | GradBackwardStep;
 
 export interface Program {
   leaves: Leaf[];
@@ -130,6 +147,12 @@ export interface OpSpec {
   saves(args: readonly Arg[], attrs: Record<string, number>, shapes: readonly (number[] | null)[]): readonly SaveRule[];
   /** Needs `import torch.nn.functional as F`. */
   functional?: boolean;
+  /** A reduction other than sum/mean: its value over a group of n elements, in mathjs syntax over m0, m1, …. */
+  fold?: (n: number) => string;
+  /** A reduction's distance to its kink (std and the 2-norm at 0), from its group's values. */
+  groupKinkDistance?: (group: readonly number[]) => number;
+  /** Draw different tensors for its operands when there are (its kink is a tie between them). */
+  preferDistinct?: boolean;
 }
 
 const any = () => true;
@@ -165,6 +188,7 @@ interface KnownSpec {
   print: (a: readonly string[], attrs: Record<string, number>, method: boolean) => string;
   hasMethod?: boolean;
   functional?: boolean;
+  preferDistinct?: boolean;
   /** The registry entry that records it when not the op's own name (scalar-first forms). */
   saves?: OpSpec['saves'];
 }
@@ -232,12 +256,79 @@ const KNOWN: Record<string, KnownSpec> = {
   maximum: {
     domain: bounded,
     kinkDistance: ([x, y]) => Math.abs(x! - y!),
+    preferDistinct: true,
     print: (a) => `torch.maximum(${a[0]}, ${a[1]})`,
   },
   minimum: {
     domain: bounded,
     kinkDistance: ([x, y]) => Math.abs(x! - y!),
+    preferDistinct: true,
     print: (a) => `torch.minimum(${a[0]}, ${a[1]})`,
+  },
+  // The ops of the rest of the tensor API (issue 11): domains away from poles, kinks where a value jumps.
+  floor: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('floor'), hasMethod: true },
+  ceil: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('ceil'), hasMethod: true },
+  trunc: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('trunc'), hasMethod: true },
+  frac: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.round(x!)), print: fn('frac'), hasMethod: true },
+  round: { domain: bounded, kinkDistance: ([x]) => Math.abs(x! - Math.floor(x!) - 0.5), print: fn('round'), hasMethod: true },
+  log1p: { domain: (v) => v >= -0.75 && v <= 50, print: fn('log1p'), hasMethod: true },
+  log2: { domain: positive(0.1), print: fn('log2'), hasMethod: true },
+  log10: { domain: positive(0.1), print: fn('log10'), hasMethod: true },
+  expm1: { domain: inRange(-6, 6), print: fn('expm1'), hasMethod: true },
+  exp2: { domain: inRange(-6, 6), print: fn('exp2'), hasMethod: true },
+  erf: { domain: bounded, print: fn('erf'), hasMethod: true },
+  sinh: { domain: inRange(-5, 5), print: fn('sinh'), hasMethod: true },
+  cosh: { domain: inRange(-5, 5), print: fn('cosh'), hasMethod: true },
+  asin: { domain: inRange(-0.75, 0.75), print: fn('asin'), hasMethod: true },
+  acos: { domain: inRange(-0.75, 0.75), print: fn('acos'), hasMethod: true },
+  atan: { domain: bounded, print: fn('atan'), hasMethod: true },
+  // atan2 jumps across the negative x axis and has no derivative at the origin.
+  atan2: {
+    domain: bounded,
+    kinkDistance: ([y, x]) => Math.min(Math.hypot(x!, y!), x! <= 0 ? Math.abs(y!) : Infinity),
+    print: (a) => `torch.atan2(${a[0]}, ${a[1]})`,
+  },
+  clamp_min: {
+    attrChoices: { min: [-0.5, 0, 0.5], max: [Infinity] },
+    domain: bounded,
+    kinkDistance: ([x], { min }) => Math.abs(x! - min!),
+    print: (a, { min }, m) => (m ? `${operand(a[0]!)}.clamp_min(${pyNum(min!)})` : `torch.clamp_min(${a[0]}, ${pyNum(min!)})`),
+    hasMethod: true,
+  },
+  clamp_max: {
+    attrChoices: { min: [-Infinity], max: [-0.5, 0, 0.5] },
+    domain: bounded,
+    kinkDistance: ([x], { max }) => Math.abs(x! - max!),
+    print: (a, { max }, m) => (m ? `${operand(a[0]!)}.clamp_max(${pyNum(max!)})` : `torch.clamp_max(${a[0]}, ${pyNum(max!)})`),
+    hasMethod: true,
+  },
+  leaky_relu: {
+    attrChoices: { slope: [0.01, 0.2] },
+    domain: bounded,
+    kinkDistance: ([x]) => Math.abs(x!),
+    print: (a, { slope }) => `F.leaky_relu(${a[0]}, ${pyNum(slope!)})`,
+    functional: true,
+  },
+  elu: {
+    attrChoices: { alpha: [1, 0.5], scale: [1], input_scale: [1] },
+    domain: bounded,
+    kinkDistance: ([x]) => Math.abs(x!),
+    print: (a, { alpha }) => `F.elu(${a[0]}, alpha=${pyNum(alpha!)})`,
+    functional: true,
+  },
+  gelu: {
+    attrChoices: { approx: [0, 1] },
+    domain: bounded,
+    print: (a, { approx }) => (approx ? `F.gelu(${a[0]}, approximate='tanh')` : `F.gelu(${a[0]})`),
+    functional: true,
+  },
+  silu: { domain: bounded, print: (a) => `F.silu(${a[0]})`, functional: true },
+  hardtanh: {
+    attrChoices: { min_val: [-1, -0.5], max_val: [0.5, 1] },
+    domain: bounded,
+    kinkDistance: ([x], { min_val, max_val }) => Math.min(Math.abs(x! - min_val!), Math.abs(x! - max_val!)),
+    print: (a, { min_val, max_val }) => `F.hardtanh(${a[0]}, ${pyNum(min_val!)}, ${pyNum(max_val!)})`,
+    functional: true,
   },
   clamp: {
     attrChoices: { min: [-1, -0.5, 0], max: [0.5, 1, 2] },
@@ -256,6 +347,15 @@ export const EXCLUDED_OPS: Readonly<Record<string, string>> = {
   threshold_backward: 'internal: the backward of relu (reached through create_graph)',
   softplus_backward: 'internal: the backward of softplus (reached through create_graph)',
   div_scalar: "internal: backward formulas' division by a number (reached through create_graph)",
+  add_scalar: "internal: backward formulas' `t + 1.0` (AddBackward1, reached through create_graph)",
+  mul_scalar: "internal: backward formulas' `t * 2.0` (MulBackward1, reached through create_graph)",
+  leaky_relu_backward: 'internal: the backward of leaky_relu (reached through create_graph)',
+  elu_backward: 'internal: the backward of elu (reached through create_graph)',
+  gelu_backward: 'internal: the backward of gelu (reached through create_graph)',
+  hardtanh_backward: 'internal: the backward of hardtanh (reached through create_graph)',
+  mse_loss_backward: 'internal: the backward of mse_loss (reached through create_graph)',
+  smooth_l1_loss_backward: 'internal: the backward of smooth_l1_loss (reached through create_graph)',
+  sgn: "PyTorch's backward gives an efficient zero tensor, which a second backward cannot accumulate into (dzdx holds plain zeros)",
 };
 
 /** Which operands a form reads: `a`, `b`, `c` in the registry's mathjs form. */
@@ -328,6 +428,7 @@ function elementwiseSpec(name: string): OpSpec | null {
     print: spec.print,
     hasMethod: spec.hasMethod ?? false,
     functional: spec.functional,
+    preferDistinct: spec.preferDistinct,
     saves: spec.saves ?? (() => savesOf(name)),
   };
 }
@@ -347,6 +448,52 @@ const reduceSpec = (name: 'sum' | 'mean'): OpSpec => ({
   hasMethod: true,
   saves: (_args, { dim }) => savesOf(dim! < 0 ? name : `${name}_dim`),
 });
+
+const ms = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+const plus = (terms: readonly string[]) => (terms.length ? terms.join(' + ') : '0');
+
+/**
+ * The reductions of the rest of the tensor API, drawn like sum and mean:
+ * `torch.prod(y, dim=1)`, `y.std()`. Their value over a group is the same
+ * function the registry's symbolic form gives, written here independently.
+ */
+const MORE_REDUCTIONS: Record<string, { fold: (n: number) => string; saves: string[]; kink?: (g: readonly number[]) => number; minGroup?: number; dimOnly?: boolean }> = {
+  prod: { fold: (n) => (n ? ms(n).join(' * ') : '1'), saves: ['prod', 'prod_dim'] },
+  logsumexp: { fold: (n) => `log(${plus(ms(n).map((m) => `exp(${m})`))})`, saves: ['logsumexp', 'logsumexp'], dimOnly: true },
+  norm: {
+    // msqrt: sqrt whose derivative PyTorch masks to 0 where it is 0 (norm_backward, std_backward).
+    fold: (n) => `msqrt(${plus(ms(n).map((m) => `${m} ^ 2`))})`,
+    saves: ['norm', 'norm'],
+    kink: (g) => Math.sqrt(g.reduce((s, v) => s + v * v, 0)),
+  },
+  var: { fold: (n) => `((${plus(ms(n).map((m) => `${m} ^ 2`))}) - (${plus(ms(n))}) ^ 2 / ${n}) / ${n - 1}`, saves: ['var', 'var'], minGroup: 2 },
+  std: {
+    fold: (n) => `msqrt(((${plus(ms(n).map((m) => `${m} ^ 2`))}) - (${plus(ms(n))}) ^ 2 / ${n}) / ${n - 1})`,
+    saves: ['std', 'std'],
+    kink: (g) => Math.max(...g) - Math.min(...g),
+    minGroup: 2,
+  },
+};
+
+function moreReductionSpec(name: string): OpSpec {
+  const r = MORE_REDUCTIONS[name]!;
+  const base = reduceSpec('sum');
+  return {
+    ...base,
+    name,
+    attrChoices: r.dimOnly ? { dim: [0, 1], keepdim: [0, 1] } : base.attrChoices,
+    print: (a, { dim, keepdim }, m) => {
+      const extra = dim! < 0 ? '' : keepdim ? `dim=${dim}, keepdim=True` : `dim=${dim}`;
+      return m ? `${operand(a[0]!)}.${name}(${extra})` : `torch.${name}(${a[0]}${extra ? ', ' + extra : ''})`;
+    },
+    saves: (_args, { dim }) => savesOf(dim! < 0 ? r.saves[0]! : r.saves[1]!),
+    fold: (n) => {
+      if (n < (r.minGroup ?? 1)) throw new DomainError(`${name} of ${n} element(s)`);
+      return r.fold(n);
+    },
+    groupKinkDistance: r.kink,
+  };
+}
 
 /** The ops programs draw from: the registry's elementwise ops, where, reductions, matmul and indexing. */
 let specCache: Map<string, OpSpec> | undefined;
@@ -373,6 +520,7 @@ export function opSpecs(): ReadonlyMap<string, OpSpec> {
   });
   specs.set('sum', reduceSpec('sum'));
   specs.set('mean', reduceSpec('mean'));
+  for (const name of Object.keys(MORE_REDUCTIONS)) specs.set(name, moreReductionSpec(name));
   specs.set('matmul', {
     name: 'matmul',
     kind: 'matmul',
@@ -518,7 +666,15 @@ export interface GraphNode {
   /** The leaves requiring grad this node's inputs are (directly). */
   leaves: string[];
   /** Saved tensors: their id and version when saved. */
-  saved: { id: number; version: number; name: string; /** operand slot, or -1 for the result */ slot: number }[];
+  saved: {
+    id: number;
+    version: number;
+    name: string;
+    /** operand slot, or -1 for the result */
+    slot: number;
+    /** The shape PyTorch saved when it saved a view (`v @ M` keeps `v.unsqueeze(0)`). */
+    shape?: number[];
+  }[];
 }
 
 export class DomainError extends Error {}
@@ -529,9 +685,17 @@ export interface ProgramFacts {
   nearKink: boolean;
   /** Some op's operands were exactly at a kink. */
   atKink: boolean;
+  /** Value steps with an operand exactly at a kink. */
+  kinkSteps: number;
   cuts: number;
   dataMutations: number;
   inPlace: number;
+  /**
+   * A norm or std was evaluated where it is 0: PyTorch masks the first
+   * derivative there, and its second derivative is NaN or 0 depending on
+   * which factor the mask sits on (dzdx check follows the mask: 0).
+   */
+  maskedKink?: boolean;
 }
 
 /** Operands closer than this to a kink make finite differences meaningless. */
@@ -547,7 +711,7 @@ const b = () => nodeBuilders();
 export class Evaluator {
   readonly tensors = new Map<string, TensorInfo>();
   readonly nodes: GraphNode[] = [];
-  readonly facts: ProgramFacts = { nearKink: false, atKink: false, cuts: 0, dataMutations: 0, inPlace: 0 };
+  readonly facts: ProgramFacts = { nearKink: false, atKink: false, kinkSteps: 0, cuts: 0, dataMutations: 0, inPlace: 0 };
   private nextId = 0;
   private stepIndex = 0;
   /** Leaf gradients as the tape would accumulate them is not modelled; the graph is. */
@@ -638,7 +802,9 @@ export class Evaluator {
         if (gradFor !== undefined && !operands[gradFor]?.requiresGrad) continue;
         if (rule.input === undefined) continue; // the result: added below
         const t = operands[rule.input];
-        if (t) saved.push({ id: t.id, version: t.version, name: t.name, slot: rule.input });
+        // matmul of a vector by a matrix is mm of the vector unsqueezed: that view is what is saved.
+        const view = spec.kind === 'matmul' && rule.input === 0 && t?.shape.length === 1 && operands[1]?.shape.length === 2 ? { shape: [1, ...t.shape] } : {};
+        if (t) saved.push({ id: t.id, version: t.version, name: t.name, slot: rule.input, ...view });
       }
       const node: GraphNode = {
         step: index,
@@ -712,10 +878,11 @@ export class Evaluator {
       const values: number[] = [];
       const nodes: MathNode[] = [];
       const form = spec.kind === 'elementwise' ? compiledForm(spec.name) : null;
+      let atKink = false;
       for (let k = 0; k < n; k++) {
         const ins = operands.map((t, slot) => (t ? t.values[broadcastIndex(k, shape, t.shape)]! : numbers[slot]!));
         const kd = spec.kinkDistance?.(ins, attrs) ?? Infinity;
-        if (kd === 0) this.facts.atKink = true;
+        if (kd === 0) atKink = true;
         if (kd < NEAR_KINK) this.facts.nearKink = true;
         let v: number;
         if (form) v = form.fn([...ins, ...form.attrs.map((a) => attrs[a]!)]);
@@ -727,6 +894,10 @@ export class Evaluator {
           const args = operands.map((t, slot) => (t ? t.nodes![broadcastIndex(k, shape, t.shape)]! : bb!.num(numbers[slot]!)));
           nodes.push(form ? form.node(args, attrs) : ins[0]! > attrs.threshold! ? args[1]! : args[2]!);
         }
+      }
+      if (atKink) {
+        this.facts.atKink = true;
+        this.facts.kinkSteps++;
       }
       return { shape, dtype, values, nodes: sym ? nodes : undefined };
     }
@@ -747,6 +918,20 @@ export class Evaluator {
           if (outShapeKeep[d] !== 1) o += coord * keepStrides[d]!;
         }
         groups[o]!.push(k);
+      }
+      if (spec.fold) {
+        if (dim < 0 && spec.attrChoices.dim && !spec.attrChoices.dim.includes(-1)) throw new DomainError(`${spec.name} needs a dim`);
+        const values = groups.map((g) => {
+          const members = g.map((k) => t.values[k]!);
+          const kd = spec.groupKinkDistance?.(members) ?? Infinity;
+          if (kd === 0) this.facts.atKink = this.facts.maskedKink = true;
+          if (kd < NEAR_KINK) this.facts.nearKink = true;
+          const v = round(foldForm(spec, g.length).fn(members));
+          if (!Number.isFinite(v) || Math.abs(v) > 1e4) throw new DomainError(`${spec.name} result out of range: ${v}`);
+          return v;
+        });
+        const nodes = sym ? groups.map((g) => foldForm(spec, g.length).node(g.map((k) => t.nodes![k]!))) : undefined;
+        return { shape, dtype: t.dtype, values, nodes };
       }
       const mean = spec.name === 'mean';
       const values = groups.map((g) => {
@@ -837,15 +1022,15 @@ export class Evaluator {
     return out;
   }
 
-  /** Saved tensors a backward from `root` would find changed in place (PyTorch's version error). */
-  staleSaved(root: string): { node: GraphNode; name: string }[] {
+  /** Saved tensors a backward from `root` would find changed in place (PyTorch's version error), with the shape saved. */
+  staleSaved(root: string): { node: GraphNode; name: string; shape: number[] }[] {
     const byId = new Map([...this.tensors.values()].map((t) => [t.id, t]));
-    const out: { node: GraphNode; name: string }[] = [];
+    const out: { node: GraphNode; name: string; shape: number[] }[] = [];
     for (const n of this.reached(root)) {
       const node = this.nodes[n]!;
       for (const s of node.saved) {
         const t = byId.get(s.id);
-        if (t && t.version !== s.version) out.push({ node, name: s.name });
+        if (t && t.version !== s.version) out.push({ node, name: s.name, shape: s.shape ?? t.shape });
       }
     }
     return out;
@@ -887,6 +1072,30 @@ function compiledForm(name: string) {
   return c;
 }
 
+const foldForms = new Map<string, { fn: (v: readonly number[]) => number; node: (args: MathNode[]) => MathNode }>();
+
+/** A reduction's fold over n elements, compiled (numbers) and as a node template (symbolic). */
+function foldForm(spec: OpSpec, n: number) {
+  const key = `${spec.name}:${n}`;
+  let c = foldForms.get(key);
+  if (!c) {
+    const parsed = getMath().parse(spec.fold!(n));
+    const names = ms(n);
+    const compiled = compileNode(parsed, names);
+    c = {
+      fn: (v) => compiled(v),
+      node: (args) =>
+        parsed.transform((node: MathNode) => {
+          if (node.type !== 'SymbolNode') return node;
+          const i = names.indexOf((node as MathNode & { name: string }).name);
+          return i >= 0 ? args[i]! : node;
+        }),
+    };
+    foldForms.set(key, c);
+  }
+  return c;
+}
+
 /** Evaluate a whole program (every step; backward and friends do not change values). */
 export function evaluate(p: Program, symbolic = false): Evaluator {
   const ev = new Evaluator(p.leaves, symbolic);
@@ -923,11 +1132,17 @@ function dtypeOf(p: Program, name: string, ev: Evaluator | null): DType {
   return ev?.tensors.get(name)?.dtype ?? p.leaves.find((l) => l.name === name)?.dtype ?? 'float32';
 }
 
+/** A printed program: the lines before the first step, and each step's lines. */
+export interface PrintedProgram {
+  header: string[];
+  steps: string[][];
+}
+
 /**
- * A runnable PyTorch script: `import torch`, the leaves, the steps, and
- * after every backward the `.grad` of each leaf that requires grad.
+ * The script of a program, step by step (see `printProgram`): what the
+ * engine counterexamples annotate, and where each call's line is.
  */
-export function printProgram(p: Program): string {
+export function printProgramParts(p: Program): PrintedProgram {
   let ev: Evaluator | null = null;
   try {
     ev = evaluate(p);
@@ -935,25 +1150,21 @@ export function printProgram(p: Program): string {
     ev = null; // printing must not depend on the evaluator's domain checks
   }
   const usesF = p.steps.some((s) => s.kind === 'value' && opSpecs().get(s.op)?.functional);
-  const lines = ['import torch'];
-  if (usesF) lines.push('import torch.nn.functional as F');
-  lines.push('');
-  for (const leaf of p.leaves) lines.push(printLeaf(leaf));
-  const grads = leafNames(p);
-  const printGrads = () => grads.forEach((n) => lines.push(`print(${n}.grad)`));
-  for (const s of p.steps) {
+  const header = ['import torch'];
+  if (usesF) header.push('import torch.nn.functional as F');
+  header.push('');
+  for (const leaf of p.leaves) header.push(printLeaf(leaf));
+  const grads = leafNames(p).map((n) => `print(${n}.grad)`);
+  const steps = p.steps.map((s): string[] => {
     switch (s.kind) {
       case 'value':
-        if (s.cut === 'no_grad') lines.push('with torch.no_grad():', `    ${s.name} = ${printExpression(s)}`);
-        else if (s.cut === 'detach') lines.push(`${s.name} = ${paren(printExpression(s))}.detach()`);
-        else lines.push(`${s.name} = ${printExpression(s)}`);
-        break;
+        if (s.cut === 'no_grad') return ['with torch.no_grad():', `    ${s.name} = ${printExpression(s)}`];
+        if (s.cut === 'detach' || s.cut === 'data') return [`${s.name} = ${paren(printExpression(s))}.${s.cut}${s.cut === 'detach' ? '()' : ''}`];
+        return [`${s.name} = ${printExpression(s)}`];
       case 'data':
-        lines.push(`${s.target}.data ${s.op} ${pyNum(s.value)}`);
-        break;
+        return [`${s.target}.data ${s.op} ${pyNum(s.value)}`];
       case 'inplace':
-        lines.push(`${s.target}.${s.op}(${pyNum(s.value)})`);
-        break;
+        return [`${s.target}.${s.op}(${pyNum(s.value)})`];
       case 'backward': {
         const args: string[] = [];
         if (s.gradient) {
@@ -962,16 +1173,13 @@ export function printProgram(p: Program): string {
           args.push(`torch.tensor(${nestedList(s.gradient, shape)}${dtype === 'float64' ? ', dtype=torch.float64' : ''})`);
         }
         if (s.retainGraph) args.push('retain_graph=True');
-        lines.push(`${s.root}.backward(${args.join(', ')})`);
-        printGrads();
-        break;
+        if (s.createGraph) args.push('create_graph=True');
+        return [`${s.root}.backward(${args.join(', ')})`, ...grads];
       }
       case 'reset':
-        lines.push(s.how === 'zero_' ? `${s.leaf}.grad.zero_()` : `${s.leaf}.grad = None`);
-        lines.push(`print(${s.leaf}.grad)`);
-        break;
+        return [s.how === 'zero_' ? `${s.leaf}.grad.zero_()` : `${s.leaf}.grad = None`, `print(${s.leaf}.grad)`];
       case 'gradgrad':
-        lines.push(
+        return [
           `g_${s.leaf}, = torch.autograd.grad(${s.root}, ${s.leaf}, create_graph=True)`,
           `print(g_${s.leaf})`,
           `if g_${s.leaf}.requires_grad:`,
@@ -981,11 +1189,27 @@ export function printProgram(p: Program): string {
           `    print(h_${s.leaf})`,
           'else:',
           `    print(torch.zeros_like(${s.leaf}))`,
-        );
-        break;
+        ];
+      case 'gradbackward':
+        return [
+          `g_${s.leaf} = ${s.leaf}.grad`,
+          `${s.leaf}.grad = None`,
+          `if g_${s.leaf}.requires_grad:`,
+          `    g_${s.leaf}.${s.reduce}().backward(retain_graph=True)`,
+          ...grads,
+        ];
     }
-  }
-  return lines.join('\n') + '\n';
+  });
+  return { header, steps };
+}
+
+/**
+ * A runnable PyTorch script: `import torch`, the leaves, the steps, and
+ * after every backward the `.grad` of each leaf that requires grad.
+ */
+export function printProgram(p: Program): string {
+  const { header, steps } = printProgramParts(p);
+  return [...header, ...steps.flat()].join('\n') + '\n';
 }
 
 // ---------------------------------------------------------------------------
@@ -1017,7 +1241,7 @@ export function replaceCutsByConstants(p: Program): Program {
 }
 
 /** The same program with every cut spelled as `how`. */
-export function withCuts(p: Program, how: 'no_grad' | 'detach'): Program {
+export function withCuts(p: Program, how: CutKind): Program {
   return { leaves: p.leaves, steps: p.steps.map((s) => (s.kind === 'value' && s.cut ? { ...s, cut: how } : s)) };
 }
 

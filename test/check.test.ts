@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/check/check.js';
 import { compareWith, DEFAULT_TOLERANCES } from '../src/check/compare.js';
+import { FORMULA_LINE_LIMIT } from '../src/check/display.js';
+import { codeOf } from '../src/check/quote.js';
+import { formatReport } from '../src/check/report.js';
 import { loadFixtures } from './helpers/fixtures.js';
 
 const example = (name: string) => check(readFileSync(`examples/${name}.py`, 'utf8'), { fileName: `${name}.py` });
@@ -59,6 +62,96 @@ describe("the tutorial's snippets", () => {
   });
 });
 
+const own = (name: string) => check(readFileSync(`test/fixtures/own/${name}.py`, 'utf8'), { fileName: `${name}.py` });
+
+describe('values changed behind autograd\'s back, then create_graph (issue 15)', () => {
+  it('r.data *= -1 then a second derivative: -sin at the new values, not through the sign change', () => {
+    const r = own('data_mutation_leaf_create_graph');
+    expect(r.calls.map((c) => c.verdict)).toEqual(['agree', 'agree', 'agree', 'agree', 'agree']);
+    const [first, second] = r.calls;
+    expect(first!.targets[0]!.formula).toBe('cos(-r)');
+    expect(second!.targets[0]!.formula).toBe('-sin(-r)');
+    // r's current values are -0.6435, 1.4706, -0.3, -2: the tape's -sin(r) there.
+    const current = [-0.6435, 1.4706, -0.3, -2].map((v) => -Math.sin(Math.fround(v)));
+    second!.targets[0]!.expected.forEach((v, i) => expect(v).toBeCloseTo(current[i]!, 6));
+    // Finite differences vary r's original values, through the change: the opposite sign, explained.
+    second!.targets[0]!.finiteDifferences!.forEach((v, i) => expect(v).toBeCloseTo(-current[i]!, 4));
+    expect(second!.notes).toEqual([
+      '`r.data *= -1.0` on line 7 changed r before `g = torch.autograd.grad(r.sin().sum(), r, create_graph=True)[0]` on line 8 used it: autograd differentiates at the new values but not through the change, which finite differences see.',
+    ]);
+    // Third order: q.data *= 3, then d3/dq3 (q^3 + exp(q)) = 6 + exp(q) at q's new values.
+    const third = r.calls[4]!.targets[0]!;
+    third.expected.forEach((v, i) => expect(v).toBeCloseTo(6 + Math.exp(3 * [0.5, -0.25, 1.5][i]!), 9));
+  });
+
+  it('maximum and where after a .data mutation: the finite differences are right, and the note names the mutation, not "no cut, mutation or kink"', () => {
+    const r = own('data_mutation_create_graph_chain');
+    expect(r.ok).toBe(true);
+    const [first] = r.calls;
+    const t = first!.targets[0]!;
+    // r.data *= 1.1 before use: finite differences of r's original values carry the factor 1.1 on every path.
+    t.finiteDifferences!.forEach((v, i) => expect(v).toBeCloseTo(Math.fround(1.1) * t.expected[i]!, 4));
+    expect(first!.notes).toEqual([
+      '`r.data *= 1.1` on line 6 changed r before `a = torch.exp(r)` on line 7 used it: autograd differentiates at the new values but not through the change, which finite differences see.',
+    ]);
+  });
+
+  it('the chain\'s formula is readable: element groups, no zero terms, named subexpressions (it was 25,000 characters on one line)', () => {
+    const r = own('data_mutation_create_graph_chain');
+    for (const c of r.calls) {
+      const t = c.targets[0]!;
+      const lines = t.formula.split('\n');
+      expect(lines[0]).toMatch(/^r\[0\], r\[2\], r\[3\]: /);
+      // (u is a name of the script: the first free name is v.)
+      expect(lines[1]).toBe('r[1], r[4]: exp(v)');
+      expect(lines[2]).toBe('where v = r * 1.1');
+      expect(lines.at(-1)).toBe('with heaviside(0) = 1/2: PyTorch splits a tie of max or min between the two');
+      expect(t.formula).not.toMatch(/\b0 \*|1\.10000/);
+      expect(t.fullFormula).toBe(t.formula);
+      expect(t.latex.startsWith('\\begin{array}{l}')).toBe(true);
+    }
+  });
+
+  it('past the bound a one-line summary; the whole formula with --full and in --json', () => {
+    const r = check(readFileSync('test/conformance/rand_002.py', 'utf8'));
+    const t = r.calls[0]!.targets[0]!;
+    expect(t.formula).toBe(`a formula of ${t.fullFormula.length.toLocaleString('en-US')} characters: see --json or --full`);
+    expect(t.latex).toBe(`\\text{${t.formula}}`);
+    expect(t.fullFormula.split('\n').some((l) => l.length > FORMULA_LINE_LIMIT)).toBe(true);
+    expect(t.fullFormula).toMatch(/\nwhere [a-z]\w* = /);
+    const full = formatReport(r, { full: true });
+    expect(full).toContain(`  dz/dr = ${t.fullFormula.split('\n')[0]}\n`);
+    expect(formatReport(r)).toContain(`  dz/dr = ${t.formula}\n`);
+    expect(JSON.parse(JSON.stringify(r)).calls[0].targets[0].fullFormula).toBe(t.fullFormula);
+  });
+
+  it('an intermediate changed through .data or in place under no_grad is differentiated through its history', () => {
+    const r = own('data_mutation_intermediate_create_graph');
+    expect(r.calls.map((c) => c.verdict)).toEqual(Array(6).fill('agree'));
+    // y = 2x, y.data *= -1.5: g = 2 cos(y), d/dx g = -2 sin(y) * 2 at y = -3x.
+    expect(r.calls[1]!.targets[0]!.formula).toBe('-(4 * sin(-(3 * x)))');
+  });
+
+  it('x.data = t: a leaf\'s new values are new inputs (finite differences agree), a non-leaf keeps its history', () => {
+    const r = own('data_assignment_create_graph');
+    expect(r.calls.map((c) => c.verdict)).toEqual(Array(8).fill('agree'));
+    const [g, g2, g3] = r.calls;
+    expect([g, g2, g3].map((c) => c!.targets[0]!.formula)).toEqual(['3 * x ^ 2', '6 * x', '6']);
+    g2!.targets[0]!.finiteDifferences!.forEach((v, i) => expect(v).toBeCloseTo([18, -3][i]!, 4));
+    expect(r.calls[3]!.notes[0]).toBe('`x.data = t` on line 8 replaced the x saved by `y = (x * x).sum()` on line 6, so backward uses the new values.');
+    expect(r.calls[7]!.targets[0]!.expected).toEqual([8, 8]);
+  });
+
+  it('notes quote the code of a line, not its comment', () => {
+    const src = 'import torch\nx = torch.tensor([1., 2.], requires_grad=True)\ny = x ** 2  # saves x\nx.data += 100  # pow saved x, so the gradient now sees x + 100\ny.sum().backward()  # "#" in a comment\n';
+    const r = check(src);
+    expect(r.calls[0]!.statement).toBe('y.sum().backward()');
+    expect(r.calls[0]!.notes).toEqual(['`x.data += 100` on line 4 changed the x saved by `y = x ** 2` on line 3, so backward uses the changed values.']);
+    expect(codeOf(`print("# not a comment", 'it\\'s #1')  # a comment`)).toBe(`print("# not a comment", 'it\\'s #1')`);
+    expect(codeOf('    z = x * 2   ')).toBe('z = x * 2');
+  });
+});
+
 describe('predicted errors', () => {
   it('a version-counter error is the expected outcome', () => {
     const r = check('import torch\nx = torch.tensor([1., 2.], requires_grad=True)\ny = x.exp()\nz = y * y\ny.add_(1)\nz.sum().backward()\n');
@@ -97,6 +190,12 @@ for (const [suite, dir] of Object.entries(suites)) {
         for (const c of r.calls) {
           expect({ line: c.line, verdict: c.verdict, targets: c.targets.filter((t) => t.verdict !== 'agree').map((t) => t.name) })
             .toEqual({ line: c.line, verdict: 'agree', targets: [] });
+          // Every formula fits a terminal, in text and LaTeX (a summary past the bound); --json has it whole.
+          for (const t of c.targets) {
+            const long = [...t.formula.split('\n'), ...t.latex.split('\n')].filter((l) => l.length > FORMULA_LINE_LIMIT);
+            expect(long, `line ${c.line}, d/d${t.name}`).toEqual([]);
+            expect(t.fullFormula.length).toBeGreaterThanOrEqual(t.formula.startsWith('a formula of') ? FORMULA_LINE_LIMIT : 1);
+          }
         }
       });
     }

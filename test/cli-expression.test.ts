@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXCERPT_WIDTH } from '../src/program/excerpt.js';
 import { sameValues } from '../src/symbolic/display.js';
 import { parseUserExpression } from '../src/symbolic/expression.js';
 
@@ -49,12 +50,14 @@ function expectPositioned(stderr: string, name: '<expr>' | '<at>', text: string)
   const m = new RegExp(`^${name}:1:(\\d+): (\\S.*)$`).exec(lines[0]!);
   expect(m, lines[0]).not.toBeNull();
   const col = Number(m![1]);
-  if (text.length <= 160) {
+  if (text.length <= EXCERPT_WIDTH) {
     expect(lines[1]).toBe(text);
     expect(lines[2]).toBe(`${' '.repeat(col - 1)}^`);
   } else {
-    expect(lines[1]!.length).toBeLessThanOrEqual(130);
+    // A window of the text around the column, the caret under the same character.
+    expect(lines[1]!.length).toBeLessThanOrEqual(EXCERPT_WIDTH + 2);
     expect(lines[2]).toMatch(/^ *\^$/);
+    expect(lines[1]![lines[2]!.length - 1]).toBe(text[col - 1]);
   }
   return { col, message: m![2]! };
 }

@@ -340,9 +340,35 @@ describe('diffExpression', () => {
   it('deeply nested calls print fast (mathjs LaTeX of nested calls is exponential)', () => {
     const text = `${'sin('.repeat(60)}x${')'.repeat(60)}`;
     const d = diffExpression(text, 'x');
-    expect(d.latex.startsWith('\\cos\\left(')).toBe(true);
+    // The chain's repeated parts are named: `where u = sin(sin(sin(x)))`, …
+    expect(d.latex).toContain('\\cos\\left(');
     expect(d.formula.startsWith('cos(')).toBe(true);
+    expect(d.formula.split('\n')[1]).toBe('where u = sin(sin(sin(x)))');
   }, 10_000);
+});
+
+describe('what a reader knows (issue 15)', () => {
+  it('relu\'s derivative is (x > 0), clamp\'s (lo <= x <= hi), never the internal above/step/between', () => {
+    const d = diffExpression('relu(x) + abs(x)', 'x');
+    expect(d.formula).toBe('(x > 0) + sign(x)');
+    expect(d.latex).toBe('\\left( x>0\\right)+\\mathrm{sign}\\left( x\\right)');
+    expect(diffExpression('clamp(x, -1, 1)', 'x').formula).toBe('(-1 <= x <= 1)');
+    for (const text of ['relu(x) * x', 'clamp(x, 0, 2) ^ 2', 'relu(relu(x) - 1)']) {
+      expect(diffExpression(text, 'x').formula).not.toMatch(/above|step|between/);
+    }
+  });
+
+  it('heaviside (max and min) comes with its value at 0', () => {
+    const d = diffExpression('max(x, 1)', 'x');
+    expect(d.formula).toBe('heaviside(x - 1)\nwith heaviside(0) = 1/2: PyTorch splits a tie of max or min between the two');
+  });
+
+  it('finite differences that are NaN where the function is not defined are named, not hidden in a max abs error', () => {
+    const r = checkExpression('log(x)', 'x=[-1, 0, 1]');
+    expect(r.gradients[0]!.notes).toEqual([
+      'finite differences differ from the expected gradient at x = -1 (nan, expected -1) and x = 0 (nan, expected inf), where the formula is not defined (NaN or infinite) within a step of the point; elsewhere they agree (max abs error 3.75e-12).',
+    ]);
+  });
 });
 
 describe('the check library entry', () => {

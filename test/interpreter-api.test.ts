@@ -221,8 +221,10 @@ describe('refused at run time, with a position', () => {
     expect(first('print(globals())\n')).toBe('t.py:1:7: the builtin globals is not supported');
   });
 
-  it('tensor indexing dzdx does not have yet, bytes, complex, generators', () => {
-    expect(first('import torch\nt = torch.ones(3)\nt[t > 0] = 0\n')).toBe('t.py:3:1: indexing a tensor with a boolean mask is not supported (ints and slices are)');
+  it('features of PyTorch dzdx lacks, bytes, complex, generators', () => {
+    expect(first('import torch\nx = torch.ones(2, 2)\nn = torch.linalg.norm(x, ord=1)\n')).toBe(
+      't.py:3:5: matrix norms (torch.linalg.norm with ord of a 2-D input) are not supported',
+    );
     expect(first('x = 1\ny = x + 2j\n')).toBe('t.py:2:9: complex numbers are not supported');
     expect(first("b = b'abc'\n")).toBe('t.py:1:5: bytes literals are not supported');
     expect(first('def g():\n    print((yield 1))\nprint(1)\nfor v in g():\n    pass\n')).toBe(

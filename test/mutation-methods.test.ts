@@ -54,6 +54,23 @@ const PAIRS: [string, (a: Tensor, b: Tensor) => Tensor, (a: Tensor, b: Tensor) =
   ['expand', (a) => a.unsqueeze(0).expand(2, 2, 3), (a) => F.expand(F.unsqueeze(a, 0), [2, 2, 3])],
   ['clone', (a) => a.clone(), (a) => F.clone(a)],
   ['to', (a) => a.to('float32'), (a) => F.to(a, 'float32')],
+  ['max', (a) => a.max() as Tensor, (a) => F.maxAll(a)],
+  ['max dim', (a) => (a.max(1) as F.ValuesIndices).values, (a) => F.maxDim(a, 1).values],
+  ['min dim keepdim', (a) => (a.min(0, true) as F.ValuesIndices).values, (a) => F.minDim(a, 0, true).values],
+  ['sort', (a) => a.sort(1, true).values, (a) => F.sort(a, 1, true).values],
+  ['topk', (a) => a.topk(2).values, (a) => F.topk(a, 2).values],
+  ['prod', (a) => a.prod(1), (a) => F.prod(a, 1)],
+  ['std', (a) => a.std(), (a) => F.variance(a, null, 1, false, true)],
+  ['var dim', (a) => a.var([1], 0, true), (a) => F.variance(a, [1], 0, true)],
+  ['norm', (a) => a.norm(1, [0]), (a) => F.norm(a, 1, [0], false)],
+  ['cumsum', (a) => a.cumsum(1), (a) => F.cumsum(a, 1)],
+  ['softmax', (a) => a.softmax(1), (a) => F.softmax(a, 1)],
+  ['logSoftmax', (a) => a.logSoftmax(0), (a) => F.logSoftmax(a, 0)],
+  ['flatten', (a) => a.flatten(), (a) => F.flatten(a)],
+  ['permute', (a) => a.permute(1, 0), (a) => F.permute(a, [1, 0])],
+  ['gather', (a) => a.gather(1, tensor([[2], [0]], { dtype: 'int64' })), (a) => F.gather(a, 1, tensor([[2], [0]], { dtype: 'int64' }))],
+  ['indexSelect', (a) => a.indexSelect(1, tensor([2, 0], { dtype: 'int64' })), (a) => F.indexSelect(a, 1, tensor([2, 0], { dtype: 'int64' }))],
+  ['maskedFill', (a) => a.maskedFill(F.compare('gt', a, 0), 0.5), (a) => F.maskedFill(a, F.compare('gt', a, 0), 0.5)],
 ];
 
 function outcome(make: (a: Tensor, b: Tensor) => Tensor) {

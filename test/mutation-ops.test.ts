@@ -247,10 +247,14 @@ describe('errors with PyTorch\'s texts', () => {
     expect(() => F.matmul(ones([2]), tensor(1))).toThrow('both arguments to matmul need to be at least 1D, but they are 1D and 0D');
     expect(() => F.mv(ones([2, 2]), ones([2], { dtype: 'float64' }))).toThrow('expected scalar type Float but found Double');
     expect(() => F.dot(ones([2]), ones([2], { dtype: 'float64' }))).toThrow('dot : expected both vectors to have same dtype, but found Float and Double');
-    expect(() => F.matmul(ones([2, 2, 2]), ones([2, 2]))).toThrow('dzdx: matmul of 3-D and 2-D tensors is not supported');
-    expect(() => F.matmul(ones([2, 2]), ones([2, 2, 2]))).toThrow('dzdx: matmul of 2-D and 3-D tensors is not supported');
-    expect(() => F.matmul(ones([2, 2, 2]), ones([2]))).toThrow('dzdx: matmul of 3-D and 1-D tensors is not supported');
-    expect(() => F.matmul(ones([2]), ones([2, 2, 2]))).toThrow('dzdx: matmul of 1-D and 3-D tensors is not supported');
+    // Batches: folded into mm/mv (transposed when the batch is on the right), or bmm with broadcast batch dims.
+    expect(F.matmul(ones([4, 2, 3]), ones([3, 5])).shape).toEqual([4, 2, 5]);
+    expect(F.matmul(ones([2, 3]), ones([4, 3, 5])).shape).toEqual([4, 2, 5]);
+    expect(F.matmul(ones([4, 2, 3]), ones([3])).shape).toEqual([4, 2]);
+    expect(F.matmul(ones([3]), ones([4, 3, 5])).shape).toEqual([4, 5]);
+    expect(F.matmul(ones([4, 1, 2, 3]), ones([5, 3, 2])).shape).toEqual([4, 5, 2, 2]);
+    expect(F.matmul(ones([2, 2, 3]), ones([2, 3, 2])).gradFn).toBe(null);
+    expect(() => F.matmul(ones([2, 2, 3]), ones([4, 3, 2]))).toThrow('The size of tensor a (2) must match the size of tensor b (4) at non-singleton dimension 0');
     expect(F.matmul(ones([2, 3]), ones([3])).shape).toEqual([2]);
     expect(F.matmul(ones([3]), ones([3, 2])).shape).toEqual([2]);
     expect(F.matmul(ones([2, 3]), ones([3, 4])).shape).toEqual([2, 4]);

@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { propsCommand, table } from '../cli/props.js';
-import { programArb, CORE } from '../properties/arbitraries.js';
+import { junitReport, xmlEscape } from '../cli/junit.js';
+import { ALL_FEATURES, CORE, leafShapesArb, programArb } from '../properties/arbitraries.js';
+import { formatStats, generatorStats } from '../properties/stats.js';
 import { ENGINE_PROPERTIES, runEngineProperty, type AutogradEngine } from '../properties/engine.js';
 import { parsePrinted, parseTensor, printedTolerance } from '../properties/parse-tensor.js';
 import { elementwiseOps, evaluate, EXCLUDED_OPS, printProgram, replaceCutsByConstants, type Program } from '../properties/program.js';
@@ -79,12 +81,12 @@ describe('programs', () => {
 });
 
 describe('replay and the props command', () => {
-  test('a failure replays from its seed and path, and prints a script and the replay command', () => {
+  test('a failure replays from its seed and path, and prints a script and the replay command', async () => {
     const engine = (createEngine as (o: object) => AutogradEngine)({ bugs: ['div'] });
     const def = ENGINE_PROPERTIES[0]!;
-    const first = runEngineProperty(def, engine, { seed: 42, runs: 300 });
+    const first = await runEngineProperty(def, engine, { seed: 42, runs: 300 });
     expect(first.passed).toBe(false);
-    const again = runEngineProperty(def, engine, { seed: first.seed, path: first.path!, runs: 300 });
+    const again = await runEngineProperty(def, engine, { seed: first.seed, path: first.path!, runs: 300 });
     expect(again.passed).toBe(false);
     expect(again.counterexample).toBe(first.counterexample);
     expect(first.replay).toBe(`npx dzdx props --property ${def.name} --seed 42 --path ${first.path}`);
@@ -97,6 +99,9 @@ describe('replay and the props command', () => {
       expect(await propsCommand({ property: 'linearInGradient', runs: 10, seed: 1 })).toBe(0);
       expect(await propsCommand({ property: 'nope' })).toBe(2);
       expect(await propsCommand({ engine: 'examples/buggy-engine.mjs', runs: 20, seed: 1 })).toBe(0);
+      expect(await propsCommand({ engine: 'examples/buggy-engine.mjs', engineCmd: 'python3 x.py' })).toBe(2);
+      expect(await propsCommand({ shard: '3/2' })).toBe(2);
+      expect(await propsCommand({ engine: 'examples/no-such-engine.mjs' })).toBe(2);
     } finally {
       spy.mockRestore();
       err.mockRestore();
@@ -105,8 +110,88 @@ describe('replay and the props command', () => {
     expect(text).toMatch(/property\s+runs\s+result\s+time/);
     expect(text).toMatch(/linearInGradient\s+10.*passed/);
     expect(text).toMatch(/engineGradientsEqualExpected\s+20.*passed/);
+    // What an older adapter cannot be checked for is said, and not counted as passed.
+    expect(text).toMatch(/engineVersionCounter\s+-\s+not checked/);
+    expect(text).toContain('3/3 passed, 6 not checked');
+    expect(text).toContain('not checked: engineVersionCounter: the engine does not declare inPlace');
+  });
+  test('--shard K/N: its own seed and 1/N of the runs; --reporter junit; --stats', async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((t: string | Uint8Array) => (out.push(String(t)), true));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await propsCommand({ property: 'linearInGradient', runs: 10, seed: 100, shard: '3/4' })).toBe(0);
+      expect(out.join('')).toMatch(/linearInGradient\s+3\s+passed/);
+      expect(out.join('')).toContain('(seed 102, shard 3/4)');
+      out.length = 0;
+      expect(await propsCommand({ property: 'printingRoundTrips', runs: 5, seed: 1, reporter: 'junit', shard: '2/2' })).toBe(0);
+      expect(out.join('')).toMatch(/<testcase classname="dzdx.props" name="printingRoundTrips" time="[\d.]+"\/>/);
+      expect(out.join('')).toContain('<property name="shard" value="2/2"/>');
+      out.length = 0;
+      expect(await propsCommand({ stats: true, runs: 200, seed: 1 })).toBe(0);
+      expect(out.join('')).toMatch(/^programs of tapeEqualsSymbolic \(seed 1\): 200 programs/);
+      expect(out.join('')).toMatch(/2-D, both sides > 1 \(full matrix\)\s+\d+\s+[\d.]+ %/);
+    } finally {
+      spy.mockRestore();
+      err.mockRestore();
+    }
+  });
+  test('JUnit XML escapes what it carries', () => {
+    expect(xmlEscape('a < b & "c" \u0001')).toBe('a &lt; b &amp; &quot;c&quot; \ufffd');
+    const xml = junitReport(
+      [{ name: 'p', passed: false, runs: 3, skipped: 0, shrinks: 1, timeMs: 1500, seed: 7, path: '1', counterexample: 'x = torch.tensor([1.0]) < 2', error: 'a < b', replay: 'npx dzdx props' }],
+      { suite: 'dzdx props', seed: 7, shard: '', formatFailure: (o) => `${o.error}\n${o.counterexample}` },
+    );
+    expect(xml).toContain('<failure message="a &lt; b" type="PropertyFailure">a &lt; b\nx = torch.tensor([1.0]) &lt; 2</failure>');
   });
   test('the table', () => {
     expect(table([{ name: 'p', passed: false, runs: 3, skipped: 1, shrinks: 0, timeMs: 1500, seed: 7, path: '1', counterexample: '', error: '', replay: '' }])).toContain('FAILED');
+  });
+});
+
+describe("the generator's distribution (dzdx props --stats)", () => {
+  test('reaches full matrices, matrix products of matrices, reductions over each dim and ties between different tensors', () => {
+    const s = generatorStats(programArb(ALL_FEATURES), 2000, 20261128);
+    expect(s.leaves.fullMatrix / s.leaves.total).toBeGreaterThanOrEqual(0.4);
+    expect(s.matmuls.matrixMatrix / s.matmuls.total).toBeGreaterThanOrEqual(0.3);
+    expect(s.reductions.dim0).toBeGreaterThan(0);
+    expect(s.reductions.dim1).toBeGreaterThan(0);
+    expect(s.extrema.tieBetweenDifferent).toBeGreaterThan(s.extrema.sameTensor);
+    expect(s.leaves.constant / s.leaves.total).toBeGreaterThan(0.1);
+    expect(s.stepsAtKink).toBeGreaterThan(0);
+    expect(s.broadcasting.innerDim).toBeGreaterThan(0);
+    expect(formatStats(s, 'x')).toContain('matrix @ matrix');
+  }, 60_000);
+  test('shapes: a base shape per program, leaves its transpose or a shape broadcasting to it', () => {
+    for (const shapes of fc.sample(leafShapesArb(3), { seed: 1, numRuns: 200 })) {
+      const [base, ...others] = shapes;
+      for (const s of others) {
+        const transposed = s.join() === [...base!].reverse().join();
+        const broadcasts = s.length <= base!.length && s.every((d, i) => d === 1 || d === base![base!.length - s.length + i]);
+        expect(transposed || broadcasts, `[${s}] with base [${base}]`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('engine programs as scripts', () => {
+  test('.data reads, create_graph through backward, and the second backward of a grad', () => {
+    const p: Program = {
+      leaves: [{ name: 'x', shape: [2], dtype: 'float64', values: [0.5, 1.5], requiresGrad: true }],
+      steps: [
+        { kind: 'value', name: 'y1', op: 'tanh', args: [{ ref: 'x' }], attrs: {} },
+        { kind: 'value', name: 'y2', op: 'exp', args: [{ ref: 'x' }], attrs: {}, cut: 'data' },
+        { kind: 'value', name: 'y3', op: 'mul', args: [{ ref: 'y1' }, { ref: 'y2' }], attrs: {} },
+        { kind: 'value', name: 'y4', op: 'sum', args: [{ ref: 'y3' }], attrs: { dim: -1 }, method: true },
+        { kind: 'backward', root: 'y4', createGraph: true },
+        { kind: 'gradbackward', leaf: 'x', reduce: 'sum' },
+      ],
+    };
+    const script = printProgram(p);
+    expect(script).toContain('y2 = (torch.exp(x)).data\n');
+    expect(script).toContain('y4.backward(create_graph=True)\nprint(x.grad)\ng_x = x.grad\nx.grad = None\nif g_x.requires_grad:\n    g_x.sum().backward(retain_graph=True)\nprint(x.grad)\n');
+    const r = runScript(script);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('tensor'))).toHaveLength(2);
   });
 });

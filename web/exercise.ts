@@ -2,22 +2,23 @@
  * Exercise mode: load an exercise file (a bundled one, a file from disk or
  * pasted text), show its script and questions, and grade each answer with
  * src/grade (grade()): right, wrong with the mistake named, or
- * unreadable with the position. Nothing is sent anywhere.
+ * unreadable with the position. Nothing is sent anywhere. Loaded when the
+ * Exercises tab is first shown (the grader brings mathjs).
  */
-import { buildKey, grade, MISTAKE_TITLES, parseExercise, type ExerciseKey, type Question } from '../src/grade/index.js';
+// The grading modules themselves, not src/grade/index.ts: batches, CSV and notebooks are for the CLI.
+import { parseExercise, type Question } from '../src/grade/exercise.js';
+import { grade } from '../src/grade/grade.js';
+import { buildKey, type ExerciseKey } from '../src/grade/key.js';
+import { mistakeTitle } from '../src/grade/mistakes.js';
+import { clipMessage } from '../src/program/excerpt.js';
 import { TextPositionError } from '../src/symbolic/expression.js';
-
-const files = import.meta.glob('../examples/exercises/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-
-export const EXERCISES: { name: string; text: string }[] = Object.entries(files)
-  .map(([file, text]) => ({ name: file.replace(/^.*\//, '').replace(/\.yaml$/, ''), text }))
-  .sort((a, b) => a.name.localeCompare(b.name));
 
 const HINTS: Record<Question['kind'], string> = {
   gradient: 'values, nested like the tensor: [[2, 4], [6, 8]] (or None)',
   derivative: 'a formula, e.g. 2*x + 3*x^2',
   print: 'the text the line prints',
   raises: 'the error (RuntimeError: …), or "no error"',
+  script: 'Python code, run as a script',
 };
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -32,13 +33,13 @@ export function loadExercise(text: string, name: string): { key: ExerciseKey } |
   try {
     return { key: buildKey(parseExercise(text)) };
   } catch (e) {
-    if (e instanceof TextPositionError) return { error: `${name}:${e.line}:${e.col}: ${e.message}` };
-    return { error: `${name}: ${e instanceof Error ? e.message : String(e)}` };
+    if (e instanceof TextPositionError) return { error: `${name}:${e.line}:${e.col}: ${clipMessage(e.message)}` };
+    return { error: `${name}: ${clipMessage(e instanceof Error ? e.message : String(e))}` };
   }
 }
 
 function questionCard(key: ExerciseKey, q: Question): HTMLElement {
-  const answer = el('textarea', { class: 'answer', rows: q.kind === 'print' ? '4' : '2', spellcheck: 'false', 'aria-label': `answer to ${q.id}`, placeholder: HINTS[q.kind] });
+  const answer = el('textarea', { class: 'answer', rows: q.kind === 'print' ? '4' : q.kind === 'script' ? '8' : '2', spellcheck: 'false', 'aria-label': `answer to ${q.id}`, placeholder: HINTS[q.kind] });
   const feedback = el('div', { class: 'feedback', role: 'status' });
   const button = el('button', { type: 'button', class: 'grade' }, 'Grade');
   const run = () => {
@@ -47,7 +48,7 @@ function questionCard(key: ExerciseKey, q: Question): HTMLElement {
     feedback.replaceChildren(
       el('span', { class: `verdict ${r.verdict === 'right' ? 'agree' : 'disagree'}` }, r.verdict),
       ` ${r.score} of ${r.points} point${r.points === 1 ? '' : 's'}. `,
-      ...(r.mistake ? [el('strong', {}, `Mistake: ${MISTAKE_TITLES[r.mistake]}. `)] : []),
+      ...(r.mistake ? [el('strong', {}, `Mistake: ${mistakeTitle(r.mistake)}. `)] : []),
       r.feedback,
     );
   };

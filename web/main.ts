@@ -2,16 +2,18 @@
  * The playground page: pick or paste a script, run it here with the same
  * library the CLI uses, and show what PyTorch prints (`dzdx run`), the
  * check report (`dzdx check`) and the autograd graph (`dzdx graph`).
+ *
+ * The output comes first: the page shows what the script printed as soon
+ * as the tape has run it, and only then starts the check (mathjs), the
+ * formulas (KaTeX and its fonts), the graph (Graphviz's WebAssembly) and
+ * the grader. They are in the same one script (file:// allows no other
+ * way), but imported where first needed, so their setup waits till then.
  */
-import 'katex/dist/katex.min.css';
 import './style.css';
-import { check } from '../src/check/check.js';
-import { formatReport } from '../src/check/report.js';
-import { captureCallGraphs, captureGraph, renderSvg, toDot, type AutogradGraph } from '../src/graph/index.js';
+import type { AutogradGraph } from '../src/graph/index.js';
 import '../src/all-libraries.js';
 import { runScript } from '../src/program/run.js';
-import { EXERCISES, loadExercise, renderExercise } from './exercise.js';
-import { renderCheck } from './render.js';
+import { EXERCISES } from './exercise-files.js';
 import { encodeScript, readFragment } from './share.js';
 import { SNIPPETS } from './snippets.js';
 
@@ -37,11 +39,13 @@ function setState(state: 'running' | 'done' | 'error'): void {
   if (state !== 'running') document.body.dataset.runs = String(++runs);
 }
 
+/** Lets the browser paint what the page shows so far before more synchronous work. */
+const painted = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
 async function run(): Promise<void> {
   setState('running');
   status.textContent = 'Running…';
-  // Let the browser paint "Running…" before the synchronous work.
-  await new Promise((r) => setTimeout(r, 0));
+  await painted();
   const text = source.value;
   const name = fileName();
   const started = performance.now();
@@ -52,7 +56,15 @@ async function run(): Promise<void> {
     stderr.textContent = result.stderr;
     stderr.hidden = result.stderr === '';
     document.body.dataset.exitCode = String(result.exitCode);
+    document.body.dataset.output = String(runs + 1);
+    await painted();
 
+    const [{ check }, { formatReport }, { renderCheck }, { captureCallGraphs, captureGraph }] = await Promise.all([
+      import('../src/check/check.js'),
+      import('../src/check/report.js'),
+      import('./render.js'),
+      import('../src/graph/index.js'),
+    ]);
     // A script that did not run (outside the subset, over a limit) is not run again for the check and the graph.
     const report = result.exitCode === 2 ? null : check(text, { fileName: name });
     const checkBox = $('check');
@@ -104,6 +116,7 @@ async function showGraph(): Promise<void> {
     $('graph-dot').textContent = '';
     return;
   }
+  const { renderSvg, toDot } = await import('../src/graph/index.js');
   const dot = toDot(g);
   $('graph-dot').textContent = dot;
   const svg = new DOMParser().parseFromString(await renderSvg(dot), 'image/svg+xml').documentElement;
@@ -143,7 +156,8 @@ function setMode(exercise: boolean): void {
 }
 
 /** Show an exercise from its file text: its questions, or the file's error with its position. */
-function showExercise(text: string, name: string): void {
+async function showExercise(text: string, name: string): Promise<void> {
+  const { loadExercise, renderExercise } = await import('./exercise.js');
   const loaded = loadExercise(text, name);
   const error = $('exercise-error');
   error.hidden = !('error' in loaded);
@@ -152,28 +166,28 @@ function showExercise(text: string, name: string): void {
   document.body.dataset.exercise = 'error' in loaded ? 'error' : 'loaded';
 }
 
-function pickExercise(name: string): void {
+async function pickExercise(name: string): Promise<void> {
   const ex = EXERCISES.find((e) => e.name === name) ?? EXERCISES[0];
   if (!ex) return;
   const pickBox = $<HTMLSelectElement>('exercise-pick');
   pickBox.value = ex.name;
   $<HTMLTextAreaElement>('exercise-source').value = ex.text;
   history.replaceState(null, '', `#exercise=${encodeURIComponent(ex.name)}`);
-  showExercise(ex.text, `${ex.name}.yaml`);
+  await showExercise(ex.text, `${ex.name}.yaml`);
 }
 
 function initExercises(): void {
   const pickBox = $<HTMLSelectElement>('exercise-pick');
   pickBox.replaceChildren(...EXERCISES.map((e) => new Option(e.name, e.name)));
-  pickBox.addEventListener('change', () => pickExercise(pickBox.value));
-  $('exercise-load').addEventListener('click', () => showExercise($<HTMLTextAreaElement>('exercise-source').value, 'exercise'));
+  pickBox.addEventListener('change', () => void pickExercise(pickBox.value));
+  $('exercise-load').addEventListener('click', () => void showExercise($<HTMLTextAreaElement>('exercise-source').value, 'exercise'));
   const file = $<HTMLInputElement>('exercise-file');
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
     if (!f) return;
     const text = await f.text();
     $<HTMLTextAreaElement>('exercise-source').value = text;
-    showExercise(text, f.name);
+    await showExercise(text, f.name);
   });
   $('mode-script').addEventListener('click', () => {
     setMode(false);
@@ -181,7 +195,7 @@ function initExercises(): void {
   });
   $('mode-exercise').addEventListener('click', () => {
     setMode(true);
-    pickExercise(pickBox.value);
+    void pickExercise(pickBox.value);
   });
 }
 
@@ -191,7 +205,7 @@ async function init(): Promise<void> {
   const exercise = new URLSearchParams(location.hash.replace(/^#/, '')).get('exercise');
   if (exercise !== null) {
     setMode(true);
-    pickExercise(exercise);
+    void pickExercise(exercise);
   }
   const shared = await readFragment(exercise !== null ? '' : location.hash);
   if (shared.kind === 'script') {

@@ -5,6 +5,8 @@
  * through textContent only; KaTeX's own output is the one HTML string used.
  */
 import katex from 'katex';
+// KaTeX's styles with its fonts inlined (woff2 only: web/vite.config.ts), added to the page with the first formula.
+import katexStyles from 'katex/dist/katex.min.css?inline';
 import type { CallReport, CheckReport, TargetReport } from '../src/check/check.js';
 import { nested } from '../src/check/report.js';
 
@@ -15,8 +17,14 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 
+let styled = false;
+
 /** `\frac{\partial z}{\partial x} = …`, typeset; plain text if KaTeX cannot. */
 function formula(of: string, t: TargetReport): HTMLElement {
+  if (!styled) {
+    document.head.append(Object.assign(document.createElement('style'), { textContent: katexStyles }));
+    styled = true;
+  }
   const cell = el('span', { class: 'formula', 'data-formula': t.formula });
   const tex = (s: string) => s.replace(/_/g, '\\_');
   const lhs = `\\frac{\\partial ${tex(of)}}{\\partial ${tex(t.name)}}`;
@@ -26,6 +34,12 @@ function formula(of: string, t: TargetReport): HTMLElement {
     cell.textContent = `d${of}/d${t.name} = ${t.formula}`;
   }
   return cell;
+}
+
+/** A formula too long to show (summarised, or element groups left out) can be unfolded whole, as `--full` prints it. */
+function wholeFormula(t: TargetReport): HTMLElement[] {
+  if (t.fullFormula === t.formula) return [];
+  return [el('details', { class: 'whole-formula' }, el('summary', {}, 'whole formula'), el('pre', {}, t.fullFormula))];
 }
 
 const short = (v: number) => (v === 0 ? '0' : v.toPrecision(3));
@@ -52,7 +66,7 @@ function callCard(c: CallReport): HTMLElement {
         el(
           'tr',
           { 'data-target': t.name },
-          el('td', {}, formula(of, t)),
+          el('td', {}, formula(of, t), ...wholeFormula(t)),
           el('td', { class: 'values' }, nested(t.expected, t.shape)),
           el('td', { class: 'values' }, t.actual ? nested(t.actual, t.shape) : 'None'),
           el('td', { class: 'values' }, fd),

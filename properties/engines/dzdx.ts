@@ -3,7 +3,7 @@
  * what `dzdx props --engine` runs when no file is given, and the model for
  * writing an adapter of your own.
  */
-import { ops as F, tensor, Tensor, type NestedNumbers } from '../../src/index.js';
+import { ops as F, setGradEnabled, tensor, Tensor, type NestedNumbers } from '../../src/index.js';
 import type { AutogradEngine, EngineDType } from '../engine.js';
 import { opSpecs } from '../program.js';
 
@@ -54,11 +54,12 @@ const OPS: Record<string, (inputs: Input[], attrs: Record<string, number>) => Te
   slice: ([a], { start, stop }) => F.slice(T(a!), { dim: 0, start: start!, stop: stop!, step: 1 }),
 };
 
+const MUTATE = { add: 'add_', sub: 'sub_', mul: 'mul_' } as const;
+
 export const dzdxEngine: AutogradEngine<Tensor> = {
   name: 'dzdx (tape)',
   ops: [...opSpecs().keys()].filter((name) => name in OPS),
-  broadcasting: true,
-  reduceDims: true,
+  capabilities: ['broadcasting', 'reduceDims', 'noGrad', 'detach', 'data', 'inPlace', 'retainGraph', 'freeGraph', 'resetGrad', 'createGraph', 'constantLeaves'],
   leaf(values: number[], shape: number[], dtype: EngineDType, requiresGrad: boolean): Tensor {
     return tensor(nested(values, shape), { dtype, requiresGrad });
   },
@@ -67,16 +68,31 @@ export const dzdxEngine: AutogradEngine<Tensor> = {
     if (!f) throw new Error(`dzdx adapter: no op ${name}`);
     return f(inputs, attrs);
   },
-  backward(root, gradient) {
+  backward(root, gradient, options = {}) {
     const g = gradient ? tensor(nested(gradient, root.shape), { dtype: root.dtype }) : null;
-    root.backward(g, { retainGraph: true });
+    root.backward(g, { retainGraph: options.retainGraph ?? false, createGraph: options.createGraph ?? false });
   },
-  grad(leaf) {
-    return leaf.grad ? flat(leaf.grad) : null;
-  },
+  grad: (leaf) => (leaf.grad ? flat(leaf.grad) : null),
+  values: (t) => flat(t),
   zeroGrad(leaf) {
+    leaf.grad?.zero_();
+  },
+  clearGrad(leaf) {
     leaf.grad = null;
   },
+  requiresGrad: (t) => t.requiresGrad,
+  setGradEnabled: (enabled) => setGradEnabled(enabled),
+  detach: (t) => t.detach(),
+  data: (t) => t.dataView(),
+  // `x.data += v`: through x.data, whose own version counter hides the change from autograd.
+  mutateData(t, op, value) {
+    t.dataView()[MUTATE[op]](value);
+  },
+  inPlace(t, op, value) {
+    t[MUTATE[op]](value);
+  },
+  gradTensor: (leaf) => leaf.grad,
+  reset: () => setGradEnabled(true),
 };
 
 export default dzdxEngine;

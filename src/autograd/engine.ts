@@ -133,13 +133,26 @@ class ReadyQueue {
   }
 }
 
+/** Whether a tensor of `shape` broadcasts to `target` (PyTorch's is_expandable_to). */
+function expandable(shape: readonly number[], target: readonly number[]): boolean {
+  if (shape.length > target.length) return false;
+  return shape.every((s, i) => s === 1 || s === target[target.length - shape.length + i]);
+}
+
 /** Make a node's output gradient fit the input it flows to (PyTorch's validate_outputs). */
 function fitToInput(node: Node, i: number, g: Tensor): Tensor {
   if (!(node instanceof OpNode)) return g;
   const meta = node.inputs[i]!;
   let out = g;
   // Stryker disable next-line ConditionalExpression: sumTo of a gradient already of the input's shape returns it unchanged
-  if (out.shape.join() !== meta.shape.join()) out = engineMath().sumTo(out, meta.shape);
+  if (out.shape.join() !== meta.shape.join()) {
+    if (!expandable(meta.shape, out.shape)) {
+      throw runtimeError(
+        `Function ${node.name} returned an invalid gradient at index ${i} - got [${out.shape.join(', ')}] but expected shape compatible with [${meta.shape.join(', ')}]`,
+      );
+    }
+    out = engineMath().sumTo(out, meta.shape);
+  }
   // Stryker disable next-line ConditionalExpression: cast to the dtype a gradient already has returns it unchanged (F.to)
   if (out.dtype !== meta.dtype) out = engineMath().cast(out, meta.dtype);
   return out;

@@ -171,6 +171,8 @@ export interface BackwardContext<A> {
   saved(name: string): Tensor;
   needsInputGrad(i: number): boolean;
   readonly inputs: readonly InputMeta[];
+  /** The gradient of every output (null where none arrived): for ops with several outputs (split, unbind). */
+  readonly outputGrads: readonly (Tensor | null)[];
 }
 
 /** What the op registry tells autograd about one differentiable op. */
@@ -182,6 +184,7 @@ export interface BackwardSpec<A> {
 /** The node of one recorded op: its registry entry, attributes and saved tensors. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
   readonly savedTensors = new Map<string, SavedTensor>();
+  outputGrads: readonly (Tensor | null)[] = [];
 
   constructor(
     readonly spec: BackwardSpec<A>,
@@ -206,6 +209,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     // PyTorch's generated backward unpacks every saved tensor first: a changed or freed one
     // fails the pass even when this backward would not read it.
     for (const s of this.savedTensors.values()) s.unpack();
+    this.outputGrads = Array.from(grads, (g) => g ?? null);
     return this.spec.backward(grads[0]!, this);
   }
 

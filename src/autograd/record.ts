@@ -32,6 +32,8 @@ export interface RecordableOp<A> extends BackwardSpec<A> {
 export interface TapeListener {
   /** `before`: for an in-place op, self's values before it wrote them. */
   op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void;
+  /** `t.data = source` gave t another storage (autograd does not see it). */
+  dataAssigned?(t: Tensor): void;
 }
 
 let listener: TapeListener | null = null;
@@ -89,6 +91,7 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
   const out = new Tensor(result);
   if (isView) {
     out.base = inputs[0]!.base ?? inputs[0]!;
+    out.multiOutputView = inputs[0]!.multiOutputView;
     if (!isGradEnabled() && inputs[0]!.requiresGrad) {
       out.requiresGrad = true;
       out.discardsGrad = true;
@@ -101,6 +104,47 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
   return out;
 }
 
+/** `t.data = source`: t adopts source's storage, unseen by autograd (the listener hears of it). */
+export function assignData(t: Tensor, source: Tensor): void {
+  const before = t.array;
+  t.setData(source);
+  // `x.data += 1` assigns x's own storage back: nothing changed hands.
+  const a = t.array;
+  const same = a.buffer === before.buffer && a.offset === before.offset && a.shape.join() === before.shape.join() && a.strides.join() === before.strides.join();
+  if (!same) listener?.dataAssigned?.(t);
+}
+
+/**
+ * Record an op with several outputs (split, unbind, chunk): one node, and
+ * output i is the node's output i (its gradient arrives as the node's i-th).
+ * Such ops save no result.
+ */
+export function recordMultiOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], results: readonly NDArray[], attrs: A, isView = false): Tensor[] {
+  if (!inBackward()) opsRun++;
+  const outs = results.map((r) => {
+    const out = new Tensor(r);
+    if (isView) {
+      out.base = inputs[0]!.base ?? inputs[0]!;
+      if (!isGradEnabled() && inputs[0]!.requiresGrad) {
+        out.requiresGrad = true;
+        out.discardsGrad = true;
+      }
+    }
+    return out;
+  });
+  if (outs.length && needsGrad(op as RecordableOp<unknown>, inputs, results[0]!.dtype)) {
+    const node = attachNode(op, attrs, outs[0]!, inputs.map((t) => t.gradientEdge()), metaOf(inputs), (i) => inputs[i]!);
+    outs.forEach((out, i) => {
+      out.requiresGrad = true;
+      out.gradFn = node;
+      out.outputNr = i;
+      out.multiOutputView = isView;
+    });
+  }
+  for (const out of outs) listener?.op(op as RecordableOp<unknown>, inputs, out, attrs, false);
+  return outs;
+}
+
 /** PyTorch's checks before an in-place op changes `self`. */
 export function checkInPlace(self: Tensor): void {
   if (!isGradEnabled()) return;
@@ -109,6 +153,11 @@ export function checkInPlace(self: Tensor): void {
   }
   if (self.base && self.base.requiresGrad && self.base.isLeaf) {
     throw runtimeError('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  if (self.multiOutputView && self.gradFn) {
+    throw runtimeError(
+      `Output ${self.outputNr} of ${self.gradFn.name} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.`,
+    );
   }
 }
 

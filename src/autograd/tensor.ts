@@ -27,6 +27,11 @@ export class Tensor {
    * `.grad`, neither its own nor its base's.
    */
   discardsGrad = false;
+  /**
+   * A view made by an op with several outputs (split, unbind), or a view of
+   * one: PyTorch refuses to modify it in place while it carries history.
+   */
+  multiOutputView = false;
   private accumulator: AccumulateGrad | null = null;
 
   constructor(array: NDArray) {

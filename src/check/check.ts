@@ -8,6 +8,7 @@ import type { MathNode } from 'mathjs';
 import { setBackwardObserver, type BackwardCall } from '../autograd/engine.js';
 import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
+import { clip, clipMessage } from '../program/excerpt.js';
 import { runScript } from '../program/run.js';
 import { compileNode } from '../symbolic/compile.js';
 import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
@@ -17,15 +18,24 @@ import { SymbolicTrace } from '../symbolic/trace.js';
 import { explain } from './explain.js';
 import { centralDifferences } from './fd.js';
 import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
-import { displayElementwise } from './display.js';
+import { displayElementwise, EMPTY_DISPLAY } from './display.js';
+import { codeOf } from './quote.js';
 
 export interface TargetReport {
   name: string;
   shape: number[];
   dtype: string;
-  /** dz/d(name), readable; `name` alone when the formula is the same for every element. */
+  /**
+   * dz/d(name) as the report prints it: `name` alone when the formula is
+   * the same for every element, else a line per group of elements;
+   * repeated parts named (`where u = …`); a summary past
+   * FORMULA_LINE_LIMIT characters a line (src/check/display.ts).
+   */
   formula: string;
   latex: string;
+  /** The whole formula: every element group and definition, unbounded. */
+  fullFormula: string;
+  fullLatex: string;
   expected: number[];
   actual: number[] | null;
   /** Central differences, for every element, or for the elements in `sampled` when the leaf is large. */
@@ -62,10 +72,14 @@ export interface CheckReport {
 export interface CallDetail {
   /** Σ gradient · output as an expression of `variables` (null when the call fails). */
   objective: MathNode | null;
+  /** The same with values read through a cut as named constants (ExpectedCall.autogradObjective). */
+  autogradObjective: MathNode | null;
   variables: string[];
   point: Float64Array;
   /** Per target, the symbol of each element (null for an element not a leaf's). */
   symbols: (string | null)[][];
+  /** The targets' tensors (for backward calls, whose `.grad` the call filled). */
+  tensors: Tensor[];
 }
 
 /** Observers of the checked run: each sees what `runScript`'s hooks see, and each call as it is reported. */
@@ -84,6 +98,8 @@ export interface CheckOptions {
   formulas?: boolean;
   /** Finite differences of the program (default on); off: tape against symbolic only. */
   finiteDifferences?: boolean;
+  /** The seed of torch's default generator (as `dzdx run --seed`). */
+  seed?: bigint;
 }
 
 const ERROR_KINDS: [PredictedError, string][] = [
@@ -126,7 +142,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
       const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
       const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
       calls.push(report);
-      options.observe?.call?.(report, { objective: expected.objective, variables, point, symbols: expected.targets.map((t) => t.symbols) });
+      options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
       // Gradients were accumulated in place by the engine, unseen by the trace.
       for (const t of expected.targets) if (t.tensor.grad) trace.forget(t.tensor.grad.array.buffer);
       if (!outcome.error && !call.retainGraph) expectedGradients.freeReached(expected);
@@ -143,6 +159,7 @@ export function check(source: string, options: CheckOptions = {}): CheckReport {
   try {
     run = runScript(source, {
       fileName: options.fileName,
+      seed: options.seed,
       statement: (line) => {
         trace.line = line;
         observe.statement?.(line);
@@ -188,7 +205,7 @@ function buildCall(
   const base = {
     kind: call.kind,
     line: expected.line,
-    statement: (lines[expected.line - 1] ?? '').trim(),
+    statement: clip(codeOf(lines[expected.line - 1] ?? '')),
   };
   const predicted = expected.errors.filter((e) => e !== 'unused' || !outcome.result);
   if (predicted.length || actualError) {
@@ -209,13 +226,15 @@ function buildCall(
     const allDouble = expected.reached.every((r) => r.output.dtype !== 'float32' && r.inputs.every((t) => t.dtype !== 'float32'));
     const precision = target.tensor.dtype === 'float64' && allDouble ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
-    const shown = formulas ? displayElementwise(target.formulas, target.symbols, target.name) : { text: '', latex: '' };
+    const shown = formulas ? displayElementwise(target.formulas.map((f) => trace.shownForm(f)), target.symbols, target.name, { taken: identifiers(lines) }) : EMPTY_DISPLAY;
     return {
       name: target.name,
       shape: [...target.tensor.shape],
       dtype: target.tensor.dtype,
       formula: shown.text,
       latex: shown.latex,
+      fullFormula: shown.fullText,
+      fullLatex: shown.fullLatex,
       expected: values,
       actual,
       finiteDifferences: fd,
@@ -234,6 +253,11 @@ function buildCall(
     notes,
     verdict: targets.every((t) => t.verdict === 'agree') ? 'agree' : 'disagree',
   };
+}
+
+/** The script's identifiers: names given to subexpressions of a formula must not look like one of them. */
+function identifiers(lines: readonly string[]): Set<string> {
+  return new Set(lines.flatMap((l) => l.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []));
 }
 
 /** Finite differences cost two runs of the program per element: past this many, an even sample. */
@@ -258,7 +282,7 @@ function explainError(predicted: PredictedError[], expected: ExpectedCall, trace
   if (predicted.includes('backward-twice')) {
     notes.push('an earlier backward without retain_graph=True freed the saved tensors this pass needs.');
   }
-  return notes;
+  return notes.map(clipMessage);
 }
 
 export type { MathNode };

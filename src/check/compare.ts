@@ -27,26 +27,32 @@ export const DEFAULT_TOLERANCES: Tolerances = {
 
 export interface Comparison {
   ok: boolean;
+  /** Over the elements where both are finite. */
   maxAbs: number;
   maxRel: number;
+  /** Elements where a NaN or an infinity on one side is not matched on the other. */
+  nonFinite: number[];
+  /** Whether the elements where both are finite agree. */
+  finiteOk: boolean;
 }
 
 export function compareWith(expected: readonly number[], actual: readonly number[], tol: Tolerance): Comparison {
-  if (expected.length !== actual.length) return { ok: false, maxAbs: Infinity, maxRel: Infinity };
+  if (expected.length !== actual.length) return { ok: false, maxAbs: Infinity, maxRel: Infinity, nonFinite: [], finiteOk: false };
   // A loop, not Math.max(...values): spreading a large tensor overflows the stack.
   let scale = 1;
   for (const e of expected) if (Number.isFinite(e)) scale = Math.max(scale, Math.abs(e));
   let ok = true;
   let maxAbs = 0;
   let maxRel = 0;
+  const nonFinite: number[] = [];
   expected.forEach((e, i) => {
     const a = actual[i]!;
     if (Number.isNaN(e) || Number.isNaN(a)) {
-      if (!(Number.isNaN(e) && Number.isNaN(a))) ok = false;
+      if (!(Number.isNaN(e) && Number.isNaN(a))) nonFinite.push(i);
       return;
     }
     if (!Number.isFinite(e) || !Number.isFinite(a)) {
-      if (e !== a) ok = false;
+      if (e !== a) nonFinite.push(i);
       return;
     }
     const abs = Math.abs(a - e);
@@ -55,7 +61,7 @@ export function compareWith(expected: readonly number[], actual: readonly number
     if (abs > 0) maxRel = Math.max(maxRel, rel);
     if (abs > tol.atol * scale + tol.rtol * Math.max(Math.abs(a), Math.abs(e))) ok = false;
   });
-  return { ok, maxAbs, maxRel };
+  return { ok: ok && nonFinite.length === 0, maxAbs, maxRel, nonFinite, finiteOk: ok };
 }
 
 export function compareValues(expected: readonly number[], actual: readonly number[], dtype: DType, tolerances: Tolerances): Comparison {

@@ -24,11 +24,13 @@ import * as F from '../ops/functional.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { compileNode, compileNodeWithStats, freeVariables } from '../symbolic/compile.js';
 import { deriveNode } from '../symbolic/derive.js';
-import { displayFormula } from '../symbolic/display.js';
 import { ExpressionError, parseUserExpression, type ParsedExpression } from '../symbolic/expression.js';
 import { AtValuesError, parseAtEntries, renderAt, type AtEntry, type NestedNumbers } from './at-values.js';
 import { compareWith, DEFAULT_TOLERANCES, type Tolerances } from './compare.js';
+import { differences } from './explain.js';
+import { displayElementwise, EMPTY_DISPLAY } from './display.js';
 import { centralDifferences } from './fd.js';
+import { nested } from './report.js';
 
 export { AtValuesError, ExpressionError };
 
@@ -70,9 +72,12 @@ export interface ExpressionGradient {
   name: string;
   /** The variable's shape (its gradient's shape). */
   shape: number[];
-  /** ∂z/∂name elementwise, written with the variable names. */
+  /** ∂z/∂name elementwise, written with the variable names, as the report prints it (src/check/display.ts). */
   formula: string;
   latex: string;
+  /** The whole formula, unbounded. */
+  fullFormula: string;
+  fullLatex: string;
   /** Row-major, summed back over the dims the variable was broadcast along. */
   expected: number[];
   actual: number[];
@@ -481,15 +486,21 @@ export function checkExpression(text: string, at: AtValues, options: ExpressionC
       const kinkNotes = kinks.map((k) => `${k.what} at ${k.count} element${k.count === 1 ? '' : 's'}: ${k.rule}, where finite differences see a kink.`);
       notes.push(...new Set(kinkNotes));
       if (kinkNotes.length === 0) {
-        notes.push(`finite differences differ from the expected gradient (max abs error ${fdCmp.maxAbs.toPrecision(3)}): the formula is not smooth or changes fast near these values.`);
+        const values = point.values[j]!;
+        const byValue = point.shapes[j]!.length === 0 || new Set(values).size === values.length;
+        const label = (i: number) => (byValue ? `${name} = ${nested([values[i]!], [])}` : `${name}[${i}]`);
+        const smooth = fdCmp.nonFinite.length > 0 && fdCmp.finiteOk ? '.' : ': the formula is not smooth or changes fast near these values.';
+        notes.push(`finite differences differ from the expected gradient${differences(fdCmp, exp, fdValues, label, 'the formula')}${smooth}`);
       }
     }
-    const shown = options.formulas === false ? { text: '', latex: '' } : displayFormula(derivatives[j]!, { budgetMs: budget });
+    const shown = options.formulas === false ? EMPTY_DISPLAY : displayElementwise([derivatives[j]!], [null], name, { budgetMs: budget, taken: point.names });
     return {
       name,
       shape: [...point.shapes[j]!],
       formula: shown.text,
       latex: shown.latex,
+      fullFormula: shown.fullText,
+      fullLatex: shown.fullLatex,
       expected: exp,
       actual,
       finiteDifferences: fdValues,
@@ -566,14 +577,15 @@ export function diffExpression(text: string, wrt?: string, options: DiffOptions 
     throw new ExpressionUsageError(`'${name}' is not a variable of the expression (its variables: ${parsed.variables.join(', ')})`);
   }
   const derivative = deriveNode(parsed.node, name);
-  const shown = displayFormula(derivative, { budgetMs: options.budgetMs ?? 200 });
+  // The whole formula (diff is asked for it), its repeated parts named.
+  const shown = displayElementwise([derivative], [null], name, { budgetMs: options.budgetMs ?? 200, taken: parsed.variables });
   const variables = freeVariables(derivative);
   const result: DiffResult = {
     expression: text,
     target: parsed.target,
     wrt: name,
-    formula: shown.text,
-    latex: shown.latex,
+    formula: shown.fullText,
+    latex: shown.fullLatex,
     simplified: shown.simplified,
     variables,
   };

@@ -4,14 +4,11 @@
  * `<expr>:1:COL: message` with the text and a caret. No mathjs here.
  */
 import { formatScriptError } from '../program/errors.js';
+import { clip, clipMessage } from '../program/excerpt.js';
 import { ExpressionError } from '../symbolic/expression.js';
 import { AtValuesError } from './at-values.js';
 import type { DiffResult, ExpressionGradient, ExpressionReport } from './expression-check.js';
-import { nested } from './report.js';
-
-/** Longest line echoed whole under an error; longer ones are shown around the column. */
-const MAX_ECHO = 160;
-const ECHO_CONTEXT = 60;
+import { formulaRows, nested, type ReportOptions } from './report.js';
 
 /**
  * Control characters (and bidirectional overrides) of untrusted text echoed
@@ -24,36 +21,28 @@ function printable(line: string): string {
 
 /**
  * `NAME:LINE:COL: message`, the line of `text` and a caret under the column,
- * as script errors are shown (formatScriptError); a long line is cut to the
- * part around the column. No trailing newline.
+ * as script errors are shown (formatScriptError: a long line is cut to a
+ * window around the column). No trailing newline.
  */
 export function formatInputError(err: { line: number; col: number; message: string }, name: string, text: string): string {
-  const lines = text.split(/\r\n|\r|\n/);
-  const line = lines[err.line - 1] ?? '';
   const message = printable(err.message.split(/\r\n|\r|\n/)[0]!);
-  if (line.length <= MAX_ECHO) return formatScriptError({ ...err, message }, name, lines.map(printable).join('\n'));
-  const at = Math.min(err.col - 1, line.length);
-  const start = Math.max(0, at - ECHO_CONTEXT);
-  const end = Math.min(line.length, at + ECHO_CONTEXT);
-  const shown = `${start > 0 ? '…' : ''}${printable(line.slice(start, end))}${end < line.length ? '…' : ''}`;
-  let prefix = start > 0 ? ' ' : '';
-  for (let i = start; i < at; i++) prefix += line[i] === '\t' ? '\t' : ' ';
-  return `${name}:${err.line}:${err.col}: ${message}\n${shown}\n${prefix}^`;
+  return formatScriptError({ ...err, message }, name, text.split(/\r\n|\r|\n/).map(printable).join('\n'));
 }
 
 /** The expression on one line, shortened when long. */
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return printable(flat.length > 200 ? `${flat.slice(0, 199)}…` : flat);
+  return printable(clip(flat));
 }
 
 function num(v: number): string {
   return nested([v], []);
 }
 
-function gradient(g: ExpressionGradient, of: string): string[] {
+function gradient(g: ExpressionGradient, of: string, options: ReportOptions): string[] {
   const rows = [
-    `  d${of}/d${g.name} = ${g.formula}`,
+    ...formulaRows(`  d${of}/d${g.name} = `, options.full ? g.fullFormula : g.formula),
+    ...(options.latex ? formulaRows('    LaTeX: ', options.full ? g.fullLatex : g.latex) : []),
     `    expected            ${nested(g.expected, g.shape)}`,
     `    actual (tape)       ${nested(g.actual, g.shape)}`,
     `    finite differences  ${nested(g.finiteDifferences, g.shape)}`,
@@ -64,7 +53,7 @@ function gradient(g: ExpressionGradient, of: string): string[] {
 }
 
 /** The report of `dzdx check -e`. */
-export function formatExpressionReport(r: ExpressionReport): string {
+export function formatExpressionReport(r: ExpressionReport, options: ReportOptions = {}): string {
   const of = r.target ?? 'f';
   const header = r.target === null ? `f = ${oneLine(r.expression)}` : oneLine(r.expression);
   const rows = [
@@ -72,7 +61,7 @@ export function formatExpressionReport(r: ExpressionReport): string {
     `  ${of} = ${nested(r.value, r.shape)}`,
   ];
   if (r.value.length > 1) rows.push(`  gradients of sum(${of}), as ${of}.backward(torch.ones_like(${of}))`);
-  for (const g of r.gradients) rows.push(...gradient(g, of));
+  for (const g of r.gradients) rows.push(...gradient(g, of, options));
   const agree = r.gradients.filter((g) => g.verdict === 'agree').length;
   rows.push(`${agree} of ${r.gradients.length} gradient${r.gradients.length === 1 ? '' : 's'} agree: ${r.ok ? 'agree' : 'disagree'}`);
   return rows.join('\n') + '\n';
@@ -104,5 +93,5 @@ export function formatExpressionError(err: unknown, exprText: string): string {
   if (err instanceof AtValuesError) return formatInputError(err, '<at>', err.text);
   const message = err instanceof Error ? err.message : String(err);
   const known = err instanceof Error && ['ExpressionUsageError', 'DeriveError', 'CompileError'].includes(err.name);
-  return `dzdx: ${known ? '' : 'error: '}${printable(message.split(/\r\n|\r|\n/)[0]!)}`;
+  return `dzdx: ${known ? '' : 'error: '}${printable(clipMessage(message.split(/\r\n|\r|\n/)[0]!))}`;
 }

@@ -26,10 +26,18 @@ export function nested(values: readonly number[], shape: readonly number[]): str
   return build(0);
 }
 
-function target(t: TargetReport, of: string, latex: boolean): string[] {
+/** A formula's lines: the first after `lead`, element lines under it, `where` and `with` lines indented. */
+export function formulaRows(lead: string, text: string): string[] {
+  const [first = '', ...rest] = text.split('\n');
+  const under = ' '.repeat(lead.length);
+  const aside = (l: string) => l.startsWith('where ') || l.startsWith('with ') || l.startsWith('      ');
+  return [lead + first, ...rest.map((l) => (aside(l) ? `      ${l}` : under + l))];
+}
+
+function target(t: TargetReport, of: string, options: ReportOptions): string[] {
   const rows = [
-    `  ${of}/d${t.name} = ${t.formula}`,
-    ...(latex ? [`    LaTeX: ${t.latex}`] : []),
+    ...formulaRows(`  ${of}/d${t.name} = `, options.full ? t.fullFormula : t.formula),
+    ...(options.latex ? formulaRows('    LaTeX: ', options.full ? t.fullLatex : t.latex) : []),
     `    expected            ${nested(t.expected, t.shape)}`,
     `    actual (tape)       ${t.actual ? nested(t.actual, t.shape) : 'None (no gradient)'}`,
   ];
@@ -40,7 +48,14 @@ function target(t: TargetReport, of: string, latex: boolean): string[] {
   return rows;
 }
 
-function call(c: CallReport, latex: boolean): string[] {
+export interface ReportOptions {
+  /** Each formula in LaTeX too. */
+  latex?: boolean;
+  /** Whole formulas, however long (else a summary past FORMULA_LINE_LIMIT characters a line). */
+  full?: boolean;
+}
+
+function call(c: CallReport, options: ReportOptions): string[] {
   const what = c.kind === 'grad' ? 'autograd.grad' : 'backward';
   const rows = [`line ${c.line}: ${c.statement}   [${what}]`];
   const of = `d${(c.statement.match(/^([A-Za-z_]\w*)\.backward/) ?? [])[1] ?? 'out'}`;
@@ -48,15 +63,15 @@ function call(c: CallReport, latex: boolean): string[] {
     rows.push(`  expected error: ${c.expectedError.length ? c.expectedError.join(', ') : 'none'}`);
     rows.push(`  actual error:   ${c.actualError ?? 'none'}`);
   }
-  for (const t of c.targets) rows.push(...target(t, of, latex));
+  for (const t of c.targets) rows.push(...target(t, of, options));
   for (const n of c.notes) rows.push(`  note: ${n}`);
   rows.push(`  verdict: ${c.verdict}`);
   return rows;
 }
 
-export function formatReport(r: CheckReport, options: { latex?: boolean } = {}): string {
+export function formatReport(r: CheckReport, options: ReportOptions = {}): string {
   const rows: string[] = [];
-  for (const c of r.calls) rows.push(...call(c, options.latex ?? false), '');
+  for (const c of r.calls) rows.push(...call(c, options), '');
   const agree = r.calls.filter((c) => c.verdict === 'agree').length;
   if (r.calls.length === 0) rows.push('no backward() or autograd.grad() call to check');
   rows.push(`${agree} of ${r.calls.length} backward call${r.calls.length === 1 ? '' : 's'} agree${r.exitCode ? `; the script exited with ${r.exitCode}` : ''}`);

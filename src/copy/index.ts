@@ -95,34 +95,38 @@ function deep(v: PyValue, memo: PyDict): PyValue {
   return result;
 }
 
+/** The module's attributes, shared by every run. */
+const shared = new Map<string, PyValue>([
+  [
+    'copy',
+    new Builtin(
+      'copy',
+      (call) => {
+        const { x } = bind('copy', call, ['x']);
+        return shallow(x!);
+      },
+      undefined,
+      'copy',
+    ),
+  ],
+  [
+    'deepcopy',
+    new Builtin(
+      'deepcopy',
+      (call) => {
+        const { x, memo } = bind('deepcopy', call, ['x', 'memo=']);
+        if (memo !== undefined && memo !== null && !(memo instanceof PyDict)) throw new PyError('TypeError', `'${typeOf(memo).name}' object is not a dict`);
+        return deep(x!, memo instanceof PyDict ? memo : new PyDict());
+      },
+      undefined,
+      'copy',
+    ),
+  ],
+]);
+
 registerLibrary({
   name: 'copy',
   install(modules) {
-    const m = modules.module('copy');
-    m.attrs.set(
-      'copy',
-      new Builtin(
-        'copy',
-        (call) => {
-          const { x } = bind('copy', call, ['x']);
-          return shallow(x!);
-        },
-        undefined,
-        'copy',
-      ),
-    );
-    m.attrs.set(
-      'deepcopy',
-      new Builtin(
-        'deepcopy',
-        (call) => {
-          const { x, memo } = bind('deepcopy', call, ['x', 'memo=']);
-          if (memo !== undefined && memo !== null && !(memo instanceof PyDict)) throw new PyError('TypeError', `'${typeOf(memo).name}' object is not a dict`);
-          return deep(x!, memo instanceof PyDict ? memo : new PyDict());
-        },
-        undefined,
-        'copy',
-      ),
-    );
+    modules.module('copy').base = shared;
   },
 });

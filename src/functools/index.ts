@@ -346,11 +346,12 @@ const totalOrdering = builtin('total_ordering', (call) => {
   return cls;
 });
 
+/** The module's attributes, shared by every run (they keep no state). */
+const shared = new Map<string, PyValue>([...[reduce, updateWrapperBuiltin, wraps, lruCache, cache, cmpToKey, totalOrdering].map((v) => [v.name, v] as const), ['partial', partial]]);
+
 registerLibrary({
   name: 'functools',
   install(modules) {
-    const m = modules.module('functools');
-    for (const v of [reduce, updateWrapperBuiltin, wraps, lruCache, cache, cmpToKey, totalOrdering]) m.attrs.set(v.name, v);
-    m.attrs.set('partial', partial);
+    modules.module('functools').base = shared;
   },
 });

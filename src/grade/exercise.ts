@@ -5,9 +5,14 @@
  */
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { TextPositionError } from '../symbolic/expression.js';
-import { MISTAKE_KINDS, type MistakeKind } from './mistakes.js';
+import { mistakeKinds, mistakeName, type MistakeName } from './mistakes.js';
+import { PARAM_KINDS, placeholders, type ParamSpec } from './params.js';
 
-export type QuestionKind = 'gradient' | 'derivative' | 'print' | 'raises';
+export type QuestionKind = 'gradient' | 'derivative' | 'print' | 'raises' | 'script';
+
+/** Gradescope's visibility of a test: https://gradescope-autograders.readthedocs.io/en/latest/specs/ */
+export const VISIBILITIES = ['visible', 'hidden', 'after_due_date', 'after_published'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
 
 export interface Tolerance {
   rtol: number;
@@ -20,8 +25,14 @@ interface QuestionBase {
   points: number;
   /** The question as shown to students. */
   prompt: string;
-  /** Fraction of the points an answer with this named mistake still earns. */
-  partial: Partial<Record<MistakeKind, number>>;
+  /** Fraction of the points an answer with this named mistake (or pair, `a+b`) still earns. */
+  partial: Record<MistakeName, number>;
+  /** Shown after a wrong (or partly right) answer. */
+  hint: string;
+  /** The teacher's text for a named mistake (or pair), in place of dzdx's. */
+  feedback: Record<MistakeName, string>;
+  /** When Gradescope shows students this question's result. */
+  visibility: Visibility;
   /** 1-based line of the question in the exercise file, for messages. */
   fileLine: number;
 }
@@ -59,7 +70,24 @@ export interface RaisesQuestion extends QuestionBase {
   kind: 'raises';
 }
 
-export type Question = GradientQuestion | DerivativeQuestion | PrintQuestion | RaisesQuestion;
+/**
+ * Code as the answer: the student's script (after the `given` code), run on
+ * the tape with the usual bounds, its printed output or the gradients it
+ * leaves compared with the key's (the exercise's script, or `solution`).
+ */
+export interface ScriptQuestion extends QuestionBase {
+  kind: 'script';
+  compare: 'output' | 'gradients';
+  /** Whose `.grad` at the end is compared (compare: gradients). */
+  tensors: string[];
+  /** Code run before the student's (their code's lines are counted from its own first line). */
+  given: string;
+  /** The reference solution, when it is not the exercise's script. */
+  solution: string | null;
+  tolerance: Tolerance;
+}
+
+export type Question = GradientQuestion | DerivativeQuestion | PrintQuestion | RaisesQuestion | ScriptQuestion;
 
 export interface Exercise {
   title: string;
@@ -69,6 +97,9 @@ export interface Exercise {
   questions: Question[];
   /** 1-based line of the `script` key in the exercise file (0 without a script). */
   scriptLine: number;
+  /** Values drawn per student (`{{name}}` in the texts), and the salt of the draw. */
+  params: ParamSpec[];
+  seed: string;
 }
 
 export class ExerciseError extends TextPositionError {
@@ -100,14 +131,15 @@ export function closeAll(a: readonly number[], b: readonly number[], { rtol, ato
 
 type Path = (string | number)[];
 
-const TOP_KEYS = new Set(['title', 'script', 'expression', 'questions']);
+const TOP_KEYS = new Set(['title', 'script', 'expression', 'questions', 'params', 'seed']);
 const QUESTION_KEYS: Record<QuestionKind, readonly string[]> = {
   gradient: ['tensor', 'after_line', 'after_backward', 'tolerance'],
   derivative: ['wrt', 'backward', 'tolerance'],
   print: ['line', 'tolerance'],
   raises: [],
+  script: ['compare', 'tensors', 'given', 'solution', 'tolerance'],
 };
-const COMMON_KEYS = ['id', 'kind', 'points', 'prompt', 'partial'];
+const COMMON_KEYS = ['id', 'kind', 'points', 'prompt', 'partial', 'hint', 'feedback', 'visibility'];
 
 export function parseExercise(text: string): Exercise {
   if (text.length > EXERCISE_LIMITS.maxChars) {
@@ -190,6 +222,7 @@ class Validator {
     if (script === null && expression === null) this.fail([], "an exercise needs a 'script' or an 'expression'");
     if (!Array.isArray(top.questions) || top.questions.length === 0) this.fail(['questions'], 'expected a list of at least one question');
     if (top.questions.length > EXERCISE_LIMITS.maxQuestions) this.fail(['questions'], `at most ${EXERCISE_LIMITS.maxQuestions} questions are allowed`);
+    const params = this.params(top.params);
     const questions = top.questions.map((q, i) => this.question(q, ['questions', i], script, expression));
     const seen = new Set<string>();
     questions.forEach((q, i) => {
@@ -197,7 +230,71 @@ class Validator {
       seen.add(q.id);
     });
     const title = top.title === undefined ? 'exercise' : this.string(top.title, ['title'], 500);
-    return { title, script, expression, questions, scriptLine: script === null ? 0 : this.lineOf(['script']) };
+    const seed = top.seed === undefined ? '' : String(this.scalar(top.seed, ['seed']));
+    const exercise: Exercise = { title, script, expression, questions, scriptLine: script === null ? 0 : this.lineOf(['script']), params, seed };
+    this.checkPlaceholders(exercise);
+    return exercise;
+  }
+
+  private scalar(value: unknown, path: Path): string | number {
+    if (typeof value !== 'string' && typeof value !== 'number') this.fail(path, 'expected text or a number');
+    if (String(value).length > 200) this.fail(path, 'at most 200 characters');
+    return value;
+  }
+
+  /** `params: {a: {int: [1, 5]}, b: {choice: [0.5, 2]}, c: {uniform: [-1, 1], decimals: 2}}` */
+  private params(value: unknown): ParamSpec[] {
+    if (value === undefined) return [];
+    const raw = this.record(value, ['params'], new Set(Object.keys(Object(value))));
+    const names = Object.keys(raw);
+    if (names.length > 20) this.fail(['params'], 'at most 20 params');
+    return names.map((name) => {
+      const path = ['params', name];
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) this.fail(path, `'${name}' is not a param name (a letter, then letters, digits, _)`, true);
+      const spec = this.record(raw[name], path, new Set([...PARAM_KINDS, 'decimals']));
+      const kinds = PARAM_KINDS.filter((k) => spec[k] !== undefined);
+      if (kinds.length !== 1) this.fail(path, `give one of ${PARAM_KINDS.join(', ')}`);
+      const kind = kinds[0]!;
+      const list = spec[kind];
+      const numbers = (n: unknown, at: Path) => this.number(n, at, (x) => Math.abs(x) <= 1e6, 'a number of magnitude at most 1e6');
+      if (!Array.isArray(list) || list.length === 0 || list.length > 100) this.fail([...path, kind], kind === 'choice' ? 'expected a list of 1 to 100 numbers' : 'expected [low, high]');
+      const values = list.map((n, i) => numbers(n, [...path, kind, i]));
+      const decimals = spec.decimals === undefined ? null : this.number(spec.decimals, [...path, 'decimals'], (n) => Number.isInteger(n) && n >= 0 && n <= 6, 'a whole number from 0 to 6');
+      if (kind === 'choice') {
+        if (decimals !== null) this.fail([...path, 'decimals'], "'decimals' applies to uniform only", true);
+        return { name, kind, values };
+      }
+      if (values.length !== 2 || values[0]! > values[1]!) this.fail([...path, kind], 'expected [low, high] with low <= high');
+      if (kind === 'int') {
+        if (!values.every(Number.isInteger)) this.fail([...path, kind], 'expected whole numbers');
+        if (decimals !== null) this.fail([...path, 'decimals'], "'decimals' applies to uniform only", true);
+        return { name, kind, min: values[0]!, max: values[1]! };
+      }
+      return { name, kind, min: values[0]!, max: values[1]!, decimals: decimals ?? 1 };
+    });
+  }
+
+  /** Every `{{name}}` names a param. */
+  private checkPlaceholders(exercise: Exercise): void {
+    const known = new Set(exercise.params.map((p) => p.name));
+    const texts: [string | null, Path][] = [
+      [exercise.script, ['script']],
+      [exercise.expression, ['expression']],
+      ...exercise.questions.flatMap((q, i): [string | null, Path][] => [
+        [q.prompt, ['questions', i, 'prompt']],
+        [q.hint, ['questions', i, 'hint']],
+        ...Object.keys(q.feedback).map((k): [string, Path] => [q.feedback[k]!, ['questions', i, 'feedback', k]]),
+        ...(q.kind === 'script' ? ([[q.given, ['questions', i, 'given']], [q.solution, ['questions', i, 'solution']]] as [string | null, Path][]) : []),
+      ]),
+    ];
+    for (const [text, path] of texts) {
+      if (!text) continue;
+      for (const name of placeholders(text)) {
+        if (known.has(name)) continue;
+        const at = this.text.indexOf(`{{${name}}}`, this.offset(path));
+        throw new ExerciseError(`${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '')}: {{${name}}} names no param${known.size ? ` (params: ${[...known].join(', ')})` : " (declare it under 'params')"}`, this.text, at >= 0 ? at : this.offset(path));
+      }
+    }
   }
 
   private question(value: unknown, path: Path, script: string | null, expression: string | null): Question {
@@ -213,16 +310,18 @@ class Validator {
     const index = path[1] as number;
     const id = raw.id === undefined ? `q${index + 1}` : this.string(raw.id, [...path, 'id'], 100);
     if (!/^[A-Za-z0-9_.-]+$/.test(id)) this.fail([...path, 'id'], 'an id is letters, digits, _ . and -');
-    const partial: Partial<Record<MistakeKind, number>> = {};
-    if (raw.partial !== undefined) {
-      const p = this.record(raw.partial, [...path, 'partial'], new Set(MISTAKE_KINDS));
-      for (const [k, v] of Object.entries(p)) partial[k as MistakeKind] = this.number(v, [...path, 'partial', k], (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1');
-    }
+    const partial: Record<MistakeName, number> = {};
+    for (const [k, v] of this.mistakeMap(raw.partial, [...path, 'partial'])) partial[k] = this.number(v, [...path, 'partial', k], (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1');
+    const feedback: Record<MistakeName, string> = {};
+    for (const [k, v] of this.mistakeMap(raw.feedback, [...path, 'feedback'])) feedback[k] = this.string(v, [...path, 'feedback', k], 2000);
     const base = {
       id,
       points: raw.points === undefined ? 1 : this.number(raw.points, [...path, 'points'], (n) => n > 0 && n <= 1000, 'a number of points in (0, 1000]'),
       prompt: raw.prompt === undefined ? '' : this.string(raw.prompt, [...path, 'prompt'], 2000),
       partial,
+      hint: raw.hint === undefined ? '' : this.string(raw.hint, [...path, 'hint'], 2000),
+      feedback,
+      visibility: raw.visibility === undefined ? 'visible' : VISIBILITIES.includes(raw.visibility as Visibility) ? (raw.visibility as Visibility) : this.fail([...path, 'visibility'], `expected one of ${VISIBILITIES.join(', ')}`),
       fileLine: this.lineOf(path),
     };
     const scriptLines = script?.split(/\r\n|\r|\n/).length ?? 0;
@@ -261,7 +360,35 @@ class Validator {
       case 'raises':
         needScript();
         return { ...base, kind };
+      case 'script': {
+        const compare = raw.compare === undefined ? 'output' : raw.compare;
+        if (compare !== 'output' && compare !== 'gradients') this.fail([...path, 'compare'], "expected 'output' or 'gradients'");
+        const tensors = raw.tensors === undefined ? [] : Array.isArray(raw.tensors) ? raw.tensors.map((t, j) => this.name(t, [...path, 'tensors', j])) : this.fail([...path, 'tensors'], 'expected a list of tensor names');
+        if (compare === 'gradients' && tensors.length === 0) this.fail([...path, 'compare'], "compare: gradients needs 'tensors' (whose .grad to compare)");
+        const solution = raw.solution === undefined ? null : this.string(raw.solution, [...path, 'solution'], EXERCISE_LIMITS.maxScriptChars);
+        if (solution === null && script === null) this.fail([...path, 'kind'], "a script question needs the exercise's 'script' or its own 'solution'");
+        return {
+          ...base,
+          kind,
+          compare,
+          tensors,
+          given: raw.given === undefined ? '' : this.string(raw.given, [...path, 'given'], EXERCISE_LIMITS.maxScriptChars),
+          solution,
+          tolerance: this.tolerance(raw.tolerance, [...path, 'tolerance'], DEFAULT_TOLERANCE),
+        };
+      }
     }
+  }
+
+  /** A map keyed by mistake names (`sign-error`, or a pair `ignored-cut+forgot-accumulation`), keys normalised. */
+  private mistakeMap(value: unknown, path: Path): [MistakeName, unknown][] {
+    if (value === undefined) return [];
+    const map = this.record(value, path, new Set(Object.keys(Object(value))));
+    return Object.entries(map).map(([k, v]) => {
+      const kinds = mistakeKinds(k);
+      if (!kinds || (kinds.length === 2 && kinds[0] === kinds[1])) this.fail([...path, k], `unknown mistake '${k}' (a mistake of the README's table, or two joined by '+')`, true);
+      return [mistakeName(kinds), v];
+    });
   }
 
   private name(value: unknown, path: Path): string {

@@ -5,7 +5,7 @@
  */
 import type { MathNode } from 'mathjs';
 import { compileNode } from '../symbolic/compile.js';
-import { printedSize, sameValues, simplifyWithinBudget } from '../symbolic/display.js';
+import { printedSize, simplifyWithinBudget } from '../symbolic/display.js';
 import type { ParsedExpression } from '../symbolic/expression.js';
 import { getMath } from '../symbolic/mathjs.js';
 
@@ -27,10 +27,64 @@ export function formulaValuesAt(formula: ParsedExpression, leafValues: ReadonlyM
   });
 }
 
+/** Points the formulas of an exercise are compared at: half in [-3, 3], half of magnitude 0.1 to 30 (deterministic). */
+const POINTS = 20;
+const MAX_POINTS = 3 * POINTS;
+const MIN_DEFINED = 5;
+const REL_TOL = 1e-9;
+const ABS_TOL = 1e-12;
+
+function pointsFor(count: number): Float64Array[] {
+  let s = 0x5eed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from({ length: MAX_POINTS }, (_, p) => Float64Array.from({ length: count }, () => (p % 2 === 0 ? rand() * 6 - 3 : (rand() < 0.5 ? -1 : 1) * 10 ** (rand() * 2.5 - 1))));
+}
+
+/** A formula's values at the comparison points of its exercise's variables (cached: the key's formulas are compared with every answer). */
+const sampled = new WeakMap<MathNode, { variables: string; values: Float64Array | null }>();
+function samples(node: MathNode, variables: readonly string[]): Float64Array | null {
+  const key = variables.join(',');
+  const known = sampled.get(node);
+  if (known && known.variables === key) return known.values;
+  let values: Float64Array | null;
+  try {
+    const f = compileNode(node, variables);
+    values = Float64Array.from(pointsFor(variables.length), (point) => f(point));
+  } catch {
+    values = null;
+  }
+  sampled.set(node, { variables: key, values });
+  return values;
+}
+
+function close(a: number, b: number): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  if (a === b) return true;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  return Math.abs(a - b) <= Math.max(REL_TOL * Math.max(Math.abs(a), Math.abs(b)), ABS_TOL);
+}
+
+/** Equal at the first 20 points, or more (up to 60) until 5 had a value; null: defined at too few to tell. */
+function sameAtPoints(a: Float64Array, b: Float64Array): boolean | null {
+  let defined = 0;
+  for (let p = 0; p < MAX_POINTS; p++) {
+    if (p >= POINTS && defined >= MIN_DEFINED) return true;
+    if (!close(a[p]!, b[p]!)) return false;
+    if (!Number.isNaN(a[p]!)) defined++;
+  }
+  return defined >= MIN_DEFINED ? true : null;
+}
+
 /**
  * Whether an answer formula is the expected one: equal values (relative
- * 1e-9) at 20 random points, or mathjs's simplification of the difference
- * to 0 when the formulas are defined at too few of them.
+ * 1e-9) at 20 random points (more, up to 60, until 5 are defined), or
+ * mathjs's simplification of the difference to 0 when the formulas are
+ * defined at too few of them.
  */
 export function sameFormula(
   answer: { node: MathNode; variables: readonly string[] },
@@ -38,9 +92,11 @@ export function sameFormula(
 ): { same: boolean; detail: string } {
   const unknown = answer.variables.filter((v) => !expected.variables.includes(v));
   if (unknown.length) return { same: false, detail: `The formula uses ${unknown.join(', ')}, which the expression does not have.` };
-  if (answer.node.toString() === expected.node.toString()) return { same: true, detail: '' };
-  if (sameValues(answer.node, expected.node)) return { same: true, detail: '' };
-  if (!sameValues(answer.node, expected.node, 20, 0)) return { same: false, detail: '' };
+  if (answer.node === expected.node) return { same: true, detail: '' };
+  const [a, b] = [samples(answer.node, expected.variables), samples(expected.node, expected.variables)];
+  if (!a || !b) return { same: false, detail: '' };
+  const same = sameAtPoints(a, b);
+  if (same !== null) return { same, detail: '' };
   // Defined at too few points to tell: mathjs decides, or no one does.
   if (symbolicallyZero(answer.node, expected.node)) return { same: true, detail: '' };
   return {

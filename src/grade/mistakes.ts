@@ -1,12 +1,14 @@
 /**
- * The mistakes a wrong answer is matched against, each built from the
- * semantics: a variant of the exercise's script that makes the mistake
- * (run on the same tape), or a derivative taken with a classic slip
- * (src/symbolic/derive.ts). An answer that equals a variant's value is
- * named by that variant's mistake.
+ * The mistakes a wrong answer is matched against, each a transformation
+ * built from the semantics: of the program (a variant of the exercise's
+ * script that makes the mistake, here) or of every backward call
+ * (slips.ts: accumulation forgotten, a derivative taken with a classic
+ * slip). key.ts runs them, alone and two at a time.
  */
 import type { Expr, Stmt } from '../program/ast.js';
+import { clip } from '../program/excerpt.js';
 import { parseProgram } from '../program/parse.js';
+import { codeOf } from '../check/quote.js';
 
 export const MISTAKE_KINDS = [
   'ignored-cut',
@@ -21,6 +23,29 @@ export const MISTAKE_KINDS = [
 ] as const;
 export type MistakeKind = (typeof MISTAKE_KINDS)[number];
 
+/**
+ * A named mistake: one kind, or two at once (`ignored-cut+forgot-accumulation`,
+ * in MISTAKE_KINDS order).
+ */
+export type MistakeName = string;
+
+/** `a+b` → [a, b]; null when a part is not a mistake kind. */
+export function mistakeKinds(name: string): MistakeKind[] | null {
+  const parts = name.split('+');
+  if (parts.length > 2 || parts.some((p) => !(MISTAKE_KINDS as readonly string[]).includes(p))) return null;
+  return parts as MistakeKind[];
+}
+
+/** The name of one mistake or of two at once, members in MISTAKE_KINDS order. */
+export function mistakeName(kinds: readonly MistakeKind[]): MistakeName {
+  return [...kinds].sort((a, b) => MISTAKE_KINDS.indexOf(a) - MISTAKE_KINDS.indexOf(b)).join('+');
+}
+
+/** A readable title: `ignored the no_grad/detach cut and forgot accumulation across backward calls`. */
+export function mistakeTitle(name: MistakeName): string {
+  return (mistakeKinds(name) ?? []).map((k) => MISTAKE_TITLES[k]).join(' and ') || name;
+}
+
 /** One-line names for summaries. */
 export const MISTAKE_TITLES: Record<MistakeKind, string> = {
   'ignored-cut': 'ignored the no_grad/detach cut',
@@ -34,10 +59,17 @@ export const MISTAKE_TITLES: Record<MistakeKind, string> = {
   'sign-error': 'sign error',
 };
 
-/** A script that makes one mistake, and what to tell a student whose answer it explains. */
+/**
+ * A script that makes one mistake: line edits of the exercise's script
+ * (a line replaced, or null for a line blanked to `pass`), which never add
+ * or remove lines, so questions about a line mean the same line in every
+ * variant, and two variants that edit different lines combine.
+ */
 export interface ScriptVariant {
   kind: MistakeKind;
-  source: string;
+  /** Unique among the variants: the kind, and for confused-op the line. */
+  id: string;
+  edits: ReadonlyMap<number, string>;
   feedback: string;
 }
 
@@ -76,7 +108,30 @@ function dataMutationOf(stmt: Stmt): string | null {
 }
 
 const indentOf = (line: string) => /^\s*/.exec(line)![0];
-const quote = (line: string) => `\`${line.trim()}\``;
+const quote = (line: string) => `\`${clip(codeOf(line))}\``;
+
+/** A line that holds one whole statement (brackets balanced, no comment), so `; more` may follow it. */
+function wholeLine(line: string): boolean {
+  if (line.includes('#')) return false;
+  let depth = 0;
+  for (const c of line) {
+    if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+  }
+  return depth === 0 && !/[:\\]\s*$/.test(line);
+}
+
+/** The source with a variant's edits (or several variants' edits) applied. */
+export function applyEdits(source: string, ...edits: ReadonlyMap<number, string>[]): string {
+  const lines = source.split(/\r\n|\r|\n/);
+  for (const e of edits) for (const [line, text] of e) lines[line - 1] = text;
+  return lines.join('\n');
+}
+
+/** Whether two variants can be made together: they edit different lines. */
+export function combinable(a: ScriptVariant, b: ScriptVariant): boolean {
+  return a.kind !== b.kind && [...a.edits.keys()].every((l) => !b.edits.has(l));
+}
 
 /** The script-level variants of `source` (none when it does not parse). */
 export function scriptVariants(source: string): ScriptVariant[] {
@@ -87,25 +142,25 @@ export function scriptVariants(source: string): ScriptVariant[] {
     return [];
   }
   const lines = source.split(/\r\n|\r|\n/);
-  const edit = (changes: Map<number, string | null>) =>
-    lines.flatMap((l, i) => (changes.has(i + 1) ? (changes.get(i + 1) === null ? [] : [changes.get(i + 1)!]) : [l])).join('\n');
+  const blank = (line: number) => `${indentOf(lines[line - 1]!)}pass`;
   const variants: ScriptVariant[] = [];
 
   // A cut taken away: no_grad blocks record the graph, .detach() keeps it.
-  const cuts = new Map<number, string | null>();
+  const cuts = new Map<number, string>();
   for (const { stmt, line } of located) {
     if (stmt.kind === 'with' && stmt.items.some((it) => isCall(it.context, 'no_grad'))) {
       cuts.set(line, lines[line - 1]!.replace(/\bno_grad\(\)/g, 'enable_grad()'));
     }
   }
   lines.forEach((l, i) => {
-    if (/\.detach\(\)/.test(l)) cuts.set(i + 1, (cuts.get(i + 1) ?? l)!.replace(/\.detach\(\)/g, ''));
+    if (/\.detach\(\)/.test(l)) cuts.set(i + 1, (cuts.get(i + 1) ?? l).replace(/\.detach\(\)/g, ''));
   });
   if (cuts.size) {
     const where = [...cuts.keys()].map((l) => `${quote(lines[l - 1]!)} on line ${l}`).join(', ');
     variants.push({
       kind: 'ignored-cut',
-      source: edit(cuts),
+      id: 'ignored-cut',
+      edits: cuts,
       feedback: `This is the gradient as if ${where} did not cut the graph. Values computed under torch.no_grad() or by .detach() are constants to autograd: no gradient flows back through them.`,
     });
   }
@@ -115,22 +170,25 @@ export function scriptVariants(source: string): ScriptVariant[] {
     const where = mutations.map((m) => `${quote(lines[m.line - 1]!)} on line ${m.line}`).join(', ');
     variants.push({
       kind: 'ignored-mutation',
-      source: edit(new Map(mutations.map((m) => [m.line, `${indentOf(lines[m.line - 1]!)}pass`]))),
+      id: 'ignored-mutation',
+      edits: new Map(mutations.map((m) => [m.line, blank(m.line)])),
       feedback: `This is the gradient without ${where}. A .data change is invisible to autograd's version counter, but an op that saved the tensor reads the changed values in backward.`,
     });
-    // Every op sees the mutation: as if the tensor had its new values from the start.
-    const moved = new Map<number, string | null>();
+    // Every op sees the mutation: as if the tensor had its new values from the start
+    // (the mutation moved onto its tensor's defining line, after a `;`).
+    const moved = new Map<number, string>();
     for (const m of mutations) {
       const name = dataMutationOf(m.stmt)!;
       const defined = located.filter((l) => l.topLevel && l.line < m.line && l.stmt.kind === 'assign' && l.stmt.targets.some((t) => t.kind === 'name' && t.id === name)).at(-1);
-      if (!defined || !m.topLevel || moved.has(defined.line)) continue;
-      moved.set(m.line, null);
-      moved.set(defined.line, `${lines[defined.line - 1]}\n${lines[m.line - 1]!.trim()}`);
+      if (!defined || !m.topLevel || moved.has(defined.line) || !wholeLine(lines[defined.line - 1]!) || !wholeLine(lines[m.line - 1]!)) continue;
+      moved.set(m.line, blank(m.line));
+      moved.set(defined.line, `${lines[defined.line - 1]!.trimEnd()}; ${lines[m.line - 1]!.trim()}`);
     }
     if (moved.size) {
       variants.push({
         kind: 'mutation-everywhere',
-        source: edit(moved),
+        id: 'mutation-everywhere',
+        edits: moved,
         feedback: `This is the gradient as if ${where} had happened before any op used the tensor. A .data change reaches only the ops that saved the tensor; the others computed their gradients from what they saved (or from nothing).`,
       });
     }
@@ -151,7 +209,8 @@ export function scriptVariants(source: string): ScriptVariant[] {
     const where = [...ones.keys()].map((l) => `line ${l}`).join(', ');
     variants.push({
       kind: 'gradient-as-ones',
-      source: edit(ones),
+      id: 'gradient-as-ones',
+      edits: ones,
       feedback: `This is the gradient with torch.ones_like(...) in place of the gradient argument of backward (${where}). backward(g) computes a vector-Jacobian product: each output's derivative is weighted by its entry of g.`,
     });
   }
@@ -173,10 +232,10 @@ export function scriptVariants(source: string): ScriptVariant[] {
       if (c !== null && x !== null && Number.isInteger(c) && c >= 2 && c <= 4) other = `${c} * ${x}`;
     }
     if (!other) continue;
-    const replacement = `${indentOf(lines[line - 1]!)}${target} = ${other}`;
     variants.push({
       kind: 'confused-op',
-      source: edit(new Map([[line, replacement]])),
+      id: `confused-op@${line}`,
+      edits: new Map([[line, `${indentOf(lines[line - 1]!)}${target} = ${other}`]]),
       feedback: `This is what \`${target} = ${other}\` would give, not ${quote(lines[line - 1]!)} on line ${line}.`,
     });
   }

@@ -9,6 +9,7 @@ import { setBackwardObserver, type BackwardCall } from '../autograd/engine.js';
 import { OpNode, type Node } from '../autograd/node.js';
 import { setTapeListener } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
+import { clip } from '../program/excerpt.js';
 import type { Limits } from '../program/interpreter.js';
 import { runScript } from '../program/run.js';
 import { buildGraph, GraphTooLargeError } from './build.js';
@@ -96,7 +97,7 @@ function capture(source: string, options: GraphOptions, everyCall: boolean): { r
   };
   const namedRoots = () =>
     [...vars].filter(([, t]) => t.gradFn !== null || t.requiresGrad).map(([name, tensor]) => ({ name, tensor }));
-  const statementOf = (line: number) => (lines[line - 1] ?? '').trim();
+  const statementOf = (line: number) => clip((lines[line - 1] ?? '').trim());
 
   setTapeListener(recorder);
   setBackwardObserver({

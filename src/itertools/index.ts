@@ -408,12 +408,15 @@ function combinationsOf(name: string, replacement: boolean): PyClass {
 const combinations = combinationsOf('combinations', false);
 const combinationsWithReplacement = combinationsOf('combinations_with_replacement', true);
 
+/** The module's attributes, shared by every run (they keep no state). */
+const shared = new Map<string, PyValue>();
+for (const cls of [count, cycle, repeat, accumulate, chain, compress, dropwhile, takewhile, filterfalse, groupby, islice, starmap, zipLongest, pairwise, product, permutations, combinations, combinationsWithReplacement]) {
+  shared.set(cls.name, cls);
+}
+
 registerLibrary({
   name: 'itertools',
   install(modules) {
-    const m = modules.module('itertools');
-    for (const cls of [count, cycle, repeat, accumulate, chain, compress, dropwhile, takewhile, filterfalse, groupby, islice, starmap, zipLongest, pairwise, product, permutations, combinations, combinationsWithReplacement]) {
-      m.attrs.set(cls.name, cls);
-    }
+    modules.module('itertools').base = shared;
   },
 });

@@ -5,8 +5,9 @@
  */
 import type { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { mapBinary, mapTernary, mapUnary } from '../tensor/kernels.js';
-import type { NDArray } from '../tensor/ndarray.js';
+import { mapBinary, mapBinaryMath, mapTernary, mapUnary, mapUnaryMath } from '../tensor/kernels.js';
+import { powMath, powScalarMath } from '../tensor/numerics/unary.js';
+import { NDArray } from '../tensor/ndarray.js';
 import * as F from './functional.js';
 import { roundTo } from './pointwise.js';
 import { defineOp } from './registry.js';
@@ -81,7 +82,7 @@ export const div = defineOp({
  * PyTorch computes these exponents with plain arithmetic, rounding at each
  * step (`x ** 3` is `x * x * x`), which shows in the last bits.
  */
-function powKernel(e: number, dtype: DType): (x: number) => number {
+function powKernel(e: number, dtype: DType): ((x: number) => number) | null {
   const r = (v: number) => roundTo(dtype, v);
   switch (e) {
     case 2: return (x) => x * x;
@@ -90,7 +91,7 @@ function powKernel(e: number, dtype: DType): (x: number) => number {
     case -2: return (x) => 1 / r(x * x);
     case 0.5: return Math.sqrt;
     case -0.5: return (x) => 1 / r(Math.sqrt(x));
-    default: return (x) => Math.pow(x, e);
+    default: return null;
   }
 }
 
@@ -110,12 +111,16 @@ export const powScalar = defineOp<{ exponent: number }>({
   symbolic: { kind: 'elementwise', form: 'a ^ exponent' },
   gradFn: 'PowBackward0',
   saves: [{ name: 'self', input: 0 }],
-  forward: ([a], { exponent }, dtype) => mapUnary(a!, dtype, powKernel(exponent, dtype)),
+  forward: ([a], { exponent }, dtype) => {
+    const special = powKernel(exponent, dtype);
+    return special ? mapUnary(a!, dtype, special) : mapUnaryMath(a!, dtype, powScalarMath(exponent));
+  },
   backward: (g, ctx) => {
     const e = ctx.attrs.exponent;
     const x = ctx.saved('self');
     if (e === 0) return [F.zerosLike(x)];
-    return [F.mul(g, F.mul(F.pow(x, e - 1), e))];
+    // `exponent * self.pow(exponent - 1)` is a Scalar product in C++ (MulBackward1).
+    return [F.mul(g, F.mulScalar(F.pow(x, e - 1), e))];
   },
   kinks: "x**0 has gradient 0 everywhere; (x**0.5)'(0) = inf",
 });
@@ -130,7 +135,7 @@ export const powTensor = defineOp({
     { name: 'exponent', input: 1 },
     { name: 'result' },
   ],
-  forward: binaryKernel(Math.pow),
+  forward: ([a, b], _attrs, dtype) => mapBinaryMath(a!, b!, dtype, powMath),
   backward: (g, ctx) => {
     const x = ctx.saved('self');
     const w = ctx.saved('exponent');
@@ -154,7 +159,8 @@ export const powScalarBase = defineOp<{ base: number }>({
   gradFn: 'PowBackward2',
   dtype: 'float',
   saves: [{ name: 'exponent', input: 0 }, { name: 'result' }],
-  forward: ([a], { base }, dtype) => mapUnary(a!, dtype, (x) => Math.pow(base, x)),
+  // PyTorch wraps the base in a 0-d tensor and runs the tensor-tensor pow kernel
+  forward: ([a], { base }, dtype) => mapBinaryMath(NDArray.scalar(base, dtype), a!, dtype, powMath),
   backward: (g, ctx) => {
     const { base } = ctx.attrs;
     const x = ctx.saved('exponent');
@@ -181,7 +187,8 @@ export const comparisonOps = Object.fromEntries(
       name,
       gradFn: '',
       symbolic: { kind: 'none' },
-      forward: ([a, b]) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](x, y) ? 1 : 0)),
+      // In the operands' result type, as PyTorch: a 0-d float64 against a float32 tensor compares in float32.
+      forward: ([a, b], _attrs, dtype) => mapBinary(a!, b!, 'bool', (x, y) => (comparisons[name](roundTo(dtype, x), roundTo(dtype, y)) ? 1 : 0)),
     }),
   ]),
 ) as Record<ComparisonName, ReturnType<typeof defineOp>>;

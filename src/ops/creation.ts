@@ -3,6 +3,7 @@ import { Tensor } from '../autograd/tensor.js';
 import { DEFAULT_FLOAT, type DType } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { NDArray, numelOf } from '../tensor/ndarray.js';
+import { arangeValues, linspaceValues } from '../tensor/numerics/ranges.js';
 import type { Scalar } from './registry.js';
 
 export type Nested = Scalar | readonly Nested[];
@@ -98,19 +99,24 @@ export function arange(start: Scalar, end: Scalar, step: Scalar, options: Factor
   }
   const allInt = [start, end, step].every((s) => s.kind !== 'float');
   const n = Math.max(0, count);
-  const values = Array.from({ length: Math.min(n, 1e8) }, (_, i) => start.value + i * step.value);
-  return finish(NDArray.fromValues(values, [n], options.dtype ?? (allInt ? 'int64' : DEFAULT_FLOAT)), options.requiresGrad);
+  const dtype = options.dtype ?? (allInt ? 'int64' : DEFAULT_FLOAT);
+  const length = Math.min(n, 1e8);
+  const values =
+    dtype === 'float32' || dtype === 'float64'
+      ? arangeValues(start.value, step.value, length, dtype)
+      : Array.from({ length }, (_, i) => start.value + i * step.value);
+  return finish(NDArray.fromValues(values, [n], dtype), options.requiresGrad);
 }
 
 export function linspace(start: number, end: number, steps: number, options: FactoryOptions = {}): Tensor {
   if (steps < 0) throw runtimeError('number of steps must be non-negative');
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: with 0 or 1 steps the step is never read (no values, or [start])
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  // PyTorch fills the first half from start and the second half from end, for symmetry.
-  const half = Math.floor(steps / 2);
-  // One step is `start` (PyTorch fills it; the halves rule would give `end`).
-  const values = steps === 1 ? [start] : Array.from({ length: steps }, (_, i) => (i < half ? start + step * i : end - step * (steps - 1 - i)));
-  return finish(NDArray.fromValues(values, [steps], options.dtype ?? DEFAULT_FLOAT), options.requiresGrad);
+  const dtype = options.dtype ?? DEFAULT_FLOAT;
+  // PyTorch fills the first half from start and the second half from end, for symmetry (numerics/ranges.ts).
+  const values =
+    dtype === 'float32' || dtype === 'float64'
+      ? linspaceValues(start, end, steps, dtype)
+      : Array.from({ length: steps }, (_, i) => (steps === 1 ? start : start + ((end - start) / (steps - 1)) * i));
+  return finish(NDArray.fromValues(values, [steps], dtype), options.requiresGrad);
 }
 
 /** `zeros_like`, `ones_like`, `full_like`. */

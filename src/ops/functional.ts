@@ -10,6 +10,7 @@ import { NDArray } from '../tensor/ndarray.js';
 import { reductionDims } from '../tensor/kernels.js';
 import * as S from '../tensor/shape.js';
 import * as B from './binary.js';
+import { matmulNd } from './functional-shape.js';
 import * as P from './pointwise.js';
 import * as R from './reduce.js';
 import { call, callInPlace, dtypeTitle, type Operand, type Scalar } from './registry.js';
@@ -111,8 +112,8 @@ export const sum = (a: Tensor, dims: readonly number[] | null = null, keepdim = 
   // Stryker disable next-line BooleanLiteral: sum over all dims reads no keepdim (its result is 0-d, its backward expands to the shape)
   dims === null ? call(R.sumAll, [a], reduction(a, null, false)) : call(R.sumDim, [a], reduction(a, dims, keepdim));
 export function mean(a: Tensor, dims: readonly number[] | null = null, keepdim = false): Tensor {
-  if (a.dtype === 'int64' || a.dtype === 'bool') {
-    const got = a.dtype === 'int64' ? 'Long' : 'Bool';
+  if (!isFloating(a.dtype)) {
+    const got = dtypeTitle(a.dtype);
     throw runtimeError(
       `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${got}`,
     );
@@ -141,7 +142,7 @@ export const dot = (a: Tensor, b: Tensor): Tensor => {
   return call(R.dot, [a, b], undefined);
 };
 
-/** `a @ b` for 1-D and 2-D operands, composed from dot/mv/mm as PyTorch's matmul is. */
+/** `a @ b`, composed from dot/mv/mm (and bmm for batches: matmulNd) as PyTorch's matmul is. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const [da, db] = [a.shape.length, b.shape.length];
   if (da === 0 || db === 0) {
@@ -151,7 +152,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (da === 2 && db === 1) return mv(a, b);
   if (da === 1 && db === 2) return call(V.squeezeMatmul, [mm(unsqueeze(a, 0), b)], { dim: 0, inputShape: [1, b.shape[1]!] });
   if (da === 2 && db === 2) return mm(a, b);
-  throw runtimeError(`dzdx: matmul of ${da}-D and ${db}-D tensors is not supported`);
+  return matmulNd(a, b);
 }
 
 // Shapes and views
@@ -202,3 +203,8 @@ export const zeroInPlace = (a: Tensor): Tensor => callInPlace(B.zero, a, [], und
 export const fillInPlace = (a: Tensor, value: number): Tensor => callInPlace(B.fill, a, [], { value });
 export const clampInPlace = (a: Tensor, min: number | null, max: number | null): Tensor => callInPlace(B.clamp, a, [], { min, max });
 export const copyInPlace = (a: Tensor, src: Tensor): Tensor => callInPlace(B.copy, a, [src], undefined);
+
+// The ops added for the rest of the tensor API teaching code calls.
+export * from './functional-more.js';
+export * from './functional-shape.js';
+export * from './functional-nn.js';

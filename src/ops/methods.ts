@@ -51,6 +51,24 @@ declare module '../autograd/tensor.js' {
     mul_(other: Other): Tensor;
     div_(other: Other): Tensor;
     zero_(): Tensor;
+    // The rest of the tensor API (functional-more.ts and friends).
+    max(dim?: number, keepdim?: boolean): Tensor | F.ValuesIndices;
+    min(dim?: number, keepdim?: boolean): Tensor | F.ValuesIndices;
+    argmax(dim?: number | null, keepdim?: boolean): Tensor;
+    sort(dim?: number, descending?: boolean): F.ValuesIndices;
+    topk(k: number, dim?: number, largest?: boolean): F.ValuesIndices;
+    prod(dim?: number | null, keepdim?: boolean): Tensor;
+    std(dims?: number[] | null, correction?: number, keepdim?: boolean): Tensor;
+    var(dims?: number[] | null, correction?: number, keepdim?: boolean): Tensor;
+    norm(p?: number, dims?: number[] | null, keepdim?: boolean): Tensor;
+    cumsum(dim: number): Tensor;
+    softmax(dim: number): Tensor;
+    logSoftmax(dim: number): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor;
+    permute(...dims: number[]): Tensor;
+    gather(dim: number, index: Tensor): Tensor;
+    indexSelect(dim: number, index: Tensor): Tensor;
+    maskedFill(mask: Tensor, value: number | Tensor): Tensor;
   }
 }
 
@@ -101,6 +119,23 @@ const methods: Partial<Record<keyof Tensor, (this: Tensor, ...args: never[]) => 
   mul_(this: Tensor, o: Other) { return F.mulInPlace(this, o); },
   div_(this: Tensor, o: Other) { return F.divInPlace(this, o); },
   zero_(this: Tensor) { return F.zeroInPlace(this); },
+  max(this: Tensor, dim?: number, keepdim = false) { return dim === undefined ? F.maxAll(this) : F.maxDim(this, dim, keepdim); },
+  min(this: Tensor, dim?: number, keepdim = false) { return dim === undefined ? F.minAll(this) : F.minDim(this, dim, keepdim); },
+  argmax(this: Tensor, dim: number | null = null, keepdim = false) { return F.argExtremum(this, 'max', dim, keepdim); },
+  sort(this: Tensor, dim = -1, descending = false) { return F.sort(this, dim, descending); },
+  topk(this: Tensor, k: number, dim = -1, largest = true) { return F.topk(this, k, dim, largest); },
+  prod(this: Tensor, dim: number | null = null, keepdim = false) { return F.prod(this, dim, keepdim); },
+  std(this: Tensor, dims: number[] | null = null, correction = 1, keepdim = false) { return F.variance(this, dims, correction, keepdim, true); },
+  var(this: Tensor, dims: number[] | null = null, correction = 1, keepdim = false) { return F.variance(this, dims, correction, keepdim); },
+  norm(this: Tensor, p = 2, dims: number[] | null = null, keepdim = false) { return F.norm(this, p, dims, keepdim); },
+  cumsum(this: Tensor, dim: number) { return F.cumsum(this, dim); },
+  softmax(this: Tensor, dim: number) { return F.softmax(this, dim); },
+  logSoftmax(this: Tensor, dim: number) { return F.logSoftmax(this, dim); },
+  flatten(this: Tensor, startDim = 0, endDim = -1) { return F.flatten(this, startDim, endDim); },
+  permute(this: Tensor, ...dims: number[]) { return F.permute(this, dims); },
+  gather(this: Tensor, dim: number, index: Tensor) { return F.gather(this, dim, index); },
+  indexSelect(this: Tensor, dim: number, index: Tensor) { return F.indexSelect(this, dim, index); },
+  maskedFill(this: Tensor, mask: Tensor, value: number | Tensor) { return F.maskedFill(this, mask, value); },
 };
 
 Object.assign(Tensor.prototype, methods);

@@ -4,7 +4,9 @@
  * `TanhBackwardBackward0` and friends). Each forward sits by its backward.
  */
 import type { DType } from '../tensor/dtype.js';
-import { mapBinary, mapUnary } from '../tensor/kernels.js';
+import { mapBinary, mapBinaryMath, mapUnary, mapUnaryMath } from '../tensor/kernels.js';
+import type { UnaryMath } from '../tensor/numerics/elementwise.js';
+import * as M from '../tensor/numerics/unary.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import * as F from './functional.js';
 import { defineOp } from './registry.js';
@@ -18,6 +20,12 @@ const unaryKernel =
   (f: (x: number) => number) =>
   ([a]: readonly NDArray[], _attrs: unknown, dtype: DType) =>
     mapUnary(a!, dtype, f);
+
+/** A float function with PyTorch's float32/float64 implementations (src/tensor/numerics). */
+const mathKernel =
+  (m: UnaryMath) =>
+  ([a]: readonly NDArray[], _attrs: unknown, dtype: DType) =>
+    mapUnaryMath(a!, dtype, m);
 
 const self = [{ name: 'self', input: 0 }];
 const result = [{ name: 'result' }];
@@ -37,7 +45,7 @@ export const exp = defineOp({
   gradFn: 'ExpBackward0',
   dtype: 'float',
   saves: result,
-  forward: unaryKernel(Math.exp),
+  forward: mathKernel(M.expMath),
   backward: (g, ctx) => [F.mul(g, ctx.saved('result'))],
 });
 
@@ -47,7 +55,7 @@ export const log = defineOp({
   gradFn: 'LogBackward0',
   dtype: 'float',
   saves: self,
-  forward: unaryKernel(Math.log),
+  forward: mathKernel(M.logMath),
   backward: (g, ctx) => [F.div(g, ctx.saved('self'))],
   kinks: "log'(0) = inf, log'(-1) = -1 (1/x, no domain masking)",
 });
@@ -58,7 +66,7 @@ export const sin = defineOp({
   gradFn: 'SinBackward0',
   dtype: 'float',
   saves: self,
-  forward: unaryKernel(Math.sin),
+  forward: mathKernel(M.sinMath),
   backward: (g, ctx) => [F.mul(g, F.cos(ctx.saved('self')))],
 });
 
@@ -68,7 +76,7 @@ export const cos = defineOp({
   gradFn: 'CosBackward0',
   dtype: 'float',
   saves: self,
-  forward: unaryKernel(Math.cos),
+  forward: mathKernel(M.cosMath),
   backward: (g, ctx) => [F.mul(g, F.neg(F.sin(ctx.saved('self'))))],
 });
 
@@ -78,7 +86,7 @@ export const tan = defineOp({
   gradFn: 'TanBackward0',
   dtype: 'float',
   saves: result,
-  forward: unaryKernel(Math.tan),
+  forward: mathKernel(M.tanMath),
   backward: (g, ctx) => [F.mul(g, F.add(F.pow(ctx.saved('result'), 2), 1))],
 });
 
@@ -101,7 +109,7 @@ export const tanh = defineOp({
   gradFn: 'TanhBackward0',
   dtype: 'float',
   saves: result,
-  forward: unaryKernel(Math.tanh),
+  forward: mathKernel(M.tanhMath),
   backward: (g, ctx) => [F.tanhBackward(g, ctx.saved('result'))],
 });
 
@@ -128,7 +136,7 @@ export const sigmoid = defineOp({
   gradFn: 'SigmoidBackward0',
   dtype: 'float',
   saves: result,
-  forward: unaryKernel((x) => 1 / (1 + Math.exp(-x))),
+  forward: mathKernel(M.sigmoidMath),
   backward: (g, ctx) => [F.sigmoidBackward(g, ctx.saved('result'))],
 });
 
@@ -163,7 +171,7 @@ export const sqrt = defineOp({
   gradFn: 'SqrtBackward0',
   dtype: 'float',
   saves: result,
-  forward: unaryKernel(Math.sqrt),
+  forward: mathKernel(M.sqrtMath),
   backward: (g, ctx) => [F.div(g, F.mul(ctx.saved('result'), 2))],
   kinks: "sqrt'(0) = inf",
 });
@@ -174,7 +182,7 @@ export const rsqrt = defineOp({
   gradFn: 'RsqrtBackward0',
   dtype: 'float',
   saves: result,
-  forward: unaryKernel((x) => 1 / Math.sqrt(x)),
+  forward: mathKernel(M.rsqrtMath),
   backward: (g, ctx) => [F.mul(F.mul(g, -0.5), F.pow(ctx.saved('result'), 3))],
 });
 
@@ -204,7 +212,7 @@ export const reciprocal = defineOp({
   gradFn: 'ReciprocalBackward0',
   dtype: 'float',
   saves: result,
-  forward: unaryKernel((x) => 1 / x),
+  forward: mathKernel(M.reciprocalMath),
   backward: (g, ctx) => {
     const r = ctx.saved('result');
     return [F.mul(F.neg(g), F.mul(r, r))];
@@ -217,11 +225,7 @@ export const softplusBackward = defineOp<{ beta: number; threshold: number }>({
   gradFn: 'SoftplusBackwardBackward0',
   symbolic: { kind: 'elementwise', form: 'a * sigmoid(beta * b)' },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }],
-  forward: ([g, x], { beta, threshold }, dtype) =>
-    mapBinary(g!, x!, dtype, (gv, xv) => {
-      const z = Math.exp(xv * beta);
-      return xv * beta > threshold ? gv : (gv * z) / (z + 1);
-    }),
+  forward: ([g, x], { beta, threshold }, dtype) => mapBinaryMath(g!, x!, dtype, M.softplusBackwardMath(beta, threshold)),
   backward: (gg, ctx) => {
     const { beta, threshold } = ctx.attrs;
     const x = ctx.saved('self');
@@ -244,7 +248,6 @@ export const softplus = defineOp<{ beta: number; threshold: number }>({
   gradFn: 'SoftplusBackward0',
   dtype: 'float',
   saves: self,
-  forward: ([a], { beta, threshold }, dtype) =>
-    mapUnary(a!, dtype, (x) => (x * beta > threshold ? x : Math.log1p(Math.exp(x * beta)) / beta)),
+  forward: ([a], { beta, threshold }, dtype) => mapUnaryMath(a!, dtype, M.softplusMath(beta, threshold)),
   backward: (g, ctx) => [F.softplusBackward(g, ctx.saved('self'), ctx.attrs.beta, ctx.attrs.threshold)],
 });

@@ -20,7 +20,7 @@ function expandBack(g: Tensor, { dims, keepdim, shape }: Reduction): Tensor {
   return F.expand(out, shape);
 }
 
-const sumDtype = (dtype: string) => (dtype === 'bool' || dtype === 'int64' ? 'int64' : dtype) as 'int64';
+const sumDtype = (dtype: string) => (dtype === 'bool' || dtype === 'int64' || dtype === 'uint8' ? 'int64' : dtype) as 'int64';
 
 export const sumAll = defineOp<Reduction>({
   name: 'sum',

@@ -3,11 +3,11 @@
  * derivatives.yaml), its forward kernel next to its backward. The tape,
  * the runner's method table and the docs all read these entries.
  */
-import { recordInPlace, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
+import { recordInPlace, recordMultiOp, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
 import type { BackwardContext } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
-import { runtimeError } from '../tensor/errors.js';
+import { LimitError, runtimeError } from '../tensor/errors.js';
 import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
 
 /**
@@ -41,8 +41,75 @@ export type SymbolicSpec =
   | { kind: 'scatter' }
   /** fill_, zero_: constants; copy_: the second input's elements. */
   | { kind: 'overwrite' }
+  /** Random ops: the drawn values are constants; each input element (broadcast) gets a zero gradient. */
+  | { kind: 'random' }
   /** No derivative (comparisons). */
-  | { kind: 'none' };
+  | { kind: 'none' }
+  /**
+   * Each output element is a weighted sum of input elements plus a constant:
+   * picks and copies (gather, cat, sort's values, indexing), sums (cumsum,
+   * trace, scatter_add), masked and scattered writes. `linear` gives the
+   * weights from the forward's own index arithmetic; a zero weight keeps
+   * autograd's edge (a zero gradient flows to that element, as in PyTorch).
+   */
+  | { kind: 'linear'; linear(inputs: readonly NDArray[], attrs: any, output: NDArray): LinearMap }
+  /**
+   * Each output element is a function of a group of input elements (prod,
+   * norm, std, softmax, the losses): `groups` names the members of each
+   * output element and a key; `form(key)` is that function in mathjs syntax
+   * over the members `m0`, `m1`, … (attributes already in it), derived by
+   * mathjs once per key and position.
+   */
+  | {
+      kind: 'group';
+      groups(inputs: readonly NDArray[], attrs: any, output: NDArray): Group[];
+      form(key: string): string;
+      /**
+       * For an op whose backward reads its saved result: the partial of the
+       * form by member `slot` as that backward computes it, over the members
+       * and the results `r0`, `r1`, … (the group's `results`), so that a
+       * `.data` change of the result changes it as it changes PyTorch's
+       * (checked against mathjs's derivative by test/symbolic-registry.test.ts).
+       */
+      viaResult?(key: string, slot: number): string;
+    };
+
+/** The most terms one structural op's symbolic map may have (cumsum and softmax grow as n²). */
+export const MAX_SYMBOLIC_TERMS = 200_000;
+
+/** Refuse a symbolic map past the bound before building it (dzdx check's limit; dzdx run never asks). */
+export function boundTerms(count: number, op: string): void {
+  if (count > MAX_SYMBOLIC_TERMS) {
+    throw new LimitError(
+      `dzdx check follows every tensor element symbolically, and this ${op} has more than ${MAX_SYMBOLIC_TERMS} terms: check a smaller version of it (dzdx run has no such bound)`,
+    );
+  }
+}
+
+/** One weighted input element: [input, element (row-major), weight]. */
+export type LinearTerm = readonly [input: number, element: number, weight: number];
+
+export interface LinearMap {
+  /** Per output element (row-major): its terms. */
+  terms: readonly (readonly LinearTerm[])[];
+  /** Per output element: a constant added (masked_fill's value); 0 when absent. */
+  constants?: ArrayLike<number>;
+  /**
+   * Per output element: terms that carry PyTorch's gradient but not the value
+   * (a scatter or index_put_ write that a later duplicate index overwrote:
+   * PyTorch's backward still gathers the gradient for it).
+   */
+  gradientOnly?: readonly (readonly LinearTerm[])[];
+}
+
+export interface Group {
+  /** The input elements, [input, element (row-major)], the output element is a function of: `m0`, `m1`, … of the form. */
+  members: readonly (readonly [input: number, element: number])[];
+  /** Which form: output elements with the same key share one. */
+  key: string;
+  /** The output elements (row-major) `viaResult` reads as `r0`, `r1`, …; default: this one. */
+  results?: readonly number[];
+}
 
 export interface OpEntry<A = void> extends RecordableOp<A> {
   /** The op's name in the script language and the docs (`mul`, `tanh_backward`). */
@@ -55,6 +122,8 @@ export interface OpEntry<A = void> extends RecordableOp<A> {
   /** PyTorch's value at a kink or special point, for the docs. */
   readonly kinks?: string;
   readonly symbolic: SymbolicSpec;
+  /** Ops with several outputs (split, unbind): all of them; `forward` is the first. */
+  readonly forwardAll?: (inputs: readonly NDArray[], attrs: A, computeDtype: DType) => NDArray[];
 }
 
 interface EntrySpec<A> {
@@ -68,6 +137,7 @@ interface EntrySpec<A> {
   view?: boolean;
   kinks?: string;
   symbolic: SymbolicSpec;
+  forwardAll?: (inputs: readonly NDArray[], attrs: A, computeDtype: DType) => NDArray[];
 }
 
 export const registry = new Map<string, OpEntry<any>>();
@@ -85,6 +155,7 @@ export function defineOp<A = void>(spec: EntrySpec<A>): OpEntry<A> {
     view: spec.view,
     kinks: spec.kinks,
     symbolic: spec.symbolic,
+    forwardAll: spec.forwardAll,
   };
   if (registry.has(spec.name)) throw new Error(`internal: op ${spec.name} defined twice`);
   registry.set(spec.name, entry);
@@ -144,6 +215,14 @@ export function call<A>(entry: OpEntry<A>, operands: readonly Operand[], attrs: 
   return recordOp(entry, inputs, result, attrs, entry.view ?? false);
 }
 
+/** Run an op with several outputs (split, unbind): one node, output i is its output i. */
+export function callMulti<A>(entry: OpEntry<A>, operands: readonly Operand[], attrs: A): Tensor[] {
+  const dtype = computeDtypeOf(entry.dtype, operands);
+  const inputs = operands.map((o) => wrap(o, dtype));
+  const results = entry.forwardAll!(inputs.map((t) => t.array), attrs, dtype);
+  return recordMultiOp(entry, inputs, results, attrs, entry.view ?? false);
+}
+
 /** Run an op in place on `self` (`add_`, `x += …`), with PyTorch's shape and dtype checks. */
 export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly Operand[], attrs: A): Tensor {
   const dtype = computeDtypeOf(entry.dtype, [self, ...others]);
@@ -165,5 +244,5 @@ export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly
 
 /** `Float`, `Long`, … as PyTorch's cast errors name dtypes. */
 export function dtypeTitle(dtype: DType): string {
-  return { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' }[dtype];
+  return { float32: 'Float', float64: 'Double', int64: 'Long', uint8: 'Byte', bool: 'Bool' }[dtype];
 }

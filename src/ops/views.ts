@@ -150,13 +150,15 @@ export const squeezeDim = defineOp<Squeeze>({
   backward: reshapeBack,
 });
 
-/** The squeeze matmul applies after `vector @ matrix` (PyTorch 1.13 records it as SqueezeBackward3). */
+/**
+ * The squeeze matmul applies after `vector @ matrix` (PyTorch 1.13 records it as SqueezeBackward3).
+ * It is `squeeze_` on mm's fresh result, so the output is no view (`F.linear(v, w, b)` adds the bias in place to it).
+ */
 export const squeezeMatmul = defineOp<Squeeze>({
   name: 'squeeze_matmul',
-  symbolic: { kind: 'view' },
+  symbolic: { kind: 'copy' },
   gradFn: 'SqueezeBackward3',
   dtype: 'first',
-  view: true,
   forward: squeezeForward,
   backward: reshapeBack,
 });

@@ -47,7 +47,7 @@ export function isIntLike(v: PyValue | undefined): v is bigint | boolean {
 export function toInt(v: PyValue | undefined, what: string): number {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v instanceof Tensor && v.numel === 1 && (v.dtype === 'int64' || v.dtype === 'bool')) return v.item();
+  if (v instanceof Tensor && v.numel === 1 && (v.dtype === 'int64' || v.dtype === 'uint8' || v.dtype === 'bool')) return v.item();
   throw new PyError('TypeError', `${what} must be int, not ${typeName(v ?? null)}`);
 }
 

@@ -3,6 +3,7 @@
  * supported subset, and resource limits on untrusted input. The CLI prints
  * them with formatScriptError and exits 2.
  */
+import { clipMessage, excerptAt } from './excerpt.js';
 
 export type ScriptErrorKind = 'syntax' | 'unsupported' | 'limit';
 
@@ -30,9 +31,8 @@ export class ScriptSyntaxError extends Error {
 }
 
 /**
- * `FILE:LINE:COL: message`, the source line, and a caret under the column.
- * The caret line copies the tabs of the source line so that the caret lines
- * up whatever tab width the terminal uses. No trailing newline.
+ * `FILE:LINE:COL: message`, the source line (a window of it around the
+ * column when it is long) and a caret under the column. No trailing newline.
  */
 export function formatScriptError(
   err: { line: number; col: number; message: string },
@@ -40,20 +40,14 @@ export function formatScriptError(
   source: string,
 ): string {
   const lines = source.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  const text = lines[err.line - 1] ?? '';
-  let prefix = '';
-  for (let i = 0; i < err.col - 1; i++) prefix += text[i] === '\t' ? '\t' : ' ';
-  return `${fileName}:${err.line}:${err.col}: ${err.message}\n${text}\n${prefix}^`;
+  const { text, caret } = excerptAt(lines[err.line - 1] ?? '', err.col);
+  return `${fileName}:${err.line}:${err.col}: ${clipMessage(err.message)}\n${text}\n${caret}`;
 }
 
 /**
  * A construct outside the subset met at run time (a method dzdx lacks, a
- * placeholder module used): thrown without a position, the interpreter
- * turns it into a ScriptSyntaxError at the expression being evaluated.
+ * placeholder module used): thrown without a position (by the interpreter
+ * or the tensor library), turned into a ScriptSyntaxError at the
+ * expression being evaluated.
  */
-export class UnsupportedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedError';
-  }
-}
+export { UnsupportedError } from '../tensor/errors.js';

@@ -53,11 +53,6 @@ function* dictKeys(d: PyDict): Generator<PyValue> {
   for (const e of d.entries()) yield e.key;
 }
 
-function* tensorRows(t: Tensor): Generator<PyValue> {
-  const n = t.shape[0]!;
-  for (let i = 0; i < n; i++) yield F.select(t, 0, i);
-}
-
 /** `__next__` until StopIteration. */
 function* nextCalls(it: PyValue, next: PyValue): Generator<PyValue> {
   for (;;) {
@@ -107,7 +102,8 @@ export function iterate(v: PyValue): Iterable<PyValue> {
   if (v instanceof PySet) return v;
   if (v instanceof Tensor) {
     if (v.shape.length === 0) throw new PyError('TypeError', 'iteration over a 0-d tensor');
-    return tensorRows(v);
+    // Tensor.__iter__ is `iter(self.unbind(0))`: one UnbindBackward0 node for all rows.
+    return F.unbind(v, 0);
   }
   if (v instanceof PyInstance) {
     const it = lookupSpecial(v, '__iter__');

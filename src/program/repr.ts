@@ -35,6 +35,8 @@ import {
   PyRange,
   PyStaticMethod,
   PySuper,
+  PyDevice,
+  PyNamedTuple,
   PyTuple,
   SliceValue,
   tensorClass,
@@ -171,6 +173,10 @@ export function repr(v: PyValue): string {
   if (f !== undefined) return callText(f, v, '__repr__');
   if (v instanceof PyTuple) {
     if (v instanceof TorchSize) return formatSize(v.items.map((i) => Number(i)));
+    if (v instanceof PyNamedTuple) {
+      const nt = v;
+      return guarded(v, '(...)', () => `torch.return_types.${nt.typeName}(\n${nt.fields.map((f, i) => `${f}=${repr(nt.items[i]!)}`).join(',\n')})`);
+    }
     if (v.items.length === 1) return guarded(v, '(...)', () => `(${repr(v.items[0]!)},)`);
     return guarded(v, '(...)', () => `(${itemsRepr(v.items)})`);
   }
@@ -207,6 +213,7 @@ export function repr(v: PyValue): string {
   if (v instanceof PyProperty) return defaultRepr(v);
   if (v instanceof PySuper) return `<super: <class '${v.cls.name}'>, <${v.objType.name} object>>`;
   if (v === Ellipsis) return 'Ellipsis';
+  if (v instanceof PyDevice) return v.index === null ? `device(type='${v.type}')` : `device(type='${v.type}', index=${v.index})`;
   if (v === NotImplemented) return 'NotImplemented';
   if (v instanceof PyObject) {
     const own = (v as { repr?: () => string }).repr;
@@ -218,6 +225,7 @@ export function repr(v: PyValue): string {
 /** Python's `str()`, what `print` shows. */
 export function str(v: PyValue): string {
   if (typeof v === 'string') return v;
+  if (v instanceof PyDevice) return v.index === null ? v.type : `${v.type}:${v.index}`;
   if (v instanceof PyInstance) {
     const f = custom(v, '__str__');
     if (f !== undefined) return callText(f, v, '__str__');

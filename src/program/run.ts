@@ -5,11 +5,13 @@
  * outside the subset or over a limit).
  */
 import { setGradEnabled } from '../autograd/grad-mode.js';
+import { beginRun } from '../random/torch-random.js';
 import '../ops/index.js';
 import { PyError } from '../tensor/errors.js';
 import { dirOf } from './builtins.js';
 import { formatScriptError, ScriptSyntaxError } from './errors.js';
 import { exceptionOf, tracebackOf } from './exceptions.js';
+import { clip, clipMessage } from './excerpt.js';
 import { DEFAULT_LIMITS, Interpreter, nameErrorContext, type Limits } from './interpreter.js';
 import { knownList } from './known-names.js';
 import { attributeErrorContext } from './objects.js';
@@ -27,6 +29,8 @@ export interface RunOptions {
   assigned?: (name: string, value: unknown, line: number) => void;
   /** Called before each statement runs, with its line. */
   statement?: (line: number) => void;
+  /** The seed of torch's default generator when the script sets none (default: src/random's DEFAULT_SEED). */
+  seed?: bigint;
 }
 
 export interface RunResult {
@@ -64,7 +68,7 @@ export function formatTraceback(err: PyError, fileName: string, lines: readonly 
   let out = 'Traceback (most recent call last):\n';
   for (const f of frames) {
     out += `  File "${fileName}", line ${f.line}, in ${f.name}\n`;
-    const text = (lines[f.line - 1] ?? '').trim();
+    const text = clip((lines[f.line - 1] ?? '').trim());
     if (text) out += `    ${text}\n`;
   }
   let message: string;
@@ -73,7 +77,7 @@ export function formatTraceback(err: PyError, fileName: string, lines: readonly 
   } catch {
     message = '<exception str() failed>';
   }
-  let last = exceptionName(err) + (message === '' ? '' : `: ${message}`);
+  let last = exceptionName(err) + (message === '' ? '' : `: ${clipMessage(message)}`);
   try {
     last += hint(err);
   } catch {
@@ -90,8 +94,9 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
   const err = (t: string) => (options.stderr ? options.stderr(t) : (stderr += t));
   const lines = source.split(/\r\n|\r|\n/);
   let interpreter: Interpreter | null = null;
-  // Grad mode is global state: every run starts as a fresh Python process does.
+  // Grad mode and the default generator are global state: every run starts as a fresh Python process does.
   setGradEnabled(true);
+  beginRun(options.seed);
   try {
     const program = parseProgram(source);
     interpreter = new Interpreter(
@@ -99,7 +104,7 @@ export function runScript(source: string, options: RunOptions = {}): RunResult {
         stdout: out,
         assigned: options.assigned,
         statement: options.statement,
-        warning: (line, category, message) => err(`${fileName}:${line}: ${category}: ${message}\n  ${(lines[line - 1] ?? '').trim()}\n`),
+        warning: (line, category, message) => err(`${fileName}:${line}: ${category}: ${clipMessage(message)}\n  ${clip((lines[line - 1] ?? '').trim())}\n`),
       },
       { ...DEFAULT_LIMITS, ...options.limits },
       fileName,

@@ -1,12 +1,15 @@
 /** Attributes and methods of tensors and grad_fn nodes in scripts. */
 import { backward } from '../autograd/engine.js';
 import { Node } from '../autograd/node.js';
+import { assignData } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import { PyError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { warn } from './objects.js';
+import { randomTensorMethods } from '../random/torch-bindings.js';
 import { tensorFunctions } from './torch-ops.js';
+import { moreMethods, moreTensorAttr } from './torch-more.js';
 import { Builtin, PyDType, PyTuple, TorchSize, type CallArgs, type PyValue } from './values.js';
 
 
@@ -20,7 +23,7 @@ type Method = (self: Tensor, call: CallArgs) => PyValue;
 
 function toList(t: Tensor): PyValue {
   const values = t.array.values();
-  const item = (v: number): PyValue => (t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' ? BigInt(v) : v);
+  const item = (v: number): PyValue => (t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' || t.dtype === 'uint8' ? BigInt(v) : v);
   let i = 0;
   const build = (dim: number): PyValue =>
     dim === t.shape.length ? item(values[i++]!) : Array.from({ length: t.shape[dim]! }, () => build(dim + 1));
@@ -30,7 +33,7 @@ function toList(t: Tensor): PyValue {
 /** The Python value of a one-element tensor: `.item()`. */
 export function itemOf(t: Tensor): PyValue {
   const v = t.item();
-  return t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' ? BigInt(v) : v;
+  return t.dtype === 'bool' ? v !== 0 : t.dtype === 'int64' || t.dtype === 'uint8' ? BigInt(v) : v;
 }
 
 function inPlace(name: string, f: (self: Tensor, other: F.Operand) => Tensor): Method {
@@ -89,7 +92,7 @@ const methods: Record<string, Method> = {
     if (!dtype) throw new PyError('TypeError', 'to() received an invalid combination of arguments');
     return F.to(self, dtype);
   },
-  type: (self) => `torch.${{ float32: 'FloatTensor', float64: 'DoubleTensor', int64: 'LongTensor', bool: 'BoolTensor' }[self.dtype]}`,
+  type: (self) => `torch.${{ float32: 'FloatTensor', float64: 'DoubleTensor', int64: 'LongTensor', uint8: 'ByteTensor', bool: 'BoolTensor' }[self.dtype]}`,
   add_: inPlace('add_', F.addInPlace),
   sub_: inPlace('sub_', F.subInPlace),
   mul_: inPlace('mul_', F.mulInPlace),
@@ -131,7 +134,9 @@ export function tensorAttr(self: Tensor, name: string): PyValue | undefined {
     case '_version':
       return BigInt(self.version);
   }
-  const method = methods[name];
+  const more = moreTensorAttr(self, name);
+  if (more !== undefined) return more;
+  const method = moreMethods[name] ?? methods[name] ?? randomTensorMethods[name];
   if (method) return new Builtin(name, (call) => method(self, call), self);
   const fn = tensorFunctions[name];
   if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }), self);
@@ -148,7 +153,7 @@ export function setTensorAttr(self: Tensor, name: string, value: PyValue): boole
       self.setGrad(value === null ? null : toTensorArg(value, 'grad'));
       return true;
     case 'data':
-      self.setData(toTensorArg(value, 'data'));
+      assignData(self, toTensorArg(value, 'data'));
       return true;
   }
   return false;

@@ -10,8 +10,11 @@ import { UnsupportedError } from './errors.js';
 import { positional } from './method-util.js';
 import { registerCoreModules } from './modules.js';
 import { defineClass, stateOf } from './native.js';
-import { callValue } from './objects.js';
+import { callValue, warn } from './objects.js';
 import { tensorFunctions, whereImpl } from './torch-ops.js';
+import { randomTorchAttributes } from '../random/torch-bindings.js';
+import { cudaAttributes, legacyConstructor } from './torch-devices.js';
+import { checkDevice, linalgAttributes, moreFunctional, moreTorchAttrs, variableClass } from './torch-more.js';
 import {
   Builtin,
   dtypeClass,
@@ -43,19 +46,20 @@ function nested(v: PyValue): C.Nested {
 }
 
 function options(a: Record<string, PyValue | undefined>): C.FactoryOptions {
+  checkDevice(a.device);
   return { dtype: toDType(a.dtype), requiresGrad: toBool(a.requires_grad, false) };
 }
 
 function sized(name: string, value: number) {
   return fn(name, (call) => {
-    const a = bind(name, call, ['*size', 'dtype=', 'requires_grad=']);
+    const a = bind(name, call, ['*size', 'dtype=', 'device=', 'requires_grad=']);
     return C.full(toShape(a.size as PyValue[], 'size'), value, options(a));
   });
 }
 
 function like(name: string, value: number | null) {
   return fn(name, (call) => {
-    const params = value === null ? ['input', 'fill_value', 'dtype=', 'requires_grad='] : ['input', 'dtype=', 'requires_grad='];
+    const params = value === null ? ['input', 'fill_value', 'dtype=', 'device=', 'requires_grad='] : ['input', 'dtype=', 'device=', 'requires_grad='];
     const a = bind(name, call, params);
     const fill = value ?? toNumber(a.fill_value, 'fill_value');
     return C.fullLike(toTensorArg(a.input, 'input'), fill, options(a));
@@ -151,15 +155,9 @@ const dtypes: Record<string, DType> = {
   bool: 'bool',
 };
 
-/** `torch.Tensor` is the class of tensors; calling it is the legacy constructor (always float32). */
-(tensorClass as { construct?: (cls: PyClass, call: CallArgs) => PyValue }).construct = (_cls, call) => {
-  const a = bind('Tensor', call, ['*data']);
-  const data = a.data as PyValue[];
-  if (data.length === 1 && (Array.isArray(data[0]) || data[0] instanceof PyTuple)) {
-    return C.tensor(nested(data[0]!), { dtype: 'float32' });
-  }
-  return C.full(toShape(data, 'size'), 0, { dtype: 'float32' });
-};
+/** `torch.Tensor` is the class of tensors; calling it is the legacy constructor (of the default dtype, float32). */
+const tensorConstructor = legacyConstructor('float32');
+(tensorClass as { construct?: (cls: PyClass, call: CallArgs) => PyValue }).construct = (_cls, call) => tensorConstructor(call);
 
 function torchAttributes(): Map<string, PyValue> {
   const attrs = new Map<string, PyValue>();
@@ -169,7 +167,7 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set(
     'tensor',
     fn('tensor', (call) => {
-      const a = bind('tensor', call, ['data', 'dtype=', 'requires_grad=']);
+      const a = bind('tensor', call, ['data', 'dtype=', 'device=', 'requires_grad=']);
       return C.tensor(nested(a.data!), options(a));
     }),
   );
@@ -179,7 +177,7 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set(
     'full',
     fn('full', (call) => {
-      const a = bind('full', call, ['size', 'fill_value', 'dtype=', 'requires_grad=']);
+      const a = bind('full', call, ['size', 'fill_value', 'dtype=', 'device=', 'requires_grad=']);
       const value = a.fill_value!;
       const kind = isNumber(value) ? toScalar(value).kind : 'float';
       return C.full(toShape([a.size!], 'size'), toNumber(value, 'fill_value'), { ...options(a), valueKind: kind });
@@ -188,7 +186,7 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set(
     'eye',
     fn('eye', (call) => {
-      const a = bind('eye', call, ['n', 'm=', 'dtype=', 'requires_grad=']);
+      const a = bind('eye', call, ['n', 'm=', 'dtype=', 'device=', 'requires_grad=']);
       const n = toInt(a.n, 'n');
       return C.eye(n, a.m === undefined ? n : toInt(a.m, 'm'), options(a));
     }),
@@ -196,7 +194,7 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set(
     'arange',
     fn('arange', (call) => {
-      const a = bind('arange', call, ['start', 'end=', 'step=', 'dtype=', 'requires_grad=']);
+      const a = bind('arange', call, ['start', 'end=', 'step=', 'dtype=', 'device=', 'requires_grad=']);
       const num = (v: PyValue | undefined, fallback: number) => (v === undefined ? toScalar(BigInt(fallback)) : toScalar(v as number));
       const [start, end] = a.end === undefined ? [num(undefined, 0), num(a.start, 0)] : [num(a.start, 0), num(a.end, 0)];
       return C.arange(start, end, num(a.step, 1), options(a));
@@ -205,7 +203,7 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set(
     'linspace',
     fn('linspace', (call) => {
-      const a = bind('linspace', call, ['start', 'end', 'steps', 'dtype=', 'requires_grad=']);
+      const a = bind('linspace', call, ['start', 'end', 'steps', 'dtype=', 'device=', 'requires_grad=']);
       return C.linspace(toNumber(a.start, 'start'), toNumber(a.end, 'end'), toInt(a.steps, 'steps'), options(a));
     }),
   );
@@ -219,15 +217,19 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set('is_grad_enabled', fn('is_grad_enabled', () => isGradEnabled()));
   attrs.set('Size', sizeClass);
   attrs.set('dtype', dtypeClass);
+  for (const [name, value] of randomTorchAttributes()) if (!(value instanceof PyModule)) attrs.set(name, value);
+  moreTorchAttrs(attrs);
   return attrs;
 }
 
 function functionalAttributes(): Map<string, PyValue> {
   const names = ['relu', 'sigmoid', 'tanh', 'softplus'];
-  return new Map(names.map((n) => [n, fn(n, tensorFunctions[n]!, 'torch.nn.functional')]));
+  const attrs = new Map<string, PyValue>(names.map((n) => [n, fn(n, tensorFunctions[n]!, 'torch.nn.functional')]));
+  for (const [name, value] of moreFunctional((m) => warn(m))) attrs.set(name, value);
+  return attrs;
 }
 
-let built: { torch: Map<string, PyValue>; functional: Map<string, PyValue>; autograd: Map<string, PyValue> } | null = null;
+let built: Record<'torch' | 'functional' | 'autograd' | 'cuda' | 'linalg' | 'random', Map<string, PyValue>> | null = null;
 
 /** torch, torch.autograd, torch.nn and torch.nn.functional as far as the core provides them. */
 registerCoreModules((modules) => {
@@ -236,8 +238,12 @@ registerCoreModules((modules) => {
     functional: functionalAttributes(),
     autograd: new Map<string, PyValue>([
       ['grad', autogradGrad],
+      ['Variable', variableClass],
       ['grad_mode', new PyModule('torch.autograd.grad_mode', new Map<string, PyValue>([['no_grad', noGradClass], ['enable_grad', enableGradClass], ['set_grad_enabled', setGradEnabledClass], ['inference_mode', inferenceModeClass]]))],
     ]),
+    cuda: cudaAttributes(),
+    linalg: linalgAttributes(),
+    random: (randomTorchAttributes().get('random') as PyModule).attrs,
   };
   const copy = (name: string, attrs: Map<string, PyValue>) => {
     modules.module(name).base = attrs;
@@ -245,5 +251,8 @@ registerCoreModules((modules) => {
   copy('torch', built.torch);
   copy('torch.autograd', built.autograd);
   copy('torch.nn.functional', built.functional);
+  copy('torch.cuda', built.cuda);
+  copy('torch.linalg', built.linalg);
+  copy('torch.random', built.random);
   modules.module('torch.nn');
 });

@@ -8,6 +8,7 @@ import { PyError } from '../tensor/errors.js';
 import * as F from '../ops/functional.js';
 import { bind, isIntLike, toBool, toDims, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import { isNumber, type CallArgs, type PyValue } from './values.js';
+import { moreTensorFunctions } from './torch-more.js';
 
 type Impl = (call: CallArgs) => PyValue;
 
@@ -162,3 +163,6 @@ export function whereImpl(call: CallArgs): PyValue {
 }
 
 export { isIntLike };
+
+// The rest of the tensor API (torch-more.ts): same calling convention, merged here.
+Object.assign(tensorFunctions, moreTensorFunctions);

@@ -532,3 +532,53 @@ export function toFloat(v: boolean | bigint | number): number {
 export function isSequence(v: PyValue): v is PyValue[] | PyTuple {
   return Array.isArray(v) || v instanceof PyTuple;
 }
+
+/** `torch.device`: its instances are made by torch-devices.ts, one per (type, index), so `==` is identity. */
+export const deviceClass = builtinClass('device', objectClass, { module: 'torch', final: true });
+
+export class PyDevice extends PyObject {
+  constructor(
+    readonly type: string,
+    readonly index: number | null,
+  ) {
+    super();
+  }
+
+  pyType(): PyClass {
+    return deviceClass;
+  }
+}
+
+deviceClass.dict.set('type', new PyProperty(new Builtin('type', (call) => (call.args[0] as PyDevice).type), null, null, null));
+deviceClass.dict.set('index', new PyProperty(new Builtin('index', (call) => { const i = (call.args[0] as PyDevice).index; return i === null ? null : BigInt(i); }), null, null, null));
+
+/** The class of PyTorch's named tuples, one per kind (`<class 'torch.return_types.max'>`), fields as read-only properties. */
+const namedTupleClasses = new Map<string, PyClass>();
+
+function namedTupleClass(name: string, fields: readonly string[]): PyClass {
+  let c = namedTupleClasses.get(name);
+  if (!c) {
+    c = builtinClass(name, tupleClass, { module: 'torch.return_types', final: true });
+    fields.forEach((field, i) => {
+      const get = new Builtin(field, (call) => (call.args[0] as PyTuple).items[i]!);
+      c!.dict.set(field, new PyProperty(get, null, null, null));
+    });
+    namedTupleClasses.set(name, c);
+  }
+  return c;
+}
+
+/** PyTorch's named tuples (`torch.return_types.max(values=…, indices=…)`). */
+export class PyNamedTuple extends PyTuple {
+  constructor(
+    readonly typeName: string,
+    readonly fields: readonly string[],
+    items: PyValue[],
+  ) {
+    super(items);
+  }
+
+  override pyType(): PyClass {
+    return namedTupleClass(this.typeName, this.fields);
+  }
+}

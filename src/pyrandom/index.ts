@@ -195,37 +195,38 @@ function tooLong(k: number): void {
   if (k > MAX_SEQUENCE) throw new LimitError(`a sequence of ${k} items is longer than dzdx's limit of ${MAX_SEQUENCE}`);
 }
 
-function makeModule(g: MersenneTwister): Map<string, PyValue> {
+function makeModule(gen: () => MersenneTwister): Map<string, PyValue> {
   const attrs = new Map<string, PyValue>();
-  const def = (name: string, fn: (call: CallArgs) => PyValue) => attrs.set(name, new Builtin(name, fn, undefined, 'random'));
-  def('seed', (c) => {
+  const def = (name: string, fn: (call: CallArgs, g: MersenneTwister) => PyValue) =>
+    attrs.set(name, new Builtin(name, (call) => fn(call, gen()), undefined, 'random'));
+  def('seed', (c, g) => {
     seed(g, c.args[0] ?? c.kwargs.get('a'));
     return null;
   });
-  def('random', () => g.random());
-  def('getrandbits', (c) => {
+  def('random', (_c, g) => g.random());
+  def('getrandbits', (c, g) => {
     const k = intArg(c.args[0]);
     if (k < 0n) throw valueError('number of bits must be non-negative');
     return k === 0n ? 0n : g.getrandbits(Number(k));
   });
-  def('uniform', (c) => {
+  def('uniform', (c, g) => {
     const a = toFloatValue(c.args[0] ?? c.kwargs.get('a') ?? null);
     const b = toFloatValue(c.args[1] ?? c.kwargs.get('b') ?? null);
     return a + (b - a) * g.random();
   });
-  def('randint', (c) => {
+  def('randint', (c, g) => {
     const [a, b] = c.args;
     if (a === undefined || b === undefined) throw typeError(`Random.randint() missing ${a === undefined ? 2 : 1} required positional argument${a === undefined ? 's' : ''}: ${a === undefined ? "'a' and 'b'" : "'b'"}`);
     return randrange(g, a, binary('+', b, 1n), undefined, false);
   });
-  def('randrange', (c) => randrange(g, c.args[0] ?? c.kwargs.get('start') ?? null, c.args[1] ?? c.kwargs.get('stop'), c.args[2] ?? c.kwargs.get('step'), true));
-  def('choice', (c) => {
+  def('randrange', (c, g) => randrange(g, c.args[0] ?? c.kwargs.get('start') ?? null, c.args[1] ?? c.kwargs.get('stop'), c.args[2] ?? c.kwargs.get('step'), true));
+  def('choice', (c, g) => {
     const seq = c.args[0]!;
     const n = len(seq);
     if (n === 0n) throw new PyError('IndexError', 'Cannot choose from an empty sequence');
     return getItem(seq, g.below(n));
   });
-  def('shuffle', (c) => {
+  def('shuffle', (c, g) => {
     const x = c.args[0];
     if (!Array.isArray(x)) throw new UnsupportedError(`random.shuffle of a ${typeOf(x ?? null).name} is not supported (lists only)`);
     for (let i = x.length - 1; i > 0; i--) {
@@ -234,7 +235,7 @@ function makeModule(g: MersenneTwister): Map<string, PyValue> {
     }
     return null;
   });
-  def('sample', (c) => {
+  def('sample', (c, g) => {
     const pop = population(c.args[0] ?? c.kwargs.get('population'));
     const k = Number(intArg(c.args[1] ?? c.kwargs.get('k')));
     const n = pop.n;
@@ -264,7 +265,7 @@ function makeModule(g: MersenneTwister): Map<string, PyValue> {
     }
     return result;
   });
-  def('choices', (c) => {
+  def('choices', (c, g) => {
     const seq = c.args[0] ?? c.kwargs.get('population') ?? null;
     const n = Number(len(seq));
     const pick = (i: number) => getItem(seq, BigInt(i));
@@ -296,7 +297,7 @@ function makeModule(g: MersenneTwister): Map<string, PyValue> {
       return pick(lo);
     });
   });
-  def('gauss', (c) => {
+  def('gauss', (c, g) => {
     const mu = c.args[0] ?? c.kwargs.get('mu') ?? 0;
     const sigma = c.args[1] ?? c.kwargs.get('sigma') ?? 1;
     let z = g.gaussNext;
@@ -309,12 +310,12 @@ function makeModule(g: MersenneTwister): Map<string, PyValue> {
     }
     return toFloatValue(mu) + z * toFloatValue(sigma);
   });
-  def('expovariate', (c) => {
+  def('expovariate', (c, g) => {
     const lambd = toFloatValue(c.args[0] ?? c.kwargs.get('lambd') ?? null);
     if (lambd === 0) throw new PyError('ZeroDivisionError', 'float division by zero');
     return -libm.log(1 - g.random()) / lambd;
   });
-  def('triangular', (c) => {
+  def('triangular', (c, g) => {
     let low = toFloatValue(c.args[0] ?? c.kwargs.get('low') ?? 0);
     let high = toFloatValue(c.args[1] ?? c.kwargs.get('high') ?? 1);
     const mode = c.args[2] ?? c.kwargs.get('mode') ?? null;
@@ -328,7 +329,7 @@ function makeModule(g: MersenneTwister): Map<string, PyValue> {
     }
     return low + (high - low) * Math.sqrt(u * cc);
   });
-  def('normalvariate', (c) => {
+  def('normalvariate', (c, g) => {
     const mu = toFloatValue(c.args[0] ?? c.kwargs.get('mu') ?? 0);
     const sigma = toFloatValue(c.args[1] ?? c.kwargs.get('sigma') ?? 1);
     const magic = (4 * libm.exp(-0.5)) / Math.sqrt(2);
@@ -346,9 +347,16 @@ function makeModule(g: MersenneTwister): Map<string, PyValue> {
 registerLibrary({
   name: 'pyrandom',
   install(modules) {
-    const g = new MersenneTwister();
-    g.seedWords([0]);
+    // the run's generator, seeded when first used
+    let g: MersenneTwister | null = null;
+    const gen = () => {
+      if (!g) {
+        g = new MersenneTwister();
+        g.seedWords([0]);
+      }
+      return g;
+    };
     const m = modules.module('random');
-    for (const [k, v] of makeModule(g)) m.attrs.set(k, v);
+    for (const [k, v] of makeModule(gen)) m.attrs.set(k, v);
   },
 });

@@ -41,16 +41,19 @@ const UNARY = new Map<string, (x: number) => number>([
   ['cot', x1((x) => 1 / Math.tan(x))], ['sech', x1((x) => 1 / Math.cosh(x))],
   ['csch', x1((x) => 1 / Math.sinh(x))], ['coth', x1((x) => 1 / Math.tanh(x))],
   ['square', x1((x) => x * x)], ['cube', x1((x) => x * x * x)],
-  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'above', 'heaviside'] as const)
+  ['floor', Math.floor], ['ceil', Math.ceil],
+  ...(['sigmoid', 'relu', 'softplus', 'rsqrt', 'step', 'above', 'heaviside', 'erf', 'round', 'trunc', 'msqrt'] as const)
     .map((n) => [n, EXTRA_FUNCTIONS[n] as (x: number) => number] as const),
 ]);
 const BINARY = new Map<string, (a: number, b: number) => number>([
   ['pow', Math.pow], ['atan2', Math.atan2],
   ['log', (x, base) => Math.log(x) / Math.log(base)],
   ['max', Math.max], ['maximum', Math.max], ['min', Math.min], ['minimum', Math.min],
+  ['divz', EXTRA_FUNCTIONS.divz!],
 ]);
 const TERNARY = new Map<string, (a: number, b: number, c: number) => number>([
   ['clamp', EXTRA_FUNCTIONS.clamp!], ['between', EXTRA_FUNCTIONS.between!],
+  ['hardtanh', EXTRA_FUNCTIONS.hardtanh!], ['within', EXTRA_FUNCTIONS.within!], ['pick', EXTRA_FUNCTIONS.pick!],
 ]);
 const CONSTANTS = new Map([['pi', Math.PI], ['e', Math.E]]);
 

@@ -58,11 +58,33 @@ function rules(): ReadonlyMap<string, readonly Partial[]> {
       ([x, , hi]) => b.call('step', [sub(x!, hi!)]),
     ]],
     ['max', max], ['maximum', max], ['min', min], ['minimum', min],
-    // Our helpers are piecewise constant.
-    ...['step', 'above', 'heaviside', 'sign'].map((n) => [n, [() => b.num(0)]] as const),
-    ['between', [() => b.num(0), () => b.num(0), () => b.num(0)]],
+    // Functions mathjs cannot differentiate.
+    ['log1p', [([x]) => b.op('/', 'divide', [b.num(1), b.op('+', 'add', [b.num(1), x!])])]],
+    ['expm1', [([x]) => b.call('exp', [x!])]],
+    ['log2', [([x]) => b.op('/', 'divide', [b.num(1), mul(x!, b.call('log', [b.num(2)]))])]],
+    ['erf', [([x]) => mul(b.op('/', 'divide', [b.num(2), b.call('sqrt', [b.sym('pi')])]), b.call('exp', [b.op('-', 'unaryMinus', [b.op('^', 'pow', [x!, b.num(2)])])]))]],
+    ['atan2', [
+      ([y, x]) => b.op('/', 'divide', [x!, b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
+      ([y, x]) => b.op('/', 'divide', [b.op('-', 'unaryMinus', [y!]), b.op('+', 'add', [b.op('^', 'pow', [y!, b.num(2)]), b.op('^', 'pow', [x!, b.num(2)])])]),
+    ]],
+    // Masked at 0 as PyTorch's std and norm backward are: msqrt' = 1 / (2 msqrt), 0 where msqrt = 0.
+    ['msqrt', [(_, r) => b.call('divz', [b.num(1), mul(b.num(2), r)])]],
+    ['divz', [
+      ([, y]) => b.call('divz', [b.num(1), y!]),
+      ([x, y]) => b.op('-', 'unaryMinus', [b.call('divz', [x!, b.op('^', 'pow', [y!, b.num(2)])])]),
+    ]],
+    // hardtanh passes the gradient strictly inside its bounds (PyTorch's hardtanh_backward).
+    ['hardtanh', [([x, lo, hi]) => b.call('within', [x!, lo!, hi!]), () => b.num(0), () => b.num(0)]],
+    ['pick', [() => b.num(0), ([c]) => b.call('pick', [c!, b.num(1), b.num(0)]), ([c]) => b.call('pick', [c!, b.num(0), b.num(1)])]],
   ]);
 }
+
+/**
+ * Piecewise constant functions: no derivative term at all, as autograd
+ * treats the comparison masks they stand for (not `0 * u'`, which is NaN
+ * where u' is infinite and clutters every second derivative).
+ */
+const PIECEWISE_CONSTANT = new Set(['step', 'above', 'heaviside', 'sign', 'between', 'within', 'floor', 'ceil', 'round', 'trunc']);
 
 let ruleTable: ReadonlyMap<string, readonly Partial[]> | undefined;
 
@@ -103,10 +125,12 @@ export type DerivativeMistake = 'drop-inner' | 'power-off-by-one' | 'sign-cos' |
 /**
  * ∂node/∂wrt as a mathjs tree that shares subtrees with `node` (and with
  * itself). Linear in the number of distinct nodes. Throws for functions no
- * rule covers. With a `mistake`, the derivative that slip gives instead.
+ * rule covers. With a `mistake` (or several at once), the derivative those
+ * slips give instead.
  */
-export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMistake): MathNode {
+export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMistake | readonly DerivativeMistake[]): MathNode {
   const b = nodeBuilders();
+  const slips = new Set<DerivativeMistake>(mistake === undefined ? [] : typeof mistake === 'string' ? [mistake] : mistake);
   ruleTable ??= rules();
   const table = ruleTable;
   const memo = new Map<MathNode, MathNode | null>(); // null: does not depend on wrt
@@ -120,8 +144,8 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
       case 'SymbolNode': out = n.name === wrt ? b.num(1) : null; break;
       case 'ParenthesisNode': out = d(n.content as MathNode); break;
       case 'AssignmentNode': out = d(n.value as MathNode); break;
-      case 'OperatorNode':
-      case 'FunctionNode': out = chain(n); break;
+      case 'OperatorNode': out = chain(n); break;
+      case 'FunctionNode': out = PIECEWISE_CONSTANT.has((n.fn as Node).name as string) ? null : chain(n); break;
       default: throw new DeriveError(`cannot differentiate ${node.type}`);
     }
     memo.set(node, out);
@@ -139,7 +163,7 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
     if (n.type === 'OperatorNode' && fn === 'unaryMinus') return b.op('-', 'unaryMinus', [ds[0]!]);
     if (n.type === 'OperatorNode' && fn === 'subtract' && ds.length === 2) {
       const [da, db] = ds;
-      if (mistake === 'sign-subtract') return sum(ds);
+      if (slips.has('sign-subtract')) return sum(ds);
       if (db === null) return da!;
       const minus = da === null ? b.op('-', 'unaryMinus', [db!]) : b.op('-', 'subtract', [da, db!]);
       return minus;
@@ -154,11 +178,11 @@ export function deriveNode(node: MathNode, wrt: string, mistake?: DerivativeMist
     ds.forEach((di, i) => {
       if (di === null) return;
       let partial = own !== undefined ? own[i]!(args, n) : mathjsPartial(n, i, args);
-      if (mistake === 'power-off-by-one' && isPow && i === 0 && args[1]!.type === 'ConstantNode') {
+      if (slips.has('power-off-by-one') && isPow && i === 0 && args[1]!.type === 'ConstantNode') {
         partial = b.op('*', 'multiply', [args[1]!, b.op('^', 'pow', [args[0]!, args[1]!])]);
       }
-      if (mistake === 'sign-cos' && name === 'cos') partial = b.call('sin', [args[0]!]);
-      const dropInner = mistake === 'drop-inner' && (n.type === 'FunctionNode' || (isPow && i === 0));
+      if (slips.has('sign-cos') && name === 'cos') partial = b.call('sin', [args[0]!]);
+      const dropInner = slips.has('drop-inner') && (n.type === 'FunctionNode' || (isPow && i === 0));
       if (dropInner || isOne(di)) terms.push(partial);
       else terms.push(isOne(partial) ? di : b.op('*', 'multiply', [partial, di]));
     });

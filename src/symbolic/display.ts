@@ -15,6 +15,7 @@
 import type { MathNode } from 'mathjs';
 import { compileNode, freeVariables } from './compile.js';
 import { getMath, nodeBuilders, TEX } from './mathjs.js';
+import { combineLikeTerms } from './naming.js';
 
 export interface DisplayOptions {
   /** Time allowed for simplify, in ms (a rule pass in progress may overrun it). */
@@ -26,6 +27,8 @@ export interface DisplayOptions {
 export interface DisplayedFormula {
   text: string;
   latex: string;
+  /** Conventions a reader needs for the functions shown (`heaviside(0) = 1/2 …`). */
+  conventions: string[];
   /** True when the shown form is mathjs's simplification (verified by evaluation). */
   simplified: boolean;
 }
@@ -61,9 +64,12 @@ const FOLD: Record<string, (a: number, b: number) => number> = {
  * constants. Each rewrite gives the same IEEE result as evaluating the
  * original (up to the sign of a zero), so it is safe on the formulas the
  * checker evaluates: `0 * x` is kept (NaN for infinite x), and so is
- * `2 * (3 * x)` (two roundings).
+ * `2 * (3 * x)` (two roundings). For display only, `dropZeroTerms` makes
+ * `0 * x` and `0 / x` zero (what they are wherever x is finite), so the
+ * terms they are in disappear.
  */
-export function tidyNode(root: MathNode): MathNode {
+export function tidyNode(root: MathNode, options: { dropZeroTerms?: boolean } = {}): MathNode {
+  const dropZeros = options.dropZeroTerms ?? false;
   const b = nodeBuilders();
   const memo = new Map<MathNode, MathNode>();
   const num = (v: number): MathNode => (v < 0 || Object.is(v, -0) ? b.op('-', 'unaryMinus', [b.num(-v)]) : b.num(v));
@@ -104,6 +110,7 @@ export function tidyNode(root: MathNode): MathNode {
         if (isNeg(y)) return b.op('+', 'add', [x, inner(y)]);
         break;
       case 'multiply':
+        if (dropZeros && (cx === 0 || cy === 0)) return b.num(0);
         if (cx === 1) return y;
         if (cy === 1) return x;
         if (cx === -1) return neg(y);
@@ -116,6 +123,7 @@ export function tidyNode(root: MathNode): MathNode {
         }
         break;
       case 'divide':
+        if (dropZeros && cx === 0) return b.num(0);
         if (cy === 1) return x;
         break;
       case 'pow':
@@ -322,34 +330,88 @@ function latexOf(node: MathNode): string {
   return node.toTex({ handler } as never);
 }
 
-function printed(node: MathNode, simplified: boolean): DisplayedFormula {
+/**
+ * A float32 constant written as the short decimal it was rounded from
+ * (`1.100000023841858` is float32's 1.1): the values rows give the exact
+ * numbers, the formula should read as the script does.
+ */
+export function shortConstants(root: MathNode): MathNode {
+  const b = nodeBuilders();
+  return root.transform((n: MathNode) => {
+    const v = (n as Node).value;
+    if (n.type !== 'ConstantNode' || typeof v !== 'number' || String(v).length <= 12 || Math.fround(v) !== v) return n;
+    for (let digits = 1; digits <= 8; digits++) {
+      const short = Number(v.toPrecision(digits));
+      if (Math.fround(short) === v) return b.num(short);
+    }
+    return n;
+  });
+}
+
+/** What heaviside is at 0: the one value of dzdx's helpers a reader cannot guess. */
+export const HEAVISIDE_AT_ZERO = 'heaviside(0) = 1/2: PyTorch splits a tie of max or min between the two';
+
+/**
+ * dzdx's helper functions written as a reader knows them: relu's
+ * derivative `above(u)` and clamp's `step(u)` as `(u > 0)`, clamp's
+ * `between(x, lo, hi)` as `(lo <= x <= hi)`. Display only (the checker
+ * evaluates the helpers, whose NaN handling is PyTorch's).
+ */
+function readableHelpers(root: MathNode): { node: MathNode; heaviside: boolean } {
+  const m = getMath();
+  let heaviside = false;
+  const node = root.transform((n: MathNode) => {
+    if (n.type !== 'FunctionNode') return n;
+    const { fn, args } = n as MathNode & { fn: { name: string }; args: MathNode[] };
+    if ((fn.name === 'above' || fn.name === 'step') && args.length === 1) {
+      return new m.ParenthesisNode(new m.OperatorNode('>', 'larger', [args[0]!, new m.ConstantNode(0)]));
+    }
+    if (fn.name === 'between' && args.length === 3) {
+      return new m.ParenthesisNode(new m.RelationalNode(['smallerEq', 'smallerEq'], [args[1]!, args[0]!, args[2]!]));
+    }
+    if (fn.name === 'heaviside') heaviside = true;
+    return n;
+  });
+  return { node, heaviside };
+}
+
+/** Text and LaTeX of a tree as shown (short constants, readable helpers), or a note when too deep to print. */
+export function printed(node: MathNode, simplified = false): DisplayedFormula {
   try {
-    return { text: node.toString(), latex: latexOf(node), simplified };
+    const shown = readableHelpers(combineLikeTerms(shortConstants(node)));
+    return { text: shown.node.toString(), latex: latexOf(shown.node), conventions: shown.heaviside ? [HEAVISIDE_AT_ZERO] : [], simplified };
   } catch {
     // mathjs prints recursively: a chain thousands of levels deep overflows.
-    return { text: '(formula too deep to display)', latex: '\\text{(formula too deep to display)}', simplified: false };
+    return { text: '(formula too deep to display)', latex: '\\text{(formula too deep to display)}', conventions: [], simplified: false };
   }
 }
 
 /**
- * Text and LaTeX for a formula: simplified by mathjs when that fits the
- * budget and gives the same values at random points, else tidied.
+ * The tree to show for a formula: simplified by mathjs when that fits the
+ * budget and gives the same values at random points, else tidied; terms
+ * with a zero factor left out (see tidyNode). Not printed (see
+ * displayFormula), so very large trees can still be named (naming.ts).
  */
-export function displayFormula(node: MathNode, options: DisplayOptions = {}): DisplayedFormula {
+export function displayTree(node: MathNode, options: DisplayOptions = {}): { node: MathNode; size: number; simplified: boolean } {
   const { budgetMs = 200, maxNodes = 2000 } = options;
   const deadline = performance.now() + budgetMs;
-  const tidy = tidyNode(node);
+  const tidy = tidyNode(node, { dropZeroTerms: true });
   const size = printedSize(tidy);
-  if (size > PRINT_LIMIT) {
-    const note = `formula of more than ${PRINT_LIMIT} nodes, too large to display`;
-    return { text: `(${note})`, latex: `\\text{(${note})}`, simplified: false };
-  }
   if (size <= maxNodes) {
     const simple = simplifyWithin(tidy, deadline, expectedPassMs(tidy, size));
     // Only a strictly smaller form is worth showing instead of the exact structure.
-    if (simple !== null && printedSize(simple) < size && sameValues(node, simple)) {
-      return printed(simple, true);
-    }
+    const simpleSize = simple === null ? size : printedSize(simple);
+    if (simple !== null && simpleSize < size && sameValues(tidy, simple)) return { node: simple, size: simpleSize, simplified: true };
   }
-  return printed(tidy, false);
+  return { node: tidy, size, simplified: false };
+}
+
+/** Text and LaTeX for a formula (displayTree, printed). */
+export function displayFormula(node: MathNode, options: DisplayOptions = {}): DisplayedFormula {
+  const shown = displayTree(node, options);
+  if (shown.size > PRINT_LIMIT) {
+    const note = `formula of more than ${PRINT_LIMIT} nodes, too large to display`;
+    return { text: `(${note})`, latex: `\\text{(${note})}`, conventions: [], simplified: false };
+  }
+  return printed(shown.node, shown.simplified);
 }

@@ -11,6 +11,7 @@ import type { BackwardCall } from '../autograd/engine.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { deriveNode } from './derive.js';
 import type { SymbolBuilder } from './nodes.js';
+import { memberMap } from './structural.js';
 import { ElemNode, locationOf, type OpRecord, type SymbolicTrace, type Term, type ValueRef } from './trace.js';
 
 export type PredictedError = 'no-grad' | 'implicit-scalar' | 'shape' | 'unused' | 'not-requiring-grad' | 'version' | 'backward-twice';
@@ -35,6 +36,12 @@ export interface ExpectedCall {
   reached: OpRecord[];
   /** Σ gradient · output, as an expression of the leaves: what finite differences differentiate. */
   objective: MathNode | null;
+  /**
+   * The same as autograd sees it: values read through a cut are named
+   * constants. Its derivative is the call's gradient unless a `.data` change
+   * reached a saved tensor (src/grade derives slips of it).
+   */
+  autogradObjective: MathNode | null;
 }
 
 export class ExpectedGradients {
@@ -72,6 +79,15 @@ export class ExpectedGradients {
         return this.read(term.factor);
       case 'formula':
         return term.partial;
+      case 'group': {
+        const members = term.operands.map((o) => this.read(o));
+        // An op whose backward reads its saved result: its own partial, over the result as it is now.
+        if (term.viaResult) return this.b.instantiate(term.viaResult, [], {}, memberMap(members, term.results.map((r) => this.read(r))));
+        const key = `m${term.slot}:${term.form}`;
+        let p = this.partials.get(key);
+        if (!p) this.partials.set(key, (p = deriveNode(this.b.template(term.form), `m${term.slot}`)));
+        return this.b.instantiate(p, [], {}, memberMap(members));
+      }
       case 'elementwise': {
         const spec = node.record!.entry.symbolic;
         if (spec.kind !== 'elementwise') throw new Error('internal: elementwise term of a structural op');
@@ -99,7 +115,7 @@ export class ExpectedGradients {
   }
 
   compute(call: BackwardCall, line: number): ExpectedCall {
-    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null };
+    const result: ExpectedCall = { call, line, errors: [], targets: [], reached: [], objective: null, autogradObjective: null };
     const root = call.outputs[0]!;
     const given = call.grads[0] ?? null;
     if (given && given.shape.join() !== root.shape.join()) result.errors.push('shape');
@@ -114,6 +130,9 @@ export class ExpectedGradients {
     );
     result.objective = this.b.sum(
       rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.valueAt({ buffer: root.array.buffer, offset }))),
+    );
+    result.autogradObjective = this.b.sum(
+      rootOffsets.map((offset, k) => this.b.multiply(seeds[k]!, this.trace.agValueAt({ buffer: root.array.buffer, offset }))),
     );
     const contributions = new Map<ElemNode, MathNode[]>();
     const give = (n: ElemNode, v: MathNode) => {
@@ -174,42 +193,40 @@ export class ExpectedGradients {
   }
 
   /**
-   * create_graph: the returned gradients are differentiable. Their history
-   * is their formula, differentiated by mathjs with respect to each leaf
-   * symbol in it (not the tape's backward ops: expected stays independent).
+   * create_graph: the returned gradients are differentiable. As autograd
+   * does, a gradient's formula is differentiated with respect to the values
+   * its backward read (saved inputs and results, leaf elements), each then
+   * through that value's own recorded history, never through the expression
+   * that computed it: once a `.data` write changed what an op saved, that
+   * expression no longer says what backward computes (expected stays
+   * independent of the tape's backward ops all the same).
    */
   attachHistory(grads: readonly Tensor[], formulas: readonly (readonly MathNode[])[], via: readonly OpRecord[]): void {
     grads.forEach((g, i) => {
       const offsets = Array.from(g.array.offsets());
       offsets.forEach((offset, k) => {
         const formula = formulas[i]![k]!;
-        const terms: Term[] = [];
-        for (const symbol of this.symbolsIn(formula)) {
-          const leaf = this.trace.leafOfSymbol(symbol);
-          const input = leaf && this.trace.nodeAt(leaf.tensor, leaf.offset);
-          if (input) terms.push({ kind: 'formula', input, partial: deriveNode(formula, symbol) });
-        }
+        const terms = this.historyTerms(formula);
         this.trace.define(g, offset, formula, terms.length ? new ElemNode(null, terms, null, via) : null);
       });
     });
   }
 
-  private symbolsIn(node: MathNode): Set<string> {
-    const found = new Set<string>();
-    const seen = new Set<MathNode>();
-    const stack = [node];
-    while (stack.length) {
-      const n = stack.pop()!;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      if (n.type === 'SymbolNode' && this.trace.leafOfSymbol((n as MathNode & { name: string }).name)) {
-        found.add((n as MathNode & { name: string }).name);
-      }
-      n.forEach((child) => stack.push(child));
-    }
-    return found;
+  /** d(formula)/d(value) for each value with a history it reads whole, as terms of that history. */
+  private historyTerms(formula: MathNode): Term[] {
+    const variables: { name: string; value: MathNode; node: ElemNode }[] = [];
+    const byName = new Map<string, MathNode>();
+    // (replace visits each distinct node once.)
+    const shape = this.b.replace(formula, (n) => {
+      const node = this.trace.historyOfValue(n);
+      if (!node) return undefined;
+      const name = `#v${variables.length}`;
+      variables.push({ name, value: n, node });
+      byName.set(name, n);
+      return this.b.symbol(name);
+    });
+    return variables.map(({ name, node }) => ({ kind: 'formula', input: node, partial: this.b.substitute(deriveNode(shape, name), byName) }));
   }
-
   /** After a successful pass without retain_graph, its ops' saved tensors are gone. */
   freeReached(expected: ExpectedCall): void {
     for (const r of expected.reached) r.freed = true;

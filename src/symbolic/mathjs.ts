@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ConfigOptions, MathJsInstance, MathNode } from 'mathjs';
+import { erf, roundHalfEven } from '../tensor/special.js';
 
 let shared: MathJsInstance | undefined;
 let own: MathJsInstance | undefined;
@@ -50,12 +51,26 @@ export const EXTRA_FUNCTIONS: Readonly<Record<string, (...args: number[]) => num
   heaviside: (x) => (x > 0 ? 1 : x < 0 ? 0 : x === 0 ? 0.5 : NaN),
   between: (x, lo, hi) =>
     Number.isNaN(x) || Number.isNaN(lo) || Number.isNaN(hi) ? NaN : lo <= x && x <= hi ? 1 : 0,
+  // hardtanh's backward lets the gradient through strictly inside the bounds (`x <= lo || x >= hi ? 0 : g`).
+  hardtanh: (x, lo, hi) => (Number.isNaN(x) ? x : Math.min(Math.max(x, lo), hi)),
+  within: (x, lo, hi) => (x <= lo || x >= hi ? 0 : 1),
+  erf,
+  // sqrt whose derivative is 0 where it is 0 (std's and the 2-norm's backward mask that point).
+  msqrt: Math.sqrt,
+  // c ? a : b (a backward formula's branch on a saved value, as prod's on zeros).
+  pick: (c, a, b) => (c !== 0 ? a : b),
+  // a / b, and 0 where b = 0 (the masked divisions of PyTorch's backward formulas).
+  divz: (a, b) => (b === 0 ? 0 : a / b),
+  // torch.round rounds half to even.
+  round: roundHalfEven,
+  trunc: Math.trunc,
 };
 
 /** LaTeX for the added functions that have a usual notation (display.ts prints them). */
 export const TEX: Readonly<Record<string, (arg: string) => string>> = {
   sigmoid: (arg) => `\\sigma\\left(${arg}\\right)`,
   rsqrt: (arg) => `\\frac{1}{\\sqrt{${arg}}}`,
+  msqrt: (arg) => `\\sqrt{${arg}}`,
 };
 
 /**
@@ -72,6 +87,12 @@ export function getMath(): MathJsInstance {
     // its one argument is the config (the typings describe the unbound form).
     const create = sharedMath().create as unknown as (config?: ConfigOptions) => MathJsInstance;
     own = create({});
+    // dzdx's formulas have no units. Unit is an optional dependency of
+    // SymbolNode; left out, building the node classes skips the Unit class
+    // and the typed functions it needs (round, ceil, fix, floor, ...: about
+    // half of the cost of the first derivative), and a variable named like
+    // a unit (b, m, s) prints as itself in LaTeX, not as \mathrm{b}.
+    (own as { Unit?: unknown }).Unit = undefined;
   }
   return own;
 }

@@ -94,14 +94,21 @@ export class SymbolBuilder {
     return this.substitute(typeof form === 'string' ? this.template(form) : form, bound);
   }
 
-  /** Replace symbols by nodes, rebuilding only the path above them. */
-  substitute(node: MathNode, bound: ReadonlyMap<string, MathNode>): MathNode {
+  /** Replace symbols by nodes (from a map, or a lookup by name), rebuilding only the path above them. */
+  substitute(node: MathNode, bound: ReadonlyMap<string, MathNode> | ((name: string) => MathNode | undefined)): MathNode {
+    const lookup = typeof bound === 'function' ? bound : (name: string) => bound.get(name);
+    return this.replace(node, (n) => (n.type === 'SymbolNode' ? lookup((n as Named).name) : undefined));
+  }
+
+  /** Replace the subtrees `by` gives a node for (their insides are not visited), rebuilding only the paths above them. */
+  replace(node: MathNode, by: (n: MathNode) => MathNode | undefined): MathNode {
     const memo = new Map<MathNode, MathNode>();
     const walk = (n: MathNode): MathNode => {
       const seen = memo.get(n);
       if (seen) return seen;
+      const replaced = by(n);
       let out: MathNode = n;
-      if (n.type === 'SymbolNode') out = bound.get((n as Named).name) ?? n;
+      if (replaced) out = replaced;
       else if (n.type === 'ParenthesisNode') out = walk((n as MathNode & { content: MathNode }).content);
       else if (n.type === 'OperatorNode') {
         const op = n as MathNode & { op: string; fn: string; args: MathNode[] };

@@ -14,10 +14,11 @@ import { LimitError } from '../tensor/errors.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { TapeListener } from '../autograd/record.js';
 import type { OpEntry } from '../ops/registry.js';
-import type { Buffer, NDArray } from '../tensor/ndarray.js';
+import { NDArray, type Buffer } from '../tensor/ndarray.js';
 import { broadcastIndex, productPairs, reductionGroups, scatterSources, type ScatterAttrs } from './element-maps.js';
 import { compileNode } from './compile.js';
 import { SymbolBuilder } from './nodes.js';
+import { traceGroup, traceLinear, type StructuralOp } from './structural.js';
 
 export { locationOf } from './element-maps.js';
 
@@ -62,6 +63,8 @@ export interface OpRecord {
   saved: SavedRef[];
   /** Saved tensors were freed by a backward without retain_graph. */
   freed: boolean;
+  /** An in-place op's self as it read it (its values before). */
+  before?: NDArray;
 }
 
 export type Term =
@@ -69,7 +72,9 @@ export type Term =
   | { kind: 'constant'; input: ElemNode; value: number }
   | { kind: 'factor'; input: ElemNode; factor: ValueRef }
   /** A gradient returned with create_graph: its own formula, differentiated symbolically. */
-  | { kind: 'formula'; input: ElemNode; partial: MathNode };
+  | { kind: 'formula'; input: ElemNode; partial: MathNode }
+  /** A member (`m<slot>`) of a group op's form (structural.ts): its partial, derived by mathjs. */
+  | { kind: 'group'; input: ElemNode; form: string; slot: number; operands: ValueRef[]; viaResult?: string; results: ValueRef[] };
 
 let nextElemId = 0;
 
@@ -88,6 +93,32 @@ export class ElemNode {
   ) {}
 }
 
+/**
+ * A value autograd did not compute: an element of a tensor with autograd
+ * history written behind autograd's back (`x.data *= 2`, an in-place op
+ * under no_grad, `y.data = t` of a non-leaf). Backward formulas read the new
+ * value, but autograd differentiates them through the element's history,
+ * never through the change. So the new value is a variable of its own (a
+ * symbol bound to it) whose derivative is its history's: `-r` written into
+ * a leaf r is, to a second derivative, r itself.
+ */
+export interface ChangedValue {
+  /** The element's history, which derivatives of formulas that read the value run back through. */
+  node: ElemNode;
+  /** The new value in autograd's view (`-r`, `x + 100`): what formulas show. */
+  shown: MathNode;
+  /** The new value seen through cuts: the program as a function of its leaves (finite differences). */
+  through: MathNode;
+}
+
+/** `x.data = t`: x adopted t's storage (ops with id >= `at` ran after). */
+export interface DataAssignment {
+  line: number;
+  tensor: Tensor;
+  buffer: Buffer;
+  at: number;
+}
+
 /** A `.data`-style change of storage that autograd cannot see, or a cut: for the explanations. */
 export interface TraceEvent {
   kind: 'mutation' | 'cut';
@@ -102,11 +133,16 @@ export interface TraceEvent {
 export class SymbolicTrace implements TapeListener {
   readonly records: OpRecord[] = [];
   readonly events: TraceEvent[] = [];
+  readonly assignments: DataAssignment[] = [];
   readonly names = new WeakMap<Tensor, string>();
   /** Symbol name to its numeric value (leaf elements and named constants). */
   readonly bindings = new Map<string, number>();
   /** Leaf element symbols: where each lives. */
   private readonly symbolLeaves = new Map<string, { tensor: Tensor; offset: number }>();
+  /** Symbols of values autograd did not compute (ChangedValue). */
+  private readonly changed = new Map<string, ChangedValue>();
+  /** The history of each value an op gave an element (autograd's view): what it is differentiated through. */
+  private readonly elementValues = new WeakMap<MathNode, ElemNode>();
   /** Each storage element's value, seen through cuts: the program as a function of its leaves. */
   private readonly values = new WeakMap<Buffer, Map<number, MathNode>>();
   /** The same as autograd sees it: values read through a cut are named constants. */
@@ -237,8 +273,89 @@ export class SymbolicTrace implements TapeListener {
     return node;
   }
 
-  leafOfSymbol(name: string): { tensor: Tensor; offset: number } | undefined {
-    return this.symbolLeaves.get(name);
+  /**
+   * The history a value read by a backward formula is differentiated
+   * through (create_graph): an op's output element's, a leaf element's or a
+   * changed value's; null when it is no such value.
+   */
+  historyOfValue(value: MathNode): ElemNode | null {
+    const known = this.elementValues.get(value);
+    if (known) return known;
+    return value.type === 'SymbolNode' ? this.historyOf((value as MathNode & { name: string }).name) : null;
+  }
+
+  /** The history a formula's symbol is differentiated through: a leaf element's, or a changed value's; null for a constant. */
+  historyOf(name: string): ElemNode | null {
+    const changed = this.changed.get(name);
+    if (changed) return changed.node;
+    const leaf = this.symbolLeaves.get(name);
+    return leaf ? this.nodeAt(leaf.tensor, leaf.offset) : null;
+  }
+
+  /** A formula with each changed value written out as autograd's view of it (`2 * (x + 100)`): for display. */
+  shownForm(node: MathNode): MathNode {
+    return this.expand(node, 'shown');
+  }
+
+  private expand(node: MathNode, view: 'shown' | 'through'): MathNode {
+    if (this.changed.size === 0) return node;
+    const memo = new Map<string, MathNode>();
+    const lookup = (name: string): MathNode | undefined => {
+      const changed = this.changed.get(name);
+      if (!changed) return undefined;
+      let out = memo.get(name);
+      if (!out) memo.set(name, (out = this.b.substitute(changed[view], lookup)));
+      return out;
+    };
+    return this.b.substitute(node, lookup);
+  }
+
+  /**
+   * After a change autograd cannot see, the value at `loc` in autograd's
+   * view becomes a variable with the element's history (ChangedValue);
+   * an element without history stays a plain value.
+   */
+  private changeValue(loc: Location, holder: Tensor): void {
+    const owner = [holder.base ?? holder, this.owners.get(loc.buffer)].find((t) => t && t.requiresGrad && !t.discardsGrad);
+    const node = owner ? this.nodeAt(owner, loc.offset) : null;
+    if (!owner || !node) return;
+    let name = `${this.symbolFor(owner.base ?? owner, loc.offset)}#${this.changed.size + 1}`;
+    while (this.bindings.has(name)) name += "'";
+    const symbol = this.b.symbol(name);
+    this.symbolic.set(symbol, true);
+    this.bindings.set(name, loc.buffer[loc.offset]!);
+    this.changed.set(name, { node, shown: this.agValueAt(loc), through: this.valueAt(loc) });
+    this.setValue(loc, symbol, this.agValues);
+  }
+
+  /**
+   * `t.data = source`: t now holds source's storage, and autograd cannot
+   * see it. A leaf's new values are new inputs of the program (symbols of
+   * their own, differentiated as the leaf); a non-leaf's are changed values
+   * (ChangedValue) of its history.
+   */
+  dataAssigned(t: Tensor): void {
+    if (this.paused) return;
+    const buffer = t.array.buffer;
+    this.assignments.push({ line: this.line, tensor: t, buffer, at: this.records.length });
+    if (!t.requiresGrad || t.discardsGrad || t.base) return;
+    for (const loc of this.locations(t)) {
+      if (!t.isLeaf) {
+        this.changeValue(loc, t);
+        continue;
+      }
+      let name = this.symbolFor(t, loc.offset);
+      while (this.bindings.has(name)) name += "'";
+      const symbol = this.b.symbol(name);
+      this.symbolic.set(symbol, true);
+      this.bindings.set(name, buffer[loc.offset]!);
+      this.symbolLeaves.set(name, { tensor: t, offset: loc.offset });
+      this.setValue(loc, symbol);
+      this.setValue(loc, symbol, this.agValues);
+      // The leaf's element keeps its node (its AccumulateGrad), now named by the new input.
+      const leaf = this.nodeAt(t, loc.offset)?.leaf;
+      if (leaf) leaf.symbol = name;
+    }
   }
 
   /** The engine wrote this storage behind the trace's back (gradient accumulation): read it afresh. */
@@ -249,7 +366,7 @@ export class SymbolicTrace implements TapeListener {
 
   /** Give an element a value and a history (gradients returned with create_graph). */
   define(t: Tensor, offset: number, value: MathNode, node: ElemNode | null): void {
-    this.setValue({ buffer: t.array.buffer, offset }, value);
+    this.setValue({ buffer: t.array.buffer, offset }, this.expand(value, 'through'));
     this.setValue({ buffer: t.array.buffer, offset }, value, this.agValues);
     this.setHistory(t, offset, node);
   }
@@ -288,6 +405,7 @@ export class SymbolicTrace implements TapeListener {
 
   private setHistory(t: Tensor, offset: number, node: ElemNode | null): void {
     const root = t.base ?? t;
+    if (node) this.elementValues.set(this.agValueAt({ buffer: t.array.buffer, offset }), node);
     let map = this.history.get(root);
     if (!map) this.history.set(root, (map = new Map()));
     if (node) map.set(offset, node);
@@ -296,12 +414,7 @@ export class SymbolicTrace implements TapeListener {
 
   op(entry: OpEntry<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void {
     if (this.paused) return;
-    this.work += output.numel + inputs.reduce((n, t) => n + t.numel, 0);
-    if (this.work > MAX_TRACED_ELEMENTS) {
-      throw new LimitError(
-        `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
-      );
-    }
+    this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
       id: this.records.length,
@@ -314,6 +427,7 @@ export class SymbolicTrace implements TapeListener {
       inputs,
       saved: [],
       freed: false,
+      before: inPlace && before ? NDArray.fromValues(before, output.shape, output.dtype) : undefined,
     };
     this.records.push(record);
     const inLocs = inputs.map((t) => this.locations(t));
@@ -347,6 +461,7 @@ export class SymbolicTrace implements TapeListener {
       if (!keepsHistory) this.setHistory(output, outLocs[k]!.offset, differentiable ? node : null);
     });
     this.build(record, inLocs, inValues, inNodes, outLocs, (k, value) => this.setValue(outLocs[k]!, value));
+    if (inPlace && !differentiable) for (const loc of outLocs) this.changeValue(loc, output);
   }
 
   /** Output values (and history nodes) of one op from its operands' values. */
@@ -386,6 +501,19 @@ export class SymbolicTrace implements TapeListener {
         }
         return;
       }
+      case 'random': {
+        // Data, not a function of the inputs: PyTorch's node sends each input a zero gradient.
+        const maps = inputs.map((t) => broadcastIndex(output.shape, t.shape));
+        outLocs.forEach((l, k) => {
+          const terms: Term[] = [];
+          inputs.forEach((_, i) => {
+            const input = inNodes[i]![maps[i]!(k)];
+            if (input) terms.push({ kind: 'constant', input, value: 0 });
+          });
+          set(k, this.b.constant(l.buffer[l.offset]!), terms.length ? new ElemNode(record, terms, null) : null);
+        });
+        return;
+      }
       case 'where': {
         // The unchosen branch gets an exact zero, as where(c, g, 0) gives it.
         const maps = inputs.map((t) => broadcastIndex(output.shape, t.shape));
@@ -410,6 +538,43 @@ export class SymbolicTrace implements TapeListener {
         return this.matmul(record, inLocs, inValues, inNodes, set);
       case 'elementwise':
         return this.elementwise(record, spec.form, inLocs, inValues, inNodes, outLocs, set);
+      case 'linear':
+      case 'group': {
+        const op: StructuralOp = {
+          ...record,
+          arrays: this.arraysRead(record),
+          inLocs,
+          inValues,
+          inNodes,
+          outLocs,
+          liveSlots: this.liveSlots(record),
+          charge: (n) => this.charge(n),
+        };
+        const emit = (k: number, value: MathNode, terms: Term[]) => set(k, value, terms.length ? new ElemNode(record, terms, null) : null);
+        return spec.kind === 'linear' ? traceLinear(op, this.b, emit) : traceGroup(op, this.b, emit);
+      }
+    }
+  }
+
+  /** The input arrays as the op read them: an in-place op has already written self. */
+  private arraysRead(record: OpRecord): NDArray[] {
+    const arrays = record.inputs.map((t) => t.array);
+    if (record.inPlace) arrays[0] = record.before!;
+    return arrays;
+  }
+
+  /** Inputs the op saves by reference (an in-place op's self is a copy of its old value). */
+  private liveSlots(record: OpRecord): Set<number> {
+    return new Set(record.entry.saves.filter((r) => r.input !== undefined && !(record.inPlace && r.input === 0)).map((r) => r.input!));
+  }
+
+  /** Count element-terms traced (an op's elements, or a structural op's terms) against the bound. */
+  private charge(n: number): void {
+    this.work += n;
+    if (this.work > MAX_TRACED_ELEMENTS) {
+      throw new LimitError(
+        `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 /** The dtypes of the script subset, named as PyTorch prints them after `torch.`. */
-export type DType = 'float32' | 'float64' | 'int64' | 'bool';
+export type DType = 'float32' | 'float64' | 'int64' | 'uint8' | 'bool';
 
 export const DEFAULT_FLOAT: DType = 'float32';
 
@@ -9,7 +9,7 @@ export function isFloating(dtype: DType): boolean {
 
 /** Promotion category order: bool < int < float. */
 export function category(dtype: DType): number {
-  return dtype === 'bool' ? 0 : dtype === 'int64' ? 1 : 2;
+  return dtype === 'bool' ? 0 : dtype === 'int64' || dtype === 'uint8' ? 1 : 2;
 }
 
 /** PyTorch's result dtype for two tensor operands. */
@@ -18,8 +18,8 @@ export function promoteTypes(a: DType, b: DType): DType {
   const ca = category(a);
   const cb = category(b);
   if (ca !== cb) return ca > cb ? a : b;
-  // both floating, one float32 and one float64
-  return 'float64';
+  // both integers (uint8 and int64), or both floating (float32 and float64)
+  return ca === 1 ? 'int64' : 'float64';
 }
 
 /** What a Python scalar of this kind means for promotion. */
@@ -46,6 +46,7 @@ export function legacyTypeName(dtype: DType): string {
     case 'float32': return 'torch.FloatTensor';
     case 'float64': return 'torch.DoubleTensor';
     case 'int64': return 'torch.LongTensor';
+    case 'uint8': return 'torch.ByteTensor';
     case 'bool': return 'torch.BoolTensor';
   }
 }

@@ -44,3 +44,15 @@ export class LimitError extends Error {
     this.name = 'LimitError';
   }
 }
+
+/**
+ * Something real PyTorch (or Python) does that dzdx does not: the script
+ * runner reports it as outside the subset (exit 2, with the position of the
+ * call), never as a Python exception the script could catch.
+ */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
+}

@@ -217,7 +217,7 @@ export function formatTensor(
     body = '[]';
   } else {
     // float32 is the default dtype; int64 and bool are implied by the digits.
-    if (dtype === 'float64') suffixes.push(`dtype=${formatDType(dtype)}`);
+    if (dtype === 'float64' || dtype === 'uint8') suffixes.push(`dtype=${formatDType(dtype)}`);
     const summarize = numel > THRESHOLD;
     const strides = stridesOf(shape);
     const fmt = new Formatter(dtype, summarizedValues(values, shape, strides, summarize));

@@ -6,6 +6,8 @@
  */
 import type { DType } from './dtype.js';
 import { runtimeError } from './errors.js';
+import { applyBinary, applyUnary, type BinaryMath, type UnaryMath } from './numerics/elementwise.js';
+import { cascadeSum } from './numerics/sum.js';
 import {
   NDArray,
   allocate,
@@ -27,6 +29,39 @@ export function mapUnary(a: NDArray, dtype: DType, f: (x: number) => number): ND
   const out = allocate(dtype, xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!));
   return fresh(out, a.shape, dtype);
+}
+
+/** Values of `a` as the op's float dtype holds them (an int input is cast first). */
+function floatValues(a: NDArray, dtype: DType): Float64Array {
+  const xs = a.values();
+  if (dtype === 'float32' && a.dtype !== 'float32') for (let i = 0; i < xs.length; i++) xs[i] = Math.fround(xs[i]!);
+  return xs;
+}
+
+/**
+ * A float elementwise function with PyTorch's per-element choice of
+ * implementation (vectorised or scalar, see numerics/elementwise.ts). A
+ * cast input is a fresh contiguous buffer in PyTorch too.
+ */
+export function mapUnaryMath(a: NDArray, dtype: DType, m: UnaryMath): NDArray {
+  const out = allocate(dtype, a.numel) as Float32Array | Float64Array;
+  applyUnary(m, dtype, floatValues(a, dtype), out, a.isContiguous() || a.dtype !== dtype);
+  return fresh(out, a.shape, dtype);
+}
+
+/** An operand PyTorch's loop reads contiguously: the output's shape and contiguous, or one broadcast value. */
+function readsContiguously(a: NDArray, shape: readonly number[]): boolean {
+  if (a.numel === 1) return true;
+  return a.shape.length === shape.length && a.shape.every((d, i) => d === shape[i]) && a.isContiguous();
+}
+
+export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMath): NDArray {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const xs = floatValues(broadcastTo(a, shape), dtype);
+  const ys = floatValues(broadcastTo(b, shape), dtype);
+  const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
+  applyBinary(m, dtype, xs, ys, out, readsContiguously(a, shape) && readsContiguously(b, shape));
+  return fresh(out, shape, dtype);
 }
 
 export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y: number) => number): NDArray {
@@ -76,8 +111,18 @@ export function reducedShape(shape: readonly number[], dims: readonly number[], 
   return out;
 }
 
-/** Sum over `dims` (sorted, normalised). Accumulates in double, rounds once. */
+/**
+ * Sum over `dims` (sorted, normalised). Floats are added in PyTorch's order
+ * and precision (numerics/sum.ts); integers exactly.
+ */
 export function sumDims(a: NDArray, dims: readonly number[], keepdim: boolean, dtype: DType): NDArray {
+  if ((dtype === 'float32' || dtype === 'float64') && a.dtype === dtype) {
+    const reduced = a.shape.map((_, d) => dims.includes(d));
+    const sums = cascadeSum(a.buffer, a.offset, a.shape, a.strides, reduced, dtype);
+    const out = allocate(dtype, sums.length);
+    out.set(sums);
+    return fresh(out, reducedShape(a.shape, dims, keepdim), dtype);
+  }
   const keptShape = reducedShape(a.shape, dims, true);
   const xs = a.values();
   const acc = new Float64Array(numelOf(keptShape));
@@ -120,7 +165,12 @@ function matmulShapeError(a: readonly number[], b: readonly number[]): Error {
   return runtimeError(`mat1 and mat2 shapes cannot be multiplied (${a[0]}x${a[1]} and ${b[0]}x${b[1]})`);
 }
 
-/** (n×k)·(k×m), double accumulation. */
+/**
+ * (n×k)·(k×m). Each element is the reference BLAS's sgemm/dgemm sum (also
+ * sgemv and sdot's): products rounded to the dtype and added one after the
+ * other from 0, in the dtype (measured against PyTorch 1.13: equal, for
+ * every transposition of the operands).
+ */
 export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   const [k2, m] = b.shape as [number, number];
@@ -128,10 +178,12 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const xs = a.values();
   const ys = b.values();
   const out = allocate(dtype, n * m);
+  const single = dtype === 'float32';
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
+      if (single) for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(xs[i * k + p]! * ys[p * m + j]!));
+      else for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
       out[i * m + j] = castValue(dtype, s);
     }
   }
@@ -157,6 +209,7 @@ export function dot(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const xs = a.values();
   const ys = b.values();
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]! * ys[i]!;
+  if (dtype === 'float32') for (let i = 0; i < xs.length; i++) s = Math.fround(s + Math.fround(xs[i]! * ys[i]!));
+  else for (let i = 0; i < xs.length; i++) s += xs[i]! * ys[i]!;
   return NDArray.scalar(s, dtype);
 }

@@ -27,7 +27,7 @@ export function allocate(dtype: DType, n: number): Buffer {
     throw new LimitError(`tensor of ${n} elements is larger than dzdx's limit of ${MAX_ELEMENTS} elements`);
   }
   // float32 rounds on every store, exactly as float32 kernels do;
-  // int64 and bool hold whole numbers in doubles (exact up to 2^53).
+  // int64, uint8 and bool hold whole numbers in doubles (int64 exact up to 2^53).
   return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
 }
 
@@ -51,6 +51,8 @@ export function contiguousStrides(shape: readonly number[]): number[] {
 export function castValue(dtype: DType, v: number): number {
   if (dtype === 'bool') return v !== 0 && !Number.isNaN(v) ? 1 : 0;
   if (dtype === 'int64') return Number.isFinite(v) ? Math.trunc(v) + 0 : v;
+  // uint8 wraps as C++'s conversion of an integer to uint8_t does.
+  if (dtype === 'uint8') return Number.isFinite(v) ? ((Math.trunc(v) % 256) + 256) % 256 : 0;
   return v;
 }
 

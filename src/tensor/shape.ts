@@ -90,6 +90,7 @@ export function permute(a: NDArray, dims: readonly number[]): NDArray {
     );
   }
   const ds = dims.map((d) => normalizeDim(d, a.ndim));
+  if (new Set(ds).size !== ds.length) throw runtimeError('permute(): duplicate dims are not allowed.');
   return a.view(
     ds.map((d) => a.shape[d]!),
     ds.map((d) => a.strides[d]!),

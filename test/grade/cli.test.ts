@@ -101,17 +101,44 @@ describe('dzdx grade', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
-  test('a broken answers file names its line', () => {
+  test('an answers file that is not one: exit 2 with its line; a malformed row: reported with its line, the others graded (exit 1)', () => {
     const csv = join(dir, 'bad.csv');
     writeFileSync(csv, 'student,question\nada,grad\n');
     const r = dzdx('grade', TUTORIAL, csv);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no 'answer' column");
     const jsonl = join(dir, 'bad.jsonl');
-    writeFileSync(jsonl, '{"answer": "1", "question": "grad"}\n{oops\n');
+    writeFileSync(jsonl, '{"answer": "[[2, 2], [2, 2]]", "question": "grad"}\n{oops\n{"answer": "2", "question": "formula"}\n');
     const j = dzdx('grade', TUTORIAL, jsonl);
-    expect(j.code).toBe(2);
+    expect(j.code).toBe(1);
     expect(j.stderr).toContain(`${jsonl}:2: not JSON`);
+    expect(j.stdout.trim().split('\n').map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['student,question,verdict', 'row 1,grad,right', 'line 2,,invalid', 'row 3,formula,right']);
+  });
+
+  test('notebooks: one per student, results per question; the student of a Gradescope submission', () => {
+    const r = dzdx('grade', 'examples/exercises/per_student.yaml', 'examples/submissions/ada.ipynb', 'examples/submissions/bob.ipynb');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['ada,grad,right', 'ada,printed,right', 'ada,code,right', 'bob,grad,partial', 'bob,printed,wrong', 'bob,code,invalid']);
+    const two = dzdx('grade', 'examples/exercises/per_student.yaml', join(dir, '../../no-such.csv'));
+    expect(two.code).toBe(2);
+    const out = join(dir, 'gs.json');
+    expect(dzdx('grade', 'examples/exercises/per_student.yaml', 'examples/submissions/bob.ipynb', '--format', 'gradescope', '--out', out).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).score).toBe(1);
+    const many = dzdx('grade', TUTORIAL, 'examples/exercises/tutorial_data_mutation.answers.csv', '--format', 'gradescope');
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain('results are for one submission');
+  });
+
+  test('--render: the exercise as a student sees it; --student is needed for an exercise with params', () => {
+    const text = dzdx('grade', 'examples/exercises/per_student.yaml', '--student', 'ada', '--render', 'text');
+    expect(text.stdout).toContain('x = torch.tensor([1.0, 3.0], requires_grad=True)');
+    expect(dzdx('grade', 'examples/exercises/per_student.yaml', '--student', 'ada', '--render', 'text').stdout).toBe(text.stdout);
+    expect(dzdx('grade', 'examples/exercises/per_student.yaml', '--student', 'bob', '--render', 'text').stdout).toContain('[1.0, 5.0]');
+    const nb = JSON.parse(dzdx('grade', 'examples/exercises/per_student.yaml', '--student', 'ada', '--render', 'notebook').stdout);
+    expect(nb.nbformat).toBe(4);
+    const none = dzdx('grade', 'examples/exercises/per_student.yaml', '--render', 'text');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('give --student ID');
   });
 });
 

@@ -54,7 +54,7 @@ describe('exercise files', () => {
     ['a bad tensor name', `${SCRIPT}questions:\n  - kind: gradient\n    tensor: x.grad\n`, 'not a variable name', 9, 13],
     ['both after_line and after_backward', `${SCRIPT}questions:\n  - kind: gradient\n    tensor: x\n    after_line: 4\n    after_backward: 1\n`, "not both", 11, 21],
     ['a tolerance of 2', `${SCRIPT}questions:\n  - kind: gradient\n    tensor: x\n    tolerance: {rtol: 2}\n`, 'a number in [0, 1)', 10, 23],
-    ['an unknown mistake in partial', `${SCRIPT}questions:\n  - kind: gradient\n    tensor: x\n    partial: {typo: 0.5}\n`, "unknown key 'typo'", 10, 15],
+    ['an unknown mistake in partial', `${SCRIPT}questions:\n  - kind: gradient\n    tensor: x\n    partial: {typo: 0.5}\n`, "unknown mistake 'typo'", 10, 15],
     ['a partial fraction above 1', `${SCRIPT}questions:\n  - kind: gradient\n    tensor: x\n    partial: {sign-error: 3}\n`, 'a fraction between 0 and 1', 10, 27],
     ['a duplicate id', `${SCRIPT}questions:\n  - {id: a, kind: raises}\n  - {id: a, kind: raises}\n`, "the id 'a' is used twice", 9, 10],
     ['a duplicate key', `${SCRIPT}questions:\n  - kind: raises\n    kind: raises\n`, 'Map keys must be unique', 9, 5],

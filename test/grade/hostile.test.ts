@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { fc, test as fcTest } from '@fast-check/vitest';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
+
+// Building the keys runs each script and its mistakes: seconds on a busy machine.
+vi.setConfig({ hookTimeout: 120_000 });
 import { buildKey, grade, parseExercise, type ExerciseKey } from '../../src/grade/index.js';
 
 let keys: ExerciseKey[] = [];

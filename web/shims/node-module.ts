@@ -1,6 +1,7 @@
 /**
- * In the browser, src/symbolic/mathjs.ts's `createRequire(...)('mathjs/lib/browser/math.js')`
- * resolves to this: the same single-file mathjs build, bundled by Vite.
+ * In the playground's bundle and the CLI's (cli/bundle/build.mjs),
+ * src/symbolic/mathjs.ts's `createRequire(...)('mathjs/lib/browser/math.js')`
+ * resolves to this: the same single-file mathjs build, bundled.
  */
 import math from 'mathjs/lib/browser/math.js';
 
