@@ -9,7 +9,8 @@
  */
 import type { Tensor } from '../autograd/tensor.js';
 import { mapTernary } from '../tensor/kernels.js';
-import { broadcastTo, NDArray, numelOf } from '../tensor/ndarray.js';
+import { broadcastTo, castValue, NDArray, numelOf } from '../tensor/ndarray.js';
+import { cascadeSum } from '../tensor/numerics/sum.js';
 import * as F from './functional.js';
 import { defineOp, type Group, type LinearTerm } from './registry.js';
 
@@ -51,11 +52,11 @@ function lossForm(term: (x: string, t: string, beta: number) => string) {
 /** Apply a pointwise loss and reduce it: mean sums in the dtype and divides, as mean does. */
 function reducePointwise(values: NDArray, reduction: Reduction): NDArray {
   if (reduction === NONE) return values;
-  const xs = values.values();
-  let s = 0;
-  for (const v of xs) s += v;
-  const total = NDArray.scalar(s, values.dtype).item();
-  return NDArray.scalar(reduction === MEAN ? total / xs.length : total, values.dtype);
+  // at::sum_out's cascade sum in the dtype, then (mean) div_ by the count, as Loss.cpp reduces.
+  const c = values.isContiguous() ? values : values.copy();
+  const all = c.shape.map(() => true);
+  const total = castValue(values.dtype, cascadeSum(c.buffer, c.offset, c.shape, c.strides, all, values.dtype)[0]!);
+  return NDArray.scalar(reduction === MEAN ? total / values.numel : total, values.dtype);
 }
 
 /** The factor of a loss's gradient: 1/n for mean. */
