@@ -9,7 +9,6 @@ import { PyError } from '../tensor/errors.js';
 import { bind, toBool } from '../program/args.js';
 import { defineClass } from '../program/native.js';
 import { getAttr, objectSetAttr } from '../program/objects.js';
-import { UnsupportedError } from '../program/errors.js';
 import { PyInstance, typeName, type CallArgs, type PyClass, type PyValue } from '../program/values.js';
 import { initModule, Module } from './module.js';
 
@@ -53,16 +52,13 @@ export function activation(spec: ActivationSpec): PyClass {
   });
 }
 
-const inPlaceUnsupported = (what: string): never => {
-  throw new UnsupportedError(`${what} is not supported`);
-};
 const attr = (self: PyValue, name: string) => getAttr(self, name);
 const inplaceRepr = (self: PyValue) => (toBool(attr(self, 'inplace'), false) ? 'inplace=True' : '');
 
 export const ReLU = activation({
   name: 'ReLU',
   params: [['inplace', false]],
-  forward: (x, self) => (toBool(attr(self, 'inplace'), false) ? inPlaceUnsupported('nn.ReLU(inplace=True)') : F.relu(tensorInput(x, 'relu'))),
+  forward: (x, self) => (toBool(attr(self, 'inplace'), false) ? F.unaryInPlace('relu', tensorInput(x, 'relu_')) : F.relu(tensorInput(x, 'relu'))),
   extraRepr: inplaceRepr,
 });
 export const Sigmoid = activation({ name: 'Sigmoid', forward: (x) => F.sigmoid(tensorInput(x, 'sigmoid')) });
