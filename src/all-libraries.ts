@@ -6,3 +6,4 @@ import './functools/index.js';
 import './copy/index.js';
 import './time/index.js';
 import './nn/index.js';
+import './optim/index.js';

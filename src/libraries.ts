@@ -28,6 +28,7 @@ export const LIBRARIES: readonly LibraryEntry[] = [
   { name: 'functools', words: ['functools'], load: () => import('./functools/index.js') },
   { name: 'copy', words: ['copy', 'deepcopy'], load: () => import('./copy/index.js') },
   { name: 'nn', words: ['nn', 'Module', 'Parameter', 'Linear', 'Sequential'], load: () => import('./nn/index.js') },
+  { name: 'optim', words: ['optim', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'lr_scheduler'], load: () => import('./optim/index.js') },
   { name: 'time', words: ['time', 'perf_counter'], load: () => import('./time/index.js') },
 ];
 

@@ -59,6 +59,9 @@ function reducePointwise(values: NDArray, reduction: Reduction): NDArray {
   return NDArray.scalar(reduction === MEAN ? total / values.numel : total, values.dtype);
 }
 
+/** Rounding to the dtype after each operation, as the float32 kernels compute. */
+const rounding = (dtype: string) => (dtype === 'float32' ? Math.fround : (x: number) => x);
+
 /** The factor of a loss's gradient: 1/n for mean. */
 const meanScale = (reduction: Reduction, n: number) => (reduction === MEAN ? 1 / n : 1);
 
@@ -67,7 +70,12 @@ export const mseLossBackward = defineOp<LossAttrs & { norm: number }>({
   gradFn: 'MseLossBackwardBackward0',
   symbolic: { kind: 'elementwise', form: 'norm * (b - c) * a' },
   saves: [{ name: 'grad_output', input: 0 }, { name: 'self', input: 1 }, { name: 'target', input: 2 }],
-  forward: ([g, x, t], l, dtype) => mapTernary(g!, x!, t!, dtype, (gv, xv, tv) => l.norm * (xv - tv) * gv),
+  // mse_backward_cpu_kernel: norm (cast to the dtype) * (x - t) * g, each product rounded.
+  forward: ([g, x, t], l, dtype) => {
+    const r = rounding(dtype);
+    const norm = r(l.norm);
+    return mapTernary(g!, x!, t!, dtype, (gv, xv, tv) => r(norm * r(xv - tv)) * gv);
+  },
   backward: (gg, ctx) => {
     const { reduction, norm } = ctx.attrs;
     const x = ctx.saved('self');
@@ -88,7 +96,8 @@ export const mseLoss = defineOp<LossAttrs>({
   symbolic: { kind: 'group', groups: lossGroups('mse'), form: lossForm((x, t) => `(${x} - ${t}) ^ 2`) },
   saves: [{ name: 'self', input: 0 }, { name: 'target', input: 1 }],
   forward: ([x, t], l, dtype) => {
-    const d = mapTernary(x!, t!, x!, dtype, (xv, tv) => (xv - tv) * (xv - tv));
+    const r = rounding(dtype);
+    const d = mapTernary(x!, t!, x!, dtype, (xv, tv) => r(xv - tv) ** 2);
     return reducePointwise(d, l.reduction);
   },
   backward: (g, ctx) => {
