@@ -8,8 +8,10 @@
  * 1 mean, 2 sum.
  */
 import type { Tensor } from '../autograd/tensor.js';
+import type { DType } from '../tensor/dtype.js';
 import { mapTernary } from '../tensor/kernels.js';
 import { broadcastTo, castValue, NDArray, numelOf } from '../tensor/ndarray.js';
+import { nllLossReduced } from '../tensor/numerics/losses.js';
 import { cascadeSum } from '../tensor/numerics/sum.js';
 import * as F from './functional.js';
 import { defineOp, type Group, type LinearTerm } from './registry.js';
@@ -320,6 +322,17 @@ function nllTerms(a: NllAttrs): LinearTerm[][] {
   return a.reduction === NONE ? rows : [rows.flat()];
 }
 
+/** A reduced nll_loss over (N, C) in LossNLL.cpp's cascade order (numerics/losses.ts). */
+function nllReduced(xs: ArrayLike<number>, a: NllAttrs, dtype: DType): number {
+  const classes = a.shape[1]!;
+  const targets = Array.from(a.positions, (p, b) => (p < 0 ? -1 : p - b * classes));
+  const classWeights = new Float64Array(classes);
+  targets.forEach((t, b) => {
+    if (t >= 0) classWeights[t] = a.weights[b]!;
+  });
+  return nllLossReduced(xs, classes, targets, classWeights, a.reduction === MEAN ? 'mean' : 'sum', -1, dtype);
+}
+
 export const nllLossBackward = defineOp<NllAttrs>({
   name: 'nll_loss_backward',
   gradFn: 'NllLossBackwardBackward0',
@@ -348,6 +361,7 @@ export const nllLoss = defineOp<NllAttrs>({
   saves: [{ name: 'self', input: 0 }],
   forward: ([x], a, dtype) => {
     const xs = x!.values();
+    if (a.reduction !== NONE && a.shape.length === 2 && a.totalWeight !== 0) return NDArray.scalar(nllReduced(xs, a, dtype), dtype);
     const values = nllTerms(a).map((row) => row.reduce((s, [, p, w]) => s + w * xs[p]!, 0));
     if (a.reduction === NONE) return NDArray.fromValues(values, [a.positions.length], dtype);
     return NDArray.scalar(a.reduction === MEAN && a.totalWeight === 0 ? NaN : values[0]!, dtype);

@@ -6,6 +6,7 @@
  */
 import { linesAlong } from '../tensor/index-kernels.js';
 import { NDArray, numelOf } from '../tensor/ndarray.js';
+import { softmaxLastDim } from '../tensor/numerics/softmax.js';
 import { softmaxOf } from '../tensor/reductions.js';
 import * as F from './functional.js';
 import { boundTerms, defineOp, type Group } from './registry.js';
@@ -16,6 +17,18 @@ const sumOf = (terms: readonly string[]) => (terms.length ? terms.join(' + ') : 
 export interface Along {
   dim: number;
   shape: readonly number[];
+}
+
+/**
+ * Along the last dim of a float tensor, PyTorch's vectorised lastdim kernel
+ * (numerics/softmax.ts: SLEEF exp/log, its reduction order); along another
+ * dim, a double-precision line computation.
+ */
+function softmaxValues(a: NDArray, s: Along, log: boolean): Float64Array {
+  const n = s.shape.length === 0 ? 1 : s.shape[s.dim]!;
+  const last = s.shape.length === 0 || s.dim === s.shape.length - 1;
+  if (last && n > 0 && (a.dtype === 'float32' || a.dtype === 'float64')) return softmaxLastDim(a.values(), a.numel / n, n, a.dtype, log);
+  return softmaxOf(a.values(), linesAlong(s.shape, s.dim), a.numel, log);
 }
 
 /** Each output element: the whole line it lies on, keyed by the line's length and its position. */
@@ -94,7 +107,7 @@ export const softmax = defineOp<Along>({
   },
   dtype: 'first',
   saves: [{ name: 'result' }],
-  forward: ([a], s) => NDArray.fromValues(softmaxOf(a!.values(), linesAlong(s.shape, s.dim), a!.numel, false), a!.shape, a!.dtype),
+  forward: ([a], s) => NDArray.fromValues(softmaxValues(a!, s, false), a!.shape, a!.dtype),
   backward: (g, ctx) => [F.softmaxBackwardData(g, ctx.saved('result'), ctx.attrs.dim)],
 });
 
@@ -148,7 +161,7 @@ export const logSoftmax = defineOp<Along>({
   },
   dtype: 'first',
   saves: [{ name: 'result' }],
-  forward: ([a], s) => NDArray.fromValues(softmaxOf(a!.values(), linesAlong(s.shape, s.dim), a!.numel, true), a!.shape, a!.dtype),
+  forward: ([a], s) => NDArray.fromValues(softmaxValues(a!, s, true), a!.shape, a!.dtype),
   backward: (g, ctx) => [F.logSoftmaxBackwardData(g, ctx.saved('result'), ctx.attrs.dim)],
 });
 
