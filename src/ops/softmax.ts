@@ -6,7 +6,8 @@
  */
 import { linesAlong } from '../tensor/index-kernels.js';
 import { NDArray, numelOf } from '../tensor/ndarray.js';
-import { softmaxLastDim } from '../tensor/numerics/softmax.js';
+import type { DType } from '../tensor/dtype.js';
+import { softmaxBackwardLastDim, softmaxLastDim } from '../tensor/numerics/softmax.js';
 import { softmaxOf } from '../tensor/reductions.js';
 import * as F from './functional.js';
 import { boundTerms, defineOp, type Group } from './registry.js';
@@ -29,6 +30,14 @@ function softmaxValues(a: NDArray, s: Along, log: boolean): Float64Array {
   const last = s.shape.length === 0 || s.dim === s.shape.length - 1;
   if (last && n > 0 && (a.dtype === 'float32' || a.dtype === 'float64')) return softmaxLastDim(a.values(), a.numel / n, n, a.dtype, log);
   return softmaxOf(a.values(), linesAlong(s.shape, s.dim), a.numel, log);
+}
+
+/** The backward kernels' lastdim path (float dtypes), or null for another dim. */
+function backwardLastDim(gs: ArrayLike<number>, ys: ArrayLike<number>, s: Along, dtype: DType, log: boolean): Float64Array | null {
+  const n = s.shape.length === 0 ? 1 : s.shape[s.dim]!;
+  const last = s.shape.length === 0 || s.dim === s.shape.length - 1;
+  if (!last || n === 0 || (dtype !== 'float32' && dtype !== 'float64')) return null;
+  return softmaxBackwardLastDim(gs, ys, gs.length / n, n, dtype, log);
 }
 
 /** Each output element: the whole line it lies on, keyed by the line's length and its position. */
@@ -70,6 +79,8 @@ export const softmaxBackwardData = defineOp<Along>({
   forward: ([g, y], a, dtype) => {
     const gs = g!.values();
     const ys = y!.values();
+    const fast = backwardLastDim(gs, ys, a, dtype, false);
+    if (fast) return NDArray.fromValues(fast, a.shape, dtype);
     const out = new Float64Array(gs.length);
     for (const line of linesAlong(a.shape, a.dim)) {
       let dot = 0;
@@ -127,6 +138,8 @@ export const logSoftmaxBackwardData = defineOp<Along>({
   forward: ([g, y], a, dtype) => {
     const gs = g!.values();
     const ys = y!.values();
+    const fast = backwardLastDim(gs, ys, a, dtype, true);
+    if (fast) return NDArray.fromValues(fast, a.shape, dtype);
     const out = new Float64Array(gs.length);
     for (const line of linesAlong(a.shape, a.dim)) {
       let s = 0;

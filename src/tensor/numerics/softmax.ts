@@ -7,6 +7,7 @@
  * float64), then x·(1/sum), or x - max - log(sum) with SLEEF's log.
  */
 import type { DType } from '../dtype.js';
+import { fma, fmaf } from './bits.js';
 import * as s32 from './sleefFloat32.js';
 import * as s64 from './sleefFloat64.js';
 
@@ -65,4 +66,54 @@ export function softmaxLastDim(xs: ArrayLike<number>, rows: number, n: number, d
     }
   }
   return out;
+}
+
+/**
+ * The backward of softmax/log_softmax along the last dim as 1.13's
+ * _vec_softmax_backward computes it: log_softmax g - exp(y)·Σg, whose
+ * multiply-subtract GCC fuses into one FMA; softmax (g - Σ g·y)·y, the
+ * products summed lane-wise (fused into the accumulator) as reduce_all does.
+ */
+export function softmaxBackwardLastDim(gs: ArrayLike<number>, ys: ArrayLike<number>, rows: number, n: number, dtype: DType, log: boolean): Float64Array {
+  const single = dtype === 'float32';
+  const r: Round = single ? Math.fround : (x) => x;
+  const fused = single ? fmaf : fma;
+  const exp = single ? (x: number) => s32.expf(x) : (x: number) => s64.exp(x);
+  const lanes = single ? 8 : 4;
+  const add = (a: number, b: number) => r(a + b);
+  const out = new Float64Array(rows * n);
+  const products = new Float64Array(n);
+  for (let row = 0; row < rows; row++) {
+    const base = row * n;
+    if (log) {
+      const sum = reduceAll(gs, base, n, lanes, add);
+      for (let i = 0; i < n; i++) out[base + i] = fused(-exp(ys[base + i]!), sum, gs[base + i]!);
+    } else {
+      let sum: number;
+      if (n < lanes) {
+        for (let i = 0; i < n; i++) products[i] = r(gs[base + i]! * ys[base + i]!);
+        sum = reduceAll(products, 0, n, lanes, add);
+      } else sum = fusedDotLanes(gs, ys, base, n, lanes, fused, add);
+      for (let i = 0; i < n; i++) out[base + i] = r(r(gs[base + i]! - sum) * ys[base + i]!);
+    }
+  }
+  return out;
+}
+
+/** map2_reduce_all(x·y, +) for rows of a vector or more: lane accumulators acc += x·y (fused), then the lane tree. */
+function fusedDotLanes(
+  gs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  base: number,
+  n: number,
+  lanes: number,
+  fused: (a: number, b: number, c: number) => number,
+  add: (a: number, b: number) => number,
+): number {
+  const acc = new Float64Array(lanes);
+  for (let l = 0; l < lanes; l++) acc[l] = lanes === 8 ? Math.fround(gs[base + l]! * ys[base + l]!) : gs[base + l]! * ys[base + l]!;
+  let d = lanes;
+  for (; d + lanes <= n; d += lanes) for (let l = 0; l < lanes; l++) acc[l] = fused(gs[base + d + l]!, ys[base + d + l]!, acc[l]!);
+  for (let l = 0; d + l < n; l++) acc[l] = fused(gs[base + d + l]!, ys[base + d + l]!, acc[l]!);
+  return reduceAll(acc, 0, lanes, lanes, add);
 }
