@@ -12,6 +12,8 @@ import type { DType } from '../tensor/dtype.js';
 import { mapTernary } from '../tensor/kernels.js';
 import { broadcastTo, castValue, NDArray, numelOf } from '../tensor/ndarray.js';
 import { nllLossReduced } from '../tensor/numerics/losses.js';
+import { expf, logf } from '../tensor/numerics/sleefFloat32.js';
+import { exp as exp64, log as log64 } from '../tensor/numerics/sleefFloat64.js';
 import { cascadeSum } from '../tensor/numerics/sum.js';
 import * as F from './functional.js';
 import { defineOp, type Group, type LinearTerm } from './registry.js';
@@ -254,11 +256,24 @@ export const binaryCrossEntropy = defineOp<LossAttrs>({
   kinks: 'each log is clamped at -100 (input 0 or 1 gives a finite loss)',
 });
 
-/** Stable (1 - t) x + (1 + (pw - 1) t) (log(exp(-m) + exp(-x - m)) + m), m = max(-x, 0). */
-function bceLogitsTerm(x: number, t: number, pw: number): number {
-  const maxVal = Math.max(-x, 0);
-  const logTerm = Math.log(Math.exp(-maxVal) + Math.exp(-x - maxVal)) + maxVal;
-  return (1 - t) * x + (1 + (pw - 1) * t) * logTerm;
+/**
+ * Stable (1 - t) x + (1 + (pw - 1) t) (log(exp(-m) + exp(-x - m)) + m), m = max(-x, 0),
+ * op by op as 1.13's composite computes it in the dtype (SLEEF's exp and log
+ * for float32); without a pos_weight the log term is added last, as there.
+ */
+function bceLogitsTerm(dtype: DType, hasPosWeight: boolean): (x: number, t: number, pw: number) => number {
+  const single = dtype === 'float32';
+  const r = rounding(dtype);
+  const exp = single ? expf : exp64;
+  const log = single ? logf : log64;
+  return (x, t, pw) => {
+    const m = Math.max(-x, 0);
+    const logSum = log(r(exp(-m) + exp(r(-x - m))));
+    const linear = r(r(1 - t) * x);
+    if (!hasPosWeight) return r(r(linear + m) + logSum);
+    const logWeight = r(r(r(pw - 1) * t) + 1);
+    return r(linear + r(logWeight * r(logSum + m)));
+  };
 }
 
 export const binaryCrossEntropyWithLogits = defineOp<LossAttrs>({
@@ -272,7 +287,8 @@ export const binaryCrossEntropyWithLogits = defineOp<LossAttrs>({
   saves: [{ name: 'self', input: 0 }, { name: 'target', input: 1 }, { name: 'weight', input: 2 }, { name: 'pos_weight', input: 3 }],
   forward: ([x, t, w, pw], l, dtype) => {
     const ws = w!.values();
-    const terms = mapTernary(x!, t!, pw!, dtype, bceLogitsTerm).values();
+    const hasPosWeight = pw!.values().some((v) => v !== 1);
+    const terms = mapTernary(x!, t!, pw!, dtype, bceLogitsTerm(dtype, hasPosWeight)).values();
     return reducePointwise(NDArray.fromValues(Array.from(terms, (v, k) => v * ws[k]!), x!.shape, dtype), l.reduction);
   },
   // binary_cross_entropy_with_logits_backward (a composite in PyTorch): (σ(x) - t) g, with pos_weight and weight, / n.
