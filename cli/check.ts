@@ -1,6 +1,7 @@
 /** `dzdx check FILE`: every backward() and autograd.grad() of a script checked three ways. */
 import { check } from '../src/check/check.js';
 import { formatReport } from '../src/check/report.js';
+import { loadLibrariesFor } from '../src/libraries.js';
 
 export interface CheckArgs {
   json: boolean;
@@ -13,6 +14,7 @@ export interface CheckArgs {
 
 /** Checks the script; returns the exit code. */
 export async function checkCommand(args: CheckArgs, source: string, fileName: string, seed?: bigint): Promise<number> {
+  await loadLibrariesFor(source);
   const float32 = { rtol: args.rtol ?? 1e-4, atol: args.atol ?? 1e-5 };
   const report = check(source, { fileName, tolerances: { float32 }, seed });
   if (report.exitCode === 2) {

@@ -1,4 +1,5 @@
 /** A worker thread of `dzdx grade`: builds keys from the exercise text and grades its share of the rows, sending results in chunks. */
+import '../src/all-libraries.js'; // students' scripts may import any library
 import { parentPort, workerData } from 'node:worker_threads';
 import { gradeRow, type AnswerRow, type BatchResult } from '../src/grade/batch.js';
 import { parseExercise } from '../src/grade/exercise.js';

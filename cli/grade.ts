@@ -4,6 +4,7 @@
  * results as CSV, JSON, Gradescope's results.json or PrairieLearn's. Long
  * runs are journaled (grade-journal.ts): killed, they go on with --resume.
  */
+import '../src/all-libraries.js'; // students' scripts may import any library
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { formatInputError } from '../src/check/expression-report.js';

@@ -2,6 +2,7 @@
  * `dzdx graph FILE [-o out.svg|out.dot] [--at LINE|end] [--format …]` and
  * the graphs `dzdx check --graph` attaches to its report.
  */
+import { loadLibrariesFor } from '../src/libraries.js';
 import { writeFileSync } from 'node:fs';
 import type { CheckReport } from '../src/check/check.js';
 import { captureCallGraphs, captureGraph, GraphMomentError, renderSvg, toDot, toText, type AutogradGraph } from '../src/graph/index.js';
@@ -36,6 +37,7 @@ export async function render(graph: AutogradGraph, format: GraphFormat): Promise
 
 /** Runs the command; returns the exit code. */
 export async function graphCommand(args: GraphArgs, source: string, fileName: string): Promise<number> {
+  await loadLibrariesFor(source);
   let at: number | 'end' | undefined;
   if (args.at !== undefined) {
     if (/^\d+$/.test(args.at)) at = Number(args.at);

@@ -49,9 +49,8 @@ void commandLine(process.argv.slice(2))
       const seed = parseSeed(argv.seed);
       if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
-      await (await import('../src/libraries.js')).loadLibrariesFor(source);
       const { runCommand } = await import('./run.js');
-      process.exitCode = runCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
+      process.exitCode = await runCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
   )
   .command(
@@ -92,7 +91,6 @@ void commandLine(process.argv.slice(2))
       const seed = parseSeed(argv.seed);
       if (seed === null) return usageError('--seed is a whole number from -2**63 to 2**64 - 1');
       const source = readSource(file);
-      await (await import('../src/libraries.js')).loadLibrariesFor(source);
       const { checkCommand } = await import('./check.js');
       process.exitCode = await checkCommand(argv, source, file === '-' ? '<stdin>' : file, seed);
     },
@@ -131,7 +129,6 @@ void commandLine(process.argv.slice(2))
       if ([argv.output, argv.at].some(Array.isArray)) return usageError('give -o and --at once each');
       const file = argv.file;
       const source = readSource(file);
-      await (await import('../src/libraries.js')).loadLibrariesFor(source);
       const { graphCommand } = await import('./graph.js');
       process.exitCode = await graphCommand(argv, source, file === '-' ? '<stdin>' : file);
     },
@@ -189,7 +186,6 @@ void commandLine(process.argv.slice(2))
         .option('json', { type: 'boolean', default: false, describe: 'with --answer: print the result as JSON' })
         .option('render', { choices: ['text', 'notebook'] as const, describe: "print the exercise as --student sees it (their values): as text, or a starter notebook to answer and hand in" }),
     async (argv) => {
-      await (await import('../src/libraries.js')).loadAllLibraries();
       const { gradeCommand } = await import('./grade.js');
       process.exitCode = await gradeCommand({ ...argv, answersFormat: argv['answers-format'] }, readSource);
     },
@@ -204,7 +200,6 @@ void commandLine(process.argv.slice(2))
         .option('level', { type: 'number', default: 1, describe: 'difficulty 1-5: one op; a chain; + a cut; + a .data mutation; + accumulation and gradient arguments' })
         .option('out', { type: 'string', demandOption: true, describe: 'the folder to write EXERCISE.yaml, EXERCISE.py and EXERCISE.key.json into' }),
     async (argv) => {
-      await (await import('../src/libraries.js')).loadAllLibraries();
       const { exercisesCommand } = await import('./exercises.js');
       process.exitCode = await exercisesCommand(argv);
     },

@@ -1,4 +1,5 @@
 /** `dzdx run FILE`: the script's stdout and stderr as `python3 FILE` with PyTorch writes them. */
+import { loadLibrariesFor } from '../src/libraries.js';
 import { runScript } from '../src/program/run.js';
 import { bufferedOutput } from './output.js';
 
@@ -7,8 +8,9 @@ export interface RunArgs {
   'max-ops': number;
 }
 
-/** Runs the script; returns the exit code. */
-export function runCommand(args: RunArgs, source: string, fileName: string, seed?: bigint): number {
+/** Runs the script (after loading the libraries it names); returns the exit code. */
+export async function runCommand(args: RunArgs, source: string, fileName: string, seed?: bigint): Promise<number> {
+  await loadLibrariesFor(source);
   const output = bufferedOutput();
   try {
     return runScript(source, {

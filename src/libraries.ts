@@ -22,7 +22,7 @@ export interface LibraryEntry {
 }
 
 export const LIBRARIES: readonly LibraryEntry[] = [
-  { name: 'collections', words: ['collections', 'OrderedDict', 'defaultdict'], load: () => import('./collections/index.js') },
+  { name: 'collections', words: ['collections', 'OrderedDict', 'defaultdict', 'namedtuple', 'Counter', 'deque'], load: () => import('./collections/index.js') },
   { name: 'pyrandom', words: ['random'], load: () => import('./pyrandom/index.js') },
   { name: 'itertools', words: ['itertools'], load: () => import('./itertools/index.js') },
   { name: 'functools', words: ['functools'], load: () => import('./functools/index.js') },

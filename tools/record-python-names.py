@@ -49,6 +49,8 @@ NAMES = {
     # dir() of an instance of each built-in type scripts use
     "object": dir(object()),
     "type": dir(C),
+    # what every class has through its metaclass (C.__subclasses__, C.mro)
+    "metaclass": dir(type),
     "NoneType": dir(None),
     "int": dir(1),
     "bool": dir(True),

@@ -1,11 +1,15 @@
 /**
  * Python's `collections` as scripts use it: OrderedDict (nn.Sequential
- * examples build one) and defaultdict. A library of its own, registered
+ * examples build one), defaultdict, namedtuple (namedtuple.ts), deque
+ * (deque.ts) and Counter (counter.ts). A library of its own, registered
  * with the interpreter's module registry and loaded only when a script
  * names `collections` (src/libraries.ts): the first library built on that
  * registry, and the example to follow.
  */
 import { PyError } from '../tensor/errors.js';
+import { counterClass } from './counter.js';
+import { dequeClass } from './deque.js';
+import { namedtuple } from './namedtuple.js';
 import { PyDict } from '../program/dict.js';
 import { dictRepr, repr } from '../program/repr.js';
 import { registerLibrary } from '../program/modules.js';
@@ -99,5 +103,8 @@ registerLibrary({
     const m = modules.module('collections');
     m.attrs.set('OrderedDict', orderedDictClass);
     m.attrs.set('defaultdict', defaultdictClass);
+    m.attrs.set('namedtuple', namedtuple);
+    m.attrs.set('deque', dequeClass);
+    m.attrs.set('Counter', counterClass);
   },
 });

@@ -9,6 +9,7 @@
  * here would lose precision (trigonometric functions of huge arguments)
  * fall back to JavaScript's Math.
  */
+import { exp as glibcExp, log1p as glibcLog1p } from '../tensor/numerics/glibcFloat64.js';
 
 /** A double-double: the unevaluated sum hi + lo with |lo| <= ulp(hi) / 2. */
 type DD = [number, number];
@@ -239,12 +240,9 @@ function atan2(y: number, x: number): number {
   return round(add([y0, 0], neg(div(g, gp))));
 }
 
+/** glibc's own exp algorithm (src/tensor/numerics), so every result is CPython's, not only the correctly rounded ones. */
 function exp(x: number): number {
-  if (Number.isNaN(x)) return x;
-  if (x > 709.8) return Infinity;
-  if (x < -745.2) return 0;
-  if (Math.abs(x) < 1e-300) return 1 + x;
-  return round(expDD(x));
+  return glibcExp(x);
 }
 
 function expm1(x: number): number {
@@ -263,12 +261,9 @@ function log(x: number): number {
   return round(logDD(x));
 }
 
+/** glibc's own log1p (src/tensor/numerics): CPython's result on every sampled input. */
 function log1p(x: number): number {
-  if (Number.isNaN(x) || x < -1) return NaN;
-  if (x === -1) return -Infinity;
-  if (!Number.isFinite(x)) return x;
-  if (Math.abs(x) < 1e-300) return x;
-  return round(log1pDD(x));
+  return glibcLog1p(x);
 }
 
 function logBase(x: number, base: DD): number {

@@ -138,10 +138,19 @@ export function lookupSpecial(v: PyValue, name: string): PyValue | undefined {
 function knownFor(v: PyValue): ReadonlySet<string> | null {
   if (v instanceof Tensor) return knownNames('Tensor');
   if (v instanceof Node) return knownNames('Node');
-  const cls = typeOf(v);
-  if (!cls.builtin) return null;
-  if (isExceptionClass(cls)) return knownNames('BaseException');
-  return knownNames(cls.name);
+  // A script's class has what its nearest built-in base has (object's __sizeof__, Exception's with_traceback).
+  const base = typeOf(v).mro.find((c) => c.builtin);
+  if (!base) return null;
+  if (isExceptionClass(base)) return knownNames('BaseException');
+  return knownNames(base.name);
+}
+
+/** Does real Python have the attribute `name` on the class `cls` (through its metaclass or a built-in base)? */
+function knownOnClass(cls: PyClass, name: string): boolean {
+  if (knownNames('metaclass')?.has(name)) return true;
+  const base = cls.mro.find((c) => c.builtin);
+  if (!base) return false;
+  return (isExceptionClass(base) ? knownNames('BaseException') : knownNames(base.name))?.has(name) ?? false;
 }
 
 /** A missing attribute: outside the subset when real Python/PyTorch has it, else Python's AttributeError. */
@@ -234,7 +243,7 @@ function classGetAttr(cls: PyClass, name: string): PyValue {
   }
   const meta = typeClass.lookup(name);
   if (meta !== undefined) return bindDescriptor(meta, cls, typeClass, name);
-  if (cls.builtin && knownNames(cls.name)?.has(name)) throw new UnsupportedError(`${cls.name}.${name} is not supported`);
+  if (knownOnClass(cls, name)) throw new UnsupportedError(`${cls.name}.${name} is not supported`);
   throw attributeError(cls, name, `type object '${cls.name}' has no attribute '${name}'`);
 }
 
@@ -515,7 +524,7 @@ export function makeClass(name: string, qualname: string, bases: PyValue[], ns: 
 
 /** `isinstance(v, classinfo)`. */
 export function isInstance(v: PyValue, classinfo: PyValue): boolean {
-  if (classinfo instanceof PyClass) return typeOf(v).isSubclassOf(classinfo);
+  if (classinfo instanceof PyClass) return classinfo.instanceCheck ? classinfo.instanceCheck(v) : typeOf(v).isSubclassOf(classinfo);
   if (classinfo instanceof PyTuple) return classinfo.items.some((c) => isInstance(v, c));
   const ph = placeholderName(classinfo);
   if (ph !== null) throw new UnsupportedError(`isinstance with ${ph} is not supported`);

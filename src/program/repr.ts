@@ -136,7 +136,7 @@ function functionLabel(f: PyValue): string {
 
 /** A special method of a script's (or native) class that replaces a built-in type's behaviour. */
 function custom(v: PyValue, name: string): PyValue | undefined {
-  if (v instanceof PyInstance || (v instanceof PyDict && v.cls !== dictClass)) {
+  if (v instanceof PyInstance || (v instanceof PyDict && v.cls !== dictClass) || (v instanceof PyTuple && !typeOf(v).builtin)) {
     const f = lookupSpecial(v, name);
     if (f !== undefined && f !== objectReprDescriptor && f !== objectStrDescriptor) return f;
   }

@@ -215,6 +215,9 @@ function torchAttributes(): Map<string, PyValue> {
   attrs.set('set_grad_enabled', setGradEnabledClass);
   attrs.set('inference_mode', inferenceModeClass);
   attrs.set('is_grad_enabled', fn('is_grad_enabled', () => isGradEnabled()));
+  // The version string of the PyTorch dzdx reproduces (this Debian build of 1.13 calls itself 1.13.0a0).
+  attrs.set('__version__', '1.13.0a0');
+  attrs.set('is_tensor', fn('is_tensor', (call) => bind('is_tensor', call, ['obj']).obj instanceof Tensor));
   attrs.set('Size', sizeClass);
   attrs.set('dtype', dtypeClass);
   for (const [name, value] of randomTorchAttributes()) if (!(value instanceof PyModule)) attrs.set(name, value);

@@ -22,6 +22,7 @@ import {
   PyDType,
   deviceClass,
   objectClass,
+  typeClass,
   PyClass,
   PyNamedTuple,
   sizeClass,
@@ -391,11 +392,24 @@ export function moreTensorAttr(self: Tensor, name: string): PyValue | undefined 
   return undefined;
 }
 
+/** The metaclass of the legacy types: `<class 'torch.tensortype'>`. */
+const tensortypeClass = new PyClass('tensortype', [typeClass], new Map(), { module: 'torch', builtin: true, final: true });
+
 /** `<class 'torch.FloatTensor'>`…: calling one is the legacy constructor of its dtype. */
 export const legacyClasses = new Map<string, PyClass>(
   Object.entries(LEGACY).map(([name, dtype]) => {
     const make = legacyConstructor(dtype);
-    return [name, new PyClass(name, [objectClass], new Map(), { module: 'torch', builtin: true, final: true, construct: (_cls, call) => make(call) })];
+    return [
+      name,
+      new PyClass(name, [objectClass], new Map(), {
+        module: 'torch',
+        builtin: true,
+        final: true,
+        construct: (_cls, call) => make(call),
+        metaclass: tensortypeClass,
+        instanceCheck: (v) => v instanceof Tensor && v.dtype === dtype,
+      }),
+    ];
   }),
 );
 

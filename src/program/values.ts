@@ -64,6 +64,10 @@ export interface ClassOptions {
    * stays refused.
    */
   bindTo?: (descriptor: PyInstance, obj: PyValue, owner: PyClass) => PyValue;
+  /** A built-in metaclass's `__instancecheck__` (`isinstance(x, torch.FloatTensor)` asks the dtype). */
+  instanceCheck?: (v: PyValue) => boolean;
+  /** The class's class when it is not `type` (`torch.tensortype`). */
+  metaclass?: PyClass;
 }
 
 /** A class: built-in, native (implemented in TypeScript, see native.ts) or defined by a script. */
@@ -78,6 +82,8 @@ export class PyClass extends PyObject {
   readonly construct?: (cls: PyClass, call: CallArgs) => PyValue;
   readonly create?: (instance: PyInstance, call: CallArgs) => unknown;
   readonly bindTo?: (descriptor: PyInstance, obj: PyValue, owner: PyClass) => PyValue;
+  readonly instanceCheck?: (v: PyValue) => boolean;
+  private readonly metaclass?: PyClass;
   private cache = new Map<string, PyValue | undefined>();
   private cacheEpoch = -1;
 
@@ -98,11 +104,13 @@ export class PyClass extends PyObject {
     this.construct = options.construct;
     this.create = options.create;
     this.bindTo = options.bindTo;
+    this.instanceCheck = options.instanceCheck;
+    this.metaclass = options.metaclass;
     this.mro = mro ?? [this, ...(bases[0]?.mro ?? [])];
   }
 
   pyType(): PyClass {
-    return typeClass;
+    return this.metaclass ?? typeClass;
   }
 
   /** The attribute `name` along the MRO (no descriptor binding), or undefined. */
@@ -207,9 +215,15 @@ export class TorchSize extends PyTuple {
   }
 }
 
+/** `torch.float32`…: one object per dtype (as PyTorch's), so `x.dtype == torch.float32` and `is` hold. */
 export class PyDType extends PyObject {
+  private static readonly made = new Map<DType, PyDType>();
+
   constructor(readonly dtype: DType) {
     super();
+    const known = PyDType.made.get(dtype);
+    if (known) return known;
+    PyDType.made.set(dtype, this);
   }
 
   pyType(): PyClass {

@@ -18,7 +18,7 @@ import { binary, compare, MAX_SEQUENCE, truthy } from '../program/operators.js';
 import { tick, warn } from '../program/objects.js';
 import { exceptionClassNamed } from '../program/exceptions.js';
 import { getItem } from '../program/subscript.js';
-import { Builtin, PyRange, PyTuple, typeOf, type CallArgs, type PyValue } from '../program/values.js';
+import { Builtin, PyInstance, PyRange, PyTuple, typeOf, type CallArgs, type PyValue } from '../program/values.js';
 
 const N = 624;
 const M = 397;
@@ -184,7 +184,9 @@ function randrange(g: MersenneTwister, start: PyValue, stop: PyValue | undefined
 
 /** A population that sample() accepts (collections.abc.Sequence: list, tuple, str, range). */
 function population(v: PyValue | undefined): { n: number; at(i: number): PyValue; all(): PyValue[] } {
-  if (Array.isArray(v) || v instanceof PyTuple || typeof v === 'string' || v instanceof PyRange) {
+  // collections.deque is registered as a Sequence too (replay memories sample from one).
+  const deque = v instanceof PyInstance && v.cls.mro.some((c) => c.module === 'collections' && c.name === 'deque');
+  if (Array.isArray(v) || v instanceof PyTuple || typeof v === 'string' || v instanceof PyRange || deque) {
     const n = Number(len(v));
     return { n, at: (i) => getItem(v, BigInt(i)), all: () => [...iterate(v)] };
   }

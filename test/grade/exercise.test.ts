@@ -72,7 +72,7 @@ describe('exercise files', () => {
     ['a print line that prints nothing', `${SCRIPT}questions:\n  - kind: print\n    line: 3\n`, 'line 3 printed nothing', 8],
     ['a backward call that is not there', `${SCRIPT}questions:\n  - kind: gradient\n    tensor: x\n    after_backward: 2\n`, 'fewer than 2 backward calls', 8],
     ['a derivative of a variable the expression lacks', 'expression: y^2\nquestions:\n  - kind: derivative\n    wrt: x\n', 'no variable x', 3],
-    ['a script outside the subset', 'script: |\n  import numpy\nquestions:\n  - kind: raises\n', "outside dzdx's subset", 1],
+    ['a script outside the subset', 'script: |\n  import numpy\n  x = numpy.zeros(2)\nquestions:\n  - kind: raises\n', "outside dzdx's subset", 1],
   ];
   test.each(keyCases)('the key: %s', (_name, text, message, line) => {
     const e = errorOf(text, true);
