@@ -179,13 +179,18 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const ys = b.values();
   const out = allocate(dtype, n * m);
   const single = dtype === 'float32';
+  // Row by row, the k products added into all m sums at once: each sum still adds its
+  // products in order p = 0, 1, ... (the same bits), with a contiguous inner loop.
+  // A Float32Array store rounds each addition to float32.
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      let s = 0;
-      if (single) for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(xs[i * k + p]! * ys[p * m + j]!));
-      else for (let p = 0; p < k; p++) s += xs[i * k + p]! * ys[p * m + j]!;
-      out[i * m + j] = castValue(dtype, s);
+    const acc = single ? new Float32Array(m) : new Float64Array(m);
+    for (let p = 0; p < k; p++) {
+      const x = xs[i * k + p]!;
+      const row = p * m;
+      if (single) for (let j = 0; j < m; j++) acc[j] += Math.fround(x * ys[row + j]!);
+      else for (let j = 0; j < m; j++) acc[j] += x * ys[row + j]!;
     }
+    for (let j = 0; j < m; j++) out[i * m + j] = castValue(dtype, acc[j]!);
   }
   return fresh(out, [n, m], dtype);
 }
