@@ -342,6 +342,9 @@ const KNOWN: Record<string, KnownSpec> = {
 
 /** Registry elementwise entries that are not ops of the script language, and why. */
 export const EXCLUDED_OPS: Readonly<Record<string, string>> = {
+  add_alpha: 'the scaled update of optimisers and `add_(g, alpha=)` (src/ops/scaled.ts): not drawn yet',
+  addcmul: 'an optimiser update (src/ops/scaled.ts): three operands, not drawn yet',
+  addcdiv: 'an optimiser update (src/ops/scaled.ts): three operands, not drawn yet',
   tanh_backward: 'internal: the backward of tanh (reached through create_graph)',
   sigmoid_backward: 'internal: the backward of sigmoid (reached through create_graph)',
   threshold_backward: 'internal: the backward of relu (reached through create_graph)',

@@ -7,3 +7,5 @@ import './copy/index.js';
 import './time/index.js';
 import './numpy/index.js';
 import './function/index.js';
+import './nn/index.js';
+import './optim/index.js';

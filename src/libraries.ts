@@ -32,6 +32,8 @@ export const LIBRARIES: readonly LibraryEntry[] = [
     words: ['Function', 'gradcheck', 'gradgradcheck', 'jacobian', 'hessian', 'functional'],
     load: () => import('./function/index.js'),
   },
+  { name: 'nn', words: ['nn', 'Module', 'Parameter', 'Linear', 'Sequential'], load: () => import('./nn/index.js') },
+  { name: 'optim', words: ['optim', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'lr_scheduler'], load: () => import('./optim/index.js') },
   { name: 'time', words: ['time', 'perf_counter'], load: () => import('./time/index.js') },
   { name: 'numpy', words: ['numpy', 'from_numpy', 'as_tensor'], load: () => import('./numpy/index.js') },
 ];

@@ -173,6 +173,8 @@ describe('the module registry and lazy loading', () => {
     expect(librariesFor('import torch\nx = torch.ones(2)\n')).toEqual([]);
     expect(librariesFor('from collections import OrderedDict\n').map((l) => l.name)).toEqual(['collections']);
     expect(librariesFor('import collections as c\n').map((l) => l.name)).toEqual(['collections']);
+    expect(librariesFor('import torch.nn as nn\nm = nn.Linear(2, 1)\n').map((l) => l.name)).toEqual(['nn']);
+    expect(librariesFor('import torch\nfrom torch import nn\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\n').map((l) => l.name)).toEqual(['nn', 'optim']);
   });
 
   it("the CLI's command files evaluate a library only when a script names it", () => {
@@ -182,9 +184,18 @@ describe('the module registry and lazy loading', () => {
     for (const file of ['run.cjs', 'check.cjs', 'graph.cjs']) {
       const text = readFileSync(`${dir}/${file}`, 'utf8');
       expect(text).toMatch(/init_collections=__esm\(\{"src\/collections\/index\.ts"\(\)/);
-      const calls = text.match(/init_collections\(\)/g) ?? [];
-      expect(calls).toHaveLength(1);
+      // Called by the lazy import, and by the init functions of the lazily loaded libraries built on it (nn, optim) only.
+      const callers = [...text.matchAll(/init_collections\(\)/g)].map((m) => {
+        const header = text.lastIndexOf('__esm({"', m.index);
+        return text.startsWith('Promise.resolve().then(()=>(init_collections()', m.index - 'Promise.resolve().then(()=>('.length)
+          ? 'import()'
+          : text.slice(header + 8, text.indexOf('"', header + 8));
+      });
+      expect(callers.filter((c) => c === 'import()')).toHaveLength(1);
+      for (const c of callers) expect(c === 'import()' || /^src\/(nn|optim)\//.test(c), c).toBe(true);
       expect(text).toContain('Promise.resolve().then(()=>(init_collections(),collections_exports))');
+      // torch.nn and torch.optim too: evaluated only through their lazy import.
+      for (const lib of ['nn', 'optim']) expect(text.match(new RegExp(`init_${lib}\\(\\)`, 'g')) ?? []).toHaveLength(1);
     }
     // The command line itself holds no library (each command file has its own interpreter and registry).
     expect(readFileSync(`${dir}/cli.cjs`, 'utf8')).not.toContain('src/collections/index.ts');

@@ -233,6 +233,9 @@ const CASES: [string, () => Tensor, string][] = [
   ['normal(mean, std)', () => R.normal(m(), F.abs(x()), null), 'NormalBackward3'],
   ['bernoulli(p)', () => R.bernoulli(F.mul(F.abs(x()), 0.25)), 'BernoulliBackward0'],
   ...MORE_CASES,
+  ['x.add(w, alpha=2)', () => F.addAlpha(x(), x(), 2), 'AddBackward0'],
+  ['x.addcmul(w, v, value=2)', () => F.addcmul(x(), x(), x(), 2), 'AddcmulBackward0'],
+  ['x.addcdiv(w, v, value=2)', () => F.addcdiv(x(), x(), x(), 2), 'AddcdivBackward0'],
 ];
 
 describe('grad_fn names are the ones PyTorch 1.13 prints', () => {
@@ -263,7 +266,7 @@ describe('grad_fn names are the ones PyTorch 1.13 prints', () => {
 
 const pascal = (s: string) => s.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 /** Suffixes that tell apart overloads of one PyTorch function (`sum_dim` is SumBackward1). */
-const OVERLOAD = new Set(['dim', 'tensor', 'scalar', 'scalar_base', 'matmul', 'grad', 'from', 'to', 'mean', 'std', 'tensors', 'value']);
+const OVERLOAD = new Set(['alpha', 'dim', 'tensor', 'scalar', 'scalar_base', 'matmul', 'grad', 'from', 'to', 'mean', 'std', 'tensors', 'value']);
 
 describe('op names', () => {
   it('each differentiable op is named after its grad_fn, with an overload suffix at most', () => {

@@ -38,6 +38,9 @@ const ATTRS: Record<string, Record<string, number | null>> = {
   softplus_backward: { beta: 1.5, threshold: 20 },
   threshold_backward: { threshold: 0 },
   div_scalar: { divisor: 3 },
+  add_alpha: { alpha: -0.3 },
+  addcmul: { value: 0.7 },
+  addcdiv: { value: -1.3 },
 };
 
 const POINTS = [0.25, 0.5, 0.75, 1.1, 1.45];

@@ -15,6 +15,7 @@ import * as F from './functional.js';
 import * as E from './elementwise.js';
 import * as C from './cumulative.js';
 import * as R from './reduce-dim.js';
+import * as Sc from './scaled.js';
 import { call, callInPlace, dtypeTitle, registry, type Scalar } from './registry.js';
 import { promoteWithScalar } from '../tensor/dtype.js';
 
@@ -241,3 +242,11 @@ export function isCloseValues(x: Tensor, y: Tensor, rtol: number, atol: number, 
   });
   return Array.from(out.values(), (v) => v === 1);
 }
+
+// Scaled updates (optimizers, `add_(g, alpha=-lr)`): one fused kernel each, as PyTorch's.
+export const addAlpha = (a: Tensor, b: F.Operand, alpha: number): Tensor => call(Sc.addAlpha, [a, b], { alpha });
+export const addAlphaInPlace = (a: Tensor, b: F.Operand, alpha: number): Tensor => callInPlace(Sc.addAlpha, a, [b], { alpha });
+export const addcmul = (self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => call(Sc.addcmul, [self, t1, t2], { value });
+export const addcmulInPlace = (self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => callInPlace(Sc.addcmul, self, [t1, t2], { value });
+export const addcdiv = (self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => call(Sc.addcdiv, [self, t1, t2], { value });
+export const addcdivInPlace = (self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => callInPlace(Sc.addcdiv, self, [t1, t2], { value });
