@@ -299,7 +299,7 @@ if (!CHROMIUM) {
       await page.click('#run');
       await finished(page, 5);
       expect(await page.textContent('#stdout')).toBe('tensor(600000.)\n');
-      expect(await page.textContent('#check')).toMatch(/^Not checked: script\.py:3:1: dzdx check follows every tensor element symbolically, .*\.$/);
+      expect(await page.textContent('#check')).toMatch(/^Not checked: script\.py:3:6: dzdx check follows every tensor element symbolically, .*\.$/);
       expect(await page.locator('#graph svg g.node.leaf').count()).toBe(1);
       expect(errors).toEqual([]);
       await page.close();

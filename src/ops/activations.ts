@@ -169,10 +169,12 @@ export const gelu = defineOp<{ approx: number }>({
 // silu: x * sigmoid(x). Its backward is PyTorch's: the silu_backward kernel when no graph is
 // recorded, the infinitely differentiable composite under create_graph.
 
+// silu_backward has no derivative in PyTorch 1.13 ("derivative for aten::silu_backward is not
+// implemented"): it only runs inside silu's backward when no graph is recorded.
 export const siluBackward = defineOp({
   name: 'silu_backward',
-  gradFn: 'SiluBackwardBackward0',
-  symbolic: { kind: 'elementwise', form: 'a * sigmoid(b) * (1 + b * (1 - sigmoid(b)))' },
+  gradFn: '',
+  symbolic: { kind: 'none' },
   forward: ([g, x], _attrs, dtype) => mapBinaryMath(g!, x!, dtype, Act.siluBackwardMath),
 });
 
