@@ -4,6 +4,7 @@
  * stores round to the dtype (float32 via Float32Array), as PyTorch's
  * float32 kernels do for single operations.
  */
+import { mm32 } from './mm-wasm.js';
 import type { DType } from './dtype.js';
 import { runtimeError } from './errors.js';
 import { applyBinary, applyTernary, applyUnary, type BinaryMath, type TernaryMath, type UnaryMath } from './numerics/elementwise.js';
@@ -189,6 +190,9 @@ function matmulShapeError(a: readonly number[], b: readonly number[]): Error {
  * other from 0, in the dtype (measured against PyTorch 1.13: equal, for
  * every transposition of the operands).
  */
+/** Below this many products, copying into WebAssembly's memory costs more than it saves. */
+const WASM_MIN_PRODUCTS = 4096;
+
 export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   const [k2, m] = b.shape as [number, number];
@@ -196,6 +200,9 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const xs = a.values();
   const ys = b.values();
   const out = allocate(dtype, n * m);
+  if (dtype === 'float32' && n * m * k >= WASM_MIN_PRODUCTS && mm32(xs, ys, out as Float32Array, n, k, m)) {
+    return fresh(out, [n, m], dtype);
+  }
   if (dtype === 'float32' || dtype === 'float64') {
     accumulateProducts(xs, ys, out, n, k, m, dtype === 'float32');
     return fresh(out, [n, m], dtype);

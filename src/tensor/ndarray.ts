@@ -127,7 +127,14 @@ export class NDArray {
 
   /** The elements in row-major order, as doubles. */
   values(): Float64Array {
-    if (this.isContiguous()) return Float64Array.from(this.buffer.subarray(this.offset, this.offset + this.numel));
+    // Typed-array set copies without the iterator protocol that Float64Array.from goes through.
+    if (this.isContiguous()) {
+      const out = new Float64Array(this.numel);
+      out.set(this.buffer.subarray(this.offset, this.offset + this.numel));
+      return out;
+    }
+    // A broadcast single element (every stride 0): one value repeated.
+    if (this.strides.every((st) => st === 0)) return new Float64Array(this.numel).fill(this.buffer[this.offset]!);
     const offsets = this.offsets();
     const out = new Float64Array(offsets.length);
     for (let i = 0; i < offsets.length; i++) out[i] = this.buffer[offsets[i]!]!;
@@ -155,6 +162,11 @@ export class NDArray {
 
   /** Write `values` (row-major, already broadcast to this shape) into this array's storage. */
   assign(values: ArrayLike<number>): void {
+    // Floats need no cast beyond the typed array's own rounding on store.
+    if ((this.dtype === 'float32' || this.dtype === 'float64') && this.isContiguous() && values.length === this.numel) {
+      this.buffer.set(values, this.offset);
+      return;
+    }
     const offsets = this.offsets();
     for (let i = 0; i < offsets.length; i++) this.buffer[offsets[i]!] = castValue(this.dtype, values[i]!);
   }
