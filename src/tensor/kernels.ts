@@ -83,10 +83,22 @@ export function mapTernaryMath(a: NDArray, b: NDArray, c: NDArray, dtype: DType,
   return fresh(out, shape, dtype);
 }
 
+/**
+ * An operand's elements in row-major order for reading: its own storage
+ * when it is contiguous and already of the result's shape (no copy), else
+ * a broadcast copy.
+ */
+function readValues(a: NDArray, shape: readonly number[]): ArrayLike<number> {
+  if (a.isContiguous() && a.shape.length === shape.length && a.shape.every((s, i) => s === shape[i])) {
+    return a.buffer.subarray(a.offset, a.offset + a.numel);
+  }
+  return broadcastTo(a, shape).values();
+}
+
 export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y: number) => number): NDArray {
   const shape = broadcastShapes(a.shape, b.shape);
-  const xs = broadcastTo(a, shape).values();
-  const ys = broadcastTo(b, shape).values();
+  const xs = readValues(a, shape);
+  const ys = readValues(b, shape);
   const out = allocate(dtype, xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!));
   return fresh(out, shape, dtype);
@@ -100,9 +112,9 @@ export function mapTernary(
   f: (x: number, y: number, z: number) => number,
 ): NDArray {
   const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
-  const xs = broadcastTo(a, shape).values();
-  const ys = broadcastTo(b, shape).values();
-  const zs = broadcastTo(c, shape).values();
+  const xs = readValues(a, shape);
+  const ys = readValues(b, shape);
+  const zs = readValues(c, shape);
   const out = allocate(dtype, xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!, zs[i]!));
   return fresh(out, shape, dtype);
