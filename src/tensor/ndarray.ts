@@ -135,6 +135,18 @@ export class NDArray {
     }
     // A broadcast single element (every stride 0): one value repeated.
     if (this.strides.every((st) => st === 0)) return new Float64Array(this.numel).fill(this.buffer[this.offset]!);
+    // A matrix (a transposed weight, most often): two strided loops, no offsets table.
+    if (this.shape.length === 2) {
+      const [rows, cols] = this.shape as [number, number];
+      const [rowStride, colStride] = this.strides as [number, number];
+      const out = new Float64Array(rows * cols);
+      let k = 0;
+      for (let i = 0; i < rows; i++) {
+        const start = this.offset + i * rowStride;
+        for (let j = 0; j < cols; j++) out[k++] = this.buffer[start + j * colStride]!;
+      }
+      return out;
+    }
     const offsets = this.offsets();
     const out = new Float64Array(offsets.length);
     for (let i = 0; i < offsets.length; i++) out[i] = this.buffer[offsets[i]!]!;
