@@ -196,15 +196,15 @@ function matmulShapeError(a: readonly number[], b: readonly number[]): Error {
   return runtimeError(`mat1 and mat2 shapes cannot be multiplied (${a[0]}x${a[1]} and ${b[0]}x${b[1]})`);
 }
 
+/** Below this many products, copying into WebAssembly's memory costs more than it saves. */
+const WASM_MIN_PRODUCTS = 4096;
+
 /**
  * (n×k)·(k×m). Each element is the reference BLAS's sgemm/dgemm sum (also
  * sgemv and sdot's): products rounded to the dtype and added one after the
  * other from 0, in the dtype (measured against PyTorch 1.13: equal, for
  * every transposition of the operands).
  */
-/** Below this many products, copying into WebAssembly's memory costs more than it saves. */
-const WASM_MIN_PRODUCTS = 4096;
-
 export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   const [k2, m] = b.shape as [number, number];
