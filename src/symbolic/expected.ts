@@ -196,7 +196,6 @@ export class ExpectedGradients {
       const rootOffsets = Array.from(root.array.offsets());
       // A gradient argument that requires grad is differentiated through under create_graph (gradgradcheck does that).
       const throughGiven = given !== null && call.createGraph && given.requiresGrad;
-      if (given && throughGiven) this.trace.refreshLeaf(given);
       const seeds = rootOffsets.map((_, k) =>
         given ? this.read({ loc: locationOf(given, k), atOp: this.b.constant(0), live: true, tensor: given, index: k, cut: !throughGiven }) : this.b.constant(1),
       );

@@ -602,34 +602,6 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     return Array.from(offsets, (offset) => ({ buffer: t.array.buffer, offset }));
   }
 
-  /**
-   * A leaf that requires grad on a storage first read as constants, or
-   * owned by another leaf (`x2 = x.detach().requires_grad_()` after x was
-   * used): its elements become inputs of the program, symbols of its own,
-   * from now on.
-   */
-  private readonly refreshed = new WeakSet<Tensor>();
-
-  refreshLeaf(t: Tensor): void {
-    if (!t.isLeaf || !t.requiresGrad || t.discardsGrad || t.base) return;
-    const buffer = t.array.buffer;
-    const owner = this.owners.get(buffer);
-    if (this.refreshed.has(t)) return;
-    this.refreshed.add(t);
-    // Another leaf on the same storage (torch.autograd.functional detaches its inputs at every call): its symbols are not t's.
-    const otherLeaf = owner !== undefined && owner !== t && owner.isLeaf && owner.requiresGrad;
-    this.owners.set(buffer, t);
-    const map = this.values.get(buffer);
-    if (!map) return;
-    for (const offset of t.array.offsets()) {
-      const v = map.get(offset);
-      if (v && (otherLeaf || !this.isSymbolic(v))) {
-        map.delete(offset);
-        this.agValues.get(buffer)?.delete(offset);
-      }
-    }
-  }
-
   /** The history node of element `offset` of `t`, or null when it carries no gradient. */
   nodeAt(t: Tensor, offset: number): ElemNode | null {
     if (!this.carries(t) || t.discardsGrad) return null;
@@ -666,10 +638,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
       return;
     }
     this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
-    for (const t of inputs) {
-      this.refreshLeaf(t);
-      if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
-    }
+    for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
       id: this.records.length,
       entry,

@@ -230,55 +230,25 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
 }
 
 /**
- * out[i, :] += a[i, p] * b[p, :] for p = 0, 1, ..., four rows of `out` at a
- * time: every element adds its products in the order of p, as the BLAS
- * does, so results are bit-identical to the one-element-at-a-time sum, while
- * the inner loop runs along contiguous rows and reads each b[p, j] once for
- * four rows. `out` starts at zero; a float32 typed array rounds each sum on
- * store, and a product of two float32 values is exact in double, so rounding
- * it once (Math.fround) is float32 multiplication.
+ * out[i, :] += a[i, p] * b[p, :] for p = 0, 1, ...: every element adds its
+ * products in the order of p, as the BLAS does, while the inner loop runs
+ * along contiguous rows. `out` starts at zero; a float32 typed array rounds
+ * each sum on store, and a product of two float32 values is exact in
+ * double, so rounding it once (Math.fround) is float32 multiplication. (The
+ * two loops are written apart: a rounding function passed in made V8 call
+ * it per product, ten times slower.)
  */
 function accumulateProducts(
   xs: ArrayLike<number>, ys: ArrayLike<number>, out: Float32Array | Float64Array,
   n: number, k: number, m: number, single: boolean,
 ): void {
-  // The float32 and float64 loops are written out apart: a rounding function
-  // passed in made V8 call it per product, ten times slower.
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const r0 = out.subarray(i * m, i * m + m);
-    const r1 = out.subarray(i * m + m, i * m + 2 * m);
-    const r2 = out.subarray(i * m + 2 * m, i * m + 3 * m);
-    const r3 = out.subarray(i * m + 3 * m, i * m + 4 * m);
-    for (let p = 0; p < k; p++) {
-      const x0 = xs[i * k + p]!, x1 = xs[(i + 1) * k + p]!, x2 = xs[(i + 2) * k + p]!, x3 = xs[(i + 3) * k + p]!;
-      const base = p * m;
-      if (single) {
-        for (let j = 0; j < m; j++) {
-          const y = ys[base + j]!;
-          r0[j] = r0[j]! + Math.fround(x0 * y);
-          r1[j] = r1[j]! + Math.fround(x1 * y);
-          r2[j] = r2[j]! + Math.fround(x2 * y);
-          r3[j] = r3[j]! + Math.fround(x3 * y);
-        }
-      } else {
-        for (let j = 0; j < m; j++) {
-          const y = ys[base + j]!;
-          r0[j] = r0[j]! + x0 * y;
-          r1[j] = r1[j]! + x1 * y;
-          r2[j] = r2[j]! + x2 * y;
-          r3[j] = r3[j]! + x3 * y;
-        }
-      }
-    }
-  }
-  for (; i < n; i++) {
-    const r = out.subarray(i * m, i * m + m);
+  for (let i = 0; i < n; i++) {
+    const row = out.subarray(i * m, i * m + m);
     for (let p = 0; p < k; p++) {
       const x = xs[i * k + p]!;
       const base = p * m;
-      if (single) for (let j = 0; j < m; j++) r[j] = r[j]! + Math.fround(x * ys[base + j]!);
-      else for (let j = 0; j < m; j++) r[j] = r[j]! + x * ys[base + j]!;
+      if (single) for (let j = 0; j < m; j++) row[j] = row[j]! + Math.fround(x * ys[base + j]!);
+      else for (let j = 0; j < m; j++) row[j] = row[j]! + x * ys[base + j]!;
     }
   }
 }

@@ -133,23 +133,24 @@ export class NDArray {
       out.set(this.buffer.subarray(this.offset, this.offset + this.numel));
       return out;
     }
-    // A broadcast single element (every stride 0): one value repeated.
-    if (this.strides.every((st) => st === 0)) return new Float64Array(this.numel).fill(this.buffer[this.offset]!);
-    // A matrix (a transposed weight, most often): two strided loops, no offsets table.
-    if (this.shape.length === 2) {
-      const [rows, cols] = this.shape as [number, number];
-      const [rowStride, colStride] = this.strides as [number, number];
-      const out = new Float64Array(rows * cols);
-      let k = 0;
-      for (let i = 0; i < rows; i++) {
-        const start = this.offset + i * rowStride;
-        for (let j = 0; j < cols; j++) out[k++] = this.buffer[start + j * colStride]!;
+    // A strided walk: the last dim in a tight loop, the others by an index
+    // (no offsets table; a transposed matrix or a broadcast value alike).
+    const nd = this.shape.length;
+    const out = new Float64Array(this.numel);
+    const last = this.shape[nd - 1]!;
+    const lastStride = this.strides[nd - 1]!;
+    const index = new Array<number>(nd - 1).fill(0);
+    let base = this.offset;
+    for (let k = 0; k < out.length; ) {
+      for (let j = 0; j < last; j++) out[k++] = this.buffer[base + j * lastStride]!;
+      for (let d = nd - 2; d >= 0; d--) {
+        index[d]!++;
+        base += this.strides[d]!;
+        if (index[d]! < this.shape[d]!) break;
+        base -= this.strides[d]! * this.shape[d]!;
+        index[d] = 0;
       }
-      return out;
     }
-    const offsets = this.offsets();
-    const out = new Float64Array(offsets.length);
-    for (let i = 0; i < offsets.length; i++) out[i] = this.buffer[offsets[i]!]!;
     return out;
   }
 
