@@ -140,13 +140,20 @@ function expandable(shape: readonly number[], target: readonly number[]): boolea
   return shape.every((s, i) => s === 1 || s === target[target.length - shape.length + i]);
 }
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Make a node's output gradient fit the input it flows to (PyTorch's validate_outputs). */
 function fitToInput(node: Node, i: number, g: Tensor): Tensor {
   if (!(node instanceof OpNode) && !(node instanceof FunctionNode)) return g;
   const meta = node.inputs[i]!;
   let out = g;
   // Stryker disable next-line ConditionalExpression: sumTo of a gradient already of the input's shape returns it unchanged
-  if (out.shape.join() !== meta.shape.join()) {
+  if (!sameShape(out.shape, meta.shape)) {
     if (!expandable(meta.shape, out.shape)) {
       throw runtimeError(
         `Function ${node.name} returned an invalid gradient at index ${i} - got [${out.shape.join(', ')}] but expected shape compatible with [${meta.shape.join(', ')}]`,
@@ -192,14 +199,16 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
     node.runPreHooks(grads);
     const inputGrads = node.apply(grads);
     if (!retainGraph) node.releaseSaved();
-    node.nextEdges.forEach((edge, i) => {
-      if (!edge) return;
+    const edges = node.nextEdges;
+    for (let i = 0; i < edges.length; i++) {
+      const edge = edges[i];
+      if (!edge) continue;
       const g = inputGrads[i];
       if (g) addToBuffer(edge, fitToInput(node, i, g));
       const left = deps.get(edge.node)! - 1;
       deps.set(edge.node, left);
       if (left === 0) queue.push(edge.node);
-    });
+    }
   }
 }
 

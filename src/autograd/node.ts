@@ -16,13 +16,17 @@ export interface PreHook {
   run(grad: Tensor): Tensor;
 }
 
+const NO_GRADS: readonly (Tensor | null)[] = Object.freeze([]);
+
 export interface Edge {
   node: Node;
   inputNr: number;
 }
 
 let nextSequenceNr = 0;
-let nextAddress = 0x7f3a2c000000;
+/** Fake addresses for `<MulBackward0 object at 0x…>`: distinct and stable, derived from the sequence number (no number kept per node). */
+const ADDRESS_BASE = 0x7f3a2c000060;
+const ADDRESS_STEP = 0x60;
 
 export const BACKWARD_TWICE =
   'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.';
@@ -33,9 +37,11 @@ const HAND_WRITTEN = new Set(['AccumulateGrad', 'CopySlices', 'CopyBackwards']);
 export abstract class Node {
   /** Later nodes run first when several are ready, as in PyTorch's ready queue. */
   readonly sequenceNr: number = nextSequenceNr++;
+
   /** A stable fake address for `<MulBackward0 object at 0x…>`. */
-  // Stryker disable next-line AssignmentOperator: any distinct fake addresses do; the conformance rule masks them (0x…)
-  readonly address: number = (nextAddress += 0x60);
+  get address(): number {
+    return ADDRESS_BASE + this.sequenceNr * ADDRESS_STEP;
+  }
   /**
    * Hooks run on the gradient of one output before this node runs, in the
    * order they were added: a tensor's own hooks (`register_hook`, added as
@@ -175,8 +181,8 @@ export class SavedTensor {
 
 /** Shape and dtype of an input, which its gradient must take. */
 export interface InputMeta {
-  shape: readonly number[];
-  dtype: DType;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
 }
 
 export interface BackwardContext<A> {
@@ -197,11 +203,16 @@ export interface BackwardSpec<A> {
 
 /** The node of one recorded op: its registry entry, attributes and saved tensors. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
-  readonly savedTensors = new Map<string, SavedTensor>();
-  outputGrads: readonly (Tensor | null)[] = [];
+  /**
+   * What the op saved, by the position of its save rule (null: that rule
+   * kept nothing); null when it saved nothing. An array, not a map: a
+   * script loop keeps hundreds of thousands of nodes alive until backward.
+   */
+  private saves: (SavedTensor | null)[] | null = null;
+  outputGrads: readonly (Tensor | null)[] = NO_GRADS;
 
   constructor(
-    readonly spec: BackwardSpec<A>,
+    readonly spec: BackwardSpec<A> & { readonly saves: readonly { name: string }[] },
     readonly attrs: A,
     edges: readonly (Edge | null)[],
     readonly inputs: readonly InputMeta[],
@@ -209,10 +220,25 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     super(spec.gradFn, edges);
   }
 
+  /** Keep `saved` under the op's save rule `rule` (its position in `spec.saves`). */
+  save(rule: number, saved: SavedTensor): void {
+    (this.saves ??= new Array<SavedTensor | null>(this.spec.saves.length).fill(null))[rule] = saved;
+  }
+
+  /** The saved tensors by their registry names (`self`, `other`, `result`, …), in the order of the op's save rules. */
+  get savedTensors(): ReadonlyMap<string, SavedTensor> {
+    const out = new Map<string, SavedTensor>();
+    this.saves?.forEach((s, i) => s && out.set(this.spec.saves[i]!.name, s));
+    return out;
+  }
+
   saved(name: string): Tensor {
-    const s = this.savedTensors.get(name);
-    if (!s) throw new Error(`internal: ${this.name} did not save '${name}'`);
-    return s.unpack();
+    const rules = this.spec.saves;
+    for (let i = 0; i < rules.length; i++) {
+      const s = rules[i]!.name === name ? this.saves?.[i] : undefined;
+      if (s) return s.unpack();
+    }
+    throw new Error(`internal: ${this.name} did not save '${name}'`);
   }
 
   needsInputGrad(i: number): boolean {
@@ -222,12 +248,12 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
     // PyTorch's generated backward unpacks every saved tensor first: a changed or freed one
     // fails the pass even when this backward would not read it.
-    for (const s of this.savedTensors.values()) s.unpack();
+    if (this.saves) for (const s of this.saves) s?.unpack();
     this.outputGrads = Array.from(grads, (g) => g ?? null);
     return this.spec.backward(grads[0]!, this);
   }
 
   override releaseSaved(): void {
-    for (const s of this.savedTensors.values()) s.release();
+    if (this.saves) for (const s of this.saves) s?.release();
   }
 }

@@ -9,7 +9,7 @@ import { rebaseHistory } from './copy-slices.js';
 import { backwardObserver, inBackward, setBackwardObserver } from './engine.js';
 import type { FunctionNode } from './function-node.js';
 import { isGradEnabled, isInferenceMode } from './grad-mode.js';
-import { OpNode, SavedTensor, type BackwardSpec, type InputMeta } from './node.js';
+import { OpNode, SavedTensor, type BackwardSpec, type Edge, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -120,7 +120,9 @@ export function setTapeListener(l: (TapeListener & Partial<FunctionListener>) | 
 }
 
 function needsGrad(op: RecordableOp<unknown>, inputs: readonly Tensor[], dtype: DType): boolean {
-  return op.differentiable && isGradEnabled() && isFloating(dtype) && inputs.some((t) => t.requiresGrad);
+  if (!op.differentiable || !isGradEnabled() || !isFloating(dtype)) return false;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]!.requiresGrad) return true;
+  return false;
 }
 
 /**
@@ -131,7 +133,7 @@ function attachNode<A>(
   op: RecordableOp<A>,
   attrs: A,
   out: Tensor,
-  edges: ReturnType<Tensor['gradientEdge']>[],
+  edges: (Edge | null)[],
   inputs: readonly InputMeta[],
   savedInput: (i: number) => Tensor,
 ): OpNode<A> {
@@ -139,20 +141,54 @@ function attachNode<A>(
   out.requiresGrad = true;
   out.gradFn = node;
   out.outputNr = 0;
-  for (const rule of op.saves) {
+  for (let r = 0; r < op.saves.length; r++) {
+    const rule = op.saves[r]!;
     // Stryker disable next-line ConditionalExpression: without onlyIfGradFor, edges[undefined] is undefined, never null
     if (rule.onlyIfGradFor !== undefined && edges[rule.onlyIfGradFor] === null) continue;
     if (rule.input !== undefined && savedInput(rule.input).inference) {
       throw runtimeError('Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.');
     }
     const saved = rule.input === undefined ? SavedTensor.ofOutput(out, node) : SavedTensor.ofInput(savedInput(rule.input));
-    node.savedTensors.set(rule.name, saved);
+    node.save(r, saved);
   }
   return node;
 }
 
+/**
+ * The last input description made: a loop over tensors of one shape and
+ * dtype shares it instead of keeping one per node until backward (and a
+ * wrapped Python number shares one per dtype).
+ */
+let lastMeta: InputMeta = { shape: [], dtype: 'float32' };
+const NUMBER_META = new Map<DType, InputMeta>();
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function metaOf(inputs: readonly Tensor[]): InputMeta[] {
-  return inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
+  const out = new Array<InputMeta>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const { shape, dtype } = inputs[i]!.array;
+    if (shape.length === 0) {
+      let meta = NUMBER_META.get(dtype);
+      if (!meta) NUMBER_META.set(dtype, (meta = { shape: [], dtype }));
+      out[i] = meta;
+      continue;
+    }
+    if (lastMeta.dtype !== dtype || !sameShape(lastMeta.shape, shape)) lastMeta = { shape, dtype };
+    out[i] = lastMeta;
+  }
+  return out;
+}
+
+function edgesOf(inputs: readonly Tensor[]): (Edge | null)[] {
+  const out = new Array<Edge | null>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) out[i] = inputs[i]!.gradientEdge();
+  return out;
 }
 
 /** Record an out-of-place op whose forward produced `result`. */
@@ -168,7 +204,7 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
     }
   }
   if (needsGrad(op as RecordableOp<unknown>, inputs, result.dtype)) {
-    attachNode(op, attrs, out, inputs.map((t) => t.gradientEdge()), metaOf(inputs), (i) => inputs[i]!);
+    attachNode(op, attrs, out, edgesOf(inputs), metaOf(inputs), (i) => inputs[i]!);
   }
   listener?.op(op as RecordableOp<unknown>, inputs, out, attrs, false);
   return out;
@@ -203,7 +239,7 @@ export function recordMultiOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[],
     return out;
   });
   if (outs.length && needsGrad(op as RecordableOp<unknown>, inputs, results[0]!.dtype)) {
-    const node = attachNode(op, attrs, outs[0]!, inputs.map((t) => t.gradientEdge()), metaOf(inputs), (i) => inputs[i]!);
+    const node = attachNode(op, attrs, outs[0]!, edgesOf(inputs), metaOf(inputs), (i) => inputs[i]!);
     outs.forEach((out, i) => {
       out.requiresGrad = true;
       out.gradFn = node;
@@ -242,7 +278,7 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   if (!inBackward()) opsRun++;
   const inputs = [self, ...others];
   const grad = needsGrad(op as RecordableOp<unknown>, inputs, self.dtype);
-  const edges = inputs.map((t) => t.gradientEdge());
+  const edges = edgesOf(inputs);
   const metas = metaOf(inputs);
   const oldSelf = grad ? new Tensor(self.array.copy()) : self;
   const baseEdge = self.base?.gradientEdge() ?? null;

@@ -8,7 +8,7 @@ import type { BackwardContext } from '../autograd/node.js';
 import { Tensor } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
 import { LimitError, runtimeError } from '../tensor/errors.js';
-import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
+import { allocate, broadcastShapes, broadcastTo, castValue, NDArray, VersionCounter } from '../tensor/ndarray.js';
 
 /**
  * How an op's result dtype follows from its inputs:
@@ -194,6 +194,8 @@ function asScalar(x: number | Scalar): Scalar {
  * a Python number only when it is higher than both.
  */
 function computeDtypeOf(rule: DTypeRule, operands: readonly Operand[]): DType {
+  const shared = sharedFloatDtype(operands);
+  if (shared !== null) return shared;
   const tensors = operands.filter((o): o is Tensor => o instanceof Tensor);
   let dtype: DType;
   if (rule === 'first' && tensors[0]) dtype = tensors[0].dtype;
@@ -213,19 +215,43 @@ function computeDtypeOf(rule: DTypeRule, operands: readonly Operand[]): DType {
   return rule === 'float' && !isFloating(dtype) ? DEFAULT_FLOAT : dtype;
 }
 
+/**
+ * The common case, decided without building lists: every tensor operand has
+ * the same floating dtype, which then is the result's under every rule (a
+ * Python number never promotes a float tensor).
+ */
+function sharedFloatDtype(operands: readonly Operand[]): DType | null {
+  let dtype: DType | null = null;
+  for (let i = 0; i < operands.length; i++) {
+    const o = operands[i];
+    if (!(o instanceof Tensor)) continue;
+    if (dtype === null) dtype = o.dtype;
+    else if (o.dtype !== dtype) return null;
+  }
+  return dtype !== null && isFloating(dtype) ? dtype : null;
+}
+
 const scalarDtype = (kind: ScalarKind): DType => (kind === 'bool' ? 'bool' : kind === 'int' ? 'int64' : DEFAULT_FLOAT);
+
+/** The shape and strides of every wrapped number (0-d: nothing to keep per number). */
+const NO_DIMS: readonly number[] = Object.freeze([]);
 
 /** Python scalars become 0-d tensors of the compute dtype, as PyTorch wraps numbers. */
 function wrap(operand: Operand, dtype: DType): Tensor {
-  return operand instanceof Tensor ? operand : new Tensor(NDArray.scalar(asScalar(operand).value, dtype));
+  if (operand instanceof Tensor) return operand;
+  const buffer = allocate(dtype, 1);
+  buffer[0] = castValue(dtype, typeof operand === 'number' ? operand : operand.value);
+  return new Tensor(new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, new VersionCounter()));
 }
 
 /** Run an op out of place and record it on the tape. */
 export function call<A>(entry: OpEntry<A>, operands: readonly Operand[], attrs: A): Tensor {
   const dtype = computeDtypeOf(entry.dtype, operands);
-  const inputs = operands.map((o) => wrap(o, dtype));
-  const result = entry.forward(inputs.map((t) => t.array), attrs, dtype);
-  return recordOp(entry, inputs, result, attrs, entry.view ?? false);
+  const n = operands.length;
+  const inputs = new Array<Tensor>(n);
+  const arrays = new Array<NDArray>(n);
+  for (let i = 0; i < n; i++) arrays[i] = (inputs[i] = wrap(operands[i]!, dtype)).array;
+  return recordOp(entry, inputs, entry.forward(arrays, attrs, dtype), attrs, entry.view ?? false);
 }
 
 /** Run an op with several outputs (split, unbind): one node, output i is its output i. */
