@@ -8,7 +8,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
-import { Tensor } from './tensor.js';
+import { Tensor, WrappedNumber } from './tensor.js';
 
 /** A function of one output's gradient, run before its node (tensor hooks, retain_grad). */
 export interface PreHook {
@@ -133,14 +133,19 @@ export class SavedTensor {
   private freed = false;
 
   private constructor(
-    private readonly tensor: Tensor | null,
+    /** A saved input; for a wrapped number, made when first unpacked. */
+    private tensor: Tensor | null,
     private readonly outputArray: NDArray | null,
     private readonly outputOf: { node: Node; outputNr: number; requiresGrad: boolean } | null,
+    /** A Python number the op wrapped, kept as its value until unpacked. */
+    private readonly number: { value: number; dtype: DType } | null = null,
   ) {
-    this.savedVersion = (tensor?.array ?? outputArray!).version.value;
+    this.savedVersion = number ? 0 : (tensor?.array ?? outputArray!).version.value;
   }
 
   static ofInput(t: Tensor): SavedTensor {
+    // `y * 0.9` in a loop keeps one saved number per node until backward: its value, not a tensor.
+    if (t instanceof WrappedNumber) return new SavedTensor(null, null, null, { value: t.array.item(), dtype: t.dtype });
     return new SavedTensor(t, null, null);
   }
 
@@ -152,16 +157,24 @@ export class SavedTensor {
     this.freed = true;
   }
 
+  /** The saved input (the same tensor at every unpacking, as in PyTorch). */
+  private input(): Tensor | null {
+    if (this.tensor === null && this.number !== null) this.tensor = WrappedNumber.of(this.number.value, this.number.dtype);
+    return this.tensor;
+  }
+
   /** What is kept, without unpacking (no version check): for drawing the graph (src/graph). */
   inspect(): { tensor: Tensor | null; array: NDArray; savedVersion: number; freed: boolean } {
-    return { tensor: this.tensor, array: this.tensor?.array ?? this.outputArray!, savedVersion: this.savedVersion, freed: this.freed };
+    const tensor = this.input();
+    return { tensor, array: tensor?.array ?? this.outputArray!, savedVersion: this.savedVersion, freed: this.freed };
   }
 
   unpack(): Tensor {
     if (this.freed) throw runtimeError(BACKWARD_TWICE);
-    const array = this.tensor?.array ?? this.outputArray!;
-    if (array.version.value !== this.savedVersion) throw this.versionError(array);
-    if (this.tensor) return this.tensor;
+    const tensor = this.input();
+    const array = tensor?.array ?? this.outputArray!;
+    if (array.version.value !== this.savedVersion) throw this.versionError(tensor, array);
+    if (tensor) return tensor;
     const out = new Tensor(this.outputArray!);
     out.requiresGrad = this.outputOf!.requiresGrad;
     out.gradFn = this.outputOf!.node;
@@ -169,9 +182,9 @@ export class SavedTensor {
     return out;
   }
 
-  private versionError(array: NDArray): Error {
-    const owner = this.tensor ? this.tensor.gradFn : this.outputOf!.node;
-    const outputNr = this.tensor ? this.tensor.outputNr : this.outputOf!.outputNr;
+  private versionError(tensor: Tensor | null, array: NDArray): Error {
+    const owner = tensor ? tensor.gradFn : this.outputOf!.node;
+    const outputNr = tensor ? tensor.outputNr : this.outputOf!.outputNr;
     const which = owner ? `, which is output ${outputNr} of ${owner.qualifiedName},` : '';
     return runtimeError(
       `one of the variables needed for gradient computation has been modified by an inplace operation: [${legacyTypeName(array.dtype)} [${array.shape.join(', ')}]]${which} is at version ${array.version.value}; expected version ${this.savedVersion} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,

@@ -169,7 +169,16 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-function metaOf(inputs: readonly Tensor[]): InputMeta[] {
+let lastMetas: readonly InputMeta[] = [];
+
+/** The descriptions of an op's inputs: the previous op's list when they are the same. */
+function metaOf(inputs: readonly Tensor[]): readonly InputMeta[] {
+  const metas = describe(inputs);
+  if (metas.length !== lastMetas.length || metas.some((m, i) => m !== lastMetas[i])) lastMetas = metas;
+  return lastMetas;
+}
+
+function describe(inputs: readonly Tensor[]): InputMeta[] {
   const out = new Array<InputMeta>(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const { shape, dtype } = inputs[i]!.array;

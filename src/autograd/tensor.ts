@@ -7,7 +7,7 @@ import type { DType } from '../tensor/dtype.js';
 import { isFloating } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { formatTensor } from '../tensor/format.js';
-import { NDArray } from '../tensor/ndarray.js';
+import { allocate, castValue, NDArray, VersionCounter } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isInferenceMode } from './grad-mode.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
@@ -193,5 +193,21 @@ export class Tensor {
       gradFn: this.gradFn?.name,
       requiresGrad: this.requiresGrad,
     });
+  }
+}
+
+/** The shape and strides of every wrapped number (0-d: nothing to keep per number). */
+const NO_DIMS: readonly number[] = Object.freeze([]);
+
+/**
+ * A Python number an op wrapped as a 0-d tensor of its compute dtype (what
+ * PyTorch calls a wrapped number): nothing but the op refers to it, so a
+ * saved one is kept as its value (src/autograd/node.ts).
+ */
+export class WrappedNumber extends Tensor {
+  static of(value: number, dtype: DType): WrappedNumber {
+    const buffer = allocate(dtype, 1);
+    buffer[0] = castValue(dtype, value);
+    return new WrappedNumber(new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, new VersionCounter()));
   }
 }

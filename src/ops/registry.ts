@@ -5,10 +5,10 @@
  */
 import { recordInPlace, recordMultiOp, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
 import type { BackwardContext } from '../autograd/node.js';
-import { Tensor } from '../autograd/tensor.js';
+import { Tensor, WrappedNumber } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
 import { LimitError, runtimeError } from '../tensor/errors.js';
-import { allocate, broadcastShapes, broadcastTo, castValue, NDArray, VersionCounter } from '../tensor/ndarray.js';
+import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
 
 /**
  * How an op's result dtype follows from its inputs:
@@ -233,15 +233,10 @@ function sharedFloatDtype(operands: readonly Operand[]): DType | null {
 
 const scalarDtype = (kind: ScalarKind): DType => (kind === 'bool' ? 'bool' : kind === 'int' ? 'int64' : DEFAULT_FLOAT);
 
-/** The shape and strides of every wrapped number (0-d: nothing to keep per number). */
-const NO_DIMS: readonly number[] = Object.freeze([]);
-
 /** Python scalars become 0-d tensors of the compute dtype, as PyTorch wraps numbers. */
 function wrap(operand: Operand, dtype: DType): Tensor {
   if (operand instanceof Tensor) return operand;
-  const buffer = allocate(dtype, 1);
-  buffer[0] = castValue(dtype, typeof operand === 'number' ? operand : operand.value);
-  return new Tensor(new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, new VersionCounter()));
+  return WrappedNumber.of(typeof operand === 'number' ? operand : operand.value, dtype);
 }
 
 /** Run an op out of place and record it on the tape. */
