@@ -262,8 +262,13 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     // PyTorch's generated backward unpacks every saved tensor first: a changed or freed one
     // fails the pass even when this backward would not read it.
     if (this.saves) for (const s of this.saves) s?.unpack();
+    // Only while the backward runs: a node kept after the pass must not keep its gradients alive.
     this.outputGrads = Array.from(grads, (g) => g ?? null);
-    return this.spec.backward(grads[0]!, this);
+    try {
+      return this.spec.backward(grads[0]!, this);
+    } finally {
+      this.outputGrads = NO_GRADS;
+    }
   }
 
   override releaseSaved(): void {
