@@ -59,12 +59,13 @@ function countDependencies(roots: readonly Edge[]): Map<Node, number> {
     }
   }
   while (stack.length) {
-    const node = stack.pop()!;
-    for (const e of node.nextEdges) {
-      if (!e) continue;
-      const seen = deps.has(e.node);
-      deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
-      if (!seen) stack.push(e.node);
+    const edges = stack.pop()!.nextEdges;
+    for (let i = 0; i < edges.length; i++) {
+      const next = edges[i]?.node;
+      if (next === undefined) continue;
+      const count = deps.get(next);
+      deps.set(next, (count ?? 0) + 1);
+      if (count === undefined) stack.push(next);
     }
   }
   return deps;
@@ -190,8 +191,8 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
     const node = queue.pop()!;
     const grads = buffers.get(node) ?? [];
     buffers.delete(node);
-    for (const c of captures ?? []) {
-      if (c.edge.node === node) c.grad = grads[c.edge.inputNr] ?? null;
+    if (captures) {
+      for (const c of captures) if (c.edge.node === node) c.grad = grads[c.edge.inputNr] ?? null;
     }
     if (needed && !needed.has(node)) continue;
     if (captures && node instanceof AccumulateGrad) continue;
