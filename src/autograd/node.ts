@@ -8,7 +8,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
-import { Tensor, WrappedNumber } from './tensor.js';
+import { numberArray, Tensor, WrappedNumber } from './tensor.js';
 
 /** A function of one output's gradient, run before its node (tensor hooks, retain_grad). */
 export interface PreHook {
@@ -133,19 +133,14 @@ export class SavedTensor {
   private freed = false;
 
   private constructor(
-    /** A saved input; for a wrapped number, made when first unpacked. */
-    private tensor: Tensor | null,
+    private readonly tensor: Tensor | null,
     private readonly outputArray: NDArray | null,
     private readonly outputOf: { node: Node; outputNr: number; requiresGrad: boolean } | null,
-    /** A Python number the op wrapped, kept as its value until unpacked. */
-    private readonly number: { value: number; dtype: DType } | null = null,
   ) {
-    this.savedVersion = number ? 0 : (tensor?.array ?? outputArray!).version.value;
+    this.savedVersion = (tensor?.array ?? outputArray!).version.value;
   }
 
   static ofInput(t: Tensor): SavedTensor {
-    // `y * 0.9` in a loop keeps one saved number per node until backward: its value, not a tensor.
-    if (t instanceof WrappedNumber) return new SavedTensor(null, null, null, { value: t.array.item(), dtype: t.dtype });
     return new SavedTensor(t, null, null);
   }
 
@@ -157,24 +152,16 @@ export class SavedTensor {
     this.freed = true;
   }
 
-  /** The saved input (the same tensor at every unpacking, as in PyTorch). */
-  private input(): Tensor | null {
-    if (this.tensor === null && this.number !== null) this.tensor = WrappedNumber.of(this.number.value, this.number.dtype);
-    return this.tensor;
-  }
-
   /** What is kept, without unpacking (no version check): for drawing the graph (src/graph). */
   inspect(): { tensor: Tensor | null; array: NDArray; savedVersion: number; freed: boolean } {
-    const tensor = this.input();
-    return { tensor, array: tensor?.array ?? this.outputArray!, savedVersion: this.savedVersion, freed: this.freed };
+    return { tensor: this.tensor, array: this.tensor?.array ?? this.outputArray!, savedVersion: this.savedVersion, freed: this.freed };
   }
 
   unpack(): Tensor {
     if (this.freed) throw runtimeError(BACKWARD_TWICE);
-    const tensor = this.input();
-    const array = tensor?.array ?? this.outputArray!;
-    if (array.version.value !== this.savedVersion) throw this.versionError(tensor, array);
-    if (tensor) return tensor;
+    const array = this.tensor?.array ?? this.outputArray!;
+    if (array.version.value !== this.savedVersion) throw this.versionError(this.tensor, array);
+    if (this.tensor) return this.tensor;
     const out = new Tensor(this.outputArray!);
     out.requiresGrad = this.outputOf!.requiresGrad;
     out.gradFn = this.outputOf!.node;
@@ -214,18 +201,26 @@ export interface BackwardSpec<A> {
   backward(grad: Tensor, ctx: BackwardContext<A>): (Tensor | null)[];
 }
 
+/**
+ * The gradients of every output of the node whose backward is running
+ * (ops with several outputs read them): set only during `apply`, so that
+ * no node keeps gradients alive.
+ */
+let runningOutputGrads: readonly (Tensor | null)[] = NO_GRADS;
+
 /** The node of one recorded op: its registry entry, attributes and saved tensors. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
   /**
    * What the op saved, by the position of its save rule (null: that rule
-   * kept nothing); null when it saved nothing. An array, not a map: a
-   * script loop keeps hundreds of thousands of nodes alive until backward.
+   * kept nothing; a number: a Python number the op wrapped, its value,
+   * made into its tensor when first unpacked); null when it saved nothing.
+   * Kept small: a script loop keeps hundreds of thousands of nodes alive
+   * until backward.
    */
-  private saves: (SavedTensor | null)[] | null = null;
-  outputGrads: readonly (Tensor | null)[] = NO_GRADS;
+  private saves: (SavedTensor | number | null)[] | null = null;
 
   constructor(
-    readonly spec: BackwardSpec<A> & { readonly saves: readonly { name: string }[] },
+    readonly spec: BackwardSpec<A> & { readonly saves: readonly { name: string; input?: number }[] },
     readonly attrs: A,
     edges: readonly (Edge | null)[],
     readonly inputs: readonly InputMeta[],
@@ -233,22 +228,44 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     super(spec.gradFn, edges);
   }
 
-  /** Keep `saved` under the op's save rule `rule` (its position in `spec.saves`). */
-  save(rule: number, saved: SavedTensor): void {
-    (this.saves ??= new Array<SavedTensor | null>(this.spec.saves.length).fill(null))[rule] = saved;
+  get outputGrads(): readonly (Tensor | null)[] {
+    return runningOutputGrads;
+  }
+
+  /** Keep `saved` under the op's save rule `rule` (its position in `spec.saves`); a wrapped number is kept as its value. */
+  save(rule: number, saved: Tensor): void {
+    const kept = saved instanceof WrappedNumber ? saved.array.item() : SavedTensor.ofInput(saved);
+    (this.saves ??= new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null))[rule] = kept;
+  }
+
+  /** Keep the op's result under save rule `rule`. */
+  saveOutput(rule: number, out: Tensor): void {
+    (this.saves ??= new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null))[rule] = SavedTensor.ofOutput(out, this);
+  }
+
+  /** What save rule `rule` kept (a wrapped number becomes its tensor now, the same one from then on). */
+  private savedAt(rule: number): SavedTensor | null {
+    const s = this.saves?.[rule] ?? null;
+    if (typeof s !== 'number') return s;
+    const kept = SavedTensor.ofInput(new Tensor(numberArray(s, this.inputs[this.spec.saves[rule]!.input!]!.dtype)));
+    this.saves![rule] = kept;
+    return kept;
   }
 
   /** The saved tensors by their registry names (`self`, `other`, `result`, …), in the order of the op's save rules. */
   get savedTensors(): ReadonlyMap<string, SavedTensor> {
     const out = new Map<string, SavedTensor>();
-    this.saves?.forEach((s, i) => s && out.set(this.spec.saves[i]!.name, s));
+    this.spec.saves.forEach((rule, i) => {
+      const s = this.savedAt(i);
+      if (s) out.set(rule.name, s);
+    });
     return out;
   }
 
   saved(name: string): Tensor {
     const rules = this.spec.saves;
     for (let i = 0; i < rules.length; i++) {
-      const s = rules[i]!.name === name ? this.saves?.[i] : undefined;
+      const s = rules[i]!.name === name ? this.savedAt(i) : null;
       if (s) return s.unpack();
     }
     throw new Error(`internal: ${this.name} did not save '${name}'`);
@@ -261,17 +278,17 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
     // PyTorch's generated backward unpacks every saved tensor first: a changed or freed one
     // fails the pass even when this backward would not read it.
-    if (this.saves) for (const s of this.saves) s?.unpack();
-    // Only while the backward runs: a node kept after the pass must not keep its gradients alive.
-    this.outputGrads = Array.from(grads, (g) => g ?? null);
+    if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.unpack();
+    const outer = runningOutputGrads;
+    runningOutputGrads = Array.from(grads, (g) => g ?? null);
     try {
       return this.spec.backward(grads[0]!, this);
     } finally {
-      this.outputGrads = NO_GRADS;
+      runningOutputGrads = outer;
     }
   }
 
   override releaseSaved(): void {
-    if (this.saves) for (const s of this.saves) s?.release();
+    if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.release();
   }
 }

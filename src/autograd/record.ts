@@ -9,7 +9,7 @@ import { rebaseHistory } from './copy-slices.js';
 import { backwardObserver, inBackward, setBackwardObserver } from './engine.js';
 import type { FunctionNode } from './function-node.js';
 import { isGradEnabled, isInferenceMode } from './grad-mode.js';
-import { OpNode, SavedTensor, type BackwardSpec, type Edge, type InputMeta } from './node.js';
+import { OpNode, type BackwardSpec, type Edge, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -148,8 +148,8 @@ function attachNode<A>(
     if (rule.input !== undefined && savedInput(rule.input).inference) {
       throw runtimeError('Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.');
     }
-    const saved = rule.input === undefined ? SavedTensor.ofOutput(out, node) : SavedTensor.ofInput(savedInput(rule.input));
-    node.save(r, saved);
+    if (rule.input === undefined) node.saveOutput(r, out);
+    else node.save(r, savedInput(rule.input));
   }
   return node;
 }

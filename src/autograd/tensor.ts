@@ -199,15 +199,21 @@ export class Tensor {
 /** The shape and strides of every wrapped number (0-d: nothing to keep per number). */
 const NO_DIMS: readonly number[] = Object.freeze([]);
 
+/** A number as a 0-d array of `dtype`. */
+export function numberArray(value: number, dtype: DType): NDArray {
+  const buffer = allocate(dtype, 1);
+  buffer[0] = castValue(dtype, value);
+  return new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, new VersionCounter());
+}
+
 /**
  * A Python number an op wrapped as a 0-d tensor of its compute dtype (what
  * PyTorch calls a wrapped number): nothing but the op refers to it, so a
- * saved one is kept as its value (src/autograd/node.ts).
+ * saved one is kept as its value (src/autograd/node.ts). Once unpacked it
+ * is an ordinary tensor the script may hold.
  */
 export class WrappedNumber extends Tensor {
   static of(value: number, dtype: DType): WrappedNumber {
-    const buffer = allocate(dtype, 1);
-    buffer[0] = castValue(dtype, value);
-    return new WrappedNumber(new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, new VersionCounter()));
+    return new WrappedNumber(numberArray(value, dtype));
   }
 }
