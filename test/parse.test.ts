@@ -309,6 +309,9 @@ describe('statements', () => {
       'f', '(- print x)', 'print(1)',
     ]);
     expect(stmts('print = f\n')[0]).toMatchObject({ targets: [{ kind: 'name', id: 'print' }] });
+    // A bare `print` as the last line, with or without a newline after it.
+    expect(stmts('x = 1\nprint')[1]).toMatchObject({ kind: 'expr', expr: { kind: 'name', id: 'print' } });
+    expect(stmts('print\n')[0]).toMatchObject({ kind: 'expr', expr: { kind: 'name', id: 'print' } });
   });
 
   it('CRLF line endings, tabs and a byte order mark', () => {

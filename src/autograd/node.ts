@@ -56,7 +56,8 @@ export abstract class Node {
 
   /** Run the pre-hooks on the gradients the node received (in place). */
   runPreHooks(grads: (Tensor | null)[]): void {
-    for (const hook of this.preHooks ?? []) {
+    if (this.preHooks === null) return;
+    for (const hook of this.preHooks) {
       const g = grads[hook.outputNr];
       if (g) grads[hook.outputNr] = hook.run(g);
     }

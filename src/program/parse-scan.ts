@@ -252,7 +252,8 @@ function printIsAName(src: string, after: number): boolean {
   let k = after;
   while (src[k] === ' ' || src[k] === '\t') k++;
   const next = src[k];
-  return next !== undefined && !'(.\n#\'"\\'.includes(next) && !isIdentChar(next);
+  // At the end of the file, too: lezer's Python 2 print statement would want an expression there.
+  return next === undefined || (!'(.\n#\'"\\'.includes(next) && !isIdentChar(next));
 }
 
 /**
