@@ -292,6 +292,9 @@ const SECOND_ORDER: [string, Fn][] = [
   ['diagonal squared', (a) => F.pow(F.diagonal(F.reshape(F.cat([a!, a!]), [2, 2])), 2)],
   ['x[1] squared', (a) => F.pow(F.select(a!, 0, 1), 2)],
   ['x[1:] squared', (a) => F.pow(F.slice(a!, { dim: 0, start: 1, stop: null, step: 1 }), 2)],
+  // In-place ops save a clone of self that keeps its history (PyTorch's original self).
+  ['h.pow_(3)', (a) => F.powInPlace(F.mul(a!, 1), 3)],
+  ['h.sin_() then h.mul_(h2)', (a) => F.mulInPlace(F.unaryInPlace('sin', F.mulScalar(a!, 2.5)), F.exp(a!))],
 ];
 
 const firstDerivative = (fn: Fn): Fn => (x) => autograd.grad(F.sum(fn(x!)), x!, [], { createGraph: true })[0]!;

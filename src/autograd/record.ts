@@ -277,6 +277,20 @@ export function checkInPlace(self: Tensor): void {
 }
 
 /**
+ * What an in-place op saves as `self`: PyTorch's `self.clone()` before the
+ * write, a copy of the values that keeps self's history, so that a
+ * derivative taken with create_graph still reaches what self came from.
+ * (Self is never a leaf that requires grad here: checkInPlace refused it.)
+ */
+function originalSelf(self: Tensor): Tensor {
+  const copy = new Tensor(self.array.copy());
+  copy.requiresGrad = self.requiresGrad;
+  copy.gradFn = self.gradFn;
+  copy.outputNr = self.outputNr;
+  return copy;
+}
+
+/**
  * Record an in-place op: write `result` into self's storage, bump its
  * version, and make the op's node self's new grad_fn. A saved `self` is
  * a copy of self's old value, as PyTorch saves `self.clone()`.
@@ -289,7 +303,7 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   const grad = needsGrad(op as RecordableOp<unknown>, inputs, self.dtype);
   const edges = edgesOf(inputs);
   const metas = metaOf(inputs);
-  const oldSelf = grad ? new Tensor(self.array.copy()) : self;
+  const oldSelf = grad ? originalSelf(self) : self;
   const baseEdge = self.base?.gradientEdge() ?? null;
   const before = listener ? self.array.values() : undefined;
   self.array.assign(result.values());
