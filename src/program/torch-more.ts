@@ -15,7 +15,7 @@ import { DEFAULT_FLOAT } from '../tensor/dtype.js';
 import { PyError, runtimeError, UnsupportedError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { CPU, CUDA_ERROR, LEGACY, legacyConstructor, parseDevice, toMethod, typeMethod, variable } from './torch-devices.js';
-import { softmaxImpl } from './torch-functional.js';
+import { bilinearImpl, softmaxImpl } from './torch-functional.js';
 import { bind, seq, toBool, toDims, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import {
   Builtin,
@@ -280,6 +280,7 @@ export const moreTensorFunctions: Record<string, Impl> = (() => {
       const scale = (v: PyValue | undefined) => (v === undefined ? 1 : toNumber(v, 'beta'));
       return F.addmm(input(a), toTensorArg(a.mat1, 'mat1'), toTensorArg(a.mat2, 'mat2'), scale(a.beta), scale(a.alpha));
     },
+    bilinear: bilinearImpl,
     outer: (call) => {
       const a = bind('outer', call, ['input', 'vec2']);
       return F.outer(input(a), toTensorArg(a.vec2, 'vec2'));
