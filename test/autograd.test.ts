@@ -52,6 +52,7 @@ const M = [0.5, -1.25, 2, 1.5, 0.75, -0.5];
 const M2 = [1, 2.5, -0.5, 0.25, -1.5, 3];
 const P = [0.2, 0.7, 0.4, 0.9, 0.35, 0.6];
 const d64 = (v: number[]) => tensor(v, { dtype: 'float64' });
+const W12 = [0.5, -1, 0.25, 2, -1.5, 0.75, 1, -0.25, 1.25, -2, 0.5, 1.5];
 
 /** The ops of the rest of the tensor API, each through the functional API. */
 const MORE_CASES: [string, Fn, number[][]][] = [
@@ -161,6 +162,9 @@ const MORE_CASES: [string, Fn, number[][]][] = [
   ['outer', (a, b) => F.outer(a!, b!), [[1, 2], [0.5, -1, 3]]],
   ['addmm', (a, b, c) => F.addmm(c!, F.reshape(a!, [2, 3]), F.reshape(b!, [3, 2]), 0.5, 2), [M, M2, [1, -2]]],
   ['linear', (a, b, c) => F.linear(F.reshape(a!, [2, 3]), F.reshape(b!, [2, 3]), c!), [M, M2, [1, -2]]],
+  ['bilinear', (a, b, w, c) => F.bilinear(m23(a!), F.reshape(b!, [2, 2]), F.reshape(w!, [2, 3, 2]), c!), [M, [0.5, -1, 2, 0.25], W12, [1, -2]]],
+  ['bilinear batched, no bias', (a, b, w) => F.bilinear(F.reshape(a!, [2, 1, 3]), F.reshape(b!, [2, 1, 2]), F.reshape(w!, [2, 3, 2])), [M, [0.5, -1, 2, 0.25], W12]],
+  ['bilinear of vectors', (a, b, w) => F.bilinear(a!, b!, F.reshape(w!, [3, 2, 2])), [[1.5, -0.5], [0.25, 2], W12]],
 ];
 
 const cases: [string, Fn, number[][]][] = [
@@ -268,6 +272,17 @@ describe('gradgradcheck: second derivatives through create_graph', () => {
     it(name, () => {
       const first: Fn = (x) => autograd.grad(F.sum(fn(x!)), x!, [], { createGraph: true })[0]!;
       gradcheck(first, [tensor([0.5, 1.25], { dtype: 'float64', requiresGrad: true })]);
+    });
+  }
+});
+
+describe('gradgradcheck of bilinear: every first derivative (each a _trilinear) against finite differences', () => {
+  const bilinear: Fn = (a, b, w, c) => F.bilinear(m23(a!), F.reshape(b!, [2, 2]), F.reshape(w!, [2, 3, 2]), c!);
+  // The bias's gradient is the weighted sum's constant weights: nothing to differentiate.
+  for (let i = 0; i < 3; i++) {
+    it(`d/d input ${i}`, () => {
+      const first: Fn = (...xs) => autograd.grad(weightedSum(bilinear, xs), xs[i]!, [], { createGraph: true })[0]!;
+      gradcheck(first, [M, [0.5, -1, 2, 0.25], W12, [1, -2]].map((v) => tensor(v, { dtype: 'float64', requiresGrad: true })));
     });
   }
 });
