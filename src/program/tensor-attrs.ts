@@ -53,7 +53,7 @@ function inPlace(name: string, f: (self: Tensor, other: F.Operand) => Tensor): M
   };
 }
 
-/** `t.addcmul(t1, t2, value=1)` and friends (the optimisers' updates, src/ops/scaled.ts). */
+/** `t.addcmul_(t1, t2, value=1)` and addcdiv_ (the optimisers' updates, src/ops/scaled.ts; the out-of-place forms are torch-more.ts's). */
 function scaledUpdate(name: string, f: (self: Tensor, t1: Tensor, t2: Tensor, value: number) => Tensor): Method {
   return (self, call) => {
     const a = bind(name, call, ['tensor1', 'tensor2', 'value=']);
@@ -116,9 +116,7 @@ const methods: Record<string, Method> = {
   },
   type: (self) => `torch.${{ float32: 'FloatTensor', float64: 'DoubleTensor', int64: 'LongTensor', uint8: 'ByteTensor', bool: 'BoolTensor' }[self.dtype]}`,
   add_: inPlace('add_', F.addInPlace),
-  addcmul: scaledUpdate('addcmul', F.addcmul),
   addcmul_: scaledUpdate('addcmul_', F.addcmulInPlace),
-  addcdiv: scaledUpdate('addcdiv', F.addcdiv),
   addcdiv_: scaledUpdate('addcdiv_', F.addcdivInPlace),
   sub_: inPlace('sub_', F.subInPlace),
   mul_: inPlace('mul_', F.mulInPlace),

@@ -63,7 +63,12 @@ export const tensorFunctions: Record<string, Impl> = {
   reciprocal: unary('reciprocal', F.reciprocal),
   clone: unary('clone', F.clone),
   t: unary('t', F.t),
-  add: binaryOp('add', F.add),
+  // With alpha, one fused kernel and one AddBackward0, as PyTorch's (src/ops/scaled.ts).
+  add: (call) => {
+    const a = bind('add', call, ['input', 'other', 'alpha=']);
+    if (a.alpha === undefined || !(a.input instanceof Tensor)) return binaryOp('add', F.add)(call);
+    return F.addAlpha(a.input, operand(a.other, 'other'), toNumber(a.alpha, 'alpha'));
+  },
   sub: binaryOp('sub', F.sub),
   subtract: binaryOp('subtract', F.sub),
   mul: binaryOp('mul', F.mul),
