@@ -162,6 +162,10 @@ const MORE_CASES: [string, Fn, number[][]][] = [
   ['outer', (a, b) => F.outer(a!, b!), [[1, 2], [0.5, -1, 3]]],
   ['addmm', (a, b, c) => F.addmm(c!, F.reshape(a!, [2, 3]), F.reshape(b!, [3, 2]), 0.5, 2), [M, M2, [1, -2]]],
   ['linear', (a, b, c) => F.linear(F.reshape(a!, [2, 3]), F.reshape(b!, [2, 3]), c!), [M, M2, [1, -2]]],
+  ['add(alpha=)', (a, b) => F.addAlpha(a!, b!, -0.3), [M, M2]],
+  ['sub(alpha=)', (a, b) => F.subAlpha(m23(a!), F.slice(b!, { dim: 0, start: 0, stop: 3, step: 1 }), 1.7), [M, M2]],
+  ['addcmul', (a, b, c) => F.addcmul(a!, b!, c!, 0.7), [M, M2, P]],
+  ['addcdiv', (a, b, c) => F.addcdiv(m23(a!), F.slice(b!, { dim: 0, start: 0, stop: 3, step: 1 }), F.slice(c!, { dim: 0, start: 3, stop: 6, step: 1 }), -1.3), [M, M2, P]],
   ['bilinear', (a, b, w, c) => F.bilinear(m23(a!), F.reshape(b!, [2, 2]), F.reshape(w!, [2, 3, 2]), c!), [M, [0.5, -1, 2, 0.25], W12, [1, -2]]],
   ['bilinear batched, no bias', (a, b, w) => F.bilinear(F.reshape(a!, [2, 1, 3]), F.reshape(b!, [2, 1, 2]), F.reshape(w!, [2, 3, 2])), [M, [0.5, -1, 2, 0.25], W12]],
   ['bilinear of vectors', (a, b, w) => F.bilinear(a!, b!, F.reshape(w!, [3, 2, 2])), [[1.5, -0.5], [0.25, 2], W12]],
@@ -266,6 +270,10 @@ describe('gradgradcheck: second derivatives through create_graph', () => {
     ['x[idx] squared', (a) => F.pow(F.index(a!, [i64([1, 0, 1])]), 2)],
     ['cat squared', (a) => F.pow(F.cat([a!, a!]), 2)],
     ['split squared', (a) => F.pow(F.split(a!, 1)[1]!, 2)],
+    ['add(alpha=) squared', (a) => F.pow(F.addAlpha(a!, F.exp(a!), 0.5), 2)],
+    ['sub(alpha=) squared', (a) => F.pow(F.subAlpha(a!, F.exp(a!), 1), 2)],
+    ['addcmul', (a) => F.addcmul(a!, a!, F.sin(a!), 0.7)],
+    ['addcdiv', (a) => F.addcdiv(F.exp(a!), a!, F.exp(a!), -1.3)],
     ['bmm squared', (a) => F.pow(F.bmm(F.reshape(a!, [1, 1, 2]), F.reshape(a!, [1, 2, 1])), 2)],
   ];
   for (const [name, fn] of unary) {

@@ -238,6 +238,7 @@ const CASES: [string, () => Tensor, string][] = [
   ['bernoulli(p)', () => R.bernoulli(F.mul(F.abs(x()), 0.25)), 'BernoulliBackward0'],
   ...MORE_CASES,
   ['x.add(w, alpha=2)', () => F.addAlpha(x(), x(), 2), 'AddBackward0'],
+  ['x.sub(w, alpha=2)', () => F.subAlpha(x(), x(), 2), 'SubBackward0'],
   ['x.addcmul(w, v, value=2)', () => F.addcmul(x(), x(), x(), 2), 'AddcmulBackward0'],
   ['x.addcdiv(w, v, value=2)', () => F.addcdiv(x(), x(), x(), 2), 'AddcdivBackward0'],
 ];

@@ -39,6 +39,7 @@ const ATTRS: Record<string, Record<string, number | null>> = {
   threshold_backward: { threshold: 0 },
   div_scalar: { divisor: 3 },
   add_alpha: { alpha: -0.3 },
+  sub_alpha: { alpha: 1.7 },
   addcmul: { value: 0.7 },
   addcdiv: { value: -1.3 },
 };

@@ -1,6 +1,6 @@
 /**
  * The scaled updates optimizers and hand-written training loops are made
- * of: `add(other, alpha=)`, `addcmul`, `addcdiv`, with the arithmetic of
+ * of: `add(other, alpha=)`, `sub(other, alpha=)`, `addcmul`, `addcdiv`, with the arithmetic of
  * PyTorch 1.13's CPU kernels (AVX2 build), measured against it:
  * `self + alpha * other` is one fused multiply-add (the vectorised and the
  * scalar loop both), `addcmul` is fma(value * t1, t2, self), `addcdiv`
@@ -23,7 +23,7 @@ function fused(dtype: DType): (x: number, s: number, y: number) => number {
 
 const inDtype = (dtype: DType, v: number) => (dtype === 'float32' ? Math.fround(v) : v);
 
-/** `self + alpha * other` (`add(other, alpha=)`, `add_`, `sub` with -alpha): AddBackward0. */
+/** `self + alpha * other` (`add(other, alpha=)`, `add_`): AddBackward0. */
 export const addAlpha = defineOp<{ alpha: number }>({
   name: 'add_alpha',
   gradFn: 'AddBackward0',
@@ -34,6 +34,21 @@ export const addAlpha = defineOp<{ alpha: number }>({
   },
   // maybe_multiply(grad, alpha): the gradient itself for alpha 1, else a Scalar product (MulBackward1).
   backward: (g, ctx) => [g, !ctx.needsInputGrad(1) ? null : ctx.attrs.alpha === 1 ? g : F.mulScalar(g, ctx.attrs.alpha)],
+});
+
+/**
+ * `self - alpha * other` (`sub(other, alpha=)`, `sub_`): PyTorch's sub runs the add kernel with -alpha,
+ * under its own grad_fn, SubBackward0 (other: maybe_multiply(-grad, alpha)).
+ */
+export const subAlpha = defineOp<{ alpha: number }>({
+  name: 'sub_alpha',
+  gradFn: 'SubBackward0',
+  symbolic: { kind: 'elementwise', form: 'a - alpha * b' },
+  forward: ([a, b], { alpha }, dtype) => {
+    const f = fused(dtype);
+    return mapBinary(a!, b!, dtype, (x, y) => f(y, -alpha, x));
+  },
+  backward: (g, ctx) => [g, !ctx.needsInputGrad(1) ? null : ctx.attrs.alpha === 1 ? F.neg(g) : F.mulScalar(F.neg(g), ctx.attrs.alpha)],
 });
 
 export const addcmul = defineOp<{ value: number }>({

@@ -44,9 +44,9 @@ function inPlace(name: string, f: (self: Tensor, other: F.Operand) => Tensor): M
   return (self, call) => {
     const a = bind(name, { args: [self, ...call.args], kwargs: call.kwargs }, ['self', 'other', 'alpha=']);
     let other: F.Operand = a.other instanceof Tensor ? a.other : toScalar(a.other as bigint | number | boolean);
-    // add_/sub_ with alpha: one fused kernel, as PyTorch's (src/ops/scaled.ts).
+    // add_/sub_ with alpha: one fused kernel under AddBackward0/SubBackward0, as PyTorch's (src/ops/scaled.ts).
     if (a.alpha !== undefined && (name === 'add_' || name === 'sub_') && other instanceof Tensor) {
-      return F.addAlphaInPlace(self, other, (name === 'sub_' ? -1 : 1) * toNumber(a.alpha, 'alpha'));
+      return (name === 'add_' ? F.addAlphaInPlace : F.subAlphaInPlace)(self, other, toNumber(a.alpha, 'alpha'));
     }
     if (a.alpha !== undefined) other = F.mul(other, toScalar(a.alpha as bigint | number));
     return f(self, other);
