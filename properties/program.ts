@@ -330,6 +330,33 @@ const KNOWN: Record<string, KnownSpec> = {
     print: (a, { min_val, max_val }) => `F.hardtanh(${a[0]}, ${pyNum(min_val!)}, ${pyNum(max_val!)})`,
     functional: true,
   },
+  // The scaled updates (src/ops/scaled.ts), with their keywords as scripts write them; alpha 1 and
+  // value 1 are drawn too (PyTorch's backward then passes the gradient itself, or multiplies by 1).
+  add_alpha: {
+    attrChoices: { alpha: [0.5, -1.5, 2, 1] },
+    print: (a, { alpha }, m) =>
+      m ? `${operand(a[0]!)}.add(${a[1]}, alpha=${pyNum(alpha!)})` : `torch.add(${a[0]}, ${a[1]}, alpha=${pyNum(alpha!)})`,
+    hasMethod: true,
+  },
+  sub_alpha: {
+    attrChoices: { alpha: [0.5, -1.5, 2, 1] },
+    print: (a, { alpha }, m) =>
+      m ? `${operand(a[0]!)}.sub(${a[1]}, alpha=${pyNum(alpha!)})` : `torch.sub(${a[0]}, ${a[1]}, alpha=${pyNum(alpha!)})`,
+    hasMethod: true,
+  },
+  addcmul: {
+    attrChoices: { value: [0.5, -2, 1, 0.25] },
+    print: (a, { value }, m) =>
+      m ? `${operand(a[0]!)}.addcmul(${a[1]}, ${a[2]}, value=${pyNum(value!)})` : `torch.addcmul(${a.join(', ')}, value=${pyNum(value!)})`,
+    hasMethod: true,
+  },
+  addcdiv: {
+    attrChoices: { value: [0.5, -2, 1, 0.25] },
+    domain: (v, slot) => (slot === 2 ? awayFromZero(v) : bounded(v)),
+    print: (a, { value }, m) =>
+      m ? `${operand(a[0]!)}.addcdiv(${a[1]}, ${a[2]}, value=${pyNum(value!)})` : `torch.addcdiv(${a.join(', ')}, value=${pyNum(value!)})`,
+    hasMethod: true,
+  },
   clamp: {
     attrChoices: { min: [-1, -0.5, 0], max: [0.5, 1, 2] },
     domain: bounded,
@@ -342,9 +369,6 @@ const KNOWN: Record<string, KnownSpec> = {
 
 /** Registry elementwise entries that are not ops of the script language, and why. */
 export const EXCLUDED_OPS: Readonly<Record<string, string>> = {
-  add_alpha: 'the scaled update of optimisers and `add_(g, alpha=)` (src/ops/scaled.ts): not drawn yet',
-  addcmul: 'an optimiser update (src/ops/scaled.ts): three operands, not drawn yet',
-  addcdiv: 'an optimiser update (src/ops/scaled.ts): three operands, not drawn yet',
   tanh_backward: 'internal: the backward of tanh (reached through create_graph)',
   sigmoid_backward: 'internal: the backward of sigmoid (reached through create_graph)',
   threshold_backward: 'internal: the backward of relu (reached through create_graph)',

@@ -54,6 +54,7 @@ const M = [0.5, -1.25, 2, 1.5, 0.75, -0.5];
 const M2 = [1, 2.5, -0.5, 0.25, -1.5, 3];
 const P = [0.2, 0.7, 0.4, 0.9, 0.35, 0.6];
 const d64 = (v: number[]) => tensor(v, { dtype: 'float64' });
+const W12 = [0.5, -1, 0.25, 2, -1.5, 0.75, 1, -0.25, 1.25, -2, 0.5, 1.5];
 
 /** The ops of the rest of the tensor API, each through the functional API. */
 const MORE_CASES: [string, Fn, number[][]][] = [
@@ -163,10 +164,17 @@ const MORE_CASES: [string, Fn, number[][]][] = [
   ['outer', (a, b) => F.outer(a!, b!), [[1, 2], [0.5, -1, 3]]],
   ['addmm', (a, b, c) => F.addmm(c!, F.reshape(a!, [2, 3]), F.reshape(b!, [3, 2]), 0.5, 2), [M, M2, [1, -2]]],
   ['linear', (a, b, c) => F.linear(F.reshape(a!, [2, 3]), F.reshape(b!, [2, 3]), c!), [M, M2, [1, -2]]],
+  ['add(alpha=)', (a, b) => F.addAlpha(a!, b!, -0.3), [M, M2]],
+  ['sub(alpha=)', (a, b) => F.subAlpha(m23(a!), F.slice(b!, { dim: 0, start: 0, stop: 3, step: 1 }), 1.7), [M, M2]],
+  ['addcmul', (a, b, c) => F.addcmul(a!, b!, c!, 0.7), [M, M2, P]],
+  ['addcdiv', (a, b, c) => F.addcdiv(m23(a!), F.slice(b!, { dim: 0, start: 0, stop: 3, step: 1 }), F.slice(c!, { dim: 0, start: 3, stop: 6, step: 1 }), -1.3), [M, M2, P]],
+  ['bilinear', (a, b, w, c) => F.bilinear(m23(a!), F.reshape(b!, [2, 2]), F.reshape(w!, [2, 3, 2]), c!), [M, [0.5, -1, 2, 0.25], W12, [1, -2]]],
+  ['bilinear batched, no bias', (a, b, w) => F.bilinear(F.reshape(a!, [2, 1, 3]), F.reshape(b!, [2, 1, 2]), F.reshape(w!, [2, 3, 2])), [M, [0.5, -1, 2, 0.25], W12]],
+  ['bilinear of vectors', (a, b, w) => F.bilinear(a!, b!, F.reshape(w!, [3, 2, 2])), [[1.5, -0.5], [0.25, 2], W12]],
 ];
 
 const STEPS = [0.4, -1.2, 2.3, 1.7, -0.3];
-/** The rest of the registry: rounding ops (gradient 0 away from their jumps), in-place writes, casts and the scaled updates of optimisers. */
+/** The rest of the registry: rounding ops (gradient 0 away from their jumps), in-place writes and copies. */
 const WRITE_CASES: [string, Fn, number[][]][] = [
   ...(['floor', 'ceil', 'round', 'trunc', 'sign', 'sgn'] as const).map((name): [string, Fn, number[][]] => [name, (a) => F[name](a!), [STEPS]]),
   ['h.fill_(2)', (a) => F.fillInPlace(F.mul(a!, 1), 2), [STEPS]],
@@ -179,9 +187,6 @@ const WRITE_CASES: [string, Fn, number[][]][] = [
   }, [STEPS, [0.25, 2]]],
   ['copy with history (x.grad under create_graph)', (a) => F.copyWithHistory(a!), [STEPS]],
   ['squeeze(0)', (a) => F.squeeze(F.unsqueeze(a!, 0), 0), [STEPS]],
-  ['x.add(w, alpha=-0.5)', (a, b) => F.addAlpha(a!, b!, -0.5), [M, M2]],
-  ['x.addcmul(w, v, value=0.3)', (a, b, c) => F.addcmul(a!, b!, c!, 0.3), [M, M2, P]],
-  ['x.addcdiv(w, v, value=0.3)', (a, b, c) => F.addcdiv(a!, b!, c!, 0.3), [M, M2, P]],
 ];
 
 const cases: [string, Fn, number[][]][] = [
@@ -284,6 +289,10 @@ const SECOND_ORDER: [string, Fn][] = [
   ['x[idx] squared', (a) => F.pow(F.index(a!, [i64([1, 0, 1])]), 2)],
   ['cat squared', (a) => F.pow(F.cat([a!, a!]), 2)],
   ['split squared', (a) => F.pow(F.split(a!, 1)[1]!, 2)],
+  ['add(alpha=) squared', (a) => F.pow(F.addAlpha(a!, F.exp(a!), 0.5), 2)],
+  ['sub(alpha=) squared', (a) => F.pow(F.subAlpha(a!, F.exp(a!), 1), 2)],
+  ['addcmul', (a) => F.addcmul(a!, a!, F.sin(a!), 0.7)],
+  ['addcdiv', (a) => F.addcdiv(F.exp(a!), a!, F.exp(a!), -1.3)],
   ['bmm squared', (a) => F.pow(F.bmm(F.reshape(a!, [1, 1, 2]), F.reshape(a!, [1, 2, 1])), 2)],
   ['relu', (a) => F.pow(F.relu(F.addScalar(a!, -1)), 2)],
   ['softplus', (a) => F.softplus(a!, 1, 20)],
@@ -302,6 +311,17 @@ const firstDerivative = (fn: Fn): Fn => (x) => autograd.grad(F.sum(fn(x!)), x!, 
 describe('gradgradcheck: second derivatives through create_graph', () => {
   for (const [name, fn] of SECOND_ORDER) {
     it(name, () => gradcheck(firstDerivative(fn), [tensor([0.5, 1.25], { dtype: 'float64', requiresGrad: true })]));
+  }
+});
+
+describe('gradgradcheck of bilinear: every first derivative (each a _trilinear) against finite differences', () => {
+  const bilinear: Fn = (a, b, w, c) => F.bilinear(m23(a!), F.reshape(b!, [2, 2]), F.reshape(w!, [2, 3, 2]), c!);
+  // The bias's gradient is the weighted sum's constant weights: nothing to differentiate.
+  for (let i = 0; i < 3; i++) {
+    it(`d/d input ${i}`, () => {
+      const first: Fn = (...xs) => autograd.grad(weightedSum(bilinear, xs), xs[i]!, [], { createGraph: true })[0]!;
+      gradcheck(first, [M, [0.5, -1, 2, 0.25], W12, [1, -2]].map((v) => tensor(v, { dtype: 'float64', requiresGrad: true })));
+    });
   }
 });
 

@@ -149,6 +149,20 @@ describe('the tutorial snippets', () => {
   });
 });
 
+describe('nn.Bilinear', () => {
+  it("F.bilinear is PyTorch's chain: AddBackward0 ← ReshapeAliasBackward0 ← TrilinearBackward0 keeping i1, i2, i3, the inputs reshaped to matrices", () => {
+    const g = graphOf('import torch\nimport torch.nn.functional as F\nx1 = torch.ones(2, 3, 2, requires_grad=True)\nx2 = torch.ones(2, 3, 4, requires_grad=True)\nw = torch.ones(5, 2, 4, requires_grad=True)\nb = torch.ones(5, requires_grad=True)\ny = F.bilinear(x1, x2, w, b)\ny.sum().backward()\n');
+    const add = one(g, 'AddBackward0', 'function');
+    const tri = one(g, 'TrilinearBackward0', 'function');
+    const saved = edgesFrom(g, tri).filter((e) => e.kind === 'saved').map((e) => g.nodes.find((n) => n.id === e.to)!);
+    expect(saved.map((n) => [n.title, n.details[0]])).toEqual([['_saved_i1', 'x1, (6, 2)'], ['_saved_i2', 'w, (5, 2, 4)'], ['_saved_i3', 'x2, (6, 4)']]);
+    const next = edgesFrom(g, tri).filter((e) => e.kind === 'next').map((e) => g.nodes.find((n) => n.id === e.to)!.title);
+    expect(next).toEqual(['ReshapeAliasBackward0', 'AccumulateGrad', 'ReshapeAliasBackward0']);
+    expect(flowsTo(g, add)).toContain(tri.id);
+    for (const leaf of ['x1', 'x2', 'w', 'b']) expect(flowsTo(g, add)).toContain(one(g, leaf, 'leaf').id);
+  });
+});
+
 describe('moments', () => {
   const twice = `import torch
 x = torch.tensor([1., 2., 3.], requires_grad=True)

@@ -37,6 +37,9 @@ const dOf = (f: (t: Tensor) => Tensor, at: Tensor = x()) => autograd.grad(F.sum(
 const i64 = (v: number[] | number[][]) => tensor(v as number[], { dtype: 'int64' });
 const p = () => tensor([0.2, 0.7, 0.4], { dtype: 'float64', requiresGrad: true });
 const mask = () => F.compare('gt', m(), 3);
+/** A bilinear weight (2 outputs, 3 × 3) and the dims F.bilinear gives _trilinear. */
+const w3 = () => F.reshape(tensor(Array.from({ length: 18 }, (_, i) => (i % 5) - 1.5), { dtype: 'float64', requiresGrad: true }), [2, 3, 3]);
+const BILINEAR_DIMS = { expand1: [1, 3], expand2: [0], expand3: [1, 2], sumdim: [2, 3], unrollDim: 1 };
 
 /** The ops of the rest of the tensor API (test/fixtures/own/ops_grad_fn_names.py prints each name). */
 const MORE_CASES: [string, () => Tensor, string][] = [
@@ -134,7 +137,8 @@ const MORE_CASES: [string, () => Tensor, string][] = [
   ['d nll_loss', () => dOf((t) => F.pow(F.nllLoss(t, i64([0, 2])), 2), m()), 'NllLossBackwardBackward0'],
   ['bmm', () => F.bmm(F.unsqueeze(m(), 0), F.unsqueeze(F.t(m()), 0)), 'BmmBackward0'],
   ['batch @ matrix', () => F.matmul(F.expand(F.unsqueeze(m(), 0), [2, 2, 3]), F.t(m())), 'UnsafeViewBackward0'],
-  ['addmm (F.linear of a 2-D input)', () => F.linear(m(), m(), x().shape.length ? F.slice(x(), { dim: 0, start: 0, stop: 2, step: 1 }) : x()), 'AddmmBackward0'],
+  ['addmm (F.linear of a 2-D input)', () => F.linear(m(), m(), x().shape.length ? F.slice(x(), { dim: 0, start: 0, stop: 2, step: 1 }) : x()), 'AddmmBackward0'],  ['_trilinear (F.bilinear without the reshapes)', () => F.trilinear(m(), w3(), m(), BILINEAR_DIMS), 'TrilinearBackward0'],
+  ['d _trilinear: another _trilinear', () => dOf((t) => F.pow(F.bilinear(t, m(), w3()), 2), m()), 'ReshapeAliasBackward0'],
 ];
 
 /** What each functional call records, as PyTorch 1.13 names it (every name is in a recorded fixture). */
@@ -234,6 +238,7 @@ const CASES: [string, () => Tensor, string][] = [
   ['bernoulli(p)', () => R.bernoulli(F.mul(F.abs(x()), 0.25)), 'BernoulliBackward0'],
   ...MORE_CASES,
   ['x.add(w, alpha=2)', () => F.addAlpha(x(), x(), 2), 'AddBackward0'],
+  ['x.sub(w, alpha=2)', () => F.subAlpha(x(), x(), 2), 'SubBackward0'],
   ['x.addcmul(w, v, value=2)', () => F.addcmul(x(), x(), x(), 2), 'AddcmulBackward0'],
   ['x.addcdiv(w, v, value=2)', () => F.addcdiv(x(), x(), x(), 2), 'AddcdivBackward0'],
 ];

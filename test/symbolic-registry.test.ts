@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { registry, ops as F } from '../src/ops/index.js';
-import { tensor, Tensor } from '../src/index.js';
+import { autograd, tensor, Tensor } from '../src/index.js';
 import { setTapeListener } from '../src/autograd/record.js';
 import type { OpEntry } from '../src/ops/registry.js';
 import { compileNode } from '../src/symbolic/compile.js';
@@ -39,6 +39,7 @@ const ATTRS: Record<string, Record<string, number | null>> = {
   threshold_backward: { threshold: 0 },
   div_scalar: { divisor: 3 },
   add_alpha: { alpha: -0.3 },
+  sub_alpha: { alpha: 1.7 },
   addcmul: { value: 0.7 },
   addcdiv: { value: -1.3 },
 };
@@ -147,7 +148,13 @@ describe('group forms compute the forward kernel (every group op, on a call)', (
     ['binary_cross_entropy_backward', () => F.binaryCrossEntropyBackward(tensor(2, { dtype: 'float64' }), F.sigmoid(m()), F.sigmoid(F.mul(m(), 2)), F.onesLike(m()), { reduction: 1, beta: 0, norm: 1 / 6 })],
     ['binary_cross_entropy_with_logits', () => [0, 1, 2].map((r) => F.binaryCrossEntropyWithLogits(m(), F.sigmoid(m()), null, tensor([1, 3, 0.5], { dtype: 'float64' }), r as 0))],
     ['bmm', () => F.bmm(F.unsqueeze(m(), 0), F.unsqueeze(F.t(m()), 0))],
-    ['addmm', () => F.addmm(tensor([1, -2], { dtype: 'float64' }), m(), F.t(m()), 0.5, 2)],
+    ['addmm', () => F.addmm(tensor([1, -2], { dtype: 'float64' }), m(), F.t(m()), 0.5, 2)],    // F.bilinear's forward, and its three gradients under create_graph (the other roles of the dim lists).
+    ['trilinear', () => {
+      const w = F.reshape(t([[0.5, -1, 2, 0.25, 1.5, -0.75], [1, 0.5, -2, 1.25, -0.5, 0.25]]), [3, 2, 2]);
+      const [x1, x2] = [m(), F.reshape(t([[1.5, -0.5], [0.25, 2]]), [2, 2])];
+      const y = F.bilinear(F.t(x1), F.slice(F.cat([x2, x2]), { dim: 0, start: 0, stop: 3, step: 1 }), w, tensor([1, -2, 0.5], { dtype: 'float64' }));
+      return autograd.grad(F.sum(F.mul(y, y)), [x1, x2, w], [], { createGraph: true });
+    }],
   ];
   const seen = new Set<string>();
   for (const [name, run] of calls) {

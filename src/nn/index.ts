@@ -8,14 +8,14 @@ import type { PyValue } from '../program/values.js';
 import { Identity, ReLU, Sigmoid, Tanh } from './activations.js';
 import { ModuleDict, ModuleList, Sequential } from './containers.js';
 import { initModuleAttributes } from './init.js';
-import { Dropout, Flatten, functionalDropout, LeakyReLU, Linear, LogSoftmax, Softmax } from './layers.js';
+import { Bilinear, Dropout, Flatten, functionalDropout, LeakyReLU, Linear, LogSoftmax, Softmax } from './layers.js';
 import { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss } from './losses.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
 const NN: Record<string, PyValue> = {
   Module, Parameter, Sequential, ModuleList, ModuleDict,
-  Linear, Flatten, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout,
+  Linear, Bilinear, Flatten, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout,
   L1Loss, MSELoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
 };
 

@@ -1,11 +1,12 @@
 /**
- * The layers with parameters or options: nn.Linear (PyTorch's default
- * initialisation from the generator), nn.Flatten, nn.LeakyReLU,
+ * The layers with parameters or options: nn.Linear and nn.Bilinear
+ * (PyTorch's default initialisation from the generator), nn.Flatten, nn.LeakyReLU,
  * nn.Softmax/LogSoftmax, nn.Dropout, and F.dropout as PyTorch 1.13's CPU
  * `_dropout` computes it.
  */
 import { Tensor } from '../autograd/tensor.js';
 import * as F from '../ops/functional.js';
+import type { DType } from '../tensor/dtype.js';
 import { PyError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { bind, toBool, toInt, toNumber } from '../program/args.js';
@@ -14,7 +15,7 @@ import { defineClass } from '../program/native.js';
 import { callValue, getAttr, objectSetAttr, warn } from '../program/objects.js';
 import { repr, str } from '../program/repr.js';
 import { softmaxImpl } from '../program/torch-functional.js';
-import { Builtin, PyInstance, type PyValue } from '../program/values.js';
+import { Builtin, PyDType, PyInstance, type PyValue } from '../program/values.js';
 import { bernoulli_ } from '../random/torch-random.js';
 import { activation, tensorInput } from './activations.js';
 import { fanInAndOut, kaimingUniform, uniformInit } from './init.js';
@@ -25,11 +26,18 @@ const set = (self: PyValue, name: string, value: PyValue) => objectSetAttr(self 
 const attr = (self: PyValue, name: string) => getAttr(self, name);
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
 
-function emptyParameter(shape: number[]): Tensor {
+function emptyParameter(shape: number[], dtype: DType = 'float32'): Tensor {
   for (const d of shape) {
     if (d < 0) throw new PyError('RuntimeError', `Trying to create tensor with negative dimension ${d}: [${shape.join(', ')}]`);
   }
-  return makeParameter(new Tensor(NDArray.full(shape, 0, 'float32')));
+  return makeParameter(new Tensor(NDArray.full(shape, 0, dtype)));
+}
+
+/** A `dtype=` factory keyword: float32 unless a float dtype is given. */
+function factoryDtype(v: PyValue | undefined): DType {
+  if (v === undefined || v === null) return 'float32';
+  if (v instanceof PyDType && (v.dtype === 'float32' || v.dtype === 'float64')) return v.dtype;
+  throw new UnsupportedError(`dtype=${repr(v)} is not supported for a layer's parameters (float32 or float64)`);
 }
 
 export const Linear = defineClass({
@@ -67,6 +75,46 @@ export const Linear = defineClass({
     },
     extra_repr: (self) =>
       `in_features=${str(attr(self, 'in_features'))}, out_features=${str(attr(self, 'out_features'))}, bias=${pyBool(moduleState(self).params.get('bias') != null)}`,
+  },
+});
+
+export const Bilinear = defineClass({
+  name: 'Bilinear',
+  module: 'torch.nn.modules.linear',
+  bases: [Module],
+  methods: {
+    __init__(self, call) {
+      const a = bind('Bilinear.__init__', call, ['in1_features', 'in2_features', 'out_features', 'bias=', 'device=', 'dtype=']);
+      initModule(self);
+      const [in1, in2, out] = [toInt(a.in1_features, 'in1_features'), toInt(a.in2_features, 'in2_features'), toInt(a.out_features, 'out_features')];
+      const dtype = factoryDtype(a.dtype);
+      set(self, 'in1_features', a.in1_features!);
+      set(self, 'in2_features', a.in2_features!);
+      set(self, 'out_features', a.out_features!);
+      registerParameter(self, 'weight', emptyParameter([out, in1, in2], dtype));
+      registerParameter(self, 'bias', toBool(a.bias, true) ? emptyParameter([out], dtype) : null);
+      callValue(attr(self, 'reset_parameters'), []);
+      return null;
+    },
+    // bound = 1 / math.sqrt(weight.size(1)), then uniform_ on the weight and the bias.
+    reset_parameters(self) {
+      const { params } = moduleState(self);
+      const weight = params.get('weight')!;
+      const fanIn = weight.shape[1]!;
+      if (fanIn === 0) throw new PyError('ZeroDivisionError', 'float division by zero');
+      const bound = 1 / Math.sqrt(fanIn);
+      uniformInit(weight, -bound, bound);
+      const bias = params.get('bias');
+      if (bias) uniformInit(bias, -bound, bound);
+      return null;
+    },
+    forward(self, call) {
+      const a = bind('Bilinear.forward', call, ['input1', 'input2']);
+      const { params } = moduleState(self);
+      return F.bilinear(tensorInput(a.input1, 'bilinear', 'input1'), tensorInput(a.input2, 'bilinear', 'input2', 2), params.get('weight')!, params.get('bias') ?? null);
+    },
+    extra_repr: (self) =>
+      `in1_features=${str(attr(self, 'in1_features'))}, in2_features=${str(attr(self, 'in2_features'))}, out_features=${str(attr(self, 'out_features'))}, bias=${pyBool(moduleState(self).params.get('bias') != null)}`,
   },
 });
 

@@ -246,6 +246,8 @@ export function isCloseValues(x: Tensor, y: Tensor, rtol: number, atol: number, 
 // Scaled updates (optimizers, `add_(g, alpha=-lr)`): one fused kernel each, as PyTorch's.
 export const addAlpha = (a: Tensor, b: F.Operand, alpha: number): Tensor => call(Sc.addAlpha, [a, b], { alpha });
 export const addAlphaInPlace = (a: Tensor, b: F.Operand, alpha: number): Tensor => callInPlace(Sc.addAlpha, a, [b], { alpha });
+export const subAlpha = (a: Tensor, b: F.Operand, alpha: number): Tensor => call(Sc.subAlpha, [a, b], { alpha });
+export const subAlphaInPlace = (a: Tensor, b: F.Operand, alpha: number): Tensor => callInPlace(Sc.subAlpha, a, [b], { alpha });
 export const addcmul = (self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => call(Sc.addcmul, [self, t1, t2], { value });
 export const addcmulInPlace = (self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => callInPlace(Sc.addcmul, self, [t1, t2], { value });
 export const addcdiv = (self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => call(Sc.addcdiv, [self, t1, t2], { value });

@@ -10,6 +10,7 @@ import { NDArray, broadcastShapes, normalizeDim } from '../tensor/ndarray.js';
 import * as F from './functional.js';
 import * as L from './losses.js';
 import * as Sm from './softmax.js';
+import * as T from './trilinear.js';
 import { call, dtypeTitle } from './registry.js';
 
 export type ReductionName = 'none' | 'mean' | 'sum';
@@ -149,4 +150,41 @@ export function crossEntropy(input: Tensor, target: Tensor, weight: Tensor | nul
   if (reduction === L.NONE) return F.neg(F.sum(product, [classDim]));
   const total = F.neg(F.sum(product));
   return reduction === L.SUM ? total : F.divByNumber(total, input.numel / input.shape[classDim]!);
+}
+
+export const trilinear = (i1: Tensor, i2: Tensor, i3: Tensor, dims: T.TrilinearDims): Tensor => call(T.trilinear, [i1, i2, i3], dims);
+
+/** `t.size(dim)` with PyTorch's IndexErrors. */
+function sizeAt(t: Tensor, dim: number): number {
+  if (t.shape.length === 0) throw new PyError('IndexError', `Dimension specified as ${dim} but tensor has no dimensions`);
+  return t.shape[normalizeDim(dim, t.shape.length)]!;
+}
+
+/**
+ * F.bilinear as 1.13's at::bilinear: PyTorch's checks, the inputs flattened
+ * to matrices (reshape), `_trilinear` summing x1[n, i] * w[o, i, j] * x2[n, j]
+ * over i and j, reshaped back, then `+ bias` (AddBackward0).
+ */
+export function bilinear(x1: Tensor, x2: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const rank = x1.shape.length;
+  if (rank !== x2.shape.length) throw runtimeError(`bilinear(): input dimensions do not match: got ${rank} and ${x2.shape.length}`);
+  for (let i = 0; i < rank - 1; i++) {
+    if (x1.shape[i] !== x2.shape[i]) throw runtimeError(`bilinear(): input batch dimensions do not match at dim ${i}: got ${x1.shape[i]} and ${x2.shape[i]}`);
+  }
+  const [in1, in2] = [sizeAt(x1, rank - 1), sizeAt(x2, rank - 1)];
+  if (in1 !== sizeAt(weight, 1)) throw runtimeError(`bilinear(): input1 size does not match weight size: got ${in1} but expected ${sizeAt(weight, 1)}`);
+  if (in2 !== sizeAt(weight, 2)) throw runtimeError(`bilinear(): input2 size does not match weight size: got ${in2} but expected ${sizeAt(weight, 2)}`);
+  if (bias && sizeAt(bias, 0) !== sizeAt(weight, 0)) throw runtimeError(`bilinear(): bias size does not match weight size: got ${sizeAt(bias, 0)} but expected ${sizeAt(weight, 0)}`);
+  if (weight.shape.length !== 3) throw runtimeError('number of dimensions must match');
+  const flat1 = F.reshape(x1, [-1, in1]);
+  const flat2 = F.reshape(x2, [-1, in2]);
+  // The bmm inside _trilinear wants one dtype (it runs only when no input is empty).
+  if (flat1.numel && weight.numel && flat2.numel) {
+    for (const other of [weight, x2]) {
+      if (other.dtype !== x1.dtype) throw runtimeError(`expected scalar type ${dtypeTitle(x1.dtype)} but found ${dtypeTitle(other.dtype)}`);
+    }
+  }
+  const product = trilinear(flat1, weight, flat2, { expand1: [1, 3], expand2: [0], expand3: [1, 2], sumdim: [2, 3], unrollDim: 1 });
+  const out = F.reshape(product, [...x1.shape.slice(0, -1), weight.shape[0]!]);
+  return bias ? F.add(out, bias) : out;
 }

@@ -44,16 +44,16 @@ function inPlace(name: string, f: (self: Tensor, other: F.Operand) => Tensor): M
   return (self, call) => {
     const a = bind(name, { args: [self, ...call.args], kwargs: call.kwargs }, ['self', 'other', 'alpha=']);
     let other: F.Operand = a.other instanceof Tensor ? a.other : toScalar(a.other as bigint | number | boolean);
-    // add_/sub_ with alpha: one fused kernel, as PyTorch's (src/ops/scaled.ts).
+    // add_/sub_ with alpha: one fused kernel under AddBackward0/SubBackward0, as PyTorch's (src/ops/scaled.ts).
     if (a.alpha !== undefined && (name === 'add_' || name === 'sub_') && other instanceof Tensor) {
-      return F.addAlphaInPlace(self, other, (name === 'sub_' ? -1 : 1) * toNumber(a.alpha, 'alpha'));
+      return (name === 'add_' ? F.addAlphaInPlace : F.subAlphaInPlace)(self, other, toNumber(a.alpha, 'alpha'));
     }
     if (a.alpha !== undefined) other = F.mul(other, toScalar(a.alpha as bigint | number));
     return f(self, other);
   };
 }
 
-/** `t.addcmul(t1, t2, value=1)` and friends (the optimisers' updates, src/ops/scaled.ts). */
+/** `t.addcmul_(t1, t2, value=1)` and addcdiv_ (the optimisers' updates, src/ops/scaled.ts; the out-of-place forms are torch-more.ts's). */
 function scaledUpdate(name: string, f: (self: Tensor, t1: Tensor, t2: Tensor, value: number) => Tensor): Method {
   return (self, call) => {
     const a = bind(name, call, ['tensor1', 'tensor2', 'value=']);
@@ -116,9 +116,7 @@ const methods: Record<string, Method> = {
   },
   type: (self) => `torch.${{ float32: 'FloatTensor', float64: 'DoubleTensor', int64: 'LongTensor', uint8: 'ByteTensor', bool: 'BoolTensor' }[self.dtype]}`,
   add_: inPlace('add_', F.addInPlace),
-  addcmul: scaledUpdate('addcmul', F.addcmul),
   addcmul_: scaledUpdate('addcmul_', F.addcmulInPlace),
-  addcdiv: scaledUpdate('addcdiv', F.addcdiv),
   addcdiv_: scaledUpdate('addcdiv_', F.addcdivInPlace),
   sub_: inPlace('sub_', F.subInPlace),
   mul_: inPlace('mul_', F.mulInPlace),

@@ -1,7 +1,7 @@
 /**
  * What `torch.nn.functional` gains: softmax/log_softmax (an implicit dim
  * warns, as PyTorch), the losses (with PyTorch's target-size warning and
- * `reduction=`), `linear` and the activations.
+ * `reduction=`), `linear`, `bilinear` and the activations.
  */
 import { Tensor } from '../autograd/tensor.js';
 import * as F from '../ops/functional.js';
@@ -30,6 +30,13 @@ export function softmaxImpl(name: 'softmax' | 'log_softmax', functional: boolean
     return name === 'softmax' ? F.softmax(x, dim) : F.logSoftmax(x, dim);
   };
 }
+
+/** `torch.bilinear` and `F.bilinear(input1, input2, weight, bias=None)`. */
+export const bilinearImpl: Impl = (call) => {
+  const a = bind('bilinear', call, ['input1', 'input2', 'weight', 'bias=']);
+  const bias = a.bias === undefined || a.bias === null ? null : toTensorArg(a.bias, 'bias');
+  return F.bilinear(toTensorArg(a.input1, 'input1'), toTensorArg(a.input2, 'input2'), toTensorArg(a.weight, 'weight'), bias);
+};
 
 /** What `torch.nn.functional` gains. */
 export function moreFunctional(warn: Warn): Map<string, PyValue> {
@@ -76,6 +83,7 @@ export function moreFunctional(warn: Warn): Map<string, PyValue> {
     const a = bind('linear', call, ['input', 'weight', 'bias=']);
     return F.linear(input(a), toTensorArg(a.weight, 'weight'), optionalTensor(a.bias, 'bias'));
   });
+  def('bilinear', bilinearImpl);
   def('softmax', softmaxImpl('softmax', true, warn));
   def('log_softmax', softmaxImpl('log_softmax', true, warn));
   const activation = (name: string, params: string[], f: (x: Tensor, a: Record<string, PyValue | undefined>) => Tensor, inPlace?: (x: Tensor, a: Record<string, PyValue | undefined>) => Tensor) =>

@@ -15,7 +15,7 @@ import { DEFAULT_FLOAT } from '../tensor/dtype.js';
 import { PyError, runtimeError, UnsupportedError } from '../tensor/errors.js';
 import { NDArray } from '../tensor/ndarray.js';
 import { CPU, CUDA_ERROR, LEGACY, legacyConstructor, parseDevice, toMethod, typeMethod, variable } from './torch-devices.js';
-import { softmaxImpl } from './torch-functional.js';
+import { bilinearImpl, softmaxImpl } from './torch-functional.js';
 import { bind, seq, toBool, toDims, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
 import {
   Builtin,
@@ -130,6 +130,14 @@ const scatterImpl = (name: string, inPlace: boolean): Impl => (call) => {
 };
 
 const maskValue = (v: PyValue | undefined) => (v instanceof Tensor ? v : toNumber(v, 'value'));
+
+/** `torch.addcmul(input, tensor1, tensor2, value=1)` and addcdiv, and their methods (the optimisers' updates, src/ops/scaled.ts). */
+function scaledUpdate(name: string, f: (self: Tensor, t1: Tensor, t2: Tensor, value: number) => Tensor): Impl {
+  return (call) => {
+    const a = bind(name, call, ['input', 'tensor1', 'tensor2', 'value=']);
+    return f(input(a), toTensorArg(a.tensor1, 'tensor1'), toTensorArg(a.tensor2, 'tensor2'), a.value === undefined ? 1 : toNumber(a.value, 'value'));
+  };
+}
 
 /** Shared by `torch.X(input, …)` and `input.X(…)` (merged into torch-ops.ts's table). */
 export const moreTensorFunctions: Record<string, Impl> = (() => {
@@ -280,6 +288,9 @@ export const moreTensorFunctions: Record<string, Impl> = (() => {
       const scale = (v: PyValue | undefined) => (v === undefined ? 1 : toNumber(v, 'beta'));
       return F.addmm(input(a), toTensorArg(a.mat1, 'mat1'), toTensorArg(a.mat2, 'mat2'), scale(a.beta), scale(a.alpha));
     },
+    bilinear: bilinearImpl,
+    addcmul: scaledUpdate('addcmul', F.addcmul),
+    addcdiv: scaledUpdate('addcdiv', F.addcdiv),
     outer: (call) => {
       const a = bind('outer', call, ['input', 'vec2']);
       return F.outer(input(a), toTensorArg(a.vec2, 'vec2'));

@@ -36,6 +36,16 @@ function binaryOp(name: string, f: (a: F.Operand, b: F.Operand) => Tensor): Impl
   };
 }
 
+/** add/sub: with alpha, one fused kernel under the op's own grad_fn, as PyTorch's (src/ops/scaled.ts). */
+function scaledBinaryOp(name: string, f: (a: F.Operand, b: F.Operand) => Tensor, scaled: (a: Tensor, b: F.Operand, alpha: number) => Tensor): Impl {
+  const plain = binaryOp(name, f);
+  return (call) => {
+    const a = bind(name, call, ['input', 'other', 'alpha=']);
+    if (a.alpha === undefined || !(a.input instanceof Tensor)) return plain(call);
+    return scaled(a.input, operand(a.other, 'other'), toNumber(a.alpha, 'alpha'));
+  };
+}
+
 function reduction(name: string, f: (t: Tensor, dims: number[] | null, keepdim: boolean) => Tensor): Impl {
   return (call) => {
     const a = bind(name, call, ['input', 'dim=', 'keepdim=', 'dtype=']);
@@ -63,9 +73,9 @@ export const tensorFunctions: Record<string, Impl> = {
   reciprocal: unary('reciprocal', F.reciprocal),
   clone: unary('clone', F.clone),
   t: unary('t', F.t),
-  add: binaryOp('add', F.add),
-  sub: binaryOp('sub', F.sub),
-  subtract: binaryOp('subtract', F.sub),
+  add: scaledBinaryOp('add', F.add, F.addAlpha),
+  sub: scaledBinaryOp('sub', F.sub, F.subAlpha),
+  subtract: scaledBinaryOp('subtract', F.sub, F.subAlpha),
   mul: binaryOp('mul', F.mul),
   multiply: binaryOp('multiply', F.mul),
   div: binaryOp('div', F.div),

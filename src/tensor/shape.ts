@@ -19,6 +19,9 @@ export function inferShape(requested: readonly number[], numel: number): number[
   }
   if (infer >= 0) {
     const known = numelOf(shape.filter((_, i) => i !== infer));
+    if (known === 0 && numel === 0) {
+      throw runtimeError(`cannot reshape tensor of 0 elements into shape ${shapeText(requested)} because the unspecified dimension size -1 can be any value and is ambiguous`);
+    }
     if (known === 0 || numel % known !== 0) {
       throw runtimeError(`shape '${shapeText(requested)}' is invalid for input of size ${numel}`);
     }
