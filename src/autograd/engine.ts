@@ -178,8 +178,13 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
   const needed = captures ? nodesLeadingTo(captureNodes, deps.keys()) : null;
   const buffers = new Map<Node, (Tensor | null)[]>();
   const addToBuffer = (edge: Edge, g: Tensor) => {
-    let buf = buffers.get(edge.node);
-    if (!buf) buffers.set(edge.node, (buf = []));
+    const buf = buffers.get(edge.node);
+    if (!buf) {
+      const fresh: (Tensor | null)[] = [];
+      fresh[edge.inputNr] = g;
+      buffers.set(edge.node, fresh);
+      return;
+    }
     const old = buf[edge.inputNr];
     buf[edge.inputNr] = old ? engineMath().add(old, g) : g;
   };

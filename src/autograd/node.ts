@@ -281,7 +281,9 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     // fails the pass even when this backward would not read it.
     if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.unpack();
     const outer = runningOutputGrads;
-    runningOutputGrads = Array.from(grads, (g) => g ?? null);
+    const outputGrads = new Array<Tensor | null>(grads.length);
+    for (let i = 0; i < grads.length; i++) outputGrads[i] = grads[i] ?? null;
+    runningOutputGrads = outputGrads;
     try {
       return this.spec.backward(grads[0]!, this);
     } finally {
