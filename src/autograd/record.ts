@@ -35,6 +35,8 @@ export interface TapeListener {
   op(entry: RecordableOp<unknown>, inputs: readonly Tensor[], output: Tensor, attrs: unknown, inPlace: boolean, before?: Float64Array): void;
   /** `t.data = source` gave t another storage (autograd does not see it). */
   dataAssigned?(t: Tensor): void;
+  /** An in-place op is about to write self: `copy` holds self's values and history, saved for backward. */
+  savedOriginal?(copy: Tensor, self: Tensor): void;
 }
 
 /**
@@ -304,6 +306,7 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   const edges = edgesOf(inputs);
   const metas = metaOf(inputs);
   const oldSelf = grad ? originalSelf(self) : self;
+  if (grad) listener?.savedOriginal?.(oldSelf, self);
   const baseEdge = self.base?.gradientEdge() ?? null;
   const before = listener ? self.array.values() : undefined;
   self.array.assign(result.values());

@@ -578,6 +578,20 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     this.agValues.delete(buffer);
   }
 
+  /**
+   * An in-place op's saved self: a copy of self's values, as autograd and
+   * the script see them, with self's history (what a derivative taken with
+   * create_graph reaches through it).
+   */
+  savedOriginal(copy: Tensor, self: Tensor): void {
+    this.locations(self).forEach((loc, k) => {
+      const home = { buffer: copy.array.buffer, offset: k };
+      this.setValue(home, this.valueAt(loc, undefined, self));
+      this.setValue(home, this.agValueAt(loc, undefined, self), this.agValues);
+      this.setHistory(copy, k, this.nodeAt(self, loc.offset));
+    });
+  }
+
   /** Give an element a value and a history (gradients returned with create_graph). */
   define(t: Tensor, offset: number, value: MathNode, node: ElemNode | null): void {
     this.setValue({ buffer: t.array.buffer, offset }, this.expand(value, 'through'));
