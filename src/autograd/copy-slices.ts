@@ -105,3 +105,8 @@ export function rebaseHistory(view: Tensor, base: Tensor, inner: OpNode<unknown>
   view.gradFn = new AsStridedBackward({ node: base.gradFn, inputNr: 0 }, region, base.shape);
   view.outputNr = 0;
 }
+
+/** A view's history made anew after its storage changed: `AsStridedBackward0` into its base's. */
+export function viewHistory(view: Tensor, base: Tensor, baseEdge: Edge): Node {
+  return new AsStridedBackward(baseEdge, regionOf(view, base), base.shape);
+}

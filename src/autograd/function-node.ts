@@ -95,7 +95,7 @@ export function attachFunctionOutput(node: FunctionNode, out: Tensor, outputNr: 
   let t = out;
   if (isInput && !dirty) {
     t = new Tensor(out.array);
-    t.base = out.base ?? out;
+    t.makeViewOf(out.base ?? out);
   }
   if (dirty && t.requiresGrad && t.isLeaf && isGradEnabled()) {
     throw runtimeError('a leaf Variable that requires grad has been used in an in-place operation.');

@@ -207,7 +207,7 @@ export function recordOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[], resu
   if (!inBackward()) opsRun++;
   const out = new Tensor(result);
   if (isView) {
-    out.base = inputs[0]!.base ?? inputs[0]!;
+    out.makeViewOf(inputs[0]!.base ?? inputs[0]!);
     out.multiOutputView = inputs[0]!.multiOutputView;
     if (!isGradEnabled() && inputs[0]!.requiresGrad) {
       out.requiresGrad = true;
@@ -241,7 +241,7 @@ export function recordMultiOp<A>(op: RecordableOp<A>, inputs: readonly Tensor[],
   const outs = results.map((r) => {
     const out = new Tensor(r);
     if (isView) {
-      out.base = inputs[0]!.base ?? inputs[0]!;
+      out.makeViewOf(inputs[0]!.base ?? inputs[0]!);
       if (!isGradEnabled() && inputs[0]!.requiresGrad) {
         out.requiresGrad = true;
         out.discardsGrad = true;

@@ -10,6 +10,7 @@ import { formatTensor } from '../tensor/format.js';
 import { allocate, castValue, NDArray, VersionCounter } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isInferenceMode } from './grad-mode.js';
+import { viewHistory } from './copy-slices.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
 
 /** A tensor hook: a new gradient, or null to keep it. */
@@ -20,15 +21,21 @@ let nextHookId = 0;
 export class Tensor {
   /** The values. Replaced (not mutated) by `x.data = t`. */
   array: NDArray;
-  requiresGrad = false;
-  gradFn: Node | null = null;
+  private ownRequiresGrad = false;
+  private ownGradFn: Node | null = null;
+  /**
+   * For a view: the version of the storage when its history was last set
+   * (PyTorch's attr_version). When an in-place op on its base or another
+   * view changes the storage, the view's history is made anew on next use.
+   */
+  private viewVersion = 0;
   /** Which output of `gradFn` this tensor is. */
   outputNr = 0;
   grad: Tensor | null = null;
   retainsGrad = false;
   /** `register_hook` functions by handle id, in registration order (PyTorch's `_backward_hooks`). */
   private hooks: Map<number, TensorHook> | null = null;
-  /** For a view: the tensor it views (PyTorch's `_base`). */
+  /** For a view: the tensor it views (PyTorch's `_base`); set by makeViewOf. */
   base: Tensor | null = null;
   /**
    * A view made under no_grad of a tensor that requires grad: PyTorch marks
@@ -48,6 +55,72 @@ export class Tensor {
 
   constructor(array: NDArray) {
     this.array = array;
+  }
+
+  get requiresGrad(): boolean {
+    if (this.base !== null && this.array.version.value !== this.viewVersion) this.refreshView(false);
+    return this.ownRequiresGrad;
+  }
+
+  set requiresGrad(flag: boolean) {
+    this.ownRequiresGrad = flag;
+  }
+
+  /** The history (observers read it too: a view PyTorch would refuse keeps its old one here; see `checkedGradFn`). */
+  get gradFn(): Node | null {
+    if (this.base !== null && this.array.version.value !== this.viewVersion) this.refreshView(false);
+    return this.ownGradFn;
+  }
+
+  /** `grad_fn` as the script reads it, and as an op takes its input: with PyTorch's refusals of stale views. */
+  checkedGradFn(): Node | null {
+    if (this.base !== null && this.array.version.value !== this.viewVersion) this.refreshView(true);
+    return this.ownGradFn;
+  }
+
+  set gradFn(node: Node | null) {
+    this.ownGradFn = node;
+    if (this.base !== null) this.viewVersion = this.array.version.value;
+  }
+
+  /** Make this tensor a view of `base` (a tensor that is no view), as of now. */
+  makeViewOf(base: Tensor): void {
+    this.base = base;
+    this.viewVersion = this.array.version.value;
+  }
+
+  /**
+   * The storage changed under this view since its history was set: PyTorch
+   * then gives it `AsStridedBackward0` into its base's current history (so
+   * gradients flow through the in-place op), or refuses a view made under
+   * no_grad or by an op with several outputs (when its grad_fn is asked).
+   */
+  private refreshView(raise: boolean): void {
+    const base = this.base!;
+    const baseEdge = base.gradientEdge();
+    if (baseEdge === null) {
+      this.viewVersion = this.array.version.value;
+      return;
+    }
+    if (this.discardsGrad || (this.multiOutputView && this.ownGradFn !== null)) {
+      if (raise) throw this.rebaseError();
+      return;
+    }
+    this.viewVersion = this.array.version.value;
+    this.ownGradFn = viewHistory(this, base, baseEdge);
+    this.outputNr = 0;
+    this.ownRequiresGrad = true;
+  }
+
+  private rebaseError(): Error {
+    if (this.discardsGrad) {
+      return runtimeError(
+        "A view was created in no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+      );
+    }
+    return runtimeError(
+      `Output ${this.outputNr} of ${this.ownGradFn!.name} is a view and its base or another view of its base has been modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.`,
+    );
   }
 
   get shape(): readonly number[] {
@@ -72,7 +145,8 @@ export class Tensor {
 
   /** The node gradients flow into for this tensor, or null when it needs none. */
   gradientEdge(): Edge | null {
-    if (this.gradFn) return { node: this.gradFn, inputNr: this.outputNr };
+    const gradFn = this.checkedGradFn();
+    if (gradFn) return { node: gradFn, inputNr: this.outputNr };
     if (!this.requiresGrad) return null;
     // One AccumulateGrad per leaf, so `next_functions` shows the same object twice.
     this.accumulator ??= new AccumulateGrad(this);
@@ -190,7 +264,7 @@ export class Tensor {
   /** PyTorch's repr: `tensor([1., 2.], requires_grad=True)`. */
   toString(): string {
     return formatTensor(this.array.values(), this.shape, this.dtype, {
-      gradFn: this.gradFn?.name,
+      gradFn: this.checkedGradFn()?.name,
       requiresGrad: this.requiresGrad,
     });
   }

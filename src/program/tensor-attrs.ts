@@ -143,9 +143,9 @@ export function tensorAttr(self: Tensor, name: string): PyValue | undefined {
     case 'requires_grad':
       return self.requiresGrad;
     case 'is_leaf':
-      return self.isLeaf;
+      return self.checkedGradFn() === null;
     case 'grad_fn':
-      return self.gradFn;
+      return self.checkedGradFn();
     case 'grad':
       if (!self.isLeaf && !self.retainsGrad && self.grad === null) warn(NON_LEAF_GRAD_WARNING);
       return self.grad;
