@@ -69,7 +69,9 @@ export class NDArray {
   static fromValues(values: ArrayLike<number>, shape: readonly number[], dtype: DType): NDArray {
     const n = numelOf(shape);
     const buffer = allocate(dtype, n);
-    for (let i = 0; i < n; i++) buffer[i] = castValue(dtype, values[i]!);
+    // Floats need no cast beyond the typed array's own rounding on store.
+    if ((dtype === 'float32' || dtype === 'float64') && values.length === n) buffer.set(values);
+    else for (let i = 0; i < n; i++) buffer[i] = castValue(dtype, values[i]!);
     return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
   }
 
