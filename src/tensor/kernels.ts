@@ -172,6 +172,95 @@ export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y
   return fresh(out, shape, dtype);
 }
 
+/** The arithmetic operators, whose loops are written out below. */
+export type Arithmetic = 'add' | 'sub' | 'mul' | 'div';
+
+type Values = Float32Array | Float64Array;
+interface ArithmeticLoops {
+  /** out[i] = xs[i] ∘ ys[i], x ∘ ys[i], xs[i] ∘ y */
+  both: (out: Values, xs: Values, ys: Values, n: number) => void;
+  left: (out: Values, x: number, ys: Values, n: number) => void;
+  right: (out: Values, xs: Values, y: number, n: number) => void;
+  scalar: (x: number, y: number) => number;
+}
+
+/**
+ * One loop per operator and operand kind, so that V8 compiles each with
+ * the operator inline (mapBinary's function call per element would box
+ * every value it passes).
+ */
+const ARITHMETIC: Record<Arithmetic, ArithmeticLoops> = {
+  add: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! + ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x + ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! + y; },
+    scalar: (x, y) => x + y,
+  },
+  sub: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! - ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x - ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! - y; },
+    scalar: (x, y) => x - y,
+  },
+  mul: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! * ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x * ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! * y; },
+    scalar: (x, y) => x * y,
+  },
+  div: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! / ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x / ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! / y; },
+    scalar: (x, y) => x / y,
+  },
+};
+
+/**
+ * a ∘ b with broadcasting: mapBinary(a, b, dtype, (x, y) => x ∘ y), with
+ * the same results. A float result is the exact result rounded once on
+ * store (for float32 inputs, float32 arithmetic); other dtypes take
+ * mapBinary's casts.
+ */
+export function arithmetic(a: NDArray, b: NDArray, dtype: DType, op: Arithmetic): NDArray {
+  const loops = ARITHMETIC[op];
+  if (!isFloat(dtype)) return mapBinary(a, b, dtype, loops.scalar);
+  const shape = resultShape(a.shape, b.shape);
+  const n = numelOf(shape);
+  const out = allocate(dtype, n);
+  const x = broadcastValue(a);
+  const y = broadcastValue(b);
+  if (x !== null && y !== null) out.fill(loops.scalar(x, y));
+  else if (x !== null) loops.left(out, x, readValues(b, shape), n);
+  else if (y !== null) loops.right(out, readValues(a, shape), y, n);
+  else loops.both(out, readValues(a, shape), readValues(b, shape), n);
+  return fresh(out, shape, dtype);
+}
+
+/** a ∘ value for a number: arithmetic with a broadcast value. */
+export function arithmeticWith(a: NDArray, value: number, dtype: DType, op: Arithmetic): NDArray {
+  const loops = ARITHMETIC[op];
+  if (!isFloat(dtype)) return mapUnary(a, dtype, (x) => loops.scalar(x, value));
+  const out = allocate(dtype, a.numel);
+  const x = broadcastValue(a);
+  if (x !== null) out.fill(loops.scalar(x, value));
+  else loops.right(out, readValues(a, a.shape), value, out.length);
+  return fresh(out, a.shape, dtype);
+}
+
+/** -a: mapUnary(a, dtype, (x) => -x) with its loop written out. */
+export function negate(a: NDArray, dtype: DType): NDArray {
+  if (!isFloat(dtype)) return mapUnary(a, dtype, (x) => -x);
+  const out = allocate(dtype, a.numel);
+  const x = broadcastValue(a);
+  if (x !== null) out.fill(-x);
+  else {
+    const xs = readValues(a, a.shape);
+    for (let i = 0; i < out.length; i++) out[i] = -xs[i]!;
+  }
+  return fresh(out, a.shape, dtype);
+}
+
 export function mapTernary(
   a: NDArray,
   b: NDArray,
