@@ -27,6 +27,8 @@ function fresh(buffer: Float32Array | Float64Array, shape: readonly number[], dt
 
 /** The result shape of broadcasting two operands (no new array when they already agree). */
 function resultShape(a: readonly number[], b: readonly number[]): readonly number[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
   if (a.length === b.length) {
     let same = true;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) same = false;
@@ -62,7 +64,10 @@ function broadcastValue(a: NDArray): number | null {
  */
 function readValues(a: NDArray, shape: readonly number[]): Float32Array | Float64Array {
   if (sameShape(a.shape, shape)) {
-    return a.isContiguous() ? a.buffer.subarray(a.offset, a.offset + numelOf(shape)) : a.values();
+    if (!a.isContiguous()) return a.values();
+    const n = numelOf(shape);
+    // the whole buffer, as most results are, needs no view object
+    return a.offset === 0 && a.buffer.length === n ? a.buffer : a.buffer.subarray(a.offset, a.offset + n);
   }
   return broadcastTo(a, shape).values();
 }
