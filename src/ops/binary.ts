@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../autograd/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { mapBinary, mapBinaryMath, mapTernary, mapUnary, mapUnaryMath } from '../tensor/kernels.js';
+import { arithmetic, mapBinary, mapBinaryMath, mapTernary, mapUnary, mapUnaryMath, type Arithmetic } from '../tensor/kernels.js';
 import { powMath, powScalarMath } from '../tensor/numerics/unary.js';
 import { NDArray } from '../tensor/ndarray.js';
 import * as F from './functional.js';
@@ -17,11 +17,16 @@ const binaryKernel =
   ([a, b]: readonly NDArray[], _attrs: unknown, dtype: DType) =>
     mapBinary(a!, b!, dtype, f);
 
+const arithmeticKernel =
+  (op: Arithmetic) =>
+  ([a, b]: readonly NDArray[], _attrs: unknown, dtype: DType) =>
+    arithmetic(a!, b!, dtype, op);
+
 export const add = defineOp({
   name: 'add',
   symbolic: { kind: 'elementwise', form: 'a + b' },
   gradFn: 'AddBackward0',
-  forward: binaryKernel((x, y) => x + y),
+  forward: arithmeticKernel('add'),
   backward: (g) => [g, g],
 });
 
@@ -29,7 +34,7 @@ export const sub = defineOp({
   name: 'sub',
   symbolic: { kind: 'elementwise', form: 'a - b' },
   gradFn: 'SubBackward0',
-  forward: binaryKernel((x, y) => x - y),
+  forward: arithmeticKernel('sub'),
   backward: (g, ctx) => [g, ctx.needsInputGrad(1) ? F.neg(g) : null],
 });
 
@@ -51,7 +56,7 @@ export const mul = defineOp({
     { name: 'self', input: 0, onlyIfGradFor: 1 },
     { name: 'other', input: 1, onlyIfGradFor: 0 },
   ],
-  forward: binaryKernel((x, y) => x * y),
+  forward: arithmeticKernel('mul'),
   backward: (g, ctx) => [
     ctx.needsInputGrad(0) ? F.mul(g, ctx.saved('other')) : null,
     ctx.needsInputGrad(1) ? F.mul(g, ctx.saved('self')) : null,
@@ -67,7 +72,7 @@ export const div = defineOp({
     { name: 'self', input: 0, onlyIfGradFor: 1 },
     { name: 'other', input: 1 },
   ],
-  forward: binaryKernel((x, y) => x / y),
+  forward: arithmeticKernel('div'),
   backward: (g, ctx) => {
     const other = ctx.saved('other');
     return [

@@ -2,7 +2,7 @@
 import { Tensor } from '../autograd/tensor.js';
 import { DEFAULT_FLOAT, type DType } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
-import { NDArray, numelOf } from '../tensor/ndarray.js';
+import { checkElements, NDArray, numelOf } from '../tensor/ndarray.js';
 import { arangeValues, linspaceValues } from '../tensor/numerics/ranges.js';
 import type { Scalar } from './registry.js';
 
@@ -112,10 +112,11 @@ export function linspace(start: number, end: number, steps: number, options: Fac
   if (steps < 0) throw runtimeError('number of steps must be non-negative');
   const dtype = options.dtype ?? DEFAULT_FLOAT;
   // PyTorch fills the first half from start and the second half from end, for symmetry (numerics/ranges.ts).
-  const values =
-    dtype === 'float32' || dtype === 'float64'
-      ? linspaceValues(start, end, steps, dtype)
-      : Array.from({ length: steps }, (_, i) => (steps === 1 ? start : start + ((end - start) / (steps - 1)) * i));
+  if (dtype === 'float32' || dtype === 'float64') {
+    checkElements(steps);
+    return finish(NDArray.adopt(linspaceValues(start, end, steps, dtype), [steps], dtype), options.requiresGrad);
+  }
+  const values = Array.from({ length: steps }, (_, i) => (steps === 1 ? start : start + ((end - start) / (steps - 1)) * i));
   return finish(NDArray.fromValues(values, [steps], dtype), options.requiresGrad);
 }
 

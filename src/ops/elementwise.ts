@@ -7,7 +7,7 @@
  * create_graph records the nodes PyTorch records.
  */
 import type { DType } from '../tensor/dtype.js';
-import { mapBinary, mapUnary } from '../tensor/kernels.js';
+import { arithmeticWith, mapBinary, mapUnary } from '../tensor/kernels.js';
 import type { NDArray } from '../tensor/ndarray.js';
 import { roundHalfEven } from '../tensor/special.js';
 import * as M from '../tensor/numerics/unary.js';
@@ -30,7 +30,7 @@ export const addScalar = defineOp<{ other: number }>({
   gradFn: 'AddBackward1',
   symbolic: { kind: 'elementwise', form: 'a + other' },
   dtype: 'float',
-  forward: ([a], { other }, dtype) => mapUnary(a!, dtype, (x) => x + roundTo(dtype, other)),
+  forward: ([a], { other }, dtype) => arithmeticWith(a!, roundTo(dtype, other), dtype, 'add'),
   backward: (g) => [g],
 });
 
@@ -39,7 +39,7 @@ export const mulScalar = defineOp<{ other: number }>({
   gradFn: 'MulBackward1',
   symbolic: { kind: 'elementwise', form: 'a * other' },
   dtype: 'float',
-  forward: ([a], { other }, dtype) => mapUnary(a!, dtype, (x) => x * roundTo(dtype, other)),
+  forward: ([a], { other }, dtype) => arithmeticWith(a!, roundTo(dtype, other), dtype, 'mul'),
   backward: (g, ctx) => [F.mulScalar(g, ctx.attrs.other)],
 });
 

@@ -4,7 +4,7 @@
  * `TanhBackwardBackward0` and friends). Each forward sits by its backward.
  */
 import type { DType } from '../tensor/dtype.js';
-import { mapBinary, mapBinaryMath, mapUnary, mapUnaryMath } from '../tensor/kernels.js';
+import { mapBinary, mapBinaryMath, mapUnary, mapUnaryMath, negate } from '../tensor/kernels.js';
 import type { UnaryMath } from '../tensor/numerics/elementwise.js';
 import * as M from '../tensor/numerics/unary.js';
 import type { NDArray } from '../tensor/ndarray.js';
@@ -35,7 +35,7 @@ export const neg = defineOp({
   symbolic: { kind: 'elementwise', form: '-a' },
   gradFn: 'NegBackward0',
   dtype: 'first',
-  forward: unaryKernel((x) => -x),
+  forward: ([a], _attrs, dtype) => negate(a!, dtype),
   backward: (g) => [F.neg(g)],
 });
 

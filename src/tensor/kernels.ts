@@ -25,17 +25,84 @@ function fresh(buffer: Float32Array | Float64Array, shape: readonly number[], dt
   return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
 }
 
+/** The result shape of broadcasting two operands (no new array when they already agree). */
+function resultShape(a: readonly number[], b: readonly number[]): readonly number[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  if (a.length === b.length) {
+    let same = true;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) same = false;
+    if (same) return a;
+  }
+  return broadcastShapes(a, b);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The value every element of `a` holds when it is one element broadcast
+ * (a single value, or an `expand`ed one: stride 0 wherever the size is not
+ * 1), else null. Gradients of sums and means are such views.
+ */
+function broadcastValue(a: NDArray): number | null {
+  let n = 1;
+  for (let i = 0; i < a.shape.length; i++) {
+    n *= a.shape[i]!;
+    if (a.strides[i] !== 0 && a.shape[i] !== 1) return null;
+  }
+  return n === 0 ? null : a.buffer[a.offset]!;
+}
+
+/**
+ * An operand's elements in row-major order for reading: its own storage
+ * when it is contiguous and already of the result's shape (no copy), else
+ * a broadcast copy.
+ */
+function readValues(a: NDArray, shape: readonly number[]): Float32Array | Float64Array {
+  if (sameShape(a.shape, shape)) {
+    if (!a.isContiguous()) return a.values();
+    const n = numelOf(shape);
+    // the whole buffer, as most results are, needs no view object
+    return a.offset === 0 && a.buffer.length === n ? a.buffer : a.buffer.subarray(a.offset, a.offset + n);
+  }
+  return broadcastTo(a, shape).values();
+}
+
+const isFloat = (dtype: DType) => dtype === 'float32' || dtype === 'float64';
+
+/**
+ * f of every element. The loops are written out per case (float results
+ * need no cast; a broadcast single value is read once) so that each stays
+ * a tight loop over typed arrays. The functions are pure: a broadcast
+ * value's result is computed once.
+ */
 export function mapUnary(a: NDArray, dtype: DType, f: (x: number) => number): NDArray {
-  const xs = a.values();
-  const out = allocate(dtype, xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!));
+  const n = a.numel;
+  const out = allocate(dtype, n);
+  const x = broadcastValue(a);
+  if (x !== null) {
+    out.fill(castValue(dtype, f(x)));
+    return fresh(out, a.shape, dtype);
+  }
+  const xs = readValues(a, a.shape);
+  if (isFloat(dtype)) for (let i = 0; i < n; i++) out[i] = f(xs[i]!);
+  else for (let i = 0; i < n; i++) out[i] = castValue(dtype, f(xs[i]!));
   return fresh(out, a.shape, dtype);
 }
 
-/** Values of `a` as the op's float dtype holds them (an int input is cast first). */
-function floatValues(a: NDArray, dtype: DType): Float64Array {
-  const xs = a.values();
-  if (dtype === 'float32' && a.dtype !== 'float32') for (let i = 0; i < xs.length; i++) xs[i] = Math.fround(xs[i]!);
+/**
+ * Values of `a` at `shape` as the op's float dtype holds them: its own
+ * storage when it is contiguous, of that shape and dtype (no copy), else a
+ * row-major copy (an int input cast to float32).
+ */
+function floatValues(a: NDArray, shape: readonly number[], dtype: DType): Float32Array | Float64Array {
+  if (a.dtype === dtype) return readValues(a, shape);
+  const xs = sameShape(a.shape, shape) ? a.values() : broadcastTo(a, shape).values();
+  if (dtype === 'float32') for (let i = 0; i < xs.length; i++) xs[i] = Math.fround(xs[i]!);
   return xs;
 }
 
@@ -46,7 +113,7 @@ function floatValues(a: NDArray, dtype: DType): Float64Array {
  */
 export function mapUnaryMath(a: NDArray, dtype: DType, m: UnaryMath): NDArray {
   const out = allocate(dtype, a.numel) as Float32Array | Float64Array;
-  applyUnary(m, dtype, floatValues(a, dtype), out, a.isContiguous() || a.dtype !== dtype);
+  applyUnary(m, dtype, floatValues(a, a.shape, dtype), out, a.isContiguous() || a.dtype !== dtype);
   return fresh(out, a.shape, dtype);
 }
 
@@ -59,15 +126,15 @@ function readsContiguously(operands: readonly NDArray[], shape: readonly number[
   let scalars = 0;
   for (const a of operands) {
     if (a.numel === 1 && numelOf(shape) !== 1) scalars++;
-    else if (!(a.shape.length === shape.length && a.shape.every((d, i) => d === shape[i]) && a.isContiguous())) return false;
+    else if (!(sameShape(a.shape, shape) && a.isContiguous())) return false;
   }
   return scalars <= 1;
 }
 
 export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMath): NDArray {
-  const shape = broadcastShapes(a.shape, b.shape);
-  const xs = floatValues(broadcastTo(a, shape), dtype);
-  const ys = floatValues(broadcastTo(b, shape), dtype);
+  const shape = resultShape(a.shape, b.shape);
+  const xs = floatValues(a, shape, dtype);
+  const ys = floatValues(b, shape, dtype);
   const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
   applyBinary(m, dtype, xs, ys, out, readsContiguously([a, b], shape));
   return fresh(out, shape, dtype);
@@ -75,33 +142,128 @@ export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMat
 
 export function mapTernaryMath(a: NDArray, b: NDArray, c: NDArray, dtype: DType, m: TernaryMath): NDArray {
   const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
-  const xs = floatValues(broadcastTo(a, shape), dtype);
-  const ys = floatValues(broadcastTo(b, shape), dtype);
-  const zs = floatValues(broadcastTo(c, shape), dtype);
+  const xs = floatValues(a, shape, dtype);
+  const ys = floatValues(b, shape, dtype);
+  const zs = floatValues(c, shape, dtype);
   const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
   applyTernary(m, dtype, xs, ys, zs, out, readsContiguously([a, b, c], shape));
   return fresh(out, shape, dtype);
 }
 
-/**
- * An operand's elements in row-major order for reading: its own storage
- * when it is contiguous and already of the result's shape (no copy), else
- * a broadcast copy.
- */
-function readValues(a: NDArray, shape: readonly number[]): ArrayLike<number> {
-  if (a.isContiguous() && a.shape.length === shape.length && a.shape.every((s, i) => s === shape[i])) {
-    return a.buffer.subarray(a.offset, a.offset + a.numel);
+/** f of every pair of elements (broadcast); see mapUnary for the loops. */
+export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y: number) => number): NDArray {
+  const shape = resultShape(a.shape, b.shape);
+  const n = numelOf(shape);
+  const out = allocate(dtype, n);
+  const x = broadcastValue(a);
+  const y = broadcastValue(b);
+  const cast = !isFloat(dtype);
+  if (x !== null && y !== null) {
+    out.fill(castValue(dtype, f(x, y)));
+  } else if (x !== null) {
+    const ys = readValues(b, shape);
+    if (cast) for (let i = 0; i < n; i++) out[i] = castValue(dtype, f(x, ys[i]!));
+    else for (let i = 0; i < n; i++) out[i] = f(x, ys[i]!);
+  } else if (y !== null) {
+    const xs = readValues(a, shape);
+    if (cast) for (let i = 0; i < n; i++) out[i] = castValue(dtype, f(xs[i]!, y));
+    else for (let i = 0; i < n; i++) out[i] = f(xs[i]!, y);
+  } else {
+    const xs = readValues(a, shape);
+    const ys = readValues(b, shape);
+    if (cast) for (let i = 0; i < n; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!));
+    else for (let i = 0; i < n; i++) out[i] = f(xs[i]!, ys[i]!);
   }
-  return broadcastTo(a, shape).values();
+  return fresh(out, shape, dtype);
 }
 
-export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y: number) => number): NDArray {
-  const shape = broadcastShapes(a.shape, b.shape);
-  const xs = readValues(a, shape);
-  const ys = readValues(b, shape);
-  const out = allocate(dtype, xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!));
+/** The arithmetic operators, whose loops are written out below. */
+export type Arithmetic = 'add' | 'sub' | 'mul' | 'div';
+
+type Values = Float32Array | Float64Array;
+interface ArithmeticLoops {
+  /** out[i] = xs[i] ∘ ys[i], x ∘ ys[i], xs[i] ∘ y */
+  both: (out: Values, xs: Values, ys: Values, n: number) => void;
+  left: (out: Values, x: number, ys: Values, n: number) => void;
+  right: (out: Values, xs: Values, y: number, n: number) => void;
+  scalar: (x: number, y: number) => number;
+}
+
+/**
+ * One loop per operator and operand kind, so that V8 compiles each with
+ * the operator inline (mapBinary's function call per element would box
+ * every value it passes).
+ */
+const ARITHMETIC: Record<Arithmetic, ArithmeticLoops> = {
+  add: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! + ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x + ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! + y; },
+    scalar: (x, y) => x + y,
+  },
+  sub: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! - ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x - ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! - y; },
+    scalar: (x, y) => x - y,
+  },
+  mul: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! * ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x * ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! * y; },
+    scalar: (x, y) => x * y,
+  },
+  div: {
+    both: (out, xs, ys, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! / ys[i]!; },
+    left: (out, x, ys, n) => { for (let i = 0; i < n; i++) out[i] = x / ys[i]!; },
+    right: (out, xs, y, n) => { for (let i = 0; i < n; i++) out[i] = xs[i]! / y; },
+    scalar: (x, y) => x / y,
+  },
+};
+
+/**
+ * a ∘ b with broadcasting: mapBinary(a, b, dtype, (x, y) => x ∘ y), with
+ * the same results. A float result is the exact result rounded once on
+ * store (for float32 inputs, float32 arithmetic); other dtypes take
+ * mapBinary's casts.
+ */
+export function arithmetic(a: NDArray, b: NDArray, dtype: DType, op: Arithmetic): NDArray {
+  const loops = ARITHMETIC[op];
+  if (!isFloat(dtype)) return mapBinary(a, b, dtype, loops.scalar);
+  const shape = resultShape(a.shape, b.shape);
+  const n = numelOf(shape);
+  const out = allocate(dtype, n);
+  const x = broadcastValue(a);
+  const y = broadcastValue(b);
+  if (x !== null && y !== null) out.fill(loops.scalar(x, y));
+  else if (x !== null) loops.left(out, x, readValues(b, shape), n);
+  else if (y !== null) loops.right(out, readValues(a, shape), y, n);
+  else loops.both(out, readValues(a, shape), readValues(b, shape), n);
   return fresh(out, shape, dtype);
+}
+
+/** a ∘ value for a number: arithmetic with a broadcast value. */
+export function arithmeticWith(a: NDArray, value: number, dtype: DType, op: Arithmetic): NDArray {
+  const loops = ARITHMETIC[op];
+  if (!isFloat(dtype)) return mapUnary(a, dtype, (x) => loops.scalar(x, value));
+  const out = allocate(dtype, a.numel);
+  const x = broadcastValue(a);
+  if (x !== null) out.fill(loops.scalar(x, value));
+  else loops.right(out, readValues(a, a.shape), value, out.length);
+  return fresh(out, a.shape, dtype);
+}
+
+/** -a: mapUnary(a, dtype, (x) => -x) with its loop written out. */
+export function negate(a: NDArray, dtype: DType): NDArray {
+  if (!isFloat(dtype)) return mapUnary(a, dtype, (x) => -x);
+  const out = allocate(dtype, a.numel);
+  const x = broadcastValue(a);
+  if (x !== null) out.fill(-x);
+  else {
+    const xs = readValues(a, a.shape);
+    for (let i = 0; i < out.length; i++) out[i] = -xs[i]!;
+  }
+  return fresh(out, a.shape, dtype);
 }
 
 export function mapTernary(

@@ -22,10 +22,15 @@ export class VersionCounter {
   }
 }
 
-export function allocate(dtype: DType, n: number): Buffer {
+/** Throws dzdx's LimitError for a tensor of more than MAX_ELEMENTS elements. */
+export function checkElements(n: number): void {
   if (n > MAX_ELEMENTS) {
     throw new LimitError(`tensor of ${n} elements is larger than dzdx's limit of ${MAX_ELEMENTS} elements`);
   }
+}
+
+export function allocate(dtype: DType, n: number): Buffer {
+  checkElements(n);
   // float32 rounds on every store, exactly as float32 kernels do;
   // int64, uint8 and bool hold whole numbers in doubles (int64 exact up to 2^53).
   return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
@@ -69,7 +74,9 @@ export class NDArray {
   static fromValues(values: ArrayLike<number>, shape: readonly number[], dtype: DType): NDArray {
     const n = numelOf(shape);
     const buffer = allocate(dtype, n);
-    for (let i = 0; i < n; i++) buffer[i] = castValue(dtype, values[i]!);
+    // Floats need no cast beyond the typed array's own rounding on store.
+    if ((dtype === 'float32' || dtype === 'float64') && values.length === n) buffer.set(values);
+    else for (let i = 0; i < n; i++) buffer[i] = castValue(dtype, values[i]!);
     return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
   }
 
@@ -158,8 +165,17 @@ export class NDArray {
     return this.buffer[this.offset]!;
   }
 
+  /** A fresh contiguous buffer of the dtype's array type as an array of `shape`: no copy. */
+  static adopt(buffer: Buffer, shape: readonly number[], dtype: DType): NDArray {
+    return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+  }
+
   /** A contiguous copy (with a fresh version counter), optionally in another dtype. */
   copy(dtype: DType = this.dtype): NDArray {
+    // A contiguous array lies in its buffer: one typed-array copy.
+    if (dtype === this.dtype && this.isContiguous()) {
+      return NDArray.adopt(this.buffer.slice(this.offset, this.offset + this.numel), this.shape, dtype);
+    }
     return NDArray.fromValues(this.values(), this.shape, dtype);
   }
 

@@ -54,25 +54,24 @@ const FLOAT_OVERFLOW = 3.4028235677973366e38;
 /**
  * float32 a*b + c rounded once. a*b is exact in double (24+24 bits), so the
  * double sum s is off by at most half a double ulp. Rounding s to float32
- * is then right unless s sits exactly on a float32 midpoint (the other
- * neighbour r + 2(s - r) is a float32): there TwoSum's error term of the
- * sum decides the direction.
+ * is then right unless s sits exactly on a float32 midpoint: then
+ * s + (s - r) (s - r is exact) is the other float32 neighbour, while for
+ * any other s it lies strictly between two float32s, however close s is to
+ * r. At a midpoint TwoSum's error term of the sum decides the direction
+ * (midpoints are common: error terms of few bits add up exactly). Kept
+ * short and without calls on its common paths, so that V8 inlines it into
+ * the SLEEF kernels (a call would box its double arguments and result).
  */
 export function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const r = fround(s);
-  if (r === s) return r;
-  const other = r + 2 * (s - r);
-  if (fround(other) !== other) {
-    // not a midpoint (or NaN); near overflow s may be the midpoint below infinity
-    if (r === Infinity || r === -Infinity) return overflowCase(p, c, s, r);
-    return r;
-  }
+  const other = s + (s - r);
+  if (r === s || fround(other) !== other) return r;
+  if (r - r !== 0) return overflowCase(p, c, s, r);
   const bb = s - p;
   const e = p - (s - bb) + (c - bb);
-  if (e === 0) return r;
-  return (e > 0) === (other > r) ? other : r;
+  return e === 0 || (e > 0) !== (other > r) ? r : other;
 }
 
 /** s rounds to ±infinity: it stays finite only if s is exactly the midpoint 2^128 - 2^103 and the exact sum lies below it. */
@@ -90,16 +89,19 @@ export function rint(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** cvtps2dq / cvtpd2dq: round half even to int32; NaN and out of range give INT32_MIN. */
+/**
+ * cvtps2dq / cvtpd2dq: round half even to int32; NaN and out of range give
+ * INT32_MIN. An integer has no -0 (`| 0`), which also keeps V8 on int32s.
+ */
 export function rintToInt32(x: number): number {
   const r = rint(x);
-  return r >= -2147483648 && r < 2147483648 ? r : -2147483648;
+  return r >= -2147483648 && r < 2147483648 ? r | 0 : -2147483648;
 }
 
 /** cvttps2dq / cvttpd2dq: truncate to int32; NaN and out of range give INT32_MIN. */
 export function truncToInt32(x: number): number {
   const r = Math.trunc(x);
-  return r >= -2147483648 && r < 2147483648 ? r : -2147483648;
+  return r >= -2147483648 && r < 2147483648 ? r | 0 : -2147483648;
 }
 
 // ---- float64 ----

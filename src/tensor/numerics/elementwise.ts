@@ -28,7 +28,15 @@ export interface UnaryMath {
   /** For sin/cos/tan: the argument reduction a lane value asks for; a vector uses the largest of its lanes'. */
   tier32?: (x: number) => number;
   tier64?: (x: number) => number;
+  /**
+   * vec32 (with its tiers) over xs[start, end), lane groups of 8 from
+   * start, in one pass over the array: the same results without a call per
+   * element (numerics/sleefTrigFloat32.ts says why).
+   */
+  array32?: ArrayKernel;
 }
+
+export type ArrayKernel = (xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number) => void;
 
 /** Apply `m` to float values already rounded to `dtype`, as PyTorch's CPU loop would. */
 export function applyUnary(
@@ -47,6 +55,10 @@ export function applyUnary(
   if (scalar !== undefined) {
     vectorEnd = contiguous ? n - (n % (2 * lanes)) : 0;
     for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!);
+  }
+  if (single && m.array32 !== undefined) {
+    m.array32(xs, out, 0, vectorEnd);
+    return;
   }
   const tierOf = single ? m.tier32 : m.tier64;
   if (tierOf === undefined) {

@@ -11,14 +11,14 @@ import { fma, fmaf } from './bits.js';
  * linspace: step = (end - start) / (steps - 1) in the dtype; an element
  * below steps/2 is start + step·i, the others end - step·(steps - 1 - i)
  * (fused, as the AVX2 build compiles them). A vector takes the formula of
- * its first index and fills its lanes with base + k·step (not fused).
+ * its first index and fills its lanes with base + k·step (not fused). The
+ * values come in an array of the dtype, whose stores round them.
  */
-export function linspaceValues(start: number, end: number, steps: number, dtype: DType): Float64Array {
-  const out = new Float64Array(steps);
-  if (steps === 0) return out;
+export function linspaceValues(start: number, end: number, steps: number, dtype: DType): Float32Array | Float64Array {
   const single = dtype === 'float32';
+  const out = single ? new Float32Array(steps) : new Float64Array(steps);
+  if (steps === 0) return out;
   const r = single ? Math.fround : (x: number) => x;
-  const fused = single ? fmaf : fma;
   const s = r(start);
   const e = r(end);
   if (steps === 1) {
@@ -26,17 +26,32 @@ export function linspaceValues(start: number, end: number, steps: number, dtype:
     return out;
   }
   const step = r(r(e - s) / (steps - 1));
-  const halfway = Math.floor(steps / 2);
-  const at = (i: number) => (i < halfway ? fused(step, i, s) : fused(-step, steps - 1 - i, e));
   const lanes = single ? 8 : 4;
   const vectorEnd = steps - (steps % (2 * lanes));
-  for (let i = 0; i < vectorEnd; i += lanes) {
-    const base = at(i);
-    out[i] = base;
-    for (let k = 1; k < lanes; k++) out[i + k] = r(base + r(k * step));
-  }
-  for (let i = vectorEnd; i < steps; i++) out[i] = at(i);
+  if (single) linspaceVectors32(out, s, e, step, steps, vectorEnd);
+  else linspaceVectors64(out, s, e, step, steps, vectorEnd);
+  const halfway = Math.floor(steps / 2);
+  const fused = single ? fmaf : fma;
+  for (let i = vectorEnd; i < steps; i++) out[i] = i < halfway ? fused(step, i, s) : fused(-step, steps - 1 - i, e);
   return out;
+}
+
+function linspaceVectors32(out: Float32Array | Float64Array, s: number, e: number, step: number, steps: number, vectorEnd: number): void {
+  const halfway = Math.floor(steps / 2);
+  for (let i = 0; i < vectorEnd; i += 8) {
+    const base = i < halfway ? fmaf(step, i, s) : fmaf(-step, steps - 1 - i, e);
+    out[i] = base;
+    for (let k = 1; k < 8; k++) out[i + k] = base + Math.fround(k * step);
+  }
+}
+
+function linspaceVectors64(out: Float32Array | Float64Array, s: number, e: number, step: number, steps: number, vectorEnd: number): void {
+  const halfway = Math.floor(steps / 2);
+  for (let i = 0; i < vectorEnd; i += 4) {
+    const base = i < halfway ? fma(step, i, s) : fma(-step, steps - 1 - i, e);
+    out[i] = base;
+    for (let k = 1; k < 4; k++) out[i + k] = base + k * step;
+  }
 }
 
 /**

@@ -78,21 +78,55 @@ export const mulsign = (x: number, y: number) => (floatBits(y) < 0 ? -x : x);
 
 // ---- exp, log ----
 
+// exp runs over arrays in two stages, as sin and cos do (sleefTrigFloat32.ts
+// says why); expf is one lane of it.
+const BLOCK = 256;
+const expQ = new Int32Array(BLOCK);
+const expS = new Float64Array(BLOCK);
+const expU = new Float64Array(BLOCK);
+const EXP_C0 = C(0.000198527617612853646278381);
+const EXP_C1 = C(0.00139304355252534151077271);
+const EXP_C2 = C(0.00833336077630519866943359);
+const EXP_C3 = C(0.0416664853692054748535156);
+const EXP_C4 = C(0.166666671633720397949219);
+
+/** d = q·ln 2 + s, and the first steps of the polynomial in s. */
+function expReduce(xs: ArrayLike<number>, start: number, m: number): void {
+  for (let j = 0; j < m; j++) {
+    const d = xs[start + j]!;
+    const q = rintToInt32(f(d * R_LN2));
+    const s = fmaf(q, -L2L, fmaf(q, -L2U, d));
+    expQ[j] = q;
+    expS[j] = s;
+    expU[j] = fmaf(fmaf(EXP_C0, s, EXP_C1), s, EXP_C2);
+  }
+}
+
+function expFinish(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, m: number): void {
+  for (let j = 0; j < m; j++) {
+    const s = expS[j]!;
+    const u = fmaf(fmaf(fmaf(expU[j]!, s, EXP_C3), s, EXP_C4), s, 0.5);
+    const d = xs[start + j]!;
+    out[start + j] = d < -104 ? 0 : 100 < d ? INF : ldexp2(f(1 + fmaf(f(s * s), u, s)), expQ[j]!);
+  }
+}
+
+/** SLEEF's expf8 over xs[start, end). */
+export function expfArray(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
+  for (let b = start; b < end; b += BLOCK) {
+    const m = Math.min(BLOCK, end - b);
+    expReduce(xs, b, m);
+    expFinish(xs, out, b, m);
+  }
+}
+
+const laneIn = new Float64Array(1);
+const laneOut = new Float64Array(1);
+
 export function expf(d: number): number {
-  const q = rintToInt32(f(d * R_LN2));
-  let s = fmaf(q, -L2U, d);
-  s = fmaf(q, -L2L, s);
-  let u = C(0.000198527617612853646278381);
-  u = fmaf(u, s, C(0.00139304355252534151077271));
-  u = fmaf(u, s, C(0.00833336077630519866943359));
-  u = fmaf(u, s, C(0.0416664853692054748535156));
-  u = fmaf(u, s, C(0.166666671633720397949219));
-  u = fmaf(u, s, 0.5);
-  u = f(1 + fmaf(f(s * s), u, s));
-  u = ldexp2(u, q);
-  if (d < -104) u = 0;
-  if (100 < d) u = INF;
-  return u;
+  laneIn[0] = d;
+  expfArray(laneIn, laneOut, 0, 1);
+  return laneOut[0]!;
 }
 
 /** The mantissa in [0.75, 1.5) and exponent of d, with subnormals pre-scaled. */

@@ -11,13 +11,11 @@ import {
   type DF,
   df,
   dfAdd2DD,
-  dfAdd2DF,
   dfAdd2FF,
   dfAddDF,
   dfAddFD,
   dfAddFF,
   dfMulDD,
-  dfMulDDtoF,
   dfMulDF,
   dfMulFF,
   dfNeg,
@@ -76,59 +74,207 @@ function rempi(a: number): { r: DF; q: number } {
 const HALF_PI_HI = f(3.1415927410125732422 * -0.5);
 const HALF_PI_LO = f(-8.7422776573475857731e-8 * -0.5);
 
-function sinPoly(s: DF, t: DF): number {
-  const s2 = dfSqu(s);
-  let u = C(2.6083159809786593541503e-6);
-  u = fmaf(u, s2.x, C(-0.0001981069071916863322258));
-  u = fmaf(u, s2.x, C(0.00833307858556509017944336));
-  const x = dfAddFD(1, dfMulDD(dfAddFF(C(-0.166666597127914428710938), f(u * s2.x)), s2));
-  return dfMulDDtoF(t, x);
+// ---- sin and cos over arrays ----
+//
+// The vector path runs over blocks of elements in stages, a loop per stage
+// with the intermediate values in scratch arrays: each stage is short
+// enough for V8 to inline every fmaf it calls (a call would box its double
+// arguments and result), and the CPU overlaps the iterations of a short
+// loop. The lane functions sinf and cosf run the same stages on one element.
+
+const BLOCK = 256;
+/** The reduced argument s as a double-float, its quadrant, and the polynomial's factor (below). */
+const sHi = new Float64Array(BLOCK);
+const sLo = new Float64Array(BLOCK);
+const quadrant = new Int32Array(BLOCK);
+const factorHi = new Float64Array(BLOCK);
+const factorLo = new Float64Array(BLOCK);
+
+const SIN_C0 = C(2.6083159809786593541503e-6);
+const SIN_C1 = C(-0.0001981069071916863322258);
+const SIN_C2 = C(0.00833307858556509017944336);
+const SIN_C3 = C(-0.166666597127914428710938);
+const COS_A = f(-PI_A2 * 0.5);
+const COS_B = f(-PI_B2 * 0.5);
+const COS_C = f(-PI_C2 * 0.5);
+
+/** sin's Cody–Waite reduction: d - q·π as a double-float (SLEEF's dfAdd2FF, then dfAddDF). */
+function reduceSin(xs: ArrayLike<number>, start: number, m: number): void {
+  for (let j = 0; j < m; j++) {
+    const d = xs[start + j]!;
+    const u = rint(f(d * M_1_PI));
+    quadrant[j] = rintToInt32(u);
+    const v = fmaf(u, -PI_A2, d);
+    const b = f(u * -PI_B2);
+    const x = f(v + b);
+    const w = f(x - v);
+    const y = f(f(v - f(x - w)) + f(b - w));
+    const c = f(u * -PI_C2);
+    const hi = f(x + c);
+    sLo[j] = f(f(f(x - hi) + c) + y);
+    sHi[j] = hi;
+  }
 }
 
-export function sinf(d: number, tier = 0): number {
-  let q: number;
-  let s: DF;
-  if (tier === 0) {
-    const u = rint(f(d * M_1_PI));
-    q = rintToInt32(u);
-    const v = fmaf(u, -PI_A2, d);
-    s = dfAdd2FF(v, f(u * -PI_B2));
-    s = dfAddDF(s, f(u * -PI_C2));
-  } else {
-    const { r, q: qi } = rempi(d);
-    q = qi & 3;
-    q = (q + q + (r.x > 0 ? 2 : 1)) >> 2;
-    const odd = (qi & 1) === 1;
-    const x = dfAdd2DD(r, df(mulsign(HALF_PI_HI, r.x), mulsign(HALF_PI_LO, r.x)));
-    s = dfNormalize(odd ? x : r);
-    if (Math.abs(d) === INF || d !== d) s = df(NaN, s.y);
+/** cos's reduction: d - (q/2)·π with q odd (dfAdd2FF, then dfAdd2DF twice). */
+function reduceCos(xs: ArrayLike<number>, start: number, m: number): void {
+  for (let j = 0; j < m; j++) {
+    const d = xs[start + j]!;
+    const dq = fmaf(rint(fmaf(d, M_1_PI, -0.5)), 2, 1);
+    quadrant[j] = rintToInt32(dq);
+    let b = f(dq * COS_A);
+    let x = f(d + b);
+    let w = f(x - d);
+    let y = f(f(d - f(x - w)) + f(b - w));
+    b = f(dq * COS_B);
+    let hi = f(x + b);
+    w = f(hi - x);
+    y = f(f(f(x - f(hi - w)) + f(b - w)) + y);
+    x = hi;
+    b = f(dq * COS_C);
+    hi = f(x + b);
+    w = f(hi - x);
+    sLo[j] = f(f(f(x - f(hi - w)) + f(b - w)) + y);
+    sHi[j] = hi;
   }
-  let u = sinPoly(s, s);
-  if ((q & 1) === 1) u = -u;
-  return isNegZero(d) ? d : u;
+}
+
+/**
+ * SLEEF's sinf polynomial is s·(1 + s²·(c3 + s²·u(s²))) in double-float;
+ * this stage computes the second factor (dfSqu, dfAddFF, dfMulDD, dfAddFD).
+ * A product's error term fmaf(x, y, -f(x·y)) is exact in double, so it is
+ * f(x·y - f(x·y)).
+ */
+function sinFactor(m: number): void {
+  for (let j = 0; j < m; j++) {
+    const x = sHi[j]!;
+    const qx = f(x * x);
+    const qy = fmaf(f(x + x), sLo[j]!, f(x * x - qx));
+    const u = f(fmaf(fmaf(SIN_C0, qx, SIN_C1), qx, SIN_C2) * qx);
+    const ax = f(SIN_C3 + u);
+    const ay = f(f(SIN_C3 - ax) + u);
+    const mx = f(ax * qx);
+    const my = fmaf(ax, qy, fmaf(ay, qx, f(ax * qx - mx)));
+    const hi = f(1 + mx);
+    factorLo[j] = f(f(f(1 - hi) + mx) + my);
+    factorHi[j] = hi;
+  }
+}
+
+/** s · factor rounded to float32 (dfMulDDtoF): the polynomial's value for element j. */
+function sinPolyValue(j: number): number {
+  const x = sHi[j]!;
+  const h = factorHi[j]!;
+  return fmaf(x, h, fmaf(sLo[j]!, h, f(x * factorLo[j]!)));
+}
+
+function finishSin(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, m: number): void {
+  for (let j = 0; j < m; j++) {
+    const u = sinPolyValue(j);
+    const d = xs[start + j]!;
+    out[start + j] = isNegZero(d) ? d : (quadrant[j]! & 1) === 1 ? -u : u;
+  }
+}
+
+function finishCos(out: Float32Array | Float64Array, start: number, m: number): void {
+  for (let j = 0; j < m; j++) {
+    const u = sinPolyValue(j);
+    out[start + j] = (quadrant[j]! & 2) === 0 ? -u : u;
+  }
+}
+
+type Block = (xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, m: number) => void;
+
+/** Elements [start, start + m) of a block whose lane groups all take the fast reduction. */
+const sinBlock: Block = (xs, out, start, m) => {
+  reduceSin(xs, start, m);
+  sinFactor(m);
+  finishSin(xs, out, start, m);
+};
+
+const cosBlock: Block = (xs, out, start, m) => {
+  reduceCos(xs, start, m);
+  sinFactor(m);
+  finishCos(out, start, m);
+};
+
+/** Payne–Hanek reduction of element i into the stages' slot 0. */
+function reduceWideSin(d: number): void {
+  const { r, q: qi } = rempi(d);
+  const q = qi & 3;
+  quadrant[0] = (q + q + (r.x > 0 ? 2 : 1)) >> 2;
+  const odd = (qi & 1) === 1;
+  const x = dfAdd2DD(r, df(mulsign(HALF_PI_HI, r.x), mulsign(HALF_PI_LO, r.x)));
+  const s = dfNormalize(odd ? x : r);
+  sHi[0] = Math.abs(d) === INF || d !== d ? NaN : s.x;
+  sLo[0] = s.y;
+}
+
+function reduceWideCos(d: number): void {
+  const { r, q: qi } = rempi(d);
+  const q = qi & 3;
+  quadrant[0] = (q + q + (r.x > 0 ? 8 : 7)) >> 1;
+  const even = (qi & 1) === 0;
+  const y = r.x > 0 ? 0 : -1;
+  const x = dfAdd2DD(r, df(mulsign(HALF_PI_HI, y), mulsign(HALF_PI_LO, y)));
+  const s = dfNormalize(even ? x : r);
+  sHi[0] = Math.abs(d) === INF || d !== d ? NaN : s.x;
+  sLo[0] = s.y;
+}
+
+const sinWide: Block = (xs, out, start) => {
+  reduceWideSin(xs[start]!);
+  sinFactor(1);
+  finishSin(xs, out, start, 1);
+};
+
+const cosWide: Block = (xs, out, start) => {
+  reduceWideCos(xs[start]!);
+  sinFactor(1);
+  finishCos(out, start, 1);
+};
+
+/**
+ * The vector path over xs[start, end): lane groups of 8 from `start`; a
+ * group with a lane of magnitude >= 125 (or NaN) takes the slow reduction
+ * on all of its lanes (see trigTier), runs of other groups go by blocks.
+ */
+function byLaneGroups(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number, fast: Block, wide: Block): void {
+  let run = start;
+  for (let g = start; g < end; g += 8) {
+    const groupEnd = Math.min(g + 8, end);
+    let small = true;
+    for (let i = g; i < groupEnd; i++) if (!(Math.abs(xs[i]!) < 125)) small = false;
+    if (small) continue;
+    for (let b = run; b < g; b += BLOCK) fast(xs, out, b, Math.min(BLOCK, g - b));
+    for (let i = g; i < groupEnd; i++) wide(xs, out, i, 1);
+    run = groupEnd;
+  }
+  for (let b = run; b < end; b += BLOCK) fast(xs, out, b, Math.min(BLOCK, end - b));
+}
+
+export function sinfArray(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
+  byLaneGroups(xs, out, start, end, sinBlock, sinWide);
+}
+
+export function cosfArray(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
+  byLaneGroups(xs, out, start, end, cosBlock, cosWide);
+}
+
+const laneIn = new Float64Array(1);
+const laneOut = new Float64Array(1);
+
+/** One lane of sinfArray, in a lane group of the given tier. */
+export function sinf(d: number, tier = 0): number {
+  laneIn[0] = d;
+  (tier === 0 ? sinBlock : sinWide)(laneIn, laneOut, 0, 1);
+  return laneOut[0]!;
 }
 
 export function cosf(d: number, tier = 0): number {
-  let q: number;
-  let s: DF;
-  if (tier === 0) {
-    const dq = fmaf(rint(fmaf(d, M_1_PI, -0.5)), 2, 1);
-    q = rintToInt32(dq);
-    s = dfAdd2FF(d, f(dq * f(-PI_A2 * 0.5)));
-    s = dfAdd2DF(s, f(dq * f(-PI_B2 * 0.5)));
-    s = dfAdd2DF(s, f(dq * f(-PI_C2 * 0.5)));
-  } else {
-    const { r, q: qi } = rempi(d);
-    q = qi & 3;
-    q = (q + q + (r.x > 0 ? 8 : 7)) >> 1;
-    const even = (qi & 1) === 0;
-    const y = r.x > 0 ? 0 : -1;
-    const x = dfAdd2DD(r, df(mulsign(HALF_PI_HI, y), mulsign(HALF_PI_LO, y)));
-    s = dfNormalize(even ? x : r);
-    if (Math.abs(d) === INF || d !== d) s = df(NaN, s.y);
-  }
-  const u = sinPoly(s, s);
-  return (q & 2) === 0 ? -u : u;
+  laneIn[0] = d;
+  (tier === 0 ? cosBlock : cosWide)(laneIn, laneOut, 0, 1);
+  return laneOut[0]!;
 }
 
 export function tanf(d: number, tier = 0): number {

@@ -12,7 +12,7 @@ import * as s64 from './sleefFloat64.js';
 import * as t32 from './sleefTrigFloat32.js';
 import * as t64 from './sleefTrigFloat64.js';
 
-export const expMath: UnaryMath = { vec32: s32.expf, vec64: s64.exp };
+export const expMath: UnaryMath = { vec32: s32.expf, vec64: s64.exp, array32: s32.expfArray };
 export const logMath: UnaryMath = { vec32: s32.logf, vec64: s64.log };
 export const log2Math: UnaryMath = { vec32: s32.log2f, vec64: s64.log2 };
 export const log10Math: UnaryMath = { vec32: s32.log10f, vec64: s64.log10 };
@@ -20,8 +20,8 @@ export const log1pMath: UnaryMath = { vec32: s32.log1pf, vec64: s64.log1p };
 export const expm1Math: UnaryMath = { vec32: s32.expm1f, vec64: s64.expm1 };
 /** exp2 is a plain cpu_kernel in 1.13: glibc's exp2f on every element. */
 export const exp2Math: UnaryMath = { vec32: g32.exp2f, vec64: g64.exp2 };
-export const sinMath: UnaryMath = { vec32: t32.sinf, vec64: t64.sin, tier32: t32.trigTier, tier64: t64.trigTier };
-export const cosMath: UnaryMath = { vec32: t32.cosf, vec64: t64.cos, tier32: t32.trigTier, tier64: t64.trigTier };
+export const sinMath: UnaryMath = { vec32: t32.sinf, vec64: t64.sin, tier32: t32.trigTier, tier64: t64.trigTier, array32: t32.sinfArray };
+export const cosMath: UnaryMath = { vec32: t32.cosf, vec64: t64.cos, tier32: t32.trigTier, tier64: t64.trigTier, array32: t32.cosfArray };
 export const tanMath: UnaryMath = { vec32: t32.tanf, vec64: t64.tan, tier32: t32.trigTier, tier64: t64.trigTier };
 export const tanhMath: UnaryMath = { vec32: s32.tanhf, vec64: s64.tanh };
 export const erfMath: UnaryMath = { vec32: s32.erff, vec64: s64.erf };
