@@ -441,6 +441,10 @@ function tryStep(ev: Evaluator, raw: RawStep, name: string, ops: readonly string
     const shape = ev.get(first.ref).shape;
     const a = { ...step.attrs };
     if (spec.kind === 'reduce' && a.dim! >= shape.length) a.dim = shape.length - 1; // the last dim (-1, all, for 0-d)
+    if (spec.kind === 'along') {
+      if (a.dim! >= shape.length) a.dim = Math.max(0, shape.length - 1); // a 0-d tensor is one line along dim 0
+      if (a.k !== undefined) a.k = Math.min(a.k, shape.length === 0 ? 1 : shape[a.dim!]!); // topk's k fits the dim
+    }
     if (spec.name === 'select') {
       if (shape.length === 0) return step;
       if (a.dim! >= shape.length) a.dim = 0;
@@ -604,6 +608,7 @@ function mutationStep(ev: Evaluator, m: RawMutation, names: readonly string[]): 
       // Ops that saved it will compute with the new values: keep them in those ops' domains.
       const after = t.values.map((v) => (op === '+=' ? v + value : op === '-=' ? v - value : v * value));
       if (!savedStaysValid(ev, t.id, after)) continue;
+      if (savedByExtremumOfAll(ev, t.id)) continue;
     }
     try {
       ev.apply(step);
@@ -627,6 +632,18 @@ function savedStaysValid(ev: Evaluator, id: number, values: readonly number[]): 
     }
   }
   return true;
+}
+
+/**
+ * TODO(dzdx bug 16, see docs/properties.md "Bugs found"): `torch.max(y)` / `y.min()` of everything
+ * save y and their result, and their backward takes its mask `y == result` from the values as they
+ * are when it runs, so after `y.data += 1.5` PyTorch (and dzdx's tape) give zeros. dzdx check's
+ * symbolic side fixes the weights when the op runs (a `linear` registry form), expects the old
+ * gradient and reports a disagreement. `.data` writes of a tensor such an op saved are not
+ * generated until fixed.
+ */
+function savedByExtremumOfAll(ev: Evaluator, id: number): boolean {
+  return ev.nodes.some((node) => (node.op === 'max' || node.op === 'min') && (node.attrs.dim ?? -1) < 0 && node.saved.some((s) => s.id === id));
 }
 
 /** Programs the generator leaves out: ones that would only end early, or that its evaluator does not model. */
