@@ -569,7 +569,7 @@ export function buildProgram(raw: RawProgram, o: ProgramOptions = {}): Program {
   const scalarRoot = ev.get(root).shape.length === 0;
   // `.data` mutations (of leaves and intermediates) may come before it: autograd differentiates at the new values.
   let createGraphLeaf: string | null = null;
-  if (tail.gradgrad && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'inplace') && !cumprodSavedChanged(ev, steps)) {
+  if (tail.gradgrad && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'inplace') && !cumprodSavedChanged(ev, steps) && !absAtZero(ev, steps)) {
     const leaf = reached[tail.gradgradLeaf % reached.length]!;
     if (o.gradgrad === 'backward') createGraphLeaf = leaf;
     else steps.push({ kind: 'gradgrad', root, leaf });
