@@ -43,7 +43,7 @@ export type Arg = { ref: string } | { num: number };
 export interface ValueStep {
   kind: 'value';
   name: string;
-  /** An op of `opSpecs()` (a registry name, or where/sum/mean/matmul/select/slice). */
+  /** An op of `opSpecs()` (a registry name, or where/sum/mean/max/min/matmul/select/slice). */
   op: string;
   args: Arg[];
   /** Op attributes: exponent, min, max, base, threshold (where), dim, keepdim (0/1), index, start, stop. */
@@ -570,7 +570,7 @@ function lineSpec(name: string): OpSpec {
   };
 }
 
-/** The ops programs draw from: the registry's elementwise ops, where, reductions, matmul and indexing. */
+/** The ops programs draw from: the registry's elementwise ops, where, reductions, ops along a dim, matmul and indexing. */
 let specCache: Map<string, OpSpec> | undefined;
 export function opSpecs(): ReadonlyMap<string, OpSpec> {
   if (specCache) return specCache;
