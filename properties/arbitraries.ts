@@ -441,6 +441,10 @@ function tryStep(ev: Evaluator, raw: RawStep, name: string, ops: readonly string
     const shape = ev.get(first.ref).shape;
     const a = { ...step.attrs };
     if (spec.kind === 'reduce' && a.dim! >= shape.length) a.dim = shape.length - 1; // the last dim (-1, all, for 0-d)
+    if (spec.kind === 'along') {
+      if (a.dim! >= shape.length) a.dim = Math.max(0, shape.length - 1); // a 0-d tensor is one line along dim 0
+      if (a.k !== undefined) a.k = Math.min(a.k, shape.length === 0 ? 1 : shape[a.dim!]!); // topk's k fits the dim
+    }
     if (spec.name === 'select') {
       if (shape.length === 0) return step;
       if (a.dim! >= shape.length) a.dim = 0;
@@ -565,7 +569,7 @@ export function buildProgram(raw: RawProgram, o: ProgramOptions = {}): Program {
   const scalarRoot = ev.get(root).shape.length === 0;
   // `.data` mutations (of leaves and intermediates) may come before it: autograd differentiates at the new values.
   let createGraphLeaf: string | null = null;
-  if (tail.gradgrad && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'inplace')) {
+  if (tail.gradgrad && scalarRoot && !gradient && reached.length && !steps.some((s) => s.kind === 'inplace') && !cumprodSavedChanged(ev, steps) && !absAtZero(ev, steps)) {
     const leaf = reached[tail.gradgradLeaf % reached.length]!;
     if (o.gradgrad === 'backward') createGraphLeaf = leaf;
     else steps.push({ kind: 'gradgrad', root, leaf });
@@ -604,6 +608,7 @@ function mutationStep(ev: Evaluator, m: RawMutation, names: readonly string[]): 
       // Ops that saved it will compute with the new values: keep them in those ops' domains.
       const after = t.values.map((v) => (op === '+=' ? v + value : op === '-=' ? v - value : v * value));
       if (!savedStaysValid(ev, t.id, after)) continue;
+      if (savedByExtremumOfAll(ev, t.id)) continue;
     }
     try {
       ev.apply(step);
@@ -627,6 +632,34 @@ function savedStaysValid(ev: Evaluator, id: number, values: readonly number[]): 
     }
   }
   return true;
+}
+
+/**
+ * TODO(dzdx bug 16, see docs/properties.md "Bugs found"): `torch.max(y)` / `y.min()` of everything
+ * save y and their result, and their backward takes its mask `y == result` from the values as they
+ * are when it runs, so after `y.data += 1.5` PyTorch (and dzdx's tape) give zeros. dzdx check's
+ * symbolic side fixes the weights when the op runs (a `linear` registry form), expects the old
+ * gradient and reports a disagreement. `.data` writes of a tensor such an op saved are not
+ * generated until fixed.
+ */
+function savedByExtremumOfAll(ev: Evaluator, id: number): boolean {
+  return ev.nodes.some((node) => (node.op === 'max' || node.op === 'min') && (node.attrs.dim ?? -1) < 0 && node.saved.some((s) => s.id === id));
+}
+
+/**
+ * TODO(dzdx bug 17, see docs/properties.md "Bugs found"): after a `.data` write of what cumprod saved,
+ * dzdx check's second derivative through create_graph differentiates the saved result's first
+ * element (whose form is the member itself, `m0`) as that member, not through cumprod's backward
+ * (r0 / x0 at the new x): `y = torch.cumprod(x, 0); x.data += 1.5`, then autograd.grad twice of
+ * `y[0]` expects -0.4898 where PyTorch and the tape give 0. Such programs take no second derivative
+ * until fixed (first derivatives agree and are still generated).
+ */
+function cumprodSavedChanged(ev: Evaluator, steps: readonly Step[]): boolean {
+  return steps.some((s, i) => {
+    if (s.kind !== 'data') return false;
+    const id = ev.get(s.target).id;
+    return ev.nodes.some((node) => node.op === 'cumprod' && node.step < i && node.saved.some((saved) => saved.id === id));
+  });
 }
 
 /** Programs the generator leaves out: ones that would only end early, or that its evaluator does not model. */

@@ -24,6 +24,7 @@ import { registry, runScript } from '../src/index.js';
 import type { SaveRule } from '../src/autograd/record.js';
 import { compileNode } from '../src/symbolic/compile.js';
 import { getMath, nodeBuilders } from '../src/symbolic/mathjs.js';
+import { EXTREMA, extremumGap, LINE_OPS, type LineOp } from './dim-ops.js';
 
 export type DType = 'float32' | 'float64';
 
@@ -42,7 +43,7 @@ export type Arg = { ref: string } | { num: number };
 export interface ValueStep {
   kind: 'value';
   name: string;
-  /** An op of `opSpecs()` (a registry name, or where/sum/mean/matmul/select/slice). */
+  /** An op of `opSpecs()` (a registry name, or where/sum/mean/max/min/matmul/select/slice). */
   op: string;
   args: Arg[];
   /** Op attributes: exponent, min, max, base, threshold (where), dim, keepdim (0/1), index, start, stop. */
@@ -117,7 +118,7 @@ export interface Program {
 // ---------------------------------------------------------------------------
 // Ops
 
-export type OpKind = 'elementwise' | 'where' | 'reduce' | 'matmul' | 'index';
+export type OpKind = 'elementwise' | 'where' | 'reduce' | 'along' | 'matmul' | 'index';
 
 export interface OpSpec {
   name: string;
@@ -151,6 +152,13 @@ export interface OpSpec {
   fold?: (n: number) => string;
   /** A reduction's distance to its kink (std and the 2-norm at 0), from its group's values. */
   groupKinkDistance?: (group: readonly number[]) => number;
+  /**
+   * A group (or line) at its kink is refused, not drawn: a tie decides which member max/min or sort
+   * picks, which is PyTorch's choice and not a derivative the suite's own formulas can give.
+   */
+  refuseKink?: boolean;
+  /** An op along a dim (kind 'along'): its line function, written independently of the registry. */
+  line?: LineOp;
   /** Draw different tensors for its operands when there are (its kink is a tie between them). */
   preferDistinct?: boolean;
 }
@@ -485,7 +493,19 @@ const plus = (terms: readonly string[]) => (terms.length ? terms.join(' + ') : '
  * `torch.prod(y, dim=1)`, `y.std()`. Their value over a group is the same
  * function the registry's symbolic form gives, written here independently.
  */
-const MORE_REDUCTIONS: Record<string, { fold: (n: number) => string; saves: string[]; kink?: (g: readonly number[]) => number; minGroup?: number; dimOnly?: boolean }> = {
+const MORE_REDUCTIONS: Record<
+  string,
+  {
+    fold: (n: number) => string;
+    saves: string[];
+    kink?: (g: readonly number[]) => number;
+    minGroup?: number;
+    dimOnly?: boolean;
+    /** Spelled otherwise than `torch.NAME(y, dim=d)` / `y.NAME(dim=d)` (max/min's `.values`), with `form` choosing among spellings. */
+    print?: (a: string, attrs: Record<string, number>, method: boolean) => string;
+    refuseKink?: boolean;
+  }
+> = {
   prod: { fold: (n) => (n ? ms(n).join(' * ') : '1'), saves: ['prod', 'prod_dim'] },
   logsumexp: { fold: (n) => `log(${plus(ms(n).map((m) => `exp(${m})`))})`, saves: ['logsumexp', 'logsumexp'], dimOnly: true },
   norm: {
@@ -501,6 +521,10 @@ const MORE_REDUCTIONS: Record<string, { fold: (n: number) => string; saves: stri
     kink: (g) => Math.max(...g) - Math.min(...g),
     minGroup: 2,
   },
+  // max/min of everything (MaxBackward1: ties would share the gradient evenly) and along a dim
+  // (MaxBackward0: PyTorch picks one index of a tie): groups with a tie at the extreme are refused.
+  max: { fold: EXTREMA.max.fold, saves: ['max', 'max_dim'], kink: (g) => extremumGap(g, 'max'), print: EXTREMA.max.print, refuseKink: true },
+  min: { fold: EXTREMA.min.fold, saves: ['min', 'min_dim'], kink: (g) => extremumGap(g, 'min'), print: EXTREMA.min.print, refuseKink: true },
 };
 
 function moreReductionSpec(name: string): OpSpec {
@@ -509,21 +533,44 @@ function moreReductionSpec(name: string): OpSpec {
   return {
     ...base,
     name,
-    attrChoices: r.dimOnly ? { dim: [0, 1], keepdim: [0, 1] } : base.attrChoices,
-    print: (a, { dim, keepdim }, m) => {
-      const extra = dim! < 0 ? '' : keepdim ? `dim=${dim}, keepdim=True` : `dim=${dim}`;
-      return m ? `${operand(a[0]!)}.${name}(${extra})` : `torch.${name}(${a[0]}${extra ? ', ' + extra : ''})`;
-    },
+    attrChoices: { ...(r.dimOnly ? { dim: [0, 1], keepdim: [0, 1] } : base.attrChoices), ...(r.print ? { form: [0, 1] } : {}) },
+    print: r.print
+      ? (a, attrs, m) => r.print!(m ? operand(a[0]!) : a[0]!, attrs, m)
+      : (a, { dim, keepdim }, m) => {
+          const extra = dim! < 0 ? '' : keepdim ? `dim=${dim}, keepdim=True` : `dim=${dim}`;
+          return m ? `${operand(a[0]!)}.${name}(${extra})` : `torch.${name}(${a[0]}${extra ? ', ' + extra : ''})`;
+        },
     saves: (_args, { dim }) => savesOf(dim! < 0 ? r.saves[0]! : r.saves[1]!),
     fold: (n) => {
       if (n < (r.minGroup ?? 1)) throw new DomainError(`${name} of ${n} element(s)`);
       return r.fold(n);
     },
     groupKinkDistance: r.kink,
+    refuseKink: r.refuseKink,
   };
 }
 
-/** The ops programs draw from: the registry's elementwise ops, where, reductions, matmul and indexing. */
+/** An op along a dim (dim-ops.ts): cumsum, cumprod, softmax, log_softmax, sort, topk. */
+function lineSpec(name: string): OpSpec {
+  const line = LINE_OPS[name]!;
+  return {
+    name,
+    kind: 'along',
+    arity: 1,
+    numberSlots: [],
+    numbers: [],
+    attrChoices: line.attrChoices,
+    domain: bounded,
+    print: (a, attrs, m) => line.print(m ? operand(a[0]!) : a[0]!, attrs, m),
+    hasMethod: true,
+    saves: () => savesOf(line.registryName),
+    functional: line.functional,
+    refuseKink: line.tieDistance !== undefined,
+    line,
+  };
+}
+
+/** The ops programs draw from: the registry's elementwise ops, where, reductions, ops along a dim, matmul and indexing. */
 let specCache: Map<string, OpSpec> | undefined;
 export function opSpecs(): ReadonlyMap<string, OpSpec> {
   if (specCache) return specCache;
@@ -549,6 +596,7 @@ export function opSpecs(): ReadonlyMap<string, OpSpec> {
   specs.set('sum', reduceSpec('sum'));
   specs.set('mean', reduceSpec('mean'));
   for (const name of Object.keys(MORE_REDUCTIONS)) specs.set(name, moreReductionSpec(name));
+  for (const name of Object.keys(LINE_OPS)) specs.set(name, lineSpec(name));
   specs.set('matmul', {
     name: 'matmul',
     kind: 'matmul',
@@ -930,6 +978,7 @@ export class Evaluator {
       return { shape, dtype, values, nodes: sym ? nodes : undefined };
     }
     const t = tensors[0]!;
+    if (spec.kind === 'along') return this.along(spec, t, attrs);
     if (spec.kind === 'reduce') {
       const dim = attrs.dim!;
       if (dim >= t.shape.length) throw new DomainError('no such dim');
@@ -952,6 +1001,7 @@ export class Evaluator {
         const values = groups.map((g) => {
           const members = g.map((k) => t.values[k]!);
           const kd = spec.groupKinkDistance?.(members) ?? Infinity;
+          if (spec.refuseKink && atTie(kd, members)) throw new DomainError(`${spec.name} of a group with a tie`);
           if (kd === 0) this.facts.atKink = this.facts.maskedKink = true;
           if (kd < NEAR_KINK) this.facts.nearKink = true;
           const v = round(foldForm(spec, g.length).fn(members));
@@ -1025,6 +1075,35 @@ export class Evaluator {
       }
     }
     return { shape, dtype: t.dtype, values: picks.map((k) => t.values[k]!), nodes: sym ? picks.map((k) => t.nodes![k]!) : undefined };
+  }
+
+  /** An op along a dim: each line of `t` along `dim` gives a line of the output, element by element. */
+  private along(spec: OpSpec, t: TensorInfo, attrs: Record<string, number>): { shape: number[]; dtype: DType; values: number[]; nodes?: MathNode[] } {
+    const line = spec.line!;
+    const dim = attrs.dim!;
+    if (dim > Math.max(0, t.shape.length - 1)) throw new DomainError('no such dim');
+    const size = t.shape.length === 0 ? 1 : t.shape[dim]!;
+    const outSize = line.outLength?.(size, attrs) ?? size;
+    if (outSize > size) throw new DomainError(`${spec.name}: ${outSize} of ${size} elements`);
+    const shape = t.shape.length === 0 ? [] : t.shape.map((s, i) => (i === dim ? outSize : s));
+    const round = (v: number) => (t.dtype === 'float32' ? Math.fround(v) : v);
+    const values = new Array<number>(numelOf(shape));
+    const nodes = this.symbolic ? new Array<MathNode>(values.length) : undefined;
+    const outLines = linesOf(shape, dim);
+    linesOf(t.shape, dim).forEach((members, l) => {
+      const lineValues = members.map((k) => t.values[k]!);
+      const kd = line.tieDistance?.(lineValues, attrs) ?? Infinity;
+      if (atTie(kd, lineValues)) throw new DomainError(`${spec.name} of a line with a tie`);
+      if (kd < NEAR_KINK) this.facts.nearKink = true;
+      outLines[l]!.forEach((k, q) => {
+        const form = lineForm(line.form(members.length, q, lineValues, attrs), members.length);
+        const v = round(form.fn(lineValues));
+        if (!Number.isFinite(v) || Math.abs(v) > 1e4) throw new DomainError(`${spec.name} result out of range: ${v}`);
+        values[k] = v;
+        if (nodes) nodes[k] = form.node(members.map((m) => t.nodes![m]!));
+      });
+    });
+    return { shape, dtype: t.dtype, values, nodes };
   }
 
   /** Graph nodes backward from `root` would run. */
@@ -1122,6 +1201,52 @@ function foldForm(spec: OpSpec, n: number) {
     foldForms.set(key, c);
   }
   return c;
+}
+
+const lineForms = new Map<string, { fn: (v: readonly number[]) => number; node: (args: MathNode[]) => MathNode }>();
+
+/** One output element of an op along a dim, a mathjs form over a line's n members, compiled and as a node template. */
+function lineForm(form: string, n: number) {
+  const key = `${n}:${form}`;
+  let c = lineForms.get(key);
+  if (!c) {
+    const parsed = getMath().parse(form);
+    const names = ms(n);
+    const compiled = compileNode(parsed, names);
+    c = {
+      fn: (v) => compiled(v),
+      node: (args) =>
+        parsed.transform((node: MathNode) => {
+          if (node.type !== 'SymbolNode') return node;
+          const i = names.indexOf((node as MathNode & { name: string }).name);
+          return i >= 0 ? args[i]! : node;
+        }),
+    };
+    lineForms.set(key, c);
+  }
+  return c;
+}
+
+/**
+ * A tie (or values closer than float32's rounding could tell apart, so that
+ * the tape's order might differ from this evaluator's): refused where a tie
+ * is PyTorch's choice of a member.
+ */
+function atTie(distance: number, values: readonly number[]): boolean {
+  return distance <= 1e-6 * Math.max(1, ...values.map(Math.abs));
+}
+
+/** Flat indices of each line of `shape` along `dim`, lines in row-major order of the other dims (0-d: one line). */
+function linesOf(shape: readonly number[], dim: number): number[][] {
+  if (shape.length === 0) return [[0]];
+  const strides = stridesOf(shape);
+  const size = shape[dim]!;
+  const lines: number[][] = [];
+  for (let k = 0; k < numelOf(shape); k++) {
+    if (Math.floor(k / strides[dim]!) % size !== 0) continue; // a line starts where its coordinate along dim is 0
+    lines.push(Array.from({ length: size }, (_, q) => k + q * strides[dim]!));
+  }
+  return lines;
 }
 
 /** Evaluate a whole program (every step; backward and friends do not change values). */

@@ -11,7 +11,8 @@ import { ALL_FEATURES, CORE, leafShapesArb, programArb } from '../properties/arb
 import { formatStats, generatorStats } from '../properties/stats.js';
 import { ENGINE_PROPERTIES, runEngineProperty, type AutogradEngine } from '../properties/engine.js';
 import { parsePrinted, parseTensor, printedTolerance } from '../properties/parse-tensor.js';
-import { elementwiseOps, evaluate, EXCLUDED_OPS, printProgram, replaceCutsByConstants, type Program } from '../properties/program.js';
+import { DomainError, elementwiseOps, evaluate, EXCLUDED_OPS, printProgram, replaceCutsByConstants, type Program } from '../properties/program.js';
+import { tapeEqualsSymbolic } from '../properties/suite.js';
 import { registry, runScript } from '../src/index.js';
 // @ts-ignore: a plain JavaScript example
 import { createEngine } from '../examples/buggy-engine.mjs';
@@ -42,6 +43,22 @@ describe('programs', () => {
       if (entry.symbolic.kind !== 'elementwise') continue;
       expect(generated.has(name) || name in EXCLUDED_OPS, name).toBe(true);
     }
+  });
+  test('the ops along a dim and max/min are drawn, printed as scripts write them, and agree', () => {
+    const ops = ['cumsum', 'cumprod', 'softmax', 'log_softmax', 'sort', 'topk', 'max', 'min'];
+    const programs = fc.sample(programArb({ ...ALL_FEATURES, ops: [...ops, 'sum', 'mul'] }), { seed: 3, numRuns: 120 });
+    const scripts = programs.map(printProgram).join('\n');
+    for (const spelling of ['torch.cumsum(', '.cumprod(', 'F.softmax(', 'log_softmax(', '.values', ')[0]', 'torch.topk(', 'torch.max(']) {
+      expect(scripts, spelling).toContain(spelling);
+    }
+    for (const p of programs.slice(0, 40)) tapeEqualsSymbolic(p);
+    // A tie at the top of a group would make max's pick PyTorch's choice: such a group is refused.
+    const tie: Program = {
+      leaves: [{ name: 'x', shape: [2, 2], dtype: 'float64', values: [1, 1, 0.5, 2], requiresGrad: true }],
+      steps: [{ kind: 'value', name: 'y1', op: 'max', args: [{ ref: 'x' }], attrs: { dim: 1, keepdim: 0, form: 0 } }],
+    };
+    expect(() => evaluate(tie)).toThrow(DomainError);
+    expect(evaluate({ ...tie, steps: [{ ...tie.steps[0]!, attrs: { dim: 0, keepdim: 0, form: 1 } } as Program['steps'][number]] }).get('y1').values).toEqual([1, 2]);
   });
   test('printed programs run, and cut values become constants', () => {
     const p: Program = {
