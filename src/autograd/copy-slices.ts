@@ -10,23 +10,8 @@
 import { NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
-import { Node, type Edge, type OpNode } from './node.js';
+import { AsStridedBackward, Node, regionOf, viewInto, type Edge, type OpNode, type Region } from './node.js';
 import { Tensor } from './tensor.js';
-
-/** Where a view sits inside its (contiguous) base, in element offsets. */
-interface Region {
-  shape: readonly number[];
-  strides: readonly number[];
-  offset: number;
-}
-
-function regionOf(view: Tensor, base: Tensor): Region {
-  return { shape: view.shape, strides: view.array.strides, offset: view.array.offset - base.array.offset };
-}
-
-function viewInto(a: NDArray, r: Region): NDArray {
-  return a.view(r.shape, r.strides, a.offset + r.offset);
-}
 
 class CopySlices extends Node {
   constructor(
@@ -76,23 +61,6 @@ function positionsOf(r: Region): Int32Array {
   return out;
 }
 
-class AsStridedBackward extends Node {
-  constructor(
-    baseEdge: Edge,
-    private readonly region: Region,
-    private readonly baseShape: readonly number[],
-  ) {
-    super('AsStridedBackward0', [baseEdge]);
-  }
-
-  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
-    const g = grads[0]!;
-    const out = NDArray.full(this.baseShape, 0, g.dtype);
-    viewInto(out, this.region).assign(g.array.values());
-    return [new Tensor(out)];
-  }
-}
-
 /**
  * After an in-place op recorded as `inner` on `view`, move the history onto
  * the base. `baseEdge` is the base's gradient edge from before the op.
@@ -104,9 +72,4 @@ export function rebaseHistory(view: Tensor, base: Tensor, inner: OpNode<unknown>
   base.requiresGrad = true;
   view.gradFn = new AsStridedBackward({ node: base.gradFn, inputNr: 0 }, region, base.shape);
   view.outputNr = 0;
-}
-
-/** A view's history made anew after its storage changed: `AsStridedBackward0` into its base's. */
-export function viewHistory(view: Tensor, base: Tensor, baseEdge: Edge): Node {
-  return new AsStridedBackward(baseEdge, regionOf(view, base), base.shape);
 }

@@ -5,7 +5,7 @@
 import { legacyTypeName } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { DType } from '../tensor/dtype.js';
-import type { NDArray } from '../tensor/ndarray.js';
+import { NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
 import { numberArray, Tensor, WrappedNumber } from './tensor.js';
@@ -294,4 +294,44 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   override releaseSaved(): void {
     if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.release();
   }
+}
+
+// Views whose storage changed under them (see copy-slices.ts and Tensor.refreshView): they live
+// here, with Node, because Tensor needs them and node.ts is loaded before the modules built on it.
+
+/** Where a view sits inside its (contiguous) base, in element offsets. */
+export interface Region {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+export function regionOf(view: Tensor, base: Tensor): Region {
+  return { shape: view.shape, strides: view.array.strides, offset: view.array.offset - base.array.offset };
+}
+
+export function viewInto(a: NDArray, r: Region): NDArray {
+  return a.view(r.shape, r.strides, a.offset + r.offset);
+}
+
+export class AsStridedBackward extends Node {
+  constructor(
+    baseEdge: Edge,
+    private readonly region: Region,
+    private readonly baseShape: readonly number[],
+  ) {
+    super('AsStridedBackward0', [baseEdge]);
+  }
+
+  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    const g = grads[0]!;
+    const out = NDArray.full(this.baseShape, 0, g.dtype);
+    viewInto(out, this.region).assign(g.array.values());
+    return [new Tensor(out)];
+  }
+}
+
+/** A view's history made anew after its storage changed: `AsStridedBackward0` into its base's. */
+export function viewHistory(view: Tensor, base: Tensor, baseEdge: Edge): Node {
+  return new AsStridedBackward(baseEdge, regionOf(view, base), base.shape);
 }

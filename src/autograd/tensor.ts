@@ -10,8 +10,7 @@ import { formatTensor } from '../tensor/format.js';
 import { allocate, castValue, NDArray, VersionCounter } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isInferenceMode } from './grad-mode.js';
-import { viewHistory } from './copy-slices.js';
-import { AccumulateGrad, type Edge, type Node } from './node.js';
+import { AccumulateGrad, viewHistory, type Edge, type Node } from './node.js';
 
 /** A tensor hook: a new gradient, or null to keep it. */
 export type TensorHook = (grad: Tensor) => Tensor | null;
