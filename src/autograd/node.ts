@@ -281,9 +281,8 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     // fails the pass even when this backward would not read it.
     if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.unpack();
     const outer = runningOutputGrads;
-    const outputGrads = new Array<Tensor | null>(grads.length);
-    for (let i = 0; i < grads.length; i++) outputGrads[i] = grads[i] ?? null;
-    runningOutputGrads = outputGrads;
+    // (An output no gradient reached may be a hole: readers take `?? zeros`.)
+    runningOutputGrads = grads;
     try {
       return this.spec.backward(grads[0]!, this);
     } finally {
