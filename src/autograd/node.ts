@@ -113,11 +113,17 @@ export class AccumulateGrad extends Node {
     } else {
       // In place, as PyTorch does: an earlier `g = x.grad` sees the sum too.
       const a = v.grad.array;
-      const sum = a.values();
-      const add = g.array.values();
-      // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
-      for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
-      a.assign(sum);
+      const add = g.array.isContiguous() ? g.array.buffer.subarray(g.array.offset, g.array.offset + g.array.numel) : g.array.values();
+      if (a.isContiguous() && g.array.buffer !== a.buffer) {
+        const buffer = a.buffer;
+        // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
+        for (let i = 0, o = a.offset; i < add.length; i++, o++) buffer[o] = buffer[o]! + add[i]!;
+      } else {
+        const sum = a.values();
+        // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
+        for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
+        a.assign(sum);
+      }
     }
     // Stryker disable next-line ArrayDeclaration: AccumulateGrad has no next edges, so the engine never reads its outputs
     return [];

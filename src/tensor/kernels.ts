@@ -266,6 +266,34 @@ export function negate(a: NDArray, dtype: DType): NDArray {
   return fresh(out, a.shape, dtype);
 }
 
+/** An op's own loop over float operands already broadcast to the result's shape: out[i] = f(xs[i], ys[i]). */
+export type BinaryLoop = (out: Float32Array | Float64Array, xs: ArrayLike<number>, ys: ArrayLike<number>, n: number) => void;
+export type TernaryLoop = (out: Float32Array | Float64Array, xs: ArrayLike<number>, ys: ArrayLike<number>, zs: ArrayLike<number>, n: number) => void;
+
+/**
+ * mapBinary for an op that writes its float loop out itself (a loop of its
+ * own inlines its arithmetic, where one shared loop calling each op's
+ * function cannot); other dtypes take `f` through mapBinary.
+ */
+export function mapBinaryLoop(a: NDArray, b: NDArray, dtype: DType, loop: BinaryLoop, f: (x: number, y: number) => number): NDArray {
+  if (!isFloat(dtype)) return mapBinary(a, b, dtype, f);
+  const shape = resultShape(a.shape, b.shape);
+  const n = numelOf(shape);
+  const out = allocate(dtype, n);
+  loop(out, readValues(a, shape), readValues(b, shape), n);
+  return fresh(out, shape, dtype);
+}
+
+/** The three-operand form of mapBinaryLoop. */
+export function mapTernaryLoop(a: NDArray, b: NDArray, c: NDArray, dtype: DType, loop: TernaryLoop, f: (x: number, y: number, z: number) => number): NDArray {
+  if (!isFloat(dtype)) return mapTernary(a, b, c, dtype, f);
+  const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
+  const n = numelOf(shape);
+  const out = allocate(dtype, n);
+  loop(out, readValues(a, shape), readValues(b, shape), readValues(c, shape), n);
+  return fresh(out, shape, dtype);
+}
+
 export function mapTernary(
   a: NDArray,
   b: NDArray,
@@ -371,8 +399,8 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   const [k2, m] = b.shape as [number, number];
   if (k !== k2) throw matmulShapeError(a.shape, b.shape);
-  const xs = a.values();
-  const ys = b.values();
+  const xs = a.isContiguous() ? readValues(a, a.shape) : a.values();
+  const ys = b.isContiguous() ? readValues(b, b.shape) : b.values();
   const out = allocate(dtype, n * m);
   if (dtype === 'float32' && n * m * k >= WASM_MIN_PRODUCTS && mm32(xs, ys, out as Float32Array, n, k, m)) {
     return fresh(out, [n, m], dtype);
