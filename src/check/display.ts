@@ -40,7 +40,10 @@ interface Group {
   members: number[];
   /** The tree shown (simplified or tidied). */
   node: MathNode;
-  text: string;
+  /** Its structure (equal structures print alike). */
+  id: number;
+  /** Its printed length, estimated (StructureIds: shared parts counted each time). */
+  length: number;
   simplified: boolean;
 }
 
@@ -72,14 +75,16 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
     else structural.set(key, [k]);
   });
   const budget = budgetMs / structural.size;
-  // Simplified forms can coincide: group again by what is printed.
+  // Simplified forms can coincide: group again by the structure shown (not by printing each
+  // group: a formula with shared parts prints them every time, millions of characters in a network).
   const groups: Group[] = [];
+  const shownStructure = new StructureIds();
   [...structural.values()].forEach((members, i) => {
     const shown = displayTree(collapsed[members[0]!]!, { budgetMs: i < SHOWN_GROUPS ? Math.min(budget, deadline - performance.now()) : 0 });
-    const text = printed(shown.node).text;
-    const same = groups.find((g) => g.text === text);
+    const id = shownStructure.id(shown.node);
+    const same = groups.find((g) => g.id === id);
     if (same) same.members.push(...members);
-    else groups.push({ members, node: shown.node, text, simplified: shown.simplified });
+    else groups.push({ members, node: shown.node, id, length: shownStructure.shapes[id]!.length, simplified: shown.simplified });
   });
   for (const g of groups) g.members.sort((x, y) => x - y);
   groups.sort((x, y) => x.members[0]! - y.members[0]!);
@@ -103,7 +108,7 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
 function layout(groups: readonly Group[], label: ((g: Group) => string) | null, known: ReadonlySet<string>): { text: string; latex: string } {
   let roots = groups.map((g) => g.node);
   let definitions: { name: string; node: MathNode }[] = [];
-  if (groups.some((g) => g.text.length > NAME_PAST)) {
+  if (groups.some((g) => g.length > NAME_PAST)) {
     const taken = new Set([...known, ...roots.flatMap((r) => freeVariables(r).map((v) => v.replace(/\[.*$/, '')))]);
     ({ roots, definitions } = nameRepeated(roots, { taken }));
   }
