@@ -479,8 +479,11 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   displayView(used: ReadonlySet<string>): DisplayView {
     const { replacing, names } = this.leaves.displayNames(used);
     const renamed = new Map([...names].map(([from, to]) => [from, this.b.symbol(to)]));
+    // One rewrite for all the call's formulas: they share their forward pass.
+    const expand = this.expander('shown', replacing);
+    const rename = renamed.size ? this.b.replacer((n) => (n.type === 'SymbolNode' ? renamed.get((n as MathNode & { name: string }).name) : undefined)) : (n: MathNode) => n;
     return {
-      form: (formula) => (renamed.size ? this.b.substitute(this.expand(formula, 'shown', replacing), renamed) : this.expand(formula, 'shown')),
+      form: (formula) => rename(expand(formula)),
       symbol: (name) => names.get(name) ?? name,
     };
   }
@@ -522,7 +525,12 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   }
 
   private expand(node: MathNode, view: 'shown' | 'through', replacing: ReadonlySet<string> = new Set()): MathNode {
-    if (this.changed.size === 0 && replacing.size === 0) return node;
+    return this.expander(view, replacing)(node);
+  }
+
+  /** `expand` as a function for several formulas, which shares its work on their common parts. */
+  private expander(view: 'shown' | 'through', replacing: ReadonlySet<string>): (node: MathNode) => MathNode {
+    if (this.changed.size === 0 && replacing.size === 0) return (node) => node;
     const memo = new Map<string, MathNode>();
     const lookup = (name: string): MathNode | undefined => {
       const changed = this.changed.get(name);
@@ -532,7 +540,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
       if (!out) memo.set(name, (out = this.b.substitute(form, lookup)));
       return out;
     };
-    return this.b.substitute(node, lookup);
+    return this.b.replacer((n) => (n.type === 'SymbolNode' ? lookup((n as MathNode & { name: string }).name) : undefined));
   }
 
   /**
