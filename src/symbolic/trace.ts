@@ -109,7 +109,7 @@ function isLeafOf(t: Tensor | undefined, buffer: Buffer): t is Tensor {
 }
 
 /** How many tensor elements the ops of one checked script may touch in all. */
-export const MAX_TRACED_ELEMENTS = 200_000;
+export const MAX_TRACED_ELEMENTS = 1_000_000;
 
 /** One element in the autograd history: a leaf element, or an op's output element and its inputs. */
 export class ElemNode {
