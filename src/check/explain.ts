@@ -194,7 +194,7 @@ export function explain(
 
 function describeCut(e: TraceEvent, trace: SymbolicTrace, stmt: (line: number) => string): string {
   const name = trace.nameOf(e.tensor);
-  const producer = [...trace.records].reverse().find((r) => r.id < e.record.id && r.output.array.buffer === e.buffer && !r.inPlace);
+  const producer = trace.producerBefore(e.buffer, e.record.id);
   if (producer && !producer.gradMode) {
     return `${name} was computed under no_grad on line ${producer.line} (${stmt(producer.line)}): a constant for autograd, so no gradient flows through it.`;
   }
