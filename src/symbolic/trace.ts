@@ -467,7 +467,8 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
 
   private newGeneration(leaf: Tensor, loc: Location, numeric: number, replaced: MathNode | null): void {
     const element = this.symbolFor(leaf, loc.offset);
-    let name = element;
+    // Generation k is named with at least k primes (names before it are all taken): a loop's step 100 is not 100 tries.
+    let name = element + "'".repeat(this.leaves.of(leaf, loc.offset).length);
     while (this.bindings.has(name)) name += "'";
     const symbol = this.b.symbol(name);
     this.symbolic.set(symbol, true);
