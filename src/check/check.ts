@@ -11,7 +11,7 @@ import { Tensor } from '../autograd/tensor.js';
 import { clip, clipMessage } from '../program/excerpt.js';
 import { runScript } from '../program/run.js';
 import { toSource, type Source } from '../program/source.js';
-import { compileNode } from '../symbolic/compile.js';
+import { compileNode, compileNodes, type CompiledFormula } from '../symbolic/compile.js';
 import { ExpectedGradients, type ExpectedCall, type PredictedError } from '../symbolic/expected.js';
 import { getMath } from '../symbolic/mathjs.js';
 import { SymbolBuilder } from '../symbolic/nodes.js';
@@ -21,7 +21,7 @@ import { explainFunctions, functionRunsSoFar } from './explain-function.js';
 import { explainHooks, hookChangesSoFar } from './explain-hooks.js';
 import { centralDifferences } from './fd.js';
 import { compareValues, type Tolerances, DEFAULT_TOLERANCES } from './compare.js';
-import { displayElementwise, EMPTY_DISPLAY } from './display.js';
+import { DisplayCache, displayElementwise, EMPTY_DISPLAY } from './display.js';
 import { codeOf } from './quote.js';
 
 export interface TargetReport {
@@ -131,6 +131,7 @@ export function check(script: string | Source, options: CheckOptions = {}): Chec
   const expectedGradients = new ExpectedGradients(trace, builder);
   const lines = source.text.split(/\r\n|\r|\n/);
   const calls: CallReport[] = [];
+  const displays = new DisplayCache();
   let pending: {
     expected: ExpectedCall;
     before: (number[] | null)[];
@@ -162,7 +163,7 @@ export function check(script: string | Source, options: CheckOptions = {}): Chec
       // The values every formula of this call is evaluated at.
       const variables = [...trace.bindings.keys()];
       const point = Float64Array.from(variables.map((v) => trace.bindings.get(v)!));
-      const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, source.place, tolerances, options.formulas ?? true, options.finiteDifferences ?? true);
+      const report = buildCall(expected, before, outcome, { variables, point }, trace, lines, source.place, tolerances, options.formulas === false ? null : displays, options.finiteDifferences ?? true);
       report.notes.push(...explainFunctions(trace, expectedGradients, functionRuns, { variables, point }, tolerances, identifiers(lines)), ...explainHooks(trace, hookChanges));
       calls.push(report);
       options.observe?.call?.(report, { objective: expected.objective, autogradObjective: expected.autogradObjective, variables, point, symbols: expected.targets.map((t) => t.symbols), tensors: expected.targets.map((t) => t.tensor) });
@@ -231,7 +232,8 @@ function buildCall(
   lines: readonly string[],
   place: (line: number) => string,
   tolerances: Tolerances,
-  formulas: boolean,
+  /** Where formulas are shown from (null: not shown). */
+  displays: DisplayCache | null,
   finiteDifferences: boolean,
 ): CallReport {
   const { call } = expected;
@@ -249,20 +251,26 @@ function buildCall(
     return { ...base, expectedError: predicted, actualError, targets: [], notes: explainError(predicted, expected, trace), verdict: agree ? 'agree' : 'disagree' };
   }
   const view = trace.displayView(expected.used);
+  // Every target's formulas evaluated together: they share the call's forward pass.
+  const all = compileNodes(expected.targets.flatMap((t) => t.formulas), variables)(point);
+  const position = new Map(variables.map((v, i) => [v, i]));
+  let objective: CompiledFormula | null = null;
   const targets = expected.targets.map((target, i) => {
-    const values = target.formulas.map((f) => compileNode(f, variables)(point));
+    const values = all.splice(0, target.formulas.length);
     const actualTensor = call.kind === 'grad' ? (outcome.result?.[i] ?? null) : target.tensor.grad;
     let actual: number[] | null = actualTensor ? Array.from(actualTensor.array.values()) : null;
     if (actual && before[i]) actual = actual.map((v, k) => v - before[i]![k]!);
     const sampled = sampleIndices(target.symbols.length);
     const fd = finiteDifferences && expected.objective && target.symbols.every((s) => s !== null)
-      ? centralDifferences(compileNode(expected.objective, variables), point, sampled.map((k) => target.generations[k]!.map((s) => variables.indexOf(s))))
+      ? centralDifferences((objective ??= compileNode(expected.objective, variables)), point, sampled.map((k) => target.generations[k]!.map((s) => position.get(s) ?? -1)))
       : null;
     // float64 tolerances only when everything on the path, inputs included, was float64.
     const allDouble = expected.reached.every((r) => r.output.dtype !== 'float32' && r.inputs.every((t) => t.dtype !== 'float32'));
     const precision = target.tensor.dtype === 'float64' && allDouble ? 'float64' : 'float32';
     const cmp = compareValues(values, actual ?? values.map(() => 0), precision, tolerances);
-    const shown = formulas ? displayElementwise(target.formulas.map((f) => view.form(f)), target.symbols.map((s) => s && view.symbol(s)), target.name, { taken: identifiers(lines) }) : EMPTY_DISPLAY;
+    const shown = displays
+      ? displayElementwise(target.formulas.map((f) => view.form(f)), target.symbols.map((s) => s && view.symbol(s)), target.name, { taken: identifiers(lines), cache: displays })
+      : EMPTY_DISPLAY;
     return {
       name: target.name,
       shape: [...target.tensor.shape],

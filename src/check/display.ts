@@ -40,7 +40,10 @@ interface Group {
   members: number[];
   /** The tree shown (simplified or tidied). */
   node: MathNode;
-  text: string;
+  /** Its structure (equal structures print alike). */
+  id: number;
+  /** Its printed length, estimated (StructureIds: shared parts counted each time). */
+  length: number;
   simplified: boolean;
 }
 
@@ -51,6 +54,29 @@ export interface DisplayOptions {
   budgetMs?: number;
   /** Names a reader already knows (the script's): never used for subexpressions. */
   taken?: Iterable<string>;
+  /** Displays already made in this run, by the formulas' structure (DisplayCache). */
+  cache?: DisplayCache;
+}
+
+/**
+ * Displays by the structure of what they show: a training loop's every
+ * step has the same formulas (of fresh leaf generations, shown by the same
+ * names), which need naming and printing once. (Also the same simplified
+ * form each time, whatever simplify's time budget allowed the first time.)
+ */
+export class DisplayCache {
+  private readonly made = new Map<string, DisplayedTarget>();
+
+  constructor(private readonly capacity = 64) {}
+
+  get(key: string): DisplayedTarget | undefined {
+    return this.made.get(key);
+  }
+
+  set(key: string, shown: DisplayedTarget): void {
+    if (this.made.size >= this.capacity) this.made.delete(this.made.keys().next().value!);
+    this.made.set(key, shown);
+  }
 }
 
 /** The formulas of a tensor's elements (`symbols`: each element's own symbol, or null) for display. */
@@ -59,6 +85,10 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
   // One budget for the whole target, shared by its groups.
   const deadline = performance.now() + budgetMs;
   if (formulas.length === 0) return EMPTY_DISPLAY;
+  // The formulas' structure, with their symbols and the options, says what the display is.
+  const cacheKey = options.cache && displayKey(formulas, symbols, name, [...(options.taken ?? [])], budgetMs);
+  const known = cacheKey && options.cache!.get(cacheKey);
+  if (known) return known;
   const b = new SymbolBuilder(getMath());
   const plain = b.symbol(name);
   // Each element's own symbol written as the tensor's name: equal formulas then group.
@@ -72,14 +102,16 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
     else structural.set(key, [k]);
   });
   const budget = budgetMs / structural.size;
-  // Simplified forms can coincide: group again by what is printed.
+  // Simplified forms can coincide: group again by the structure shown (not by printing each
+  // group: a formula with shared parts prints them every time, millions of characters in a network).
   const groups: Group[] = [];
+  const shownStructure = new StructureIds();
   [...structural.values()].forEach((members, i) => {
     const shown = displayTree(collapsed[members[0]!]!, { budgetMs: i < SHOWN_GROUPS ? Math.min(budget, deadline - performance.now()) : 0 });
-    const text = printed(shown.node).text;
-    const same = groups.find((g) => g.text === text);
+    const id = shownStructure.id(shown.node);
+    const same = groups.find((g) => g.id === id);
     if (same) same.members.push(...members);
-    else groups.push({ members, node: shown.node, text, simplified: shown.simplified });
+    else groups.push({ members, node: shown.node, id, length: shownStructure.shapes[id]!.length, simplified: shown.simplified });
   });
   for (const g of groups) g.members.sort((x, y) => x - y);
   groups.sort((x, y) => x.members[0]! - y.members[0]!);
@@ -91,19 +123,30 @@ export function displayElementwise(formulas: readonly MathNode[], symbols: reado
   const taken = new Set([name, 'e', 'pi', 'i', ...(options.taken ?? [])]);
   const full = layout(groups, groups.length > 1 ? label : null, taken);
   const whole = { fullText: full.text, fullLatex: full.latex, simplified: groups.every((g) => g.simplified) };
-  if (groups.length <= SHOWN_GROUPS) return { ...bounded(full, full), ...whole };
-  const shown = layout(groups.slice(0, SHOWN_GROUPS), label, taken);
-  const more = groups.slice(SHOWN_GROUPS).reduce((n, g) => n + g.members.length, 0);
-  const moreText = `… ${more} more element${more === 1 ? '' : 's'} (see --json or --full)`;
-  const withMore = { text: insertBeforeDefinitions(shown.text, moreText), latex: shown.latex.replace('\n\\end{array}', ` \\\\\n\\text{${moreText}}\n\\end{array}`) };
-  return { ...bounded(withMore, full), ...whole };
+  let made: DisplayedTarget;
+  if (groups.length <= SHOWN_GROUPS) made = { ...bounded(full, full), ...whole };
+  else {
+    const shown = layout(groups.slice(0, SHOWN_GROUPS), label, taken);
+    const more = groups.slice(SHOWN_GROUPS).reduce((n, g) => n + g.members.length, 0);
+    const moreText = `… ${more} more element${more === 1 ? '' : 's'} (see --json or --full)`;
+    const withMore = { text: insertBeforeDefinitions(shown.text, moreText), latex: shown.latex.replace('\n\\end{array}', ` \\\\\n\\text{${moreText}}\n\\end{array}`) };
+    made = { ...bounded(withMore, full), ...whole };
+  }
+  if (cacheKey) options.cache!.set(cacheKey, made);
+  return made;
+}
+
+function displayKey(formulas: readonly MathNode[], symbols: readonly (string | null)[], name: string, taken: string[], budgetMs: number): string {
+  const structure = new StructureIds();
+  const roots = formulas.map((f) => structure.id(f));
+  return JSON.stringify([name, symbols, taken, budgetMs, roots, structure.signature()]);
 }
 
 /** Text and LaTeX of groups, with their repeated subexpressions named when the formulas are long. */
 function layout(groups: readonly Group[], label: ((g: Group) => string) | null, known: ReadonlySet<string>): { text: string; latex: string } {
   let roots = groups.map((g) => g.node);
   let definitions: { name: string; node: MathNode }[] = [];
-  if (groups.some((g) => g.text.length > NAME_PAST)) {
+  if (groups.some((g) => g.length > NAME_PAST)) {
     const taken = new Set([...known, ...roots.flatMap((r) => freeVariables(r).map((v) => v.replace(/\[.*$/, '')))]);
     ({ roots, definitions } = nameRepeated(roots, { taken }));
   }

@@ -5,6 +5,8 @@
  */
 import { clip, clipMessage } from '../program/excerpt.js';
 import type { ExpectedCall } from '../symbolic/expected.js';
+import type { Tensor } from '../autograd/tensor.js';
+import type { Buffer } from '../tensor/ndarray.js';
 import type { OpRecord, SymbolicTrace, TraceEvent } from '../symbolic/trace.js';
 import type { Tolerances } from './compare.js';
 import { compareWith, type Comparison } from './compare.js';
@@ -133,9 +135,13 @@ export function explain(
   }
 
   // Changes autograd cannot see (`.data` writes, in-place ops under no_grad, `x.data = t`); ops with id < at ran before.
+  // Only changes of what the pass's ops read or saved can matter (a loop's every earlier step made some).
+  const buffers = new Set(expected.reached.flatMap((r) => [...r.inputs.map((t) => t.array.buffer), ...r.saved.map((s) => s.array.buffer)]));
+  const tensors = new Set(expected.reached.flatMap((r) => r.saved.map((s) => s.tensor)));
+  const touched = (e: { buffer: Buffer; tensor: Tensor }) => buffers.has(e.buffer) || tensors.has(e.tensor);
   const changes = [
-    ...trace.events.filter((e) => e.kind === 'mutation').map((e) => ({ ...e, at: e.record.id, assigned: false })),
-    ...trace.assignments.map((a) => ({ ...a, assigned: true })),
+    ...trace.events.filter((e) => e.kind === 'mutation' && touched(e)).map((e) => ({ ...e, at: e.record.id, assigned: false })),
+    ...trace.assignments.filter(touched).map((a) => ({ ...a, assigned: true })),
   ].sort((a, b) => a.at - b.at);
   for (const e of changes) {
     const earlier = expected.reached.filter((r) => r.id < e.at);
@@ -194,7 +200,7 @@ export function explain(
 
 function describeCut(e: TraceEvent, trace: SymbolicTrace, stmt: (line: number) => string): string {
   const name = trace.nameOf(e.tensor);
-  const producer = [...trace.records].reverse().find((r) => r.id < e.record.id && r.output.array.buffer === e.buffer && !r.inPlace);
+  const producer = trace.producerBefore(e.buffer, e.record.id);
   if (producer && !producer.gradMode) {
     return `${name} was computed under no_grad on line ${producer.line} (${stmt(producer.line)}): a constant for autograd, so no gradient flows through it.`;
   }

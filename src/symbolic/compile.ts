@@ -75,11 +75,15 @@ export interface CompileStats {
 
 type Node = MathNode & Record<string, unknown>;
 
-/** Counts how many parents each distinct node has (for the DAG slots). */
-function countParents(root: MathNode): Map<MathNode, number> {
+/** Counts how many parents each distinct node has (for the DAG slots); a root counts as one. */
+function countParents(roots: readonly MathNode[]): Map<MathNode, number> {
   const parents = new Map<MathNode, number>();
-  const stack: MathNode[] = [root];
-  parents.set(root, 1);
+  const stack: MathNode[] = [];
+  for (const root of roots) {
+    const seen = parents.get(root);
+    parents.set(root, (seen ?? 0) + 1);
+    if (seen === undefined) stack.push(root);
+  }
   while (stack.length > 0) {
     const node = stack.pop()!;
     for (const child of childrenOf(node)) {
@@ -105,7 +109,7 @@ function childrenOf(node: MathNode): MathNode[] {
 /** The variables a formula reads (symbols other than pi and e), each once; DAG-safe. */
 export function freeVariables(root: MathNode): string[] {
   const names = new Set<string>();
-  for (const node of countParents(root).keys()) {
+  for (const node of countParents([root]).keys()) {
     const name = (node as Node).name;
     if (node.type === 'SymbolNode' && typeof name === 'string' && !CONSTANTS.has(name)) names.add(name);
   }
@@ -116,9 +120,39 @@ export function compileNodeWithStats(
   root: MathNode,
   variables: readonly string[],
 ): { fn: CompiledFormula; stats: CompileStats } {
+  const { tops, steps, stats } = compileRoots([root], variables);
+  const top = tops[0]!;
+  const fn: CompiledFormula =
+    steps.length === 0
+      ? top
+      : (v) => {
+          for (let k = 0; k < steps.length; k++) steps[k]!(v);
+          return top(v);
+        };
+  return { fn, stats };
+}
+
+/**
+ * Several formulas compiled together, evaluated together: the parts they
+ * share (the gradient of each element of a layer runs through the same
+ * forward pass) are compiled and computed once.
+ */
+export function compileNodes(roots: readonly MathNode[], variables: readonly string[]): (values: Values) => number[] {
+  const { tops, steps } = compileRoots(roots, variables);
+  return (v) => {
+    for (let k = 0; k < steps.length; k++) steps[k]!(v);
+    return tops.map((top) => top(v));
+  };
+}
+
+/** Closures for the roots, and the steps that fill the slots of shared nodes (run first, in order). */
+function compileRoots(
+  roots: readonly MathNode[],
+  variables: readonly string[],
+): { tops: Closure[]; steps: ((v: Values) => void)[]; stats: CompileStats } {
   const index = new Map<string, number>();
   variables.forEach((name, i) => { if (!index.has(name)) index.set(name, i); });
-  const parents = countParents(root);
+  const parents = countParents(roots);
   const cache = new Map<MathNode, Closure>();
   const steps: ((v: Values) => void)[] = [];
   const stats: CompileStats = { nodes: 0, closures: 0, slots: 0 };
@@ -263,15 +297,7 @@ export function compileNodeWithStats(
     throw new CompileError(`unsupported function ${name} with ${a.length} argument(s)`);
   };
 
-  const top = build(root);
-  const fn: CompiledFormula =
-    steps.length === 0
-      ? top
-      : (v) => {
-          for (let k = 0; k < steps.length; k++) steps[k]!(v);
-          return top(v);
-        };
-  return { fn, stats };
+  return { tops: roots.map(build), steps, stats };
 }
 
 /**

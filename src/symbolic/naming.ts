@@ -65,26 +65,42 @@ export class StructureIds {
   private readonly ids = new Map<string, number>();
   private readonly idOf = new Map<MathNode, number>();
 
+  /** Every structure met so far, in the order met: equal for two runs over formulas of the same structure. */
+  signature(): string {
+    return [...this.ids.keys()].join(';');
+  }
+
   id(root: MathNode): number {
     const { shapes, ids, idOf } = this;
-    const stack: [MathNode, boolean][] = [[root, false]];
+    // Depth first, children last to first (as the ids are numbered); a node is done once its children are.
+    const stack: MathNode[] = [root];
     while (stack.length) {
-      const [n, expanded] = stack.pop()!;
-      if (idOf.has(n)) continue;
-      const kids = childrenOf(n as Node);
-      if (!expanded) {
-        stack.push([n, true]);
-        for (const c of kids) if (!idOf.has(c)) stack.push([c, false]);
+      const n = stack[stack.length - 1]!;
+      if (idOf.has(n)) {
+        stack.pop();
         continue;
       }
-      const children = kids.map((c) => idOf.get(c)!);
-      const key = `${head(n as Node)}(${children.join(',')})`;
+      const kids = childrenOf(n as Node);
+      let waiting = false;
+      for (const c of kids) {
+        if (!idOf.has(c)) {
+          stack.push(c);
+          waiting = true;
+        }
+      }
+      if (waiting) continue;
+      stack.pop();
+      const own = head(n as Node);
+      let key = own + '(';
+      for (let i = 0; i < kids.length; i++) key += (i === 0 ? '' : ',') + idOf.get(kids[i]!)!;
+      key += ')';
       let id = ids.get(key);
       if (id === undefined) {
-        const own = n.type === 'ConstantNode' || n.type === 'SymbolNode' ? head(n as Node).length - 1 : n.type === 'FunctionNode' ? head(n as Node).length + 1 : 3;
-        const length = Math.min(own + children.reduce((sum, c) => sum + shapes[c]!.length, 0), 1e12);
+        const children = kids.map((c) => idOf.get(c)!);
+        const ownLength = n.type === 'ConstantNode' || n.type === 'SymbolNode' ? own.length - 1 : n.type === 'FunctionNode' ? own.length + 1 : 3;
+        const length = Math.min(ownLength + children.reduce((sum, c) => sum + shapes[c]!.length, 0), 1e12);
         id = shapes.length;
-        shapes.push({ node: n, children, own, length });
+        shapes.push({ node: n, children, own: ownLength, length });
         ids.set(key, id);
       }
       idOf.set(n, id);
@@ -128,9 +144,12 @@ export function nameRepeated(formulas: readonly MathNode[], options: NamingOptio
   }
 
   const taken = new Set(options.taken ?? []);
+  let numbered = 1;
   const fresh = (): string => {
     for (const name of NAMES) if (!taken.has(name)) return (taken.add(name), name);
-    for (let i = 1; ; i++) if (!taken.has(`u${i}`)) return (taken.add(`u${i}`), `u${i}`);
+    while (taken.has(`u${numbered}`)) numbered++;
+    taken.add(`u${numbered}`);
+    return `u${numbered}`;
   };
   const b = nodeBuilders();
   const names = new Map<number, MathNode>();

@@ -109,7 +109,7 @@ function isLeafOf(t: Tensor | undefined, buffer: Buffer): t is Tensor {
 }
 
 /** How many tensor elements the ops of one checked script may touch in all. */
-export const MAX_TRACED_ELEMENTS = 200_000;
+export const MAX_TRACED_ELEMENTS = 1_000_000;
 
 /** One element in the autograd history: a leaf element, or an op's output element and its inputs. */
 export class ElemNode {
@@ -167,8 +167,8 @@ interface FunctionFrame {
   inputNodes: (ElemNode | null)[][];
   line: number;
   made: Tensor[];
-  /** The first record made inside forward. */
-  firstRecord: number;
+  /** The records made inside forward (also inside Functions it applies). */
+  records: OpRecord[];
 }
 
 /** One `Function.apply`: where its inputs and outputs are in the history, and what its backward returned each time it ran. */
@@ -184,7 +184,14 @@ export interface FunctionApplication {
 }
 
 export class SymbolicTrace implements TapeListener, FunctionListener {
-  readonly records: OpRecord[] = [];
+  /**
+   * Ops recorded so far (each record's id). The records themselves are not
+   * kept: each op's history holds its own, for as long as a tensor it made
+   * lives (a training loop's earlier steps are freed with their graphs).
+   */
+  private recordCount = 0;
+  /** Per storage, the ops that made a tensor on it (not in place): for the explanations of cuts. */
+  private readonly producers = new WeakMap<Buffer, OpRecord[]>();
   readonly events: TraceEvent[] = [];
   readonly assignments: DataAssignment[] = [];
   readonly names = new WeakMap<Tensor, string>();
@@ -254,7 +261,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   functionStarted(node: FunctionNode, inputs: readonly Tensor[]): void {
     if (this.paused) return;
     const inputNodes = inputs.map((t) => Array.from(t.array.offsets(), (o) => this.nodeAt(t, o)));
-    this.frames.push({ node, inputs, inputNodes, line: this.line, made: [], firstRecord: this.records.length });
+    this.frames.push({ node, inputs, inputNodes, line: this.line, made: [], records: [] });
   }
 
   functionEnded(node: FunctionNode, _inputs: readonly Tensor[], outputs: readonly Tensor[] | null): void {
@@ -268,7 +275,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     }
     // Autograd saved nothing inside forward; what ctx.save_for_backward kept belongs to the op that made
     // the first output (so the version check and a second backward are predicted as for any op).
-    const inside = this.records.slice(frame.firstRecord);
+    const inside = frame.records;
     for (const r of inside) r.saved = [];
     const owner = inside.find((r) => outputs.includes(r.output)) ?? inside.at(-1);
     if (owner) {
@@ -328,6 +335,13 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     let n = this.names.get(t) ?? this.names.get(t.base ?? t);
     if (!n) this.names.set(t, (n = `t${++this.unnamed}`));
     return n;
+  }
+
+  /** The last op before record `id` that made a tensor on this storage (not in place). */
+  producerBefore(buffer: Buffer, id: number): OpRecord | undefined {
+    const made = this.producers.get(buffer) ?? [];
+    for (let k = made.length - 1; k >= 0; k--) if (made[k]!.id < id) return made[k];
+    return undefined;
   }
 
   /** The name of the tensor that owns a storage (`x` for the storage of `x.data`). */
@@ -453,7 +467,8 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
 
   private newGeneration(leaf: Tensor, loc: Location, numeric: number, replaced: MathNode | null): void {
     const element = this.symbolFor(leaf, loc.offset);
-    let name = element;
+    // Generation k is named with at least k primes (names before it are all taken): a loop's step 100 is not 100 tries.
+    let name = element + "'".repeat(this.leaves.of(leaf, loc.offset).length);
     while (this.bindings.has(name)) name += "'";
     const symbol = this.b.symbol(name);
     this.symbolic.set(symbol, true);
@@ -479,8 +494,11 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   displayView(used: ReadonlySet<string>): DisplayView {
     const { replacing, names } = this.leaves.displayNames(used);
     const renamed = new Map([...names].map(([from, to]) => [from, this.b.symbol(to)]));
+    // One rewrite for all the call's formulas: they share their forward pass.
+    const expand = this.expander('shown', replacing);
+    const rename = renamed.size ? this.b.replacer((n) => (n.type === 'SymbolNode' ? renamed.get((n as MathNode & { name: string }).name) : undefined)) : (n: MathNode) => n;
     return {
-      form: (formula) => (renamed.size ? this.b.substitute(this.expand(formula, 'shown', replacing), renamed) : this.expand(formula, 'shown')),
+      form: (formula) => rename(expand(formula)),
       symbol: (name) => names.get(name) ?? name,
     };
   }
@@ -522,7 +540,12 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   }
 
   private expand(node: MathNode, view: 'shown' | 'through', replacing: ReadonlySet<string> = new Set()): MathNode {
-    if (this.changed.size === 0 && replacing.size === 0) return node;
+    return this.expander(view, replacing)(node);
+  }
+
+  /** `expand` as a function for several formulas, which shares its work on their common parts. */
+  private expander(view: 'shown' | 'through', replacing: ReadonlySet<string>): (node: MathNode) => MathNode {
+    if (this.changed.size === 0 && replacing.size === 0) return (node) => node;
     const memo = new Map<string, MathNode>();
     const lookup = (name: string): MathNode | undefined => {
       const changed = this.changed.get(name);
@@ -532,7 +555,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
       if (!out) memo.set(name, (out = this.b.substitute(form, lookup)));
       return out;
     };
-    return this.b.substitute(node, lookup);
+    return this.b.replacer((n) => (n.type === 'SymbolNode' ? lookup((n as MathNode & { name: string }).name) : undefined));
   }
 
   /**
@@ -567,7 +590,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   dataAssigned(t: Tensor): void {
     if (this.paused) return;
     const buffer = t.array.buffer;
-    this.assignments.push({ line: this.line, tensor: t, buffer, at: this.records.length });
+    this.assignments.push({ line: this.line, tensor: t, buffer, at: this.recordCount });
     if (!t.requiresGrad || t.discardsGrad || t.base) return;
     for (const loc of this.locations(t)) this.changeValue(loc, t);
   }
@@ -654,7 +677,7 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
     this.charge(output.numel + inputs.reduce((n, t) => n + t.numel, 0));
     for (const t of inputs) if (!this.owners.has(t.array.buffer)) this.owners.set(t.array.buffer, t);
     const record: OpRecord = {
-      id: this.records.length,
+      id: this.recordCount++,
       entry,
       attrs,
       line: this.line,
@@ -668,7 +691,12 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
       before: inPlace && before ? NDArray.fromValues(before, output.shape, output.dtype) : undefined,
       ...(this.frames.length ? { inFunction: true } : {}),
     };
-    this.records.push(record);
+    for (const frame of this.frames) frame.records.push(record);
+    if (!inPlace) {
+      const made = this.producers.get(output.array.buffer);
+      if (made) made.push(record);
+      else this.producers.set(output.array.buffer, [record]);
+    }
     const inLocs = inputs.map((t) => this.locations(t));
     // An in-place op has already written self: what it read is `before`.
     const numeric = (i: number, k: number) => (i === 0 && before ? before[k] : undefined);
