@@ -108,8 +108,10 @@ function isLeafOf(t: Tensor | undefined, buffer: Buffer): t is Tensor {
   return !!t && !t.base && t.isLeaf && t.requiresGrad && t.array.buffer === buffer;
 }
 
-/** How many tensor elements the ops of one checked script may touch in all. */
+/** How many tensor elements the ops of one checked script may touch in all (a 100-step training loop touches 735,000). */
 export const MAX_TRACED_ELEMENTS = 1_000_000;
+/** How many one op may touch (its output and inputs): one larger op is refused at once, not after seconds and gigabytes. */
+export const MAX_OP_ELEMENTS = 200_000;
 
 /** One element in the autograd history: a leaf element, or an op's output element and its inputs. */
 export class ElemNode {
@@ -839,6 +841,11 @@ export class SymbolicTrace implements TapeListener, FunctionListener {
   /** Count element-terms traced (an op's elements, or a structural op's terms) against the bound. */
   private charge(n: number): void {
     this.work += n;
+    if (n > MAX_OP_ELEMENTS) {
+      throw new LimitError(
+        `dzdx check follows every tensor element symbolically, and this op touches more than ${MAX_OP_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
+      );
+    }
     if (this.work > MAX_TRACED_ELEMENTS) {
       throw new LimitError(
         `dzdx check follows every tensor element symbolically, and this script's ops touch more than ${MAX_TRACED_ELEMENTS} elements: check a smaller version of it (dzdx run has no such bound)`,
