@@ -1096,7 +1096,7 @@ export class Evaluator {
       if (atTie(kd, lineValues)) throw new DomainError(`${spec.name} of a line with a tie`);
       if (kd < NEAR_KINK) this.facts.nearKink = true;
       outLines[l]!.forEach((k, q) => {
-        const form = lineForm(line.form(members.length, q, lineValues, attrs), members.length);
+        const form = memberForm(line.form(members.length, q, lineValues, attrs), members.length);
         const v = round(form.fn(lineValues));
         if (!Number.isFinite(v) || Math.abs(v) > 1e4) throw new DomainError(`${spec.name} result out of range: ${v}`);
         values[k] = v;
@@ -1179,36 +1179,17 @@ function compiledForm(name: string) {
   return c;
 }
 
-const foldForms = new Map<string, { fn: (v: readonly number[]) => number; node: (args: MathNode[]) => MathNode }>();
-
-/** A reduction's fold over n elements, compiled (numbers) and as a node template (symbolic). */
-function foldForm(spec: OpSpec, n: number) {
-  const key = `${spec.name}:${n}`;
-  let c = foldForms.get(key);
-  if (!c) {
-    const parsed = getMath().parse(spec.fold!(n));
-    const names = ms(n);
-    const compiled = compileNode(parsed, names);
-    c = {
-      fn: (v) => compiled(v),
-      node: (args) =>
-        parsed.transform((node: MathNode) => {
-          if (node.type !== 'SymbolNode') return node;
-          const i = names.indexOf((node as MathNode & { name: string }).name);
-          return i >= 0 ? args[i]! : node;
-        }),
-    };
-    foldForms.set(key, c);
-  }
-  return c;
+/** A mathjs form over members m0 … m(n-1), compiled (numbers) and as a node template (symbolic). */
+interface MemberForm {
+  fn: (v: readonly number[]) => number;
+  node: (args: MathNode[]) => MathNode;
 }
 
-const lineForms = new Map<string, { fn: (v: readonly number[]) => number; node: (args: MathNode[]) => MathNode }>();
+const memberForms = new Map<string, MemberForm>();
 
-/** One output element of an op along a dim, a mathjs form over a line's n members, compiled and as a node template. */
-function lineForm(form: string, n: number) {
+function memberForm(form: string, n: number): MemberForm {
   const key = `${n}:${form}`;
-  let c = lineForms.get(key);
+  let c = memberForms.get(key);
   if (!c) {
     const parsed = getMath().parse(form);
     const names = ms(n);
@@ -1222,10 +1203,13 @@ function lineForm(form: string, n: number) {
           return i >= 0 ? args[i]! : node;
         }),
     };
-    lineForms.set(key, c);
+    memberForms.set(key, c);
   }
   return c;
 }
+
+/** A reduction's fold over n elements. */
+const foldForm = (spec: OpSpec, n: number) => memberForm(spec.fold!(n), n);
 
 /**
  * A tie (or values closer than float32's rounding could tell apart, so that
