@@ -5,7 +5,7 @@
  * saved tensors are freed unless retain_graph.
  */
 import { runtimeError } from '../tensor/errors.js';
-import { sizeString } from '../tensor/ndarray.js';
+import { sameShape, sizeString } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { withGradMode } from './grad-mode.js';
 import { FunctionNode } from './function-node.js';
@@ -139,13 +139,6 @@ class ReadyQueue {
 function expandable(shape: readonly number[], target: readonly number[]): boolean {
   if (shape.length > target.length) return false;
   return shape.every((s, i) => s === 1 || s === target[target.length - shape.length + i]);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Make a node's output gradient fit the input it flows to (PyTorch's validate_outputs). */

@@ -4,7 +4,7 @@
  */
 import { isFloating, type DType } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
-import type { NDArray } from '../tensor/ndarray.js';
+import { sameShape, type NDArray } from '../tensor/ndarray.js';
 import { rebaseHistory } from './copy-slices.js';
 import { backwardObserver, inBackward, setBackwardObserver } from './engine.js';
 import type { FunctionNode } from './function-node.js';
@@ -163,13 +163,6 @@ function attachNode<A>(
  */
 let lastMeta: InputMeta = { shape: [], dtype: 'float32' };
 const NUMBER_META = new Map<DType, InputMeta>();
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 let lastMetas: readonly InputMeta[] = [];
 

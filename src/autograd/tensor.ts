@@ -71,15 +71,15 @@ export class Tensor {
     return this.ownGradFn;
   }
 
+  set gradFn(node: Node | null) {
+    this.ownGradFn = node;
+    if (this.base !== null) this.viewVersion = this.array.version.value;
+  }
+
   /** `grad_fn` as the script reads it, and as an op takes its input: with PyTorch's refusals of stale views. */
   checkedGradFn(): Node | null {
     if (this.base !== null && this.array.version.value !== this.viewVersion) this.refreshView(true);
     return this.ownGradFn;
-  }
-
-  set gradFn(node: Node | null) {
-    this.ownGradFn = node;
-    if (this.base !== null) this.viewVersion = this.array.version.value;
   }
 
   /** Make this tensor a view of `base` (a tensor that is no view), as of now. */

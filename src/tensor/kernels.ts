@@ -18,6 +18,7 @@ import {
   contiguousStrides,
   normalizeDim,
   numelOf,
+  sameShape,
   VersionCounter,
 } from './ndarray.js';
 
@@ -35,12 +36,6 @@ function resultShape(a: readonly number[], b: readonly number[]): readonly numbe
     if (same) return a;
   }
   return broadcastShapes(a, b);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -201,6 +201,14 @@ export class NDArray {
   }
 }
 
+/** Two shapes are the same (without building strings). */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** `torch.Size([2, 3])` */
 export function sizeString(shape: readonly number[]): string {
   return `torch.Size([${shape.join(', ')}])`;
