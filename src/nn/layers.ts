@@ -51,8 +51,9 @@ export const Linear = defineClass({
       const [inF, outF] = [toInt(a.in_features, 'in_features'), toInt(a.out_features, 'out_features')];
       set(self, 'in_features', a.in_features!);
       set(self, 'out_features', a.out_features!);
-      registerParameter(self, 'weight', emptyParameter([outF, inF]));
-      registerParameter(self, 'bias', toBool(a.bias, true) ? emptyParameter([outF]) : null);
+      const dtype = factoryDtype(a.dtype);
+      registerParameter(self, 'weight', emptyParameter([outF, inF], dtype));
+      registerParameter(self, 'bias', toBool(a.bias, true) ? emptyParameter([outF], dtype) : null);
       callValue(attr(self, 'reset_parameters'), []);
       return null;
     },
