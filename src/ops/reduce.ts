@@ -1,6 +1,7 @@
 /** Reductions (sum, mean) and matrix products (mm, mv, dot). */
 import type { Tensor } from '../autograd/tensor.js';
-import { dot as dotKernel, mm as mmKernel, mv as mvKernel, mapUnary, sumDims } from '../tensor/kernels.js';
+import { mapUnary, sumDims } from '../tensor/kernels.js';
+import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../tensor/matmul.js';
 import { numelOf, type NDArray } from '../tensor/ndarray.js';
 import * as F from './functional.js';
 import { defineOp } from './registry.js';

@@ -4,7 +4,7 @@
  */
 import type { DType } from './dtype.js';
 import { runtimeError } from './errors.js';
-import { mm } from './kernels.js';
+import { mm } from './matmul.js';
 import { NDArray, allocate, contiguousStrides, VersionCounter } from './ndarray.js';
 
 export { mm };

@@ -15,7 +15,7 @@ import { cascadeSum } from '../../src/tensor/numerics/sum.js';
 import { softmaxLastDim } from '../../src/tensor/numerics/softmax.js';
 import { nllLossReduced } from '../../src/tensor/numerics/losses.js';
 import { NDArray } from '../../src/tensor/ndarray.js';
-import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../../src/tensor/kernels.js';
+import { dot as dotKernel, mm as mmKernel, mv as mvKernel } from '../../src/tensor/matmul.js';
 import { meanAll, meanDim, sumAll, sumDim } from '../../src/ops/reduce.js';
 
 export type FloatDType = 'float32' | 'float64';
