@@ -113,7 +113,7 @@ export class AccumulateGrad extends Node {
     } else {
       // In place, as PyTorch does: an earlier `g = x.grad` sees the sum too.
       const a = v.grad.array;
-      const add = g.array.isContiguous() ? g.array.buffer.subarray(g.array.offset, g.array.offset + g.array.numel) : g.array.values();
+      const add = g.array.elements();
       if (a.isContiguous() && g.array.buffer !== a.buffer) {
         const buffer = a.buffer;
         // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored

@@ -302,9 +302,7 @@ export function recordInPlace<A>(op: RecordableOp<A>, self: Tensor, others: read
   if (grad) listener?.savedOriginal?.(oldSelf, self);
   const baseEdge = self.base?.gradientEdge() ?? null;
   const before = listener ? self.array.values() : undefined;
-  // A fresh contiguous result is written from its own buffer (no copy of it first).
-  const fresh = result.offset === 0 && result.buffer.length === result.numel && result.isContiguous();
-  self.array.assign(fresh ? result.buffer : result.values());
+  self.array.assign(result.elements());
   self.array.version.bump();
   // PyTorch writes first, then refuses (the values stay changed).
   if (self.inference && !isInferenceMode()) {

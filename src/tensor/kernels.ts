@@ -57,13 +57,7 @@ function broadcastValue(a: NDArray): number | null {
  * a broadcast copy.
  */
 function readValues(a: NDArray, shape: readonly number[]): Float32Array | Float64Array {
-  if (sameShape(a.shape, shape)) {
-    if (!a.isContiguous()) return a.values();
-    const n = numelOf(shape);
-    // the whole buffer, as most results are, needs no view object
-    return a.offset === 0 && a.buffer.length === n ? a.buffer : a.buffer.subarray(a.offset, a.offset + n);
-  }
-  return broadcastTo(a, shape).values();
+  return sameShape(a.shape, shape) ? a.elements() : broadcastTo(a, shape).values();
 }
 
 const isFloat = (dtype: DType) => dtype === 'float32' || dtype === 'float64';

@@ -8,12 +8,6 @@ import { runtimeError } from './errors.js';
 import { mm32 } from './mm-wasm.js';
 import { allocate, castValue, NDArray } from './ndarray.js';
 
-/** An operand's elements in row-major order: its own storage when contiguous (no copy). */
-function rowMajor(a: NDArray): ArrayLike<number> {
-  if (!a.isContiguous()) return a.values();
-  return a.offset === 0 && a.buffer.length === a.numel ? a.buffer : a.buffer.subarray(a.offset, a.offset + a.numel);
-}
-
 function matmulShapeError(a: readonly number[], b: readonly number[]): Error {
   return runtimeError(`mat1 and mat2 shapes cannot be multiplied (${a[0]}x${a[1]} and ${b[0]}x${b[1]})`);
 }
@@ -31,8 +25,8 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   const [k2, m] = b.shape as [number, number];
   if (k !== k2) throw matmulShapeError(a.shape, b.shape);
-  const xs = rowMajor(a);
-  const ys = rowMajor(b);
+  const xs = a.elements();
+  const ys = b.elements();
   const out = allocate(dtype, n * m);
   if (dtype === 'float32' && n * m * k >= WASM_MIN_PRODUCTS && mm32(xs, ys, out as Float32Array, n, k, m)) {
     return NDArray.adopt(out, [n, m], dtype);

@@ -161,6 +161,17 @@ export class NDArray {
     return out;
   }
 
+  /**
+   * The elements in row-major order for reading: its own storage when it is
+   * contiguous (no copy, and no view object for a whole buffer), else
+   * values().
+   */
+  elements(): Buffer {
+    if (!this.isContiguous()) return this.values();
+    const n = this.numel;
+    return this.offset === 0 && this.buffer.length === n ? this.buffer : this.buffer.subarray(this.offset, this.offset + n);
+  }
+
   item(): number {
     return this.buffer[this.offset]!;
   }

@@ -38,6 +38,16 @@ export interface UnaryMath {
 
 export type ArrayKernel = (xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number) => void;
 
+/**
+ * How many leading elements get the vector function: all of them for a vml
+ * op (no scalar tail), whole blocks of 2 vectors of a contiguous
+ * cpu_kernel_vec op, none of a strided one.
+ */
+function vectorPart(n: number, lanes: number, hasScalarTail: boolean, contiguous: boolean): number {
+  if (!hasScalarTail) return n;
+  return contiguous ? n - (n % (2 * lanes)) : 0;
+}
+
 /** Apply `m` to float values already rounded to `dtype`, as PyTorch's CPU loop would. */
 export function applyUnary(
   m: UnaryMath,
@@ -51,11 +61,8 @@ export function applyUnary(
   const vec = single ? m.vec32 : m.vec64;
   const scalar = single ? m.scalar32 : m.scalar64;
   const n = xs.length;
-  let vectorEnd = n;
-  if (scalar !== undefined) {
-    vectorEnd = contiguous ? n - (n % (2 * lanes)) : 0;
-    for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!);
-  }
+  const vectorEnd = vectorPart(n, lanes, scalar !== undefined, contiguous);
+  if (scalar !== undefined) for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!);
   if (single && m.array32 !== undefined) {
     m.array32(xs, out, 0, vectorEnd);
     return;
@@ -90,15 +97,11 @@ export function applyBinary(
   contiguous: boolean,
 ): void {
   const single = dtype === 'float32';
-  const lanes = single ? 8 : 4;
   const vec = single ? m.vec32 : m.vec64;
   const scalar = single ? m.scalar32 : m.scalar64;
   const n = xs.length;
-  let vectorEnd = n;
-  if (scalar !== undefined) {
-    vectorEnd = contiguous ? n - (n % (2 * lanes)) : 0;
-    for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!, ys[i]!);
-  }
+  const vectorEnd = vectorPart(n, single ? 8 : 4, scalar !== undefined, contiguous);
+  if (scalar !== undefined) for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!, ys[i]!);
   for (let i = 0; i < vectorEnd; i++) out[i] = vec(xs[i]!, ys[i]!);
 }
 
@@ -120,11 +123,10 @@ export function applyTernary(
   contiguous: boolean,
 ): void {
   const single = dtype === 'float32';
-  const lanes = single ? 8 : 4;
   const vec = single ? m.vec32 : m.vec64;
   const scalar = single ? m.scalar32 : m.scalar64;
   const n = xs.length;
-  const vectorEnd = contiguous ? n - (n % (2 * lanes)) : 0;
+  const vectorEnd = vectorPart(n, single ? 8 : 4, true, contiguous);
   for (let i = 0; i < vectorEnd; i++) out[i] = vec(xs[i]!, ys[i]!, zs[i]!);
   for (let i = vectorEnd; i < n; i++) out[i] = scalar(xs[i]!, ys[i]!, zs[i]!);
 }
