@@ -7,8 +7,10 @@
 import { runtimeError } from '../tensor/errors.js';
 import { sameShape, sizeString } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
-import { withGradMode } from './grad-mode.js';
+import { isGradEnabled, withGradMode } from './grad-mode.js';
 import { FunctionNode } from './function-node.js';
+import { addInto, GradRecycler } from './grad-recycler.js';
+import { tapeListened } from './record.js';
 import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
 import { Tensor } from './tensor.js';
 
@@ -169,8 +171,26 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
   const deps = countDependencies(roots);
   const captureNodes = new Set(captures?.map((c) => c.edge.node));
   const needed = captures ? nodesLeadingTo(captureNodes, deps.keys()) : null;
+  const recycler = GradRecycler.forPass(deps.keys(), isGradEnabled() || tapeListened() || observer !== null);
+  try {
+    run(deps, roots, rootGrads, retainGraph, captures, needed, recycler);
+  } finally {
+    recycler?.stop();
+  }
+}
+
+function run(
+  deps: Map<Node, number>,
+  roots: readonly Edge[],
+  rootGrads: readonly Tensor[],
+  retainGraph: boolean,
+  captures: Capture[] | null,
+  needed: Set<Node> | null,
+  recycler: GradRecycler | null,
+): void {
   const buffers = new Map<Node, (Tensor | null)[]>();
   const addToBuffer = (edge: Edge, g: Tensor) => {
+    recycler?.hold(g);
     const buf = buffers.get(edge.node);
     if (!buf) {
       const fresh: (Tensor | null)[] = [];
@@ -179,7 +199,18 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
       return;
     }
     const old = buf[edge.inputNr];
-    buf[edge.inputNr] = old ? engineMath().add(old, g) : g;
+    if (!old) buf[edge.inputNr] = g;
+    else if (recycler?.ownsWhole(old, 1) && old.dtype === g.dtype && sameShape(old.shape, g.shape)) {
+      // Only this slot holds old: sum in place (the same bits as old + g).
+      addInto(old.array, g.array);
+      recycler.release(g);
+    } else {
+      const sum = engineMath().add(old, g);
+      recycler?.release(old);
+      recycler?.release(g);
+      recycler?.hold(sum);
+      buf[edge.inputNr] = sum;
+    }
   };
   roots.forEach((edge, i) => addToBuffer(edge, rootGrads[i]!));
 
@@ -189,14 +220,19 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
     const node = queue.pop()!;
     const grads = buffers.get(node) ?? [];
     buffers.delete(node);
+    if (recycler) for (const g of grads) if (g) recycler.release(g);
     if (captures) {
-      for (const c of captures) if (c.edge.node === node) c.grad = grads[c.edge.inputNr] ?? null;
+      for (const c of captures) {
+        if (c.edge.node !== node) continue;
+        c.grad = grads[c.edge.inputNr] ?? null;
+        if (c.grad) recycler?.escape(c.grad);
+      }
     }
     if (needed && !needed.has(node)) continue;
     if (captures && node instanceof AccumulateGrad) continue;
     // Tensor hooks and retain_grad run only when the node itself runs (not on a captured gradient), as in PyTorch.
     node.runPreHooks(grads);
-    const inputGrads = node.apply(grads);
+    const inputGrads = node instanceof AccumulateGrad && recycler ? accumulate(node, grads, recycler) : node.apply(grads);
     if (!retainGraph) node.releaseSaved();
     const edges = node.nextEdges;
     for (let i = 0; i < edges.length; i++) {
@@ -208,7 +244,18 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
       deps.set(edge.node, left);
       if (left === 0) queue.push(edge.node);
     }
+    recycler?.sweep();
   }
+}
+
+/** AccumulateGrad in a recycled pass: a gradient only the engine holds becomes `.grad` without a copy. */
+function accumulate(node: AccumulateGrad, grads: readonly (Tensor | null)[], recycler: GradRecycler): (Tensor | null)[] {
+  const g = grads[0];
+  const out = node.apply(grads, !!g && recycler.ownsWhole(g, 0));
+  // `.grad` (g itself or a copy made now) outlives the pass.
+  const kept = node.variable.grad;
+  if (kept) recycler.escape(kept);
+  return out;
 }
 
 /** One backward pass as a checker sees it: what was asked, before the engine runs. */

@@ -6,6 +6,7 @@ import { legacyTypeName } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { NDArray } from '../tensor/ndarray.js';
+import { untracked } from '../tensor/pool.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
 import { numberArray, Tensor, WrappedNumber } from './tensor.js';
@@ -54,6 +55,10 @@ export abstract class Node {
     (this.preHooks ??= []).push(hook);
   }
 
+  get hasPreHooks(): boolean {
+    return this.preHooks !== null;
+  }
+
   /** Run the pre-hooks on the gradients the node received (in place). */
   runPreHooks(grads: (Tensor | null)[]): void {
     if (this.preHooks === null) return;
@@ -100,14 +105,16 @@ export class AccumulateGrad extends Node {
     return Number.POSITIVE_INFINITY;
   }
 
-  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+  /** `owned`: the engine holds the only reference to g's whole buffer, which may become `.grad` without a copy (PyTorch steals it then). */
+  apply(grads: readonly (Tensor | null)[], owned = false): (Tensor | null)[] {
     const g = grads[0];
     const v = this.variable;
     // Stryker disable next-line ArrayDeclaration: AccumulateGrad has no next edges, so the engine never reads its outputs
     if (!g || v.discardsGrad) return [];
     if (v.grad === null) {
       // With create_graph the copy stays differentiable (PyTorch prints CopyBackwards).
-      v.grad = isGradEnabled() ? engineMath().copyWithHistory(g) : new Tensor(g.array.copy());
+      if (isGradEnabled()) v.grad = engineMath().copyWithHistory(g);
+      else v.grad = new Tensor(owned ? g.array : g.array.copy());
     } else if (isGradEnabled()) {
       v.grad = engineMath().add(v.grad, g);
     } else {
@@ -254,7 +261,8 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   private savedAt(rule: number): SavedTensor | null {
     const s = this.saves?.[rule] ?? null;
     if (typeof s !== 'number') return s;
-    const kept = SavedTensor.ofInput(new Tensor(numberArray(s, this.inputs[this.spec.saves[rule]!.input!]!.dtype)));
+    // It stays with the node for later passes (retain_graph), so it is not the running pass's to recycle.
+    const kept = SavedTensor.ofInput(new Tensor(untracked(() => numberArray(s, this.inputs[this.spec.saves[rule]!.input!]!.dtype))));
     this.saves![rule] = kept;
     return kept;
   }

@@ -117,6 +117,11 @@ export function unobserved<T>(body: () => T): T {
   }
 }
 
+/** Something hears the tape's ops (dzdx check's trace, the graph). */
+export function tapeListened(): boolean {
+  return listener !== null;
+}
+
 export function setTapeListener(l: (TapeListener & Partial<FunctionListener>) | null): void {
   listener = l;
 }

@@ -4,6 +4,7 @@
  */
 import type { DType } from './dtype.js';
 import { LimitError, PyError, runtimeError } from './errors.js';
+import { newBuffer } from './pool.js';
 
 export type Buffer = Float32Array | Float64Array;
 
@@ -33,7 +34,7 @@ export function allocate(dtype: DType, n: number): Buffer {
   checkElements(n);
   // float32 rounds on every store, exactly as float32 kernels do;
   // int64, uint8 and bool hold whole numbers in doubles (int64 exact up to 2^53).
-  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  return newBuffer(dtype === 'float32', n);
 }
 
 export function numelOf(shape: readonly number[]): number {
@@ -185,7 +186,9 @@ export class NDArray {
   copy(dtype: DType = this.dtype): NDArray {
     // A contiguous array lies in its buffer: one typed-array copy.
     if (dtype === this.dtype && this.isContiguous()) {
-      return NDArray.adopt(this.buffer.slice(this.offset, this.offset + this.numel), this.shape, dtype);
+      const out = allocate(dtype, this.numel);
+      out.set(this.buffer.subarray(this.offset, this.offset + out.length));
+      return NDArray.adopt(out, this.shape, dtype);
     }
     return NDArray.fromValues(this.values(), this.shape, dtype);
   }

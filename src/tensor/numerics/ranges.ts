@@ -5,6 +5,7 @@
  * against PyTorch on 800 (start, end, steps) cases: all values equal.
  */
 import type { DType } from '../dtype.js';
+import { newBuffer } from '../pool.js';
 import { fma, fmaf } from './bits.js';
 
 /**
@@ -16,7 +17,7 @@ import { fma, fmaf } from './bits.js';
  */
 export function linspaceValues(start: number, end: number, steps: number, dtype: DType): Float32Array | Float64Array {
   const single = dtype === 'float32';
-  const out = single ? new Float32Array(steps) : new Float64Array(steps);
+  const out = newBuffer(single, steps);
   if (steps === 0) return out;
   const r = single ? Math.fround : (x: number) => x;
   const s = r(start);
@@ -38,10 +39,11 @@ export function linspaceValues(start: number, end: number, steps: number, dtype:
 
 function linspaceVectors32(out: Float32Array | Float64Array, s: number, e: number, step: number, steps: number, vectorEnd: number): void {
   const halfway = Math.floor(steps / 2);
+  const laneSteps = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => Math.fround(k * step));
   for (let i = 0; i < vectorEnd; i += 8) {
     const base = i < halfway ? fmaf(step, i, s) : fmaf(-step, steps - 1 - i, e);
     out[i] = base;
-    for (let k = 1; k < 8; k++) out[i + k] = base + Math.fround(k * step);
+    for (let k = 1; k < 8; k++) out[i + k] = base + laneSteps[k]!;
   }
 }
 

@@ -69,13 +69,56 @@ function rowSum(buf: ArrayLike<number>, base: number, stride: number, size: numb
  * vectorized_inner_sum for one contiguous row: lane l of the vector
  * accumulators sums elements v·lanes + l with row_sum over vectors; the
  * elements after the last full vector are summed first, then each lane.
+ *
+ * The 4·lanes cascades of row_sum (one per lane and row position) run side
+ * by side in one pass over the row, each with its own accumulators, as
+ * PyTorch's registers hold them: the same additions in the same order per
+ * cascade, without 4·lanes strided passes over memory.
  */
 function innerVectorSum(buf: ArrayLike<number>, base: number, size: number, lanes: number, r: Round): number {
   const vectors = Math.floor(size / lanes);
+  const rows = Math.floor(vectors / 4);
+  const width = 4 * lanes;
+  // An accumulator array of the dtype rounds each stored sum as r() does.
+  const make = (n: number) => (r === identity ? new Float64Array(n) : new Float32Array(n));
+  const [a0, a1, a2, a3] = [make(width), make(width), make(width), make(width)];
+  const power = Math.max(4, Math.floor(ceilLog2(rows) / LEVELS));
+  const step = 1 << power;
+  const mask = step - 1;
+  let row = 0;
+  let at = base;
+  while (row + step <= rows) {
+    for (let j = 0; j < step; j++, row++, at += width) for (let t = 0; t < width; t++) a0[t] = a0[t]! + buf[at + t]!;
+    carry(a1, a0);
+    if ((row & (mask << power)) !== 0) continue;
+    carry(a2, a1);
+    if ((row & (mask << (2 * power))) !== 0) continue;
+    carry(a3, a2);
+  }
+  for (; row < rows; row++, at += width) for (let t = 0; t < width; t++) a0[t] = a0[t]! + buf[at + t]!;
+  // Each cascade's levels added up (a0 + a1 + a2 + a3), giving the partial of its row position q.
+  for (let t = 0; t < width; t++) {
+    a0[t] = a0[t]! + a1[t]!;
+    a0[t] = a0[t]! + a2[t]!;
+    a0[t] = a0[t]! + a3[t]!;
+  }
   let total = 0;
   for (let k = vectors * lanes; k < size; k++) total = r(total + buf[base + k]!);
-  for (let l = 0; l < lanes; l++) total = r(total + rowSum(buf, base + l, lanes, vectors, r));
+  for (let l = 0; l < lanes; l++) {
+    // row_sum's tail: the vectors after the last full row go into the partial of q = 0.
+    let p0 = a0[l]!;
+    for (let v = rows * 4; v < vectors; v++) p0 = r(p0 + buf[base + v * lanes + l]!);
+    p0 = r(p0 + a0[lanes + l]!);
+    p0 = r(p0 + a0[2 * lanes + l]!);
+    total = r(total + r(p0 + a0[3 * lanes + l]!));
+  }
   return total;
+}
+
+/** higher += lower; lower = 0, for every cascade (a level carried up). */
+function carry(higher: Float32Array | Float64Array, lower: Float32Array | Float64Array): void {
+  for (let t = 0; t < higher.length; t++) higher[t] = higher[t]! + lower[t]!;
+  lower.fill(0);
 }
 
 /** A dimension of the reduction as TensorIterator sees it (strides in elements). */

@@ -1,0 +1,96 @@
+/**
+ * Reuse of large buffers. A fresh buffer costs its page faults on first
+ * write (measured on the 2-core VM: about 11 ms per 4 MB, as much as the
+ * arithmetic of a dozen ops on it), so a buffer known to be dead is kept
+ * here and handed to the next allocation of the same length and type.
+ *
+ * Nothing here decides that a buffer is dead: JavaScript's collector frees
+ * buffers too late to reuse them within a script. The autograd engine
+ * proves it for the gradients of a backward pass it runs alone (see
+ * src/autograd/grad-recycler.ts): it asks this module to note the large
+ * buffers born during the pass, and recycles those that no gradient slot
+ * holds and nothing outside the pass received.
+ */
+import type { Buffer } from './ndarray.js';
+
+/** Buffers below this many elements are cheap to make: not pooled, not tracked. */
+const DEFAULT_MIN_ELEMENTS = 1 << 16;
+/** The most bytes kept for reuse (the rest is left to the collector). */
+const POOL_MAX_BYTES = 128 << 20;
+
+let minElements = DEFAULT_MIN_ELEMENTS;
+const free32 = new Map<number, Float32Array[]>();
+const free64 = new Map<number, Float64Array[]>();
+let pooledBytes = 0;
+/** Large buffers made while a backward pass tracks births, by their storage (null: none does). */
+let born: Map<ArrayBufferLike, Buffer> | null = null;
+
+/** How many large buffers were made and reused (for tests and benchmarks). */
+export const poolCounts = { fresh: 0, reused: 0 };
+
+/** A zeroed buffer of `n` elements: a recycled one when there is one. */
+export function newBuffer(float32: boolean, n: number): Buffer {
+  if (n < minElements) return float32 ? new Float32Array(n) : new Float64Array(n);
+  const reused = (float32 ? free32.get(n) : free64.get(n))?.pop();
+  let buffer: Buffer;
+  if (reused) {
+    pooledBytes -= reused.byteLength;
+    poolCounts.reused++;
+    buffer = reused.fill(0);
+  } else {
+    poolCounts.fresh++;
+    buffer = float32 ? new Float32Array(n) : new Float64Array(n);
+  }
+  born?.set(buffer.buffer, buffer);
+  return buffer;
+}
+
+/**
+ * Note the large buffers made until `stop()` is called, by their storage
+ * (views and subarrays share it): they are the ones the caller may prove
+ * dead. Tracking nests, each level its own map.
+ */
+export function trackBirths(): { births: Map<ArrayBufferLike, Buffer>; stop(): void } {
+  const outer = born;
+  const births = new Map<ArrayBufferLike, Buffer>();
+  born = births;
+  return {
+    births,
+    stop() {
+      born = outer;
+    },
+  };
+}
+
+/** Run `make` with births unnoted: what it makes outlives the pass that is tracking. */
+export function untracked<T>(make: () => T): T {
+  const outer = born;
+  born = null;
+  try {
+    return make();
+  } finally {
+    born = outer;
+  }
+}
+
+/** Keep `buffer` (dead: nothing will read or write it again) for reuse. */
+export function recycle(buffer: Buffer): void {
+  if (buffer.length < minElements || pooledBytes + buffer.byteLength > POOL_MAX_BYTES) return;
+  pooledBytes += buffer.byteLength;
+  const free = buffer instanceof Float32Array ? free32 : free64;
+  const stack = free.get(buffer.length) as Buffer[] | undefined;
+  if (stack) stack.push(buffer);
+  else (free as Map<number, Buffer[]>).set(buffer.length, [buffer]);
+}
+
+/**
+ * Pool (and track) buffers from `n` elements on, emptying the pool; no
+ * argument restores the default. Tests set 1 to put every gradient of
+ * every fixture through the recycling.
+ */
+export function setPoolThreshold(n = DEFAULT_MIN_ELEMENTS): void {
+  minElements = n;
+  free32.clear();
+  free64.clear();
+  pooledBytes = 0;
+}
