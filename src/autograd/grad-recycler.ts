@@ -32,8 +32,11 @@ export class GradRecycler {
   }
 
   private born(g: Tensor): ArrayBufferLike | null {
+    const births = this.tracking.births;
+    // Most passes make no large buffer; asking a small typed array for its storage would allocate one.
+    if (births.size === 0) return null;
     const storage = g.array.buffer.buffer;
-    return this.tracking.births.has(storage) ? storage : null;
+    return births.has(storage) ? storage : null;
   }
 
   /** A gradient slot took `g`. */

@@ -6,7 +6,7 @@ import { legacyTypeName } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { NDArray } from '../tensor/ndarray.js';
-import { untracked } from '../tensor/pool.js';
+import { unborn } from '../tensor/pool.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
 import { numberArray, Tensor, WrappedNumber } from './tensor.js';
@@ -261,8 +261,10 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   private savedAt(rule: number): SavedTensor | null {
     const s = this.saves?.[rule] ?? null;
     if (typeof s !== 'number') return s;
-    // It stays with the node for later passes (retain_graph), so it is not the running pass's to recycle.
-    const kept = SavedTensor.ofInput(new Tensor(untracked(() => numberArray(s, this.inputs[this.spec.saves[rule]!.input!]!.dtype))));
+    const array = numberArray(s, this.inputs[this.spec.saves[rule]!.input!]!.dtype);
+    // It stays with the node for later passes (retain_graph): not the running pass's to recycle.
+    unborn(array.buffer);
+    const kept = SavedTensor.ofInput(new Tensor(array));
     this.saves![rule] = kept;
     return kept;
   }

@@ -62,15 +62,10 @@ export function trackBirths(): { births: Map<ArrayBufferLike, Buffer>; stop(): v
   };
 }
 
-/** Run `make` with births unnoted: what it makes outlives the pass that is tracking. */
-export function untracked<T>(make: () => T): T {
-  const outer = born;
-  born = null;
-  try {
-    return make();
-  } finally {
-    born = outer;
-  }
+/** `buffer` outlives the pass that is tracking births (it is kept elsewhere): not the pass's to recycle. */
+export function unborn(buffer: Buffer): void {
+  // Only large buffers are noted; a small one's storage is not even asked for.
+  if (born !== null && buffer.length >= minElements) born.delete(buffer.buffer);
 }
 
 /** Keep `buffer` (dead: nothing will read or write it again) for reuse. */

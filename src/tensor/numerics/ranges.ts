@@ -40,8 +40,18 @@ export function linspaceValues(start: number, end: number, steps: number, dtype:
 function linspaceVectors32(out: Float32Array | Float64Array, s: number, e: number, step: number, steps: number, vectorEnd: number): void {
   const halfway = Math.floor(steps / 2);
   const laneSteps = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => Math.fround(k * step));
-  for (let i = 0; i < vectorEnd; i += 8) {
-    const base = i < halfway ? fmaf(step, i, s) : fmaf(-step, steps - 1 - i, e);
+  // The vectors from the first index at or past halfway count back from the end.
+  const split = Math.min(vectorEnd, Math.ceil(halfway / 8) * 8);
+  // One call per formula: a single loop with both would be compiled with the
+  // first half's branch alone and thrown away at the second.
+  linspaceRun32(out, 0, split, step, 0, 1, s, laneSteps);
+  linspaceRun32(out, split, vectorEnd, -step, steps - 1, -1, e, laneSteps);
+}
+
+/** Vectors from..to of linspace: base = fmaf(scale, first + sign·i, origin), lanes base + k·step. */
+function linspaceRun32(out: Float32Array | Float64Array, from: number, to: number, scale: number, first: number, sign: number, origin: number, laneSteps: readonly number[]): void {
+  for (let i = from; i < to; i += 8) {
+    const base = fmaf(scale, first + sign * i, origin);
     out[i] = base;
     for (let k = 1; k < 8; k++) out[i + k] = base + laneSteps[k]!;
   }
