@@ -118,7 +118,7 @@ export function expfArray(xs: ArrayLike<number>, out: Float32Array | Float64Arra
 }
 
 export function expfArrayWasm(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): boolean {
-  return wasmUnary('exp', xs, out, start, end);
+  return wasmUnary('exp', xs, out, start, end, expf);
 }
 
 export function expfArrayJs(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {

@@ -276,11 +276,11 @@ export function cosfArrayJs(xs: ArrayLike<number>, out: Float32Array | Float64Ar
 }
 
 export function sinfArrayWasm(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): boolean {
-  return wasmUnary('sin', xs, out, start, end, sinWide);
+  return wasmUnary('sin', xs, out, start, end, sinf, sinWide);
 }
 
 export function cosfArrayWasm(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): boolean {
-  return wasmUnary('cos', xs, out, start, end, cosWide);
+  return wasmUnary('cos', xs, out, start, end, cosf, cosWide);
 }
 
 const laneIn = new Float64Array(1);

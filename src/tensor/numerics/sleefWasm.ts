@@ -16,8 +16,10 @@ interface Exports {
   inputs(): number;
   outputs(): number;
   wideGroups(): number;
-  sin(n: number): number;
-  cos(n: number): number;
+  redoVectors(): number;
+  counts(): number;
+  sin(n: number): void;
+  cos(n: number): void;
   exp(n: number): void;
 }
 
@@ -27,6 +29,8 @@ interface Kernels {
   input: Float32Array;
   output: Float32Array;
   wide: Int32Array;
+  redo: Int32Array;
+  counts: Int32Array;
 }
 
 let kernels: Kernels | null | undefined;
@@ -46,6 +50,8 @@ function load(): Kernels | null {
       input: new Float32Array(buffer, exports.inputs(), chunk),
       output: new Float32Array(buffer, exports.outputs(), chunk),
       wide: new Int32Array(buffer, exports.wideGroups(), chunk / 8),
+      redo: new Int32Array(buffer, exports.redoVectors(), chunk / 4),
+      counts: new Int32Array(buffer, exports.counts(), 2),
     };
   } catch {
     kernels = null; // no SIMD (validation fails), or sync compilation refused
@@ -58,12 +64,17 @@ export function wasmKernelsAvailable(): boolean {
   return load() !== null;
 }
 
-/** Recomputes element i of a lane group the module lists as wide (the JavaScript Payne–Hanek path). */
+/** One lane of the JavaScript kernel (lane group of the fast reduction). */
+export type Lane = (d: number) => number;
+/** Recomputes element i of a lane group that takes the Payne–Hanek reduction (sin, cos). */
 export type WideLane = (xs: ArrayLike<number>, out: Float32Array | Float64Array, i: number, count: 1) => void;
 
 /**
  * SLEEF's sinf8/cosf8/expf8 over xs[start, end) into out (same indices),
- * lane groups of 8 from start; xs holds float32 values. false (nothing
+ * lane groups of 8 from start; xs holds float32 values. The module lists
+ * the vectors of 4 where an fmaf may have rounded twice (recomputed here
+ * with `lane`) and, for sin and cos, the lane groups with an element of
+ * magnitude >= 125 or NaN (recomputed with `wide`). false (nothing
  * written) where the module cannot run.
  */
 export function wasmUnary(
@@ -72,6 +83,7 @@ export function wasmUnary(
   out: Float32Array | Float64Array,
   start: number,
   end: number,
+  lane: Lane,
   wide?: WideLane,
 ): boolean {
   const k = load();
@@ -81,12 +93,16 @@ export function wasmUnary(
     const m = Math.min(k.chunk, end - base);
     if (typed) k.input.set(xs.subarray(base, base + m));
     else for (let j = 0; j < m; j++) k.input[j] = xs[base + j]!;
-    const groups = kernel === 'exp' ? (k.exports.exp(m), 0) : k.exports[kernel](m);
+    k.exports[kernel](m);
     out.set(k.output.subarray(0, m), base);
-    for (let g = 0; g < groups; g++) {
+    const chunkEnd = base + m;
+    for (let v = 0; v < k.counts[0]!; v++) {
+      const first = base + k.redo[v]!;
+      for (let i = first; i < Math.min(first + 4, chunkEnd); i++) out[i] = lane(xs[i]!);
+    }
+    for (let g = 0; g < k.counts[1]!; g++) {
       const first = base + k.wide[g]!;
-      const last = Math.min(first + 8, base + m);
-      for (let i = first; i < last; i++) wide!(xs, out, i, 1);
+      for (let i = first; i < Math.min(first + 8, chunkEnd); i++) wide!(xs, out, i, 1);
     }
   }
   return true;

@@ -10,10 +10,11 @@
  * - a double expression of the JavaScript (an exact product's error term
  *   `f(x * y - p)`) is the same expression in f64x2, then demoted;
  * - fmaf(a, b, c) is a*b (exact in a double) + c in f64x2, demoted: right
- *   unless the double sum lies on a float32 rounding midpoint or is in
+ *   unless the double sum lies on a float32 rounding midpoint or in
  *   float32's subnormal range, where rounding twice can differ from
- *   rounding once. Vectors with such a lane (rare) redo all four lanes with
- *   the scalar fmaf of bits.ts, ported below.
+ *   rounding once. check() folds those lanes into the vector's flags; the
+ *   kernels list the vectors with a flagged lane (rare), which the caller
+ *   recomputes with the JavaScript lane functions.
  *
  * sin and cos compute every lane group of 8 with the fast (Cody–Waite)
  * reduction and list the groups with a lane of magnitude >= 125 or NaN,
@@ -27,6 +28,11 @@ const CHUNK: i32 = 16384;
 const IN: usize = memory.data(CHUNK * 4, 16);
 const OUT: usize = memory.data(CHUNK * 4, 16);
 const WIDE: usize = memory.data((CHUNK / 8) * 4, 16);
+const REDO: usize = memory.data((CHUNK / 4) * 4, 16);
+/** Per lane group of 8 of sin and cos, 1 where it is wide (its vectors need no redo). */
+const WIDE_MAP: usize = memory.data(CHUNK / 8, 16);
+/** How many vectors REDO lists and how many lane groups WIDE lists. */
+const COUNTS: usize = memory.data(8, 16);
 
 export function chunkSize(): i32 {
   return CHUNK;
@@ -40,37 +46,14 @@ export function outputs(): usize {
 export function wideGroups(): usize {
   return WIDE;
 }
+export function redoVectors(): usize {
+  return REDO;
+}
+export function counts(): usize {
+  return COUNTS;
+}
 
 // ---- fmaf ----
-
-const FLOAT_MAX: f64 = 3.4028234663852886e38;
-/** 2^128 - 2^103: doubles at or above it round to float32 infinity. */
-const FLOAT_OVERFLOW: f64 = 3.4028235677973366e38;
-
-/** bits.ts's fmaf on one lane. */
-function fmafScalar(a: f32, b: f32, c: f32): f32 {
-  const p = <f64>a * <f64>b;
-  const s = p + <f64>c;
-  const r = <f64>(<f32>s);
-  const other = s + (s - r);
-  if (r == s || <f64>(<f32>other) != other) return <f32>r;
-  const bb = s - p;
-  const e = p - (s - bb) + (<f64>c - bb);
-  if (r - r != 0) {
-    // s rounds to ±infinity: finite only at the midpoint 2^128 - 2^103 with the exact sum below it
-    if (abs<f64>(s) != FLOAT_OVERFLOW) return <f32>r;
-    return e != 0 && e > 0 != s > 0 ? <f32>(s > 0 ? FLOAT_MAX : -FLOAT_MAX) : <f32>r;
-  }
-  return e == 0 || e > 0 != other > r ? <f32>r : <f32>other;
-}
-
-function fmaLanes(a: v128, b: v128, c: v128): v128 {
-  let r = f32x4.splat(fmafScalar(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0), f32x4.extract_lane(c, 0)));
-  r = f32x4.replace_lane(r, 1, fmafScalar(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1), f32x4.extract_lane(c, 1)));
-  r = f32x4.replace_lane(r, 2, fmafScalar(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2), f32x4.extract_lane(c, 2)));
-  r = f32x4.replace_lane(r, 3, fmafScalar(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3), f32x4.extract_lane(c, 3)));
-  return r;
-}
 
 /** Lanes 0, 1 and lanes 2, 3 of a float32 vector as doubles. */
 // @ts-ignore: decorator
@@ -87,27 +70,79 @@ function fmaLanes(a: v128, b: v128, c: v128): v128 {
   return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
 }
 
+/** float32 a*b + c: the double sum rounded to float32 (check() says whether that is right). */
+// @ts-ignore: decorator
+@inline function fma(a: v128, b: v128, c: v128): v128 {
+  return narrow(f64x2.add(f64x2.mul(low(a), low(b)), low(c)), f64x2.add(f64x2.mul(high(a), high(b)), high(c)));
+}
+
+// The checks' constants (u64 pairs), read into globals by the kernels so
+// that the compiler cannot turn them back into v128.const (which V8 builds
+// anew at each use).
+const CHECK_CONSTANTS = memory.data<u64>(
+  [0x1fffffff, 0x1fffffff, 0x10000000, 0x10000000, 1, 1, 0x7020000000000000, 0x7020000000000000],
+  16,
+);
+let LOW29: v128 = i64x2.splat(0);
+let MIDPOINT29: v128 = i64x2.splat(0);
+let ONE64: v128 = i64x2.splat(0);
+let TINY: v128 = i64x2.splat(0);
+function loadConstants(): void {
+  LOW29 = v128.load(CHECK_CONSTANTS);
+  MIDPOINT29 = v128.load(CHECK_CONSTANTS, 16);
+  ONE64 = v128.load(CHECK_CONSTANTS, 32);
+  TINY = v128.load(CHECK_CONSTANTS, 48);
+}
+
 /**
- * Lanes of the double sum s whose rounding to float32 may differ from the
- * exact sum's: s on a float32 midpoint (in float32's normal range its low
- * 29 bits are 1 followed by 28 zeros), or 0 < |s| < 2^-126 (subnormal
- * results, whose midpoints lie elsewhere).
+ * Per lane of a double sum s, a 64-bit value whose high half is below
+ * 0x70200000 (unsigned) where rounding s to float32 may differ from
+ * rounding the exact sum: s on a float32 midpoint (in float32's normal
+ * range its low 29 bits are 1 and 28 zeros), or 0 < |s| <= 2^-126
+ * (|s|·2 - 1 in the bits: zero wraps to the top).
  */
 // @ts-ignore: decorator
 @inline function unsafe(s: v128): v128 {
-  const midpoint = i64x2.eq(v128.and(s, i64x2.splat(0x1fffffff)), i64x2.splat(0x10000000));
-  const magnitude = v128.and(s, i64x2.splat(0x7fffffffffffffff));
-  const tiny = v128.and(i64x2.gt_s(i64x2.splat(0x3810000000000000), magnitude), i64x2.gt_s(magnitude, i64x2.splat(0)));
-  return v128.or(midpoint, tiny);
+  const notMidpoint = i64x2.ne(v128.and(s, LOW29), MIDPOINT29);
+  return i32x4.min_u(notMidpoint, i64x2.sub(i64x2.shl(s, 1), ONE64));
 }
 
-/** float32 a*b + c rounded once, four lanes. */
+/** flags folded with fma(a, b, c)'s lanes (the sums are the same expressions as fma's: the compiler shares them). */
 // @ts-ignore: decorator
-@inline function fma(a: v128, b: v128, c: v128): v128 {
+@inline function check(flags: v128, a: v128, b: v128, c: v128): v128 {
   const lo = f64x2.add(f64x2.mul(low(a), low(b)), low(c));
   const hi = f64x2.add(f64x2.mul(high(a), high(b)), high(c));
-  if (v128.any_true(v128.or(unsafe(lo), unsafe(hi)))) return fmaLanes(a, b, c);
-  return narrow(lo, hi);
+  return i32x4.min_u(flags, i32x4.min_u(unsafe(lo), unsafe(hi)));
+}
+
+/** unsafe() without the midpoints the double sum p + c hits exactly (TwoSum's error is 0): they round right. */
+// @ts-ignore: decorator
+@inline function unsafeInexact(p: v128, c: v128): v128 {
+  const s = f64x2.add(p, c);
+  const bb = f64x2.sub(s, p);
+  const error = f64x2.add(f64x2.sub(p, f64x2.sub(s, bb)), f64x2.sub(c, bb));
+  const notMidpoint = v128.or(i64x2.ne(v128.and(s, LOW29), MIDPOINT29), f64x2.eq(error, f64x2.splat(0)));
+  return i32x4.min_u(notMidpoint, i64x2.sub(i64x2.shl(s, 1), ONE64));
+}
+
+/**
+ * check() for an fmaf whose double sum often sits exactly on a midpoint
+ * (sinPolynomial's ay·qx + e: one lane in 8), which would send an eighth
+ * of the vectors back to JavaScript.
+ */
+// @ts-ignore: decorator
+@inline function checkInexact(flags: v128, a: v128, b: v128, c: v128): v128 {
+  const lo = unsafeInexact(f64x2.mul(low(a), low(b)), low(c));
+  const hi = unsafeInexact(f64x2.mul(high(a), high(b)), high(c));
+  return i32x4.min_u(flags, i32x4.min_u(lo, hi));
+}
+
+const NO_FLAGS: i32 = -1;
+
+/** Whether a lane of the vector's flags is unsafe: its vector is recomputed by the caller. */
+// @ts-ignore: decorator
+@inline function flagged(flags: v128): bool {
+  return v128.any_true(i32x4.lt_u(flags, TINY));
 }
 
 /** f(x·y - p) with the product and difference in double (exact: p is x·y rounded), as the JavaScript writes an fmaf that cannot round. */
@@ -157,22 +192,33 @@ const EXP_C4: f32 = <f32>0.166666671633720397949219;
   return i32x4.shl(i32x4.add(q, i32x4.splat(0x7f)), 23);
 }
 
-// @ts-ignore: decorator
-@inline function expVector(d: v128): v128 {
-  const q = toInt32(f32x4.nearest(mul(d, splat(R_LN2))));
-  const qf = f32x4.convert_i32x4_s(q);
-  const s = fma(qf, splat(-L2L), fma(qf, splat(-L2U), d));
-  let u = fma(fma(splat(EXP_C0), s, splat(EXP_C1)), s, splat(EXP_C2));
-  u = fma(fma(fma(u, s, splat(EXP_C3)), s, splat(EXP_C4)), s, splat(0.5));
-  const v = add(splat(1), fma(mul(s, s), u, s));
-  const half = i32x4.shr_s(q, 1);
-  let r = mul(mul(v, pow2i(half)), pow2i(i32x4.sub(q, half)));
-  r = v128.bitselect(splat(0), r, f32x4.lt(d, splat(-104)));
-  return v128.bitselect(splat(Infinity), r, f32x4.lt(splat(100), d));
-}
-
 export function exp(n: i32): void {
-  for (let i = 0; i < n; i += 4) v128.store(OUT + (<usize>i << 2), expVector(v128.load(IN + (<usize>i << 2))));
+  loadConstants();
+  let redo = 0;
+  for (let i = 0; i < n; i += 4) {
+    const d = v128.load(IN + (<usize>i << 2));
+    let f = i32x4.splat(NO_FLAGS);
+    const q = toInt32(f32x4.nearest(mul(d, splat(R_LN2))));
+    const qf = f32x4.convert_i32x4_s(q);
+    const s0 = fma(qf, splat(-L2U), d); f = check(f, qf, splat(-L2U), d);
+    const s = fma(qf, splat(-L2L), s0); f = check(f, qf, splat(-L2L), s0);
+    const u0 = fma(splat(EXP_C0), s, splat(EXP_C1)); f = check(f, splat(EXP_C0), s, splat(EXP_C1));
+    const u1 = fma(u0, s, splat(EXP_C2)); f = check(f, u0, s, splat(EXP_C2));
+    const u2 = fma(u1, s, splat(EXP_C3)); f = check(f, u1, s, splat(EXP_C3));
+    const u3 = fma(u2, s, splat(EXP_C4)); f = check(f, u2, s, splat(EXP_C4));
+    const u = fma(u3, s, splat(0.5)); f = check(f, u3, s, splat(0.5));
+    const ss = mul(s, s);
+    const v = add(splat(1), fma(ss, u, s)); f = check(f, ss, u, s);
+    const half = i32x4.shr_s(q, 1);
+    let r = mul(mul(v, pow2i(half)), pow2i(i32x4.sub(q, half)));
+    const under = f32x4.lt(d, splat(-104));
+    const over = f32x4.lt(splat(100), d);
+    r = v128.bitselect(splat(0), r, under);
+    v128.store(OUT + (<usize>i << 2), v128.bitselect(splat(Infinity), r, over));
+    if (flagged(v128.or(f, v128.or(under, over)))) store<i32>(REDO + (<usize>(redo++) << 2), i); // 0 and Infinity need no redo
+  }
+  store<i32>(COUNTS, redo);
+  store<i32>(COUNTS, 0, 4);
 }
 
 // ---- sin and cos ----
@@ -190,21 +236,38 @@ const SIN_C2: f32 = <f32>0.00833307858556509017944336;
 const SIN_C3: f32 = <f32>-0.166666597127914428710938;
 
 /**
+ * The kernels' loop: kernel(d, flags) computes a vector of results and its
+ * flags (in the global RESULT_FLAGS: AssemblyScript returns one value).
+ */
+let RESULT_FLAGS: v128 = i64x2.splat(0);
+
+/**
  * s·(1 + s²·(c3 + s²·u(s²))) rounded to float32, for the reduced argument
  * s = hi + lo (sinFactor and sinPolyValue of sleefTrigFloat32.ts).
  */
 // @ts-ignore: decorator
-@inline function sinPolynomial(x: v128, lo: v128): v128 {
+@inline function sinPolynomial(x: v128, lo: v128, flags: v128): v128 {
+  let f = flags;
   const qx = mul(x, x);
-  const qy = fma(add(x, x), lo, productError(x, x, qx));
-  const u = mul(fma(fma(splat(SIN_C0), qx, splat(SIN_C1)), qx, splat(SIN_C2)), qx);
+  const x2 = add(x, x);
+  const e = productError(x, x, qx);
+  const qy = fma(x2, lo, e); f = check(f, x2, lo, e);
+  const u0 = fma(splat(SIN_C0), qx, splat(SIN_C1)); f = check(f, splat(SIN_C0), qx, splat(SIN_C1));
+  const u1 = fma(u0, qx, splat(SIN_C2)); f = check(f, u0, qx, splat(SIN_C2));
+  const u = mul(u1, qx);
   const ax = add(splat(SIN_C3), u);
   const ay = add(sub(splat(SIN_C3), ax), u);
   const mx = mul(ax, qx);
-  const my = fma(ax, qy, fma(ay, qx, productError(ax, qx, mx)));
+  const em = productError(ax, qx, mx);
+  const my0 = fma(ay, qx, em); f = checkInexact(f, ay, qx, em);
+  const my = fma(ax, qy, my0); f = check(f, ax, qy, my0);
   const fHi = add(splat(1), mx);
   const fLo = add(add(sub(splat(1), fHi), mx), my);
-  return fma(x, fHi, fma(lo, fHi, mul(x, fLo)));
+  const xl = mul(x, fLo);
+  const p0 = fma(lo, fHi, xl); f = check(f, lo, fHi, xl);
+  const p = fma(x, fHi, p0); f = check(f, x, fHi, p0);
+  RESULT_FLAGS = f;
+  return p;
 }
 
 // @ts-ignore: decorator
@@ -212,6 +275,7 @@ const SIN_C3: f32 = <f32>-0.166666597127914428710938;
   const u = f32x4.nearest(mul(d, splat(M_1_PI)));
   const q = i32x4.trunc_sat_f32x4_s(u); // lanes with |d| >= 125 are recomputed by the caller
   const v = fma(u, splat(-PI_A2), d);
+  const f = check(i32x4.splat(NO_FLAGS), u, splat(-PI_A2), d);
   const b = mul(u, splat(-PI_B2));
   const x = add(v, b);
   const w = sub(x, v);
@@ -219,14 +283,16 @@ const SIN_C3: f32 = <f32>-0.166666597127914428710938;
   const c = mul(u, splat(-PI_C2));
   const hi = add(x, c);
   const lo = add(add(sub(x, hi), c), y);
-  const r = v128.xor(sinPolynomial(hi, lo), i32x4.shl(v128.and(q, i32x4.splat(1)), 31));
+  const r = v128.xor(sinPolynomial(hi, lo, f), i32x4.shl(v128.and(q, i32x4.splat(1)), 31));
   return v128.bitselect(d, r, i32x4.eq(d, i32x4.splat(0x80000000))); // sin(-0) = -0
 }
 
 // @ts-ignore: decorator
 @inline function cosVector(d: v128): v128 {
-  // fmaf(rint(...), 2, 1) is exact for |d| < 125: a multiply and an add
-  const dq = add(mul(f32x4.nearest(fma(d, splat(M_1_PI), splat(-0.5))), splat(2)), splat(1));
+  const t = fma(d, splat(M_1_PI), splat(-0.5));
+  const f = check(i32x4.splat(NO_FLAGS), d, splat(M_1_PI), splat(-0.5));
+  // fmaf(rint(t), 2, 1) is exact for |d| < 125: a multiply and an add
+  const dq = add(mul(f32x4.nearest(t), splat(2)), splat(1));
   const q = i32x4.trunc_sat_f32x4_s(dq);
   let b = mul(dq, splat(COS_A));
   let x = add(d, b);
@@ -241,20 +307,19 @@ const SIN_C3: f32 = <f32>-0.166666597127914428710938;
   hi = add(x, b);
   w = sub(hi, x);
   const lo = add(add(sub(x, sub(hi, w)), sub(b, w)), y);
-  return v128.xor(sinPolynomial(hi, lo), i32x4.shl(v128.andnot(i32x4.splat(2), q), 30));
+  return v128.xor(sinPolynomial(hi, lo, f), i32x4.shl(v128.andnot(i32x4.splat(2), q), 30));
 }
 
-/** Lists the lane groups of 8 with a lane outside (-125, 125) (or NaN); returns how many. */
+/** Lists (and maps) the lane groups of 8 with a lane outside (-125, 125) (or NaN); returns how many. */
 function listWideGroups(n: i32): i32 {
   const limit = splat(125);
   let count = 0;
   for (let g = 0; g < n; g += 8) {
     const a = v128.load(IN + (<usize>g << 2));
     const b = v128.load(IN + (<usize>g << 2), 16);
-    if (!i32x4.all_true(v128.and(f32x4.lt(f32x4.abs(a), limit), f32x4.lt(f32x4.abs(b), limit)))) {
-      store<i32>(WIDE + (<usize>count << 2), g);
-      count++;
-    }
+    const wide = !i32x4.all_true(v128.and(f32x4.lt(f32x4.abs(a), limit), f32x4.lt(f32x4.abs(b), limit)));
+    store<u8>(WIDE_MAP + (<usize>g >> 3), wide);
+    if (wide) store<i32>(WIDE + (<usize>(count++) << 2), g);
   }
   return count;
 }
@@ -264,14 +329,26 @@ function padGroup(n: i32): void {
   for (let i = n; i & 7; i++) store<f32>(IN + (<usize>i << 2), 0);
 }
 
-export function sin(n: i32): i32 {
+export function sin(n: i32): void {
+  loadConstants();
   padGroup(n);
-  for (let i = 0; i < n; i += 4) v128.store(OUT + (<usize>i << 2), sinVector(v128.load(IN + (<usize>i << 2))));
-  return listWideGroups(n);
+  store<i32>(COUNTS, listWideGroups(n), 4);
+  let redo = 0;
+  for (let i = 0; i < n; i += 4) {
+    v128.store(OUT + (<usize>i << 2), sinVector(v128.load(IN + (<usize>i << 2))));
+    if (flagged(RESULT_FLAGS) && !load<u8>(WIDE_MAP + (<usize>i >> 3))) store<i32>(REDO + (<usize>(redo++) << 2), i);
+  }
+  store<i32>(COUNTS, redo);
 }
 
-export function cos(n: i32): i32 {
+export function cos(n: i32): void {
+  loadConstants();
   padGroup(n);
-  for (let i = 0; i < n; i += 4) v128.store(OUT + (<usize>i << 2), cosVector(v128.load(IN + (<usize>i << 2))));
-  return listWideGroups(n);
+  store<i32>(COUNTS, listWideGroups(n), 4);
+  let redo = 0;
+  for (let i = 0; i < n; i += 4) {
+    v128.store(OUT + (<usize>i << 2), cosVector(v128.load(IN + (<usize>i << 2))));
+    if (flagged(RESULT_FLAGS) && !load<u8>(WIDE_MAP + (<usize>i >> 3))) store<i32>(REDO + (<usize>(redo++) << 2), i);
+  }
+  store<i32>(COUNTS, redo);
 }
