@@ -21,6 +21,7 @@ interface Exports {
   sin(n: number): void;
   cos(n: number): void;
   exp(n: number): void;
+  fmaForTests(n: number, inexact: number): void;
 }
 
 interface Kernels {
@@ -106,4 +107,28 @@ export function wasmUnary(
     }
   }
   return true;
+}
+
+/**
+ * For the tests: the module's fmaf on float32 triples, without (`naive`)
+ * and with the recomputation of flagged vectors by `exact`, using check()
+ * or (`inexact`) checkInexact().
+ */
+export function wasmFmaf(a: Float32Array, b: Float32Array, c: Float32Array, inexact: boolean, exact: (a: number, b: number, c: number) => number): { naive: Float32Array; result: Float32Array; flagged: number[] } {
+  const k = load()!;
+  const n = a.length;
+  k.input.set(a);
+  k.input.set(b, n);
+  k.input.set(c, 2 * n);
+  k.exports.fmaForTests(n, inexact ? 1 : 0);
+  const naive = k.output.slice(0, n);
+  const result = naive.slice();
+  const flagged: number[] = [];
+  for (let v = 0; v < k.counts[0]!; v++) {
+    for (let i = k.redo[v]!; i < Math.min(k.redo[v]! + 4, n); i++) {
+      result[i] = exact(a[i]!, b[i]!, c[i]!);
+      flagged.push(i);
+    }
+  }
+  return { naive, result, flagged };
 }

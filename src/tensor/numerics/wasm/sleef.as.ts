@@ -352,3 +352,23 @@ export function cos(n: i32): void {
   }
   store<i32>(COUNTS, redo);
 }
+
+/**
+ * For the tests of the fmaf emulation: OUT[i] = the double sum of
+ * a[i]·b[i] + c[i] rounded to float32 (a, b, c: IN from 0, n, 2n; n up to
+ * CHUNK / 3), the vectors check() flags (checkInexact() if `inexact`) in
+ * REDO.
+ */
+export function fmaForTests(n: i32, inexact: bool): void {
+  loadConstants();
+  let redo = 0;
+  for (let i = 0; i < n; i += 4) {
+    const a = v128.load(IN + (<usize>i << 2));
+    const b = v128.load(IN + (<usize>(n + i) << 2));
+    const c = v128.load(IN + (<usize>(2 * n + i) << 2));
+    const none = i32x4.splat(NO_FLAGS);
+    v128.store(OUT + (<usize>i << 2), fma(a, b, c));
+    if (flagged(inexact ? checkInexact(none, a, b, c) : check(none, a, b, c))) store<i32>(REDO + (<usize>(redo++) << 2), i);
+  }
+  store<i32>(COUNTS, redo);
+}
