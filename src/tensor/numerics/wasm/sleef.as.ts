@@ -236,8 +236,8 @@ const SIN_C2: f32 = <f32>0.00833307858556509017944336;
 const SIN_C3: f32 = <f32>-0.166666597127914428710938;
 
 /**
- * The kernels' loop: kernel(d, flags) computes a vector of results and its
- * flags (in the global RESULT_FLAGS: AssemblyScript returns one value).
+ * The flags of the vector sinVector/cosVector last computed (a function
+ * returns one value; a global read once per vector costs little).
  */
 let RESULT_FLAGS: v128 = i64x2.splat(0);
 
