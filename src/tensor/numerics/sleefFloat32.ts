@@ -29,6 +29,7 @@ import {
   dfScale,
   dfSqu,
 } from './doublefloat.js';
+import { wasmUnary } from './sleefWasm.js';
 
 const INF = Infinity;
 const FLT_MIN = 1.1754943508222875e-38;
@@ -111,8 +112,16 @@ function expFinish(xs: ArrayLike<number>, out: Float32Array | Float64Array, star
   }
 }
 
-/** SLEEF's expf8 over xs[start, end). */
+/** SLEEF's expf8 over xs[start, end) (float32 values): the WebAssembly SIMD kernel where it runs (from 64 elements), else the JavaScript one. */
 export function expfArray(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
+  if (end - start < 64 || !expfArrayWasm(xs, out, start, end)) expfArrayJs(xs, out, start, end);
+}
+
+export function expfArrayWasm(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): boolean {
+  return wasmUnary('exp', xs, out, start, end, expf);
+}
+
+export function expfArrayJs(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
   for (let b = start; b < end; b += BLOCK) {
     const m = Math.min(BLOCK, end - b);
     expReduce(xs, b, m);
@@ -125,7 +134,7 @@ const laneOut = new Float64Array(1);
 
 export function expf(d: number): number {
   laneIn[0] = d;
-  expfArray(laneIn, laneOut, 0, 1);
+  expfArrayJs(laneIn, laneOut, 0, 1);
   return laneOut[0]!;
 }
 

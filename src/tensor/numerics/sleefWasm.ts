@@ -1,0 +1,134 @@
+/**
+ * The float32 sin, cos and exp kernels in WebAssembly SIMD (source:
+ * wasm/sleef.as.ts, compiled by `npm run build:wasm` into
+ * wasm/sleefWasmBytes.ts). They give the JavaScript kernels' bits
+ * (docs/float32-bits.md says how); this module moves an array through the
+ * module's fixed memory chunk by chunk, so the memory never grows.
+ *
+ * The module is compiled once, synchronously, on first use; where
+ * WebAssembly or its SIMD is missing, the callers keep their JavaScript.
+ */
+import { SLEEF_WASM_BASE64 } from './wasm/sleefWasmBytes.js';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  chunkSize(): number;
+  inputs(): number;
+  outputs(): number;
+  wideGroups(): number;
+  redoVectors(): number;
+  counts(): number;
+  sin(n: number): void;
+  cos(n: number): void;
+  exp(n: number): void;
+  fmaForTests(n: number, inexact: number): void;
+}
+
+interface Kernels {
+  exports: Exports;
+  chunk: number;
+  input: Float32Array;
+  output: Float32Array;
+  wide: Int32Array;
+  redo: Int32Array;
+  counts: Int32Array;
+}
+
+let kernels: Kernels | null | undefined;
+
+function load(): Kernels | null {
+  if (kernels !== undefined) return kernels;
+  kernels = null;
+  if (typeof WebAssembly !== 'object') return null;
+  try {
+    const bytes = Uint8Array.from(atob(SLEEF_WASM_BASE64), (c) => c.charCodeAt(0));
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+    const chunk = exports.chunkSize();
+    const buffer = exports.memory.buffer;
+    kernels = {
+      exports,
+      chunk,
+      input: new Float32Array(buffer, exports.inputs(), chunk),
+      output: new Float32Array(buffer, exports.outputs(), chunk),
+      wide: new Int32Array(buffer, exports.wideGroups(), chunk / 8),
+      redo: new Int32Array(buffer, exports.redoVectors(), chunk / 4),
+      counts: new Int32Array(buffer, exports.counts(), 2),
+    };
+  } catch {
+    kernels = null; // no SIMD (validation fails), or sync compilation refused
+  }
+  return kernels;
+}
+
+/** Whether the WebAssembly kernels run here. */
+export function wasmKernelsAvailable(): boolean {
+  return load() !== null;
+}
+
+/** One lane of the JavaScript kernel (lane group of the fast reduction). */
+export type Lane = (d: number) => number;
+/** Recomputes element i of a lane group that takes the Payne–Hanek reduction (sin, cos). */
+export type WideLane = (xs: ArrayLike<number>, out: Float32Array | Float64Array, i: number, count: 1) => void;
+
+/**
+ * SLEEF's sinf8/cosf8/expf8 over xs[start, end) into out (same indices),
+ * lane groups of 8 from start; xs holds float32 values. The module lists
+ * the vectors of 4 where an fmaf may have rounded twice (recomputed here
+ * with `lane`) and, for sin and cos, the lane groups with an element of
+ * magnitude >= 125 or NaN (recomputed with `wide`). false (nothing
+ * written) where the module cannot run.
+ */
+export function wasmUnary(
+  kernel: 'sin' | 'cos' | 'exp',
+  xs: ArrayLike<number>,
+  out: Float32Array | Float64Array,
+  start: number,
+  end: number,
+  lane: Lane,
+  wide?: WideLane,
+): boolean {
+  const k = load();
+  if (k === null) return false;
+  const typed = xs instanceof Float32Array || xs instanceof Float64Array;
+  for (let base = start; base < end; base += k.chunk) {
+    const m = Math.min(k.chunk, end - base);
+    if (typed) k.input.set(xs.subarray(base, base + m));
+    else for (let j = 0; j < m; j++) k.input[j] = xs[base + j]!;
+    k.exports[kernel](m);
+    out.set(k.output.subarray(0, m), base);
+    const chunkEnd = base + m;
+    for (let v = 0; v < k.counts[0]!; v++) {
+      const first = base + k.redo[v]!;
+      for (let i = first; i < Math.min(first + 4, chunkEnd); i++) out[i] = lane(xs[i]!);
+    }
+    for (let g = 0; g < k.counts[1]!; g++) {
+      const first = base + k.wide[g]!;
+      for (let i = first; i < Math.min(first + 8, chunkEnd); i++) wide!(xs, out, i, 1);
+    }
+  }
+  return true;
+}
+
+/**
+ * For the tests: the module's fmaf on float32 triples, without (`naive`)
+ * and with the recomputation of flagged vectors by `exact`, using check()
+ * or (`inexact`) checkInexact().
+ */
+export function wasmFmaf(a: Float32Array, b: Float32Array, c: Float32Array, inexact: boolean, exact: (a: number, b: number, c: number) => number): { naive: Float32Array; result: Float32Array; flagged: number[] } {
+  const k = load()!;
+  const n = a.length;
+  k.input.set(a);
+  k.input.set(b, n);
+  k.input.set(c, 2 * n);
+  k.exports.fmaForTests(n, inexact ? 1 : 0);
+  const naive = k.output.slice(0, n);
+  const result = naive.slice();
+  const flagged: number[] = [];
+  for (let v = 0; v < k.counts[0]!; v++) {
+    for (let i = k.redo[v]!; i < Math.min(k.redo[v]! + 4, n); i++) {
+      result[i] = exact(a[i]!, b[i]!, c[i]!);
+      flagged.push(i);
+    }
+  }
+  return { naive, result, flagged };
+}
