@@ -42,15 +42,24 @@ function linspaceVectors32(out: Float32Array | Float64Array, s: number, e: numbe
   const laneSteps = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => Math.fround(k * step));
   // The vectors from the first index at or past halfway count back from the end.
   const split = Math.min(vectorEnd, Math.ceil(halfway / 8) * 8);
-  // One call per formula: a single loop with both would be compiled with the
-  // first half's branch alone and thrown away at the second.
-  linspaceRun32(out, 0, split, step, 0, 1, s, laneSteps);
-  linspaceRun32(out, split, vectorEnd, -step, steps - 1, -1, e, laneSteps);
-}
-
-/** Vectors from..to of linspace: base = fmaf(scale, first + sign·i, origin), lanes base + k·step. */
-function linspaceRun32(out: Float32Array | Float64Array, from: number, to: number, scale: number, first: number, sign: number, origin: number, laneSteps: readonly number[]): void {
-  for (let i = from; i < to; i += 8) {
+  const backScale = -step;
+  const backFirst = steps - 1;
+  // base = fmaf(scale, first + sign·i, origin): one loop whose parameters
+  // switch at the split. A branch between the two formulas would be
+  // compiled with the first half's alone and thrown away at the second, and
+  // a second call deoptimised on entry: half a million elements to the
+  // interpreter either way.
+  let scale = step;
+  let first = 0;
+  let sign = 1;
+  let origin = s;
+  for (let i = 0; i < vectorEnd; i += 8) {
+    if (i === split) {
+      scale = backScale;
+      first = backFirst;
+      sign = -1;
+      origin = e;
+    }
     const base = fmaf(scale, first + sign * i, origin);
     out[i] = base;
     for (let k = 1; k < 8; k++) out[i + k] = base + laneSteps[k]!;
