@@ -173,6 +173,45 @@ const MEASURES = [
     },
   },
   {
+    id: 'large-in-process',
+    title: 'the same, timed inside the process (`time.perf_counter`) after a 10-element run: no start-up, exit or one-time set-up in it',
+    unit: 's',
+    reference: 'PyTorch',
+    goal: { ratio: 1, text: '≤ 1× PyTorch\'s time' },
+    run() {
+      // A difference of whole processes carries PyTorch's start-up, which varies by
+      // ±0.3 s between runs; timed inside, the chain's own time is steadier.
+      const file = script('large_in_process.py', [
+        'import time, torch',
+        'def chain(n):',
+        '    x = torch.linspace(-1, 1, n, requires_grad=True)',
+        '    y = torch.sin(x) * x + torch.exp(-x)',
+        '    y.sum().backward()',
+        '    return x.grad',
+        'chain(10)',
+        'start = time.perf_counter()',
+        'chain(1_000_000)',
+        'print((time.perf_counter() - start) * 1000)',
+        '',
+      ].join('\n'));
+      const inside = (command, args, env) => {
+        const r = timed(command, args, { env, stdout: 'pipe' });
+        if (r.code !== 0) throw new Error(`${command} ${args.join(' ')}: exit ${r.code}\n${r.stderr.slice(0, 2000)}`);
+        return Number(r.stdout.trim());
+      };
+      const ours = [];
+      const theirs = [];
+      for (let i = 0; i <= RUNS; i++) {
+        const a = inside(...dzdx('run', file));
+        const b = TORCH ? inside(...torch(file)) : null;
+        if (i === 0) continue; // fills dzdx's code cache
+        ours.push(a);
+        if (b !== null) theirs.push(b);
+      }
+      return { dzdx: seconds(stats(ours)), ...(TORCH ? { reference: seconds(stats(theirs)) } : {}) };
+    },
+  },
+  {
     id: 'run',
     title: 'the tutorial snippet (examples/tutorial_no_grad.py), whole process: `dzdx run`',
     unit: 's',
