@@ -55,6 +55,20 @@ y.sum().backward()
     expect(whole.reused).toBe(2);
   });
 
+  it('an in-place op passes its result buffer on once it is copied into self', () => {
+    // An optimiser's updates: each op computes out of place, then writes into w.
+    const loop = counted(`import torch
+w = torch.zeros(${N})
+g = torch.ones(${N})
+for i in range(5):
+    w.mul_(0.9).add_(g, alpha=0.1)
+print(w[0].item())
+`);
+    // zeros and ones, then one buffer that all ten updates pass along.
+    expect([loop.fresh, loop.reused]).toEqual([3, 9]);
+    expect(loop.stdout).toBe('0.4095099866390228\n'); // what PyTorch prints
+  });
+
   it('gradients that leave the pass are never reused', () => {
     // autograd.grad's result, a leaf's .grad and what a hook kept must keep their
     // values while later passes and ops reuse the pool: the same output as unpooled.

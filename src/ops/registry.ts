@@ -9,6 +9,7 @@ import { Tensor, WrappedNumber } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
 import { LimitError, runtimeError } from '../tensor/errors.js';
 import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
+import { recycleUnlessShared } from '../tensor/pool.js';
 
 /**
  * How an op's result dtype follows from its inputs:
@@ -273,7 +274,13 @@ export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly
   }
   // Stryker disable next-line ConditionalExpression,EqualityOperator: every in-place forward returns self's shape (a larger one threw above), so both arms give the same values
   const fitted = shape.join() === result.shape.join() ? result : broadcastTo(result, shape).copy();
-  return recordInPlace(entry, self, inputs, fitted, attrs);
+  recordInPlace(entry, self, inputs, fitted, attrs);
+  // The result, now copied into self, is dead unless the kernel handed back an input's storage:
+  // an optimiser's next in-place op of this size takes it instead of fresh memory.
+  const operands = [self.array.buffer, ...inputs.map((t) => t.array.buffer)];
+  recycleUnlessShared(result.buffer, operands);
+  if (fitted !== result) recycleUnlessShared(fitted.buffer, operands);
+  return self;
 }
 
 /** `Float`, `Long`, … as PyTorch's cast errors name dtypes. */

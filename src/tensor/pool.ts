@@ -78,6 +78,13 @@ export function recycle(buffer: Buffer): void {
   else (free as Map<number, Buffer[]>).set(buffer.length, [buffer]);
 }
 
+/** recycle(buffer), unless it shares storage with one of `live` (a kernel may hand back an input's). */
+export function recycleUnlessShared(buffer: Buffer, live: readonly Buffer[]): void {
+  if (buffer.length < minElements) return;
+  const storage = buffer.buffer;
+  if (!live.some((b) => b.buffer === storage)) recycle(buffer);
+}
+
 /**
  * Pool (and track) buffers from `n` elements on, emptying the pool; no
  * argument restores the default. Tests set 1 to put every gradient of
