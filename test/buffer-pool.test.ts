@@ -5,7 +5,7 @@
  * run again with every buffer, however small, pooled and tracked: a
  * gradient recycled too early shows up as a wrong number in some fixture.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import '../src/all-libraries.js';
 import { runScript } from '../src/program/run.js';
 import { poolCounts, setPoolThreshold } from '../src/tensor/pool.js';
@@ -37,6 +37,8 @@ function counted(script: string): { fresh: number; reused: number; stdout: strin
 }
 
 describe('large gradients', () => {
+  // Each test starts with an empty pool, so that its counts are its own.
+  beforeEach(() => setPoolThreshold());
   const N = 100_000;
   const chain = `import torch
 x = torch.linspace(-1, 1, ${N}, requires_grad=True)

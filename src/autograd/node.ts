@@ -5,7 +5,7 @@
 import { legacyTypeName } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { DType } from '../tensor/dtype.js';
-import { NDArray } from '../tensor/ndarray.js';
+import { NDArray, withElements } from '../tensor/ndarray.js';
 import { unborn } from '../tensor/pool.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
@@ -120,17 +120,18 @@ export class AccumulateGrad extends Node {
     } else {
       // In place, as PyTorch does: an earlier `g = x.grad` sees the sum too.
       const a = v.grad.array;
-      const add = g.array.elements();
-      if (a.isContiguous() && g.array.buffer !== a.buffer) {
-        const buffer = a.buffer;
-        // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
-        for (let i = 0, o = a.offset; i < add.length; i++, o++) buffer[o] = buffer[o]! + add[i]!;
-      } else {
-        const sum = a.values();
-        // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
-        for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
-        a.assign(sum);
-      }
+      withElements(g.array, (add) => {
+        if (a.isContiguous() && g.array.buffer !== a.buffer) {
+          const buffer = a.buffer;
+          // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
+          for (let i = 0, o = a.offset; i < add.length; i++, o++) buffer[o] = buffer[o]! + add[i]!;
+        } else {
+          const sum = a.values();
+          // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
+          for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
+          a.assign(sum);
+        }
+      });
     }
     // Stryker disable next-line ArrayDeclaration: AccumulateGrad has no next edges, so the engine never reads its outputs
     return [];

@@ -291,7 +291,7 @@ export const fill = defineOp<{ value: number }>({
   symbolic: { kind: 'overwrite' },
   gradFn: 'FillBackward2',
   dtype: 'first',
-  forward: ([a], { value }, dtype) => mapUnary(a!, dtype, () => value),
+  forward: ([a], { value }, dtype) => NDArray.full(a!.shape, value, dtype),
   backward: (g) => [F.zerosLike(g)],
 });
 
@@ -300,7 +300,7 @@ export const zero = defineOp({
   symbolic: { kind: 'overwrite' },
   gradFn: 'ZeroBackward0',
   dtype: 'first',
-  forward: ([a], _attrs, dtype) => mapUnary(a!, dtype, () => 0),
+  forward: ([a], _attrs, dtype) => NDArray.full(a!.shape, 0, dtype),
   backward: (g) => [F.zerosLike(g)],
 });
 

@@ -6,7 +6,7 @@
 import type { DType } from './dtype.js';
 import { runtimeError } from './errors.js';
 import { mm32 } from './mm-wasm.js';
-import { allocate, castValue, NDArray } from './ndarray.js';
+import { allocate, type Buffer, castValue, NDArray, withElements } from './ndarray.js';
 
 function matmulShapeError(a: readonly number[], b: readonly number[]): Error {
   return runtimeError(`mat1 and mat2 shapes cannot be multiplied (${a[0]}x${a[1]} and ${b[0]}x${b[1]})`);
@@ -25,15 +25,17 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
   const [n, k] = a.shape as [number, number];
   const [k2, m] = b.shape as [number, number];
   if (k !== k2) throw matmulShapeError(a.shape, b.shape);
-  const xs = a.elements();
-  const ys = b.elements();
   const out = allocate(dtype, n * m);
-  if (dtype === 'float32' && n * m * k >= WASM_MIN_PRODUCTS && mm32(xs, ys, out as Float32Array, n, k, m)) {
-    return NDArray.adopt(out, [n, m], dtype);
-  }
+  withElements(a, (xs) => withElements(b, (ys) => product(xs, ys, out, n, k, m, dtype)));
+  return NDArray.adopt(out, [n, m], dtype);
+}
+
+/** out = xs (n×k) · ys (k×m), both row-major. */
+function product(xs: Buffer, ys: Buffer, out: Buffer, n: number, k: number, m: number, dtype: DType): void {
+  if (dtype === 'float32' && n * m * k >= WASM_MIN_PRODUCTS && mm32(xs, ys, out as Float32Array, n, k, m)) return;
   if (dtype === 'float32' || dtype === 'float64') {
     accumulateProducts(xs, ys, out, n, k, m, dtype === 'float32');
-    return NDArray.adopt(out, [n, m], dtype);
+    return;
   }
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
@@ -42,7 +44,6 @@ export function mm(a: NDArray, b: NDArray, dtype: DType): NDArray {
       out[i * m + j] = castValue(dtype, s);
     }
   }
-  return NDArray.adopt(out, [n, m], dtype);
 }
 
 /**

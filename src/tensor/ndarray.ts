@@ -4,7 +4,7 @@
  */
 import type { DType } from './dtype.js';
 import { LimitError, PyError, runtimeError } from './errors.js';
-import { newBuffer } from './pool.js';
+import { newBuffer, recycle } from './pool.js';
 
 export type Buffer = Float32Array | Float64Array;
 
@@ -135,21 +135,31 @@ export class NDArray {
 
   /** The elements in row-major order, as doubles. */
   values(): Float64Array {
+    const out = new Float64Array(this.numel);
+    this.readInto(out);
+    return out;
+  }
+
+  /** Write the elements in row-major order into `out` (from index 0). */
+  readInto(out: Buffer): void {
     // Typed-array set copies without the iterator protocol that Float64Array.from goes through.
     if (this.isContiguous()) {
-      const out = new Float64Array(this.numel);
       out.set(this.buffer.subarray(this.offset, this.offset + this.numel));
-      return out;
+      return;
+    }
+    if (this.shape.length === 2) {
+      this.readMatrixInto(out);
+      return;
     }
     // A strided walk: the last dim in a tight loop, the others by an index
     // (no offsets table; a transposed matrix or a broadcast value alike).
     const nd = this.shape.length;
-    const out = new Float64Array(this.numel);
+    const n = this.numel;
     const last = this.shape[nd - 1]!;
     const lastStride = this.strides[nd - 1]!;
     const index = new Array<number>(nd - 1).fill(0);
     let base = this.offset;
-    for (let k = 0; k < out.length; ) {
+    for (let k = 0; k < n; ) {
       for (let j = 0; j < last; j++) out[k++] = this.buffer[base + j * lastStride]!;
       for (let d = nd - 2; d >= 0; d--) {
         index[d]!++;
@@ -159,7 +169,27 @@ export class NDArray {
         index[d] = 0;
       }
     }
-    return out;
+  }
+
+  /**
+   * readInto for a strided matrix, in tiles of 32×32: a transposed weight
+   * read row by row would take a cache miss for every element.
+   */
+  private readMatrixInto(out: Buffer): void {
+    const [rows, cols] = this.shape as [number, number];
+    const [rowStride, colStride] = this.strides as [number, number];
+    const buffer = this.buffer;
+    const TILE = 32;
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(i0 + TILE, rows);
+      for (let j0 = 0; j0 < cols; j0 += TILE) {
+        const j1 = Math.min(j0 + TILE, cols);
+        for (let i = i0; i < i1; i++) {
+          const from = this.offset + i * rowStride;
+          for (let j = j0; j < j1; j++) out[i * cols + j] = buffer[from + j * colStride]!;
+        }
+      }
+    }
   }
 
   /**
@@ -212,6 +242,23 @@ export class NDArray {
     }
     const offsets = this.offsets();
     for (let i = 0; i < offsets.length; i++) this.buffer[offsets[i]!] = castValue(this.dtype, values[i]!);
+  }
+}
+
+/**
+ * Run `use` on a's elements in row-major order: its own storage when it is
+ * contiguous, else a copy in a pooled buffer of its dtype, recycled when
+ * `use` returns (`use` must not keep it). The transposed weight that every
+ * matrix product of a training loop reads then costs no fresh memory.
+ */
+export function withElements<T>(a: NDArray, use: (xs: Buffer) => T): T {
+  if (a.isContiguous()) return use(a.elements());
+  const copy = allocate(a.dtype, a.numel);
+  a.readInto(copy);
+  try {
+    return use(copy);
+  } finally {
+    recycle(copy);
   }
 }
 

@@ -22,6 +22,8 @@ let minElements = DEFAULT_MIN_ELEMENTS;
 const free32 = new Map<number, Float32Array[]>();
 const free64 = new Map<number, Float64Array[]>();
 let pooledBytes = 0;
+/** The storages in the pool: a buffer recycled twice would be handed out twice. */
+const pooled = new Set<ArrayBufferLike>();
 /** Large buffers made while a backward pass tracks births, by their storage (null: none does). */
 let born: Map<ArrayBufferLike, Buffer> | null = null;
 
@@ -34,6 +36,7 @@ export function newBuffer(float32: boolean, n: number): Buffer {
   const reused = (float32 ? free32.get(n) : free64.get(n))?.pop();
   let buffer: Buffer;
   if (reused) {
+    pooled.delete(reused.buffer);
     pooledBytes -= reused.byteLength;
     poolCounts.reused++;
     buffer = reused.fill(0);
@@ -71,6 +74,11 @@ export function unborn(buffer: Buffer): void {
 /** Keep `buffer` (dead: nothing will read or write it again) for reuse. */
 export function recycle(buffer: Buffer): void {
   if (buffer.length < minElements || pooledBytes + buffer.byteLength > POOL_MAX_BYTES) return;
+  const storage = buffer.buffer;
+  if (pooled.has(storage)) return;
+  // A backward pass tracking it must not recycle it again.
+  born?.delete(storage);
+  pooled.add(storage);
   pooledBytes += buffer.byteLength;
   const free = buffer instanceof Float32Array ? free32 : free64;
   const stack = free.get(buffer.length) as Buffer[] | undefined;
@@ -94,5 +102,6 @@ export function setPoolThreshold(n = DEFAULT_MIN_ELEMENTS): void {
   minElements = n;
   free32.clear();
   free64.clear();
+  pooled.clear();
   pooledBytes = 0;
 }
