@@ -5,11 +5,12 @@
  * here and handed to the next allocation of the same length and type.
  *
  * Nothing here decides that a buffer is dead: JavaScript's collector frees
- * buffers too late to reuse them within a script. The autograd engine
- * proves it for the gradients of a backward pass it runs alone (see
- * src/autograd/grad-recycler.ts): it asks this module to note the large
- * buffers born during the pass, and recycles those that no gradient slot
- * holds and nothing outside the pass received.
+ * buffers too late to reuse them within a script. Their users recycle
+ * them where they know: an in-place op the result it copied into self
+ * (src/ops/registry.ts), withElements the copy it read a strided array
+ * into (ndarray.ts), and the autograd engine the gradients of a backward
+ * pass it runs alone (src/autograd/grad-recycler.ts), for which it asks
+ * this module to note the large buffers born during the pass.
  */
 import type { Buffer } from './ndarray.js';
 
