@@ -232,6 +232,8 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
    * until backward.
    */
   private saves: (SavedTensor | number | null)[] | null = null;
+  /** releaseSaved ran: a kept Python number is freed too (its value stays, for drawing the graph). */
+  private released = false;
 
   constructor(
     readonly spec: BackwardSpec<A> & { readonly saves: readonly { name: string; input?: number }[] },
@@ -261,12 +263,18 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   private savedAt(rule: number): SavedTensor | null {
     const s = this.saves?.[rule] ?? null;
     if (typeof s !== 'number') return s;
-    const array = numberArray(s, this.inputs[this.spec.saves[rule]!.input!]!.dtype);
-    // It stays with the node for later passes (retain_graph): not the running pass's to recycle.
-    unborn(array.buffer);
-    const kept = SavedTensor.ofInput(new Tensor(array));
+    const kept = SavedTensor.ofInput(this.numberTensor(rule, s));
+    if (this.released) kept.release();
     this.saves![rule] = kept;
     return kept;
+  }
+
+  /** A kept Python number as the 0-d tensor the op wrapped it in. */
+  private numberTensor(rule: number, value: number): Tensor {
+    const array = numberArray(value, this.inputs[this.spec.saves[rule]!.input!]!.dtype);
+    // It may stay with the node for later passes (retain_graph): not the running pass's to recycle.
+    unborn(array.buffer);
+    return new Tensor(array);
   }
 
   /** The saved tensors by their registry names (`self`, `other`, `result`, …), in the order of the op's save rules. */
@@ -282,8 +290,13 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   saved(name: string): Tensor {
     const rules = this.spec.saves;
     for (let i = 0; i < rules.length; i++) {
-      const s = rules[i]!.name === name ? this.savedAt(i) : null;
-      if (s) return s.unpack();
+      if (rules[i]!.name !== name) continue;
+      const s = this.saves?.[i] ?? null;
+      // A backward that records nothing (no create_graph) uses a kept number's tensor and drops it:
+      // made into a tensor kept on the node, it would stay alive with the graph.
+      if (typeof s === 'number' && !isGradEnabled()) return this.numberTensor(i, s);
+      const kept = this.savedAt(i);
+      if (kept) return kept.unpack();
     }
     throw new Error(`internal: ${this.name} did not save '${name}'`);
   }
@@ -295,7 +308,15 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
     // PyTorch's generated backward unpacks every saved tensor first: a changed or freed one
     // fails the pass even when this backward would not read it.
-    if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.unpack();
+    if (this.saves) {
+      for (let i = 0; i < this.saves.length; i++) {
+        const s = this.saves[i];
+        // A kept number cannot change, but it is freed with the rest.
+        if (typeof s === 'number') {
+          if (this.released) throw runtimeError(BACKWARD_TWICE);
+        } else s?.unpack();
+      }
+    }
     const outer = runningOutputGrads;
     // (An output no gradient reached may be a hole: readers take `?? zeros`.)
     runningOutputGrads = grads;
@@ -307,7 +328,12 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   }
 
   override releaseSaved(): void {
-    if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.release();
+    this.released = true;
+    if (!this.saves) return;
+    for (let i = 0; i < this.saves.length; i++) {
+      const s = this.saves[i];
+      if (s instanceof SavedTensor) s.release();
+    }
   }
 }
 
