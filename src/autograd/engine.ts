@@ -61,10 +61,10 @@ function countDependencies(roots: readonly Edge[]): Map<Node, number> {
     }
   }
   while (stack.length) {
-    const edges = stack.pop()!.nextEdges;
-    for (let i = 0; i < edges.length; i++) {
-      const next = edges[i]?.node;
-      if (next === undefined) continue;
+    const node = stack.pop()!;
+    for (let i = 0; i < node.edgeCount; i++) {
+      const next = node.nextNode(i);
+      if (next === null) continue;
       const count = deps.get(next);
       deps.set(next, (count ?? 0) + 1);
       if (count === undefined) stack.push(next);
@@ -85,10 +85,18 @@ function nodesLeadingTo(targets: ReadonlySet<Node>, all: Iterable<Node>): Set<No
       if (leads.has(node)) continue;
       if (!childrenDone) {
         stack.push([node, true]);
-        for (const e of node.nextEdges) if (e && !leads.has(e.node)) stack.push([e.node, false]);
+        for (let i = 0; i < node.edgeCount; i++) {
+          const next = node.nextNode(i);
+          if (next !== null && !leads.has(next)) stack.push([next, false]);
+        }
         continue;
       }
-      leads.set(node, targets.has(node) || node.nextEdges.some((e) => e !== null && leads.get(e.node) === true));
+      let reaches = targets.has(node);
+      for (let i = 0; i < node.edgeCount && !reaches; i++) {
+        const next = node.nextNode(i);
+        reaches = next !== null && leads.get(next) === true;
+      }
+      leads.set(node, reaches);
     }
   }
   return new Set([...leads].filter(([, v]) => v).map(([k]) => k));
@@ -189,17 +197,17 @@ function run(
   recycler: GradRecycler | null,
 ): void {
   const buffers = new Map<Node, (Tensor | null)[]>();
-  const addToBuffer = (edge: Edge, g: Tensor) => {
+  const addToBuffer = (node: Node, inputNr: number, g: Tensor) => {
     recycler?.hold(g);
-    const buf = buffers.get(edge.node);
+    const buf = buffers.get(node);
     if (!buf) {
       const fresh: (Tensor | null)[] = [];
-      fresh[edge.inputNr] = g;
-      buffers.set(edge.node, fresh);
+      fresh[inputNr] = g;
+      buffers.set(node, fresh);
       return;
     }
-    const old = buf[edge.inputNr];
-    if (!old) buf[edge.inputNr] = g;
+    const old = buf[inputNr];
+    if (!old) buf[inputNr] = g;
     else if (recycler?.ownsWhole(old, 1) && old.dtype === g.dtype && sameShape(old.shape, g.shape)) {
       // Only this slot holds old: sum in place (the same bits as old + g).
       addInto(old.array, g.array);
@@ -209,10 +217,10 @@ function run(
       recycler?.release(old);
       recycler?.release(g);
       recycler?.hold(sum);
-      buf[edge.inputNr] = sum;
+      buf[inputNr] = sum;
     }
   };
-  roots.forEach((edge, i) => addToBuffer(edge, rootGrads[i]!));
+  roots.forEach((edge, i) => addToBuffer(edge.node, edge.inputNr, rootGrads[i]!));
 
   const queue = new ReadyQueue();
   for (const node of new Set(roots.map((r) => r.node))) if (deps.get(node) === 0) queue.push(node);
@@ -234,15 +242,14 @@ function run(
     node.runPreHooks(grads);
     const inputGrads = node instanceof AccumulateGrad && recycler ? accumulate(node, grads, recycler) : node.apply(grads);
     if (!retainGraph) node.releaseSaved();
-    const edges = node.nextEdges;
-    for (let i = 0; i < edges.length; i++) {
-      const edge = edges[i];
-      if (!edge) continue;
+    for (let i = 0; i < node.edgeCount; i++) {
+      const next = node.nextNode(i);
+      if (next === null) continue;
       const g = inputGrads[i];
-      if (g) addToBuffer(edge, fitToInput(node, i, g));
-      const left = deps.get(edge.node)! - 1;
-      deps.set(edge.node, left);
-      if (left === 0) queue.push(edge.node);
+      if (g) addToBuffer(next, node.nextInputNr(i), fitToInput(node, i, g));
+      const left = deps.get(next)! - 1;
+      deps.set(next, left);
+      if (left === 0) queue.push(next);
     }
     recycler?.sweep();
   }

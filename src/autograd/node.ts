@@ -24,6 +24,15 @@ export interface Edge {
   inputNr: number;
 }
 
+/**
+ * One next edge as a node keeps it: the node itself for its input 0 (the
+ * common case, no object), an Edge for another input, null for an input
+ * that needs no gradient.
+ */
+type EdgeSlot = Node | Edge | null;
+
+const slotOf = (e: Edge | null): EdgeSlot => (e !== null && e.inputNr === 0 ? e.node : e);
+
 let nextSequenceNr = 0;
 /** Fake addresses for `<MulBackward0 object at 0x…>`: distinct and stable, derived from the sequence number (no number kept per node). */
 const ADDRESS_BASE = 0x7f3a2c000060;
@@ -68,10 +77,50 @@ export abstract class Node {
     }
   }
 
+  /** How many next edges (one per input of the op): where the gradients this node returns flow. */
+  readonly edgeCount: number;
+  // The first two next edges in fields of their own, the rest in an array: a script loop keeps
+  // hundreds of thousands of nodes alive until backward, and most ops have one or two inputs.
+  private readonly edge0: EdgeSlot;
+  private readonly edge1: EdgeSlot;
+  private readonly moreEdges: readonly EdgeSlot[] | null;
+
   constructor(
     readonly name: string,
-    readonly nextEdges: readonly (Edge | null)[],
-  ) {}
+    nextEdges: readonly (Edge | null)[],
+  ) {
+    const n = nextEdges.length;
+    this.edgeCount = n;
+    this.edge0 = n > 0 ? slotOf(nextEdges[0]!) : null;
+    this.edge1 = n > 1 ? slotOf(nextEdges[1]!) : null;
+    this.moreEdges = n > 2 ? nextEdges.slice(2).map(slotOf) : null;
+  }
+
+  protected edgeSlot(i: number): EdgeSlot {
+    return i === 0 ? this.edge0 : i === 1 ? this.edge1 : (this.moreEdges?.[i - 2] ?? null);
+  }
+
+  /** The node next edge `i` leads to (null: that input needs no gradient). */
+  nextNode(i: number): Node | null {
+    const e = this.edgeSlot(i);
+    return e === null || e instanceof Node ? e : e.node;
+  }
+
+  /** Which input of `nextNode(i)` next edge `i` leads to. */
+  nextInputNr(i: number): number {
+    const e = this.edgeSlot(i);
+    return e === null || e instanceof Node ? 0 : e.inputNr;
+  }
+
+  /** The next edges as Edge objects, made on demand (`next_functions`, drawing the graph). */
+  get nextEdges(): (Edge | null)[] {
+    const out = new Array<Edge | null>(this.edgeCount);
+    for (let i = 0; i < this.edgeCount; i++) {
+      const node = this.nextNode(i);
+      out[i] = node === null ? null : { node, inputNr: this.nextInputNr(i) };
+    }
+    return out;
+  }
 
   /** Gradients for the inputs (one per next edge), given the gradients of the outputs. */
   abstract apply(grads: readonly (Tensor | null)[]): (Tensor | null)[];
@@ -302,7 +351,8 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   }
 
   needsInputGrad(i: number): boolean {
-    return this.nextEdges[i] !== null;
+    // (Past the last edge: true, as an absent edge was never null.)
+    return i >= this.edgeCount || this.edgeSlot(i) !== null;
   }
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
