@@ -85,10 +85,10 @@ export abstract class Node {
   private readonly edge1: EdgeSlot;
   private readonly moreEdges: readonly EdgeSlot[] | null;
 
-  constructor(
-    readonly name: string,
-    nextEdges: readonly (Edge | null)[],
-  ) {
+  /** The node's class in PyTorch (`MulBackward0`, `AccumulateGrad`), what `grad_fn` prints. */
+  abstract get name(): string;
+
+  constructor(nextEdges: readonly (Edge | null)[]) {
     const n = nextEdges.length;
     this.edgeCount = n;
     this.edge0 = n > 0 ? slotOf(nextEdges[0]!) : null;
@@ -146,7 +146,11 @@ export abstract class Node {
 /** The sink of a leaf that requires grad: adds incoming gradients into `.grad`. */
 export class AccumulateGrad extends Node {
   constructor(readonly variable: Tensor) {
-    super('AccumulateGrad', []);
+    super([]);
+  }
+
+  get name(): string {
+    return 'AccumulateGrad';
   }
 
   // Stryker disable next-line BlockStatement: when an AccumulateGrad runs is unobservable: it only writes its own leaf's .grad, which no node reads during the pass
@@ -271,6 +275,15 @@ export interface BackwardSpec<A> {
  */
 let runningOutputGrads: readonly (Tensor | null)[] = NO_GRADS;
 
+type Saves = (SavedTensor | number | null)[];
+
+/**
+ * The saves of the last node that kept nothing but Python numbers: a loop's
+ * `y * 0.9999` nodes share one list. Frozen: a node copies it before
+ * writing into it.
+ */
+let sharedNumberSaves: Saves = Object.freeze([]) as unknown as Saves;
+
 /** The node of one recorded op: its registry entry, attributes and saved tensors. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
   /**
@@ -280,7 +293,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
    * Kept small: a script loop keeps hundreds of thousands of nodes alive
    * until backward.
    */
-  private saves: (SavedTensor | number | null)[] | null = null;
+  private saves: Saves | null = null;
   /** releaseSaved ran: a kept Python number is freed too (its value stays, for drawing the graph). */
   private released = false;
 
@@ -290,7 +303,11 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     edges: readonly (Edge | null)[],
     readonly inputs: readonly InputMeta[],
   ) {
-    super(spec.gradFn, edges);
+    super(edges);
+  }
+
+  get name(): string {
+    return this.spec.gradFn;
   }
 
   get outputGrads(): readonly (Tensor | null)[] {
@@ -299,13 +316,37 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
 
   /** Keep `saved` under the op's save rule `rule` (its position in `spec.saves`); a wrapped number is kept as its value. */
   save(rule: number, saved: Tensor): void {
-    const kept = saved instanceof WrappedNumber ? saved.array.item() : SavedTensor.ofInput(saved);
-    (this.saves ??= new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null))[rule] = kept;
+    if (!(saved instanceof WrappedNumber)) {
+      this.writableSaves()[rule] = SavedTensor.ofInput(saved);
+      return;
+    }
+    this.writableSaves()[rule] = saved.array.item();
+    this.shareNumbers();
   }
 
   /** Keep the op's result under save rule `rule`. */
   saveOutput(rule: number, out: Tensor): void {
-    (this.saves ??= new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null))[rule] = SavedTensor.ofOutput(out, this);
+    this.writableSaves()[rule] = SavedTensor.ofOutput(out, this);
+  }
+
+  private writableSaves(): Saves {
+    if (this.saves === null) this.saves = new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null);
+    else if (Object.isFrozen(this.saves)) this.saves = [...this.saves];
+    return this.saves;
+  }
+
+  /** Saves that are all Python numbers (or nothing) become the shared list when they equal it, else the new shared list. */
+  private shareNumbers(): void {
+    const saves = this.saves!;
+    let same = saves.length === sharedNumberSaves.length;
+    for (let i = 0; i < saves.length; i++) {
+      const s = saves[i];
+      if (s !== null && typeof s !== 'number') return;
+      // Object.is: -0 and 0 are different values to keep.
+      same &&= Object.is(s, sharedNumberSaves[i]);
+    }
+    if (same) this.saves = sharedNumberSaves;
+    else sharedNumberSaves = Object.freeze(saves) as Saves;
   }
 
   /** What save rule `rule` kept (a wrapped number becomes its tensor now, the same one from then on). */
@@ -314,7 +355,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
     if (typeof s !== 'number') return s;
     const kept = SavedTensor.ofInput(this.numberTensor(rule, s));
     if (this.released) kept.release();
-    this.saves![rule] = kept;
+    this.writableSaves()[rule] = kept;
     return kept;
   }
 
@@ -411,7 +452,11 @@ export class AsStridedBackward extends Node {
     private readonly region: Region,
     private readonly baseShape: readonly number[],
   ) {
-    super('AsStridedBackward0', [baseEdge]);
+    super([baseEdge]);
+  }
+
+  get name(): string {
+    return 'AsStridedBackward0';
   }
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
