@@ -7,7 +7,7 @@ import type { DType } from '../tensor/dtype.js';
 import { isFloating } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { formatTensor } from '../tensor/format.js';
-import { allocate, castValue, NDArray, VersionCounter } from '../tensor/ndarray.js';
+import { allocate, castValue, NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isInferenceMode } from './grad-mode.js';
 import { AccumulateGrad, viewHistory, type Edge, type Node } from './node.js';
@@ -276,7 +276,7 @@ const NO_DIMS: readonly number[] = Object.freeze([]);
 export function numberArray(value: number, dtype: DType): NDArray {
   const buffer = allocate(dtype, 1);
   buffer[0] = castValue(dtype, value);
-  return new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, new VersionCounter());
+  return new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, null);
 }
 
 /**
