@@ -29,9 +29,9 @@ export interface Edge {
  * common case, no object), an Edge for another input, null for an input
  * that needs no gradient.
  */
-type EdgeSlot = Node | Edge | null;
+export type EdgeSlot = Node | Edge | null;
 
-const slotOf = (e: Edge | null): EdgeSlot => (e !== null && e.inputNr === 0 ? e.node : e);
+const slotOf = (e: EdgeSlot): EdgeSlot => (e !== null && !(e instanceof Node) && e.inputNr === 0 ? e.node : e);
 
 let nextSequenceNr = 0;
 /** Fake addresses for `<MulBackward0 object at 0x…>`: distinct and stable, derived from the sequence number (no number kept per node). */
@@ -88,7 +88,7 @@ export abstract class Node {
   /** The node's class in PyTorch (`MulBackward0`, `AccumulateGrad`), what `grad_fn` prints. */
   abstract get name(): string;
 
-  constructor(nextEdges: readonly (Edge | null)[]) {
+  constructor(nextEdges: readonly EdgeSlot[]) {
     const n = nextEdges.length;
     this.edgeCount = n;
     this.edge0 = n > 0 ? slotOf(nextEdges[0]!) : null;
@@ -300,7 +300,7 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   constructor(
     readonly spec: BackwardSpec<A> & { readonly saves: readonly { name: string; input?: number }[] },
     readonly attrs: A,
-    edges: readonly (Edge | null)[],
+    edges: readonly EdgeSlot[],
     readonly inputs: readonly InputMeta[],
   ) {
     super(edges);

@@ -10,7 +10,7 @@ import { formatTensor } from '../tensor/format.js';
 import { allocate, castValue, NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isInferenceMode } from './grad-mode.js';
-import { AccumulateGrad, viewHistory, type Edge, type Node } from './node.js';
+import { AccumulateGrad, Node, viewHistory, type Edge, type EdgeSlot } from './node.js';
 
 /** A tensor hook: a new gradient, or null to keep it. */
 export type TensorHook = (grad: Tensor) => Tensor | null;
@@ -144,12 +144,17 @@ export class Tensor {
 
   /** The node gradients flow into for this tensor, or null when it needs none. */
   gradientEdge(): Edge | null {
+    const slot = this.gradientSlot();
+    return slot === null || !(slot instanceof Node) ? slot : { node: slot, inputNr: 0 };
+  }
+
+  /** gradientEdge as a node keeps it (an edge to a node's input 0 is the node itself). */
+  gradientSlot(): EdgeSlot {
     const gradFn = this.checkedGradFn();
-    if (gradFn) return { node: gradFn, inputNr: this.outputNr };
+    if (gradFn) return this.outputNr === 0 ? gradFn : { node: gradFn, inputNr: this.outputNr };
     if (!this.requiresGrad) return null;
     // One AccumulateGrad per leaf, so `next_functions` shows the same object twice.
-    this.accumulator ??= new AccumulateGrad(this);
-    return { node: this.accumulator, inputNr: 0 };
+    return (this.accumulator ??= new AccumulateGrad(this));
   }
 
   /** `requires_grad_()` / `requires_grad = b`, with PyTorch's checks. */
