@@ -10,6 +10,7 @@ import { formatTensor } from '../tensor/format.js';
 import { allocate, castValue, NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isInferenceMode } from './grad-mode.js';
+import { unborn } from '../tensor/pool.js';
 import { AccumulateGrad, Node, viewHistory, type Edge, type EdgeSlot } from './node.js';
 
 /** A tensor hook: a new gradient, or null to keep it. */
@@ -294,4 +295,36 @@ export class WrappedNumber extends Tensor {
   static of(value: number, dtype: DType): WrappedNumber {
     return new WrappedNumber(numberArray(value, dtype));
   }
+
+  /**
+   * `of`, the same tensor each time for a value and dtype: a script loop's
+   * `y * 0.9999` made a tensor, array and buffer per op. For callers whose
+   * wrapped numbers nothing but the op's kernel sees (no tape listener,
+   * which keeps inputs): no op writes into an input, keeps it (a saved
+   * wrapped number is kept as its value) or returns it as its result.
+   */
+  static shared(value: number, dtype: DType): WrappedNumber {
+    // Not under inference mode (an inference tensor cannot be saved), not -0 (a Map key equal to 0).
+    if (isInferenceMode() || Object.is(value, -0)) return WrappedNumber.of(value, dtype);
+    const known = SHARED_NUMBERS[dtype];
+    let t = known.get(value);
+    if (t === undefined) {
+      if (known.size >= SHARED_NUMBERS_MAX) known.clear();
+      t = WrappedNumber.of(value, dtype);
+      // Made during a backward pass, it outlives it: not the pass's to recycle.
+      unborn(t.array.buffer);
+      known.set(value, t);
+    }
+    return t;
+  }
 }
+
+/** Shared wrapped numbers by dtype and value (a script's few constants; cleared when it has many). */
+const SHARED_NUMBERS: Record<DType, Map<number, WrappedNumber>> = {
+  float32: new Map(),
+  float64: new Map(),
+  int64: new Map(),
+  uint8: new Map(),
+  bool: new Map(),
+};
+const SHARED_NUMBERS_MAX = 256;
