@@ -50,27 +50,62 @@ function rootEdges(outputs: readonly Tensor[]): Edge[] {
   });
 }
 
-/** Every node reachable from the roots, with how many edges point at it. */
-function countDependencies(roots: readonly Edge[]): Map<Node, number> {
-  const deps = new Map<Node, number>();
-  const stack: Node[] = [];
-  for (const e of roots) {
-    if (!deps.has(e.node)) {
-      deps.set(e.node, 0);
-      stack.push(e.node);
+let lastPassId = 0;
+/** The passes running, outermost first (a hook or a Function's backward may run another). */
+const activePasses: number[] = [];
+
+/**
+ * One pass's reach: every node reachable from the roots, each marked with
+ * the pass and counting its consumers (the edges that point at it). A pass
+ * run inside another keeps what it overwrote of the outer pass's marks
+ * and gives it back when it ends.
+ */
+class PassNodes {
+  readonly id = ++lastPassId;
+  readonly nodes: Node[] = [];
+  private readonly outer: { node: Node; mark: number; pending: number; grads: (Tensor | null)[] | null }[] = [];
+
+  constructor(roots: readonly Edge[]) {
+    activePasses.push(this.id);
+    const stack: Node[] = [];
+    for (const e of roots) if (this.visit(e.node)) stack.push(e.node);
+    while (stack.length) {
+      const node = stack.pop()!;
+      for (let i = 0; i < node.edgeCount; i++) {
+        const next = node.nextNode(i);
+        if (next === null) continue;
+        if (this.visit(next)) stack.push(next);
+        next.pendingConsumers++;
+      }
     }
   }
-  while (stack.length) {
-    const node = stack.pop()!;
-    for (let i = 0; i < node.edgeCount; i++) {
-      const next = node.nextNode(i);
-      if (next === null) continue;
-      const count = deps.get(next);
-      deps.set(next, (count ?? 0) + 1);
-      if (count === undefined) stack.push(next);
+
+  /** Mark `node` as this pass's (true the first time). */
+  private visit(node: Node): boolean {
+    if (node.passMark === this.id) return false;
+    if (node.passMark !== 0 && activePasses.includes(node.passMark)) {
+      this.outer.push({ node, mark: node.passMark, pending: node.pendingConsumers, grads: node.receivedGrads });
     }
+    node.passMark = this.id;
+    node.pendingConsumers = 0;
+    node.receivedGrads = null;
+    this.nodes.push(node);
+    return true;
   }
-  return deps;
+
+  /** The pass ended (or failed): its nodes keep no gradient, outer passes get their marks back. */
+  end(): void {
+    for (const node of this.nodes) {
+      node.passMark = 0;
+      node.receivedGrads = null;
+    }
+    for (const o of this.outer) {
+      o.node.passMark = o.mark;
+      o.node.pendingConsumers = o.pending;
+      o.node.receivedGrads = o.grads;
+    }
+    activePasses.pop();
+  }
 }
 
 /** Nodes from which some capture node can be reached (what autograd.grad must run). */
@@ -176,19 +211,22 @@ interface Capture {
 }
 
 function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGraph: boolean, captures: Capture[] | null): void {
-  const deps = countDependencies(roots);
-  const captureNodes = new Set(captures?.map((c) => c.edge.node));
-  const needed = captures ? nodesLeadingTo(captureNodes, deps.keys()) : null;
-  const recycler = GradRecycler.forPass(deps.keys(), isGradEnabled() || tapeListened() || observer !== null);
+  const reach = new PassNodes(roots);
   try {
-    run(deps, roots, rootGrads, retainGraph, captures, needed, recycler);
+    const captureNodes = new Set(captures?.map((c) => c.edge.node));
+    const needed = captures ? nodesLeadingTo(captureNodes, reach.nodes) : null;
+    const recycler = GradRecycler.forPass(reach.nodes, isGradEnabled() || tapeListened() || observer !== null);
+    try {
+      run(roots, rootGrads, retainGraph, captures, needed, recycler);
+    } finally {
+      recycler?.stop();
+    }
   } finally {
-    recycler?.stop();
+    reach.end();
   }
 }
 
 function run(
-  deps: Map<Node, number>,
   roots: readonly Edge[],
   rootGrads: readonly Tensor[],
   retainGraph: boolean,
@@ -196,14 +234,13 @@ function run(
   needed: Set<Node> | null,
   recycler: GradRecycler | null,
 ): void {
-  const buffers = new Map<Node, (Tensor | null)[]>();
   const addToBuffer = (node: Node, inputNr: number, g: Tensor) => {
     recycler?.hold(g);
-    const buf = buffers.get(node);
+    const buf = node.receivedGrads;
     if (!buf) {
       const fresh: (Tensor | null)[] = [];
       fresh[inputNr] = g;
-      buffers.set(node, fresh);
+      node.receivedGrads = fresh;
       return;
     }
     const old = buf[inputNr];
@@ -223,11 +260,11 @@ function run(
   roots.forEach((edge, i) => addToBuffer(edge.node, edge.inputNr, rootGrads[i]!));
 
   const queue = new ReadyQueue();
-  for (const node of new Set(roots.map((r) => r.node))) if (deps.get(node) === 0) queue.push(node);
+  for (const node of new Set(roots.map((r) => r.node))) if (node.pendingConsumers === 0) queue.push(node);
   while (queue.size) {
     const node = queue.pop()!;
-    const grads = buffers.get(node) ?? [];
-    buffers.delete(node);
+    const grads = node.receivedGrads ?? [];
+    node.receivedGrads = null;
     if (recycler) for (const g of grads) if (g) recycler.release(g);
     if (captures) {
       for (const c of captures) {
@@ -247,9 +284,7 @@ function run(
       if (next === null) continue;
       const g = inputGrads[i];
       if (g) addToBuffer(next, node.nextInputNr(i), fitToInput(node, i, g));
-      const left = deps.get(next)! - 1;
-      deps.set(next, left);
-      if (left === 0) queue.push(next);
+      if (--next.pendingConsumers === 0) queue.push(next);
     }
     recycler?.sweep();
   }

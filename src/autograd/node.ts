@@ -77,6 +77,13 @@ export abstract class Node {
     }
   }
 
+  // The engine's bookkeeping during a backward pass (src/autograd/engine.ts), on the node
+  // rather than in maps: the pass that reached it, how many of its consumers have not run
+  // yet, and the gradients it has received.
+  passMark = 0;
+  pendingConsumers = 0;
+  receivedGrads: (Tensor | null)[] | null = null;
+
   /** How many next edges (one per input of the op): where the gradients this node returns flow. */
   readonly edgeCount: number;
   // The first two next edges in fields of their own, the rest in an array: a script loop keeps
