@@ -327,8 +327,20 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
       this.writableSaves()[rule] = SavedTensor.ofInput(saved);
       return;
     }
-    this.writableSaves()[rule] = saved.array.item();
-    this.shareNumbers();
+    const value = saved.array.item();
+    if (this.saves === null && this.isSharedWith(rule, value)) this.saves = sharedNumberSaves;
+    else {
+      this.writableSaves()[rule] = value;
+      this.shareNumbers();
+    }
+  }
+
+  /** The shared list is what this node's saves would be with only `value` under `rule`. */
+  private isSharedWith(rule: number, value: number): boolean {
+    const shared = sharedNumberSaves;
+    if (shared.length !== this.spec.saves.length) return false;
+    for (let i = 0; i < shared.length; i++) if (i === rule ? !Object.is(shared[i], value) : shared[i] !== null) return false;
+    return true;
   }
 
   /** Keep the op's result under save rule `rule`. */
