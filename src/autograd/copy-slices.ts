@@ -19,7 +19,11 @@ class CopySlices extends Node {
     private readonly inner: OpNode<unknown>,
     private readonly region: Region,
   ) {
-    super('CopySlices', [baseEdge, ...inner.nextEdges.slice(1)]);
+    super([baseEdge, ...inner.nextEdges.slice(1)]);
+  }
+
+  get name(): string {
+    return 'CopySlices';
   }
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {

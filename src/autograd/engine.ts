@@ -50,27 +50,62 @@ function rootEdges(outputs: readonly Tensor[]): Edge[] {
   });
 }
 
-/** Every node reachable from the roots, with how many edges point at it. */
-function countDependencies(roots: readonly Edge[]): Map<Node, number> {
-  const deps = new Map<Node, number>();
-  const stack: Node[] = [];
-  for (const e of roots) {
-    if (!deps.has(e.node)) {
-      deps.set(e.node, 0);
-      stack.push(e.node);
+let lastPassId = 0;
+/** The passes running, outermost first (a hook or a Function's backward may run another). */
+const activePasses: number[] = [];
+
+/**
+ * One pass's reach: every node reachable from the roots, each marked with
+ * the pass and counting its consumers (the edges that point at it). A pass
+ * run inside another keeps what it overwrote of the outer pass's marks
+ * and gives it back when it ends.
+ */
+class PassNodes {
+  readonly id = ++lastPassId;
+  readonly nodes: Node[] = [];
+  private readonly outer: { node: Node; mark: number; pending: number; grads: (Tensor | null)[] | null }[] = [];
+
+  constructor(roots: readonly Edge[]) {
+    activePasses.push(this.id);
+    const stack: Node[] = [];
+    for (const e of roots) if (this.visit(e.node)) stack.push(e.node);
+    while (stack.length) {
+      const node = stack.pop()!;
+      for (let i = 0; i < node.edgeCount; i++) {
+        const next = node.nextNode(i);
+        if (next === null) continue;
+        if (this.visit(next)) stack.push(next);
+        next.pendingConsumers++;
+      }
     }
   }
-  while (stack.length) {
-    const edges = stack.pop()!.nextEdges;
-    for (let i = 0; i < edges.length; i++) {
-      const next = edges[i]?.node;
-      if (next === undefined) continue;
-      const count = deps.get(next);
-      deps.set(next, (count ?? 0) + 1);
-      if (count === undefined) stack.push(next);
+
+  /** Mark `node` as this pass's (true the first time). */
+  private visit(node: Node): boolean {
+    if (node.passMark === this.id) return false;
+    if (node.passMark !== 0 && activePasses.includes(node.passMark)) {
+      this.outer.push({ node, mark: node.passMark, pending: node.pendingConsumers, grads: node.receivedGrads });
     }
+    node.passMark = this.id;
+    node.pendingConsumers = 0;
+    node.receivedGrads = null;
+    this.nodes.push(node);
+    return true;
   }
-  return deps;
+
+  /** The pass ended (or failed): its nodes keep no gradient, outer passes get their marks back. */
+  end(): void {
+    for (const node of this.nodes) {
+      node.passMark = 0;
+      node.receivedGrads = null;
+    }
+    for (const o of this.outer) {
+      o.node.passMark = o.mark;
+      o.node.pendingConsumers = o.pending;
+      o.node.receivedGrads = o.grads;
+    }
+    activePasses.pop();
+  }
 }
 
 /** Nodes from which some capture node can be reached (what autograd.grad must run). */
@@ -85,10 +120,18 @@ function nodesLeadingTo(targets: ReadonlySet<Node>, all: Iterable<Node>): Set<No
       if (leads.has(node)) continue;
       if (!childrenDone) {
         stack.push([node, true]);
-        for (const e of node.nextEdges) if (e && !leads.has(e.node)) stack.push([e.node, false]);
+        for (let i = 0; i < node.edgeCount; i++) {
+          const next = node.nextNode(i);
+          if (next !== null && !leads.has(next)) stack.push([next, false]);
+        }
         continue;
       }
-      leads.set(node, targets.has(node) || node.nextEdges.some((e) => e !== null && leads.get(e.node) === true));
+      let reaches = targets.has(node);
+      for (let i = 0; i < node.edgeCount && !reaches; i++) {
+        const next = node.nextNode(i);
+        reaches = next !== null && leads.get(next) === true;
+      }
+      leads.set(node, reaches);
     }
   }
   return new Set([...leads].filter(([, v]) => v).map(([k]) => k));
@@ -168,19 +211,22 @@ interface Capture {
 }
 
 function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGraph: boolean, captures: Capture[] | null): void {
-  const deps = countDependencies(roots);
-  const captureNodes = new Set(captures?.map((c) => c.edge.node));
-  const needed = captures ? nodesLeadingTo(captureNodes, deps.keys()) : null;
-  const recycler = GradRecycler.forPass(deps.keys(), isGradEnabled() || tapeListened() || observer !== null);
+  const reach = new PassNodes(roots);
   try {
-    run(deps, roots, rootGrads, retainGraph, captures, needed, recycler);
+    const captureNodes = new Set(captures?.map((c) => c.edge.node));
+    const needed = captures ? nodesLeadingTo(captureNodes, reach.nodes) : null;
+    const recycler = GradRecycler.forPass(reach.nodes, isGradEnabled() || tapeListened() || observer !== null);
+    try {
+      run(roots, rootGrads, retainGraph, captures, needed, recycler);
+    } finally {
+      recycler?.stop();
+    }
   } finally {
-    recycler?.stop();
+    reach.end();
   }
 }
 
 function run(
-  deps: Map<Node, number>,
   roots: readonly Edge[],
   rootGrads: readonly Tensor[],
   retainGraph: boolean,
@@ -188,18 +234,17 @@ function run(
   needed: Set<Node> | null,
   recycler: GradRecycler | null,
 ): void {
-  const buffers = new Map<Node, (Tensor | null)[]>();
-  const addToBuffer = (edge: Edge, g: Tensor) => {
+  const addToBuffer = (node: Node, inputNr: number, g: Tensor) => {
     recycler?.hold(g);
-    const buf = buffers.get(edge.node);
+    const buf = node.receivedGrads;
     if (!buf) {
       const fresh: (Tensor | null)[] = [];
-      fresh[edge.inputNr] = g;
-      buffers.set(edge.node, fresh);
+      fresh[inputNr] = g;
+      node.receivedGrads = fresh;
       return;
     }
-    const old = buf[edge.inputNr];
-    if (!old) buf[edge.inputNr] = g;
+    const old = buf[inputNr];
+    if (!old) buf[inputNr] = g;
     else if (recycler?.ownsWhole(old, 1) && old.dtype === g.dtype && sameShape(old.shape, g.shape)) {
       // Only this slot holds old: sum in place (the same bits as old + g).
       addInto(old.array, g.array);
@@ -209,17 +254,17 @@ function run(
       recycler?.release(old);
       recycler?.release(g);
       recycler?.hold(sum);
-      buf[edge.inputNr] = sum;
+      buf[inputNr] = sum;
     }
   };
-  roots.forEach((edge, i) => addToBuffer(edge, rootGrads[i]!));
+  roots.forEach((edge, i) => addToBuffer(edge.node, edge.inputNr, rootGrads[i]!));
 
   const queue = new ReadyQueue();
-  for (const node of new Set(roots.map((r) => r.node))) if (deps.get(node) === 0) queue.push(node);
+  for (const node of new Set(roots.map((r) => r.node))) if (node.pendingConsumers === 0) queue.push(node);
   while (queue.size) {
     const node = queue.pop()!;
-    const grads = buffers.get(node) ?? [];
-    buffers.delete(node);
+    const grads = node.receivedGrads ?? [];
+    node.receivedGrads = null;
     if (recycler) for (const g of grads) if (g) recycler.release(g);
     if (captures) {
       for (const c of captures) {
@@ -234,15 +279,12 @@ function run(
     node.runPreHooks(grads);
     const inputGrads = node instanceof AccumulateGrad && recycler ? accumulate(node, grads, recycler) : node.apply(grads);
     if (!retainGraph) node.releaseSaved();
-    const edges = node.nextEdges;
-    for (let i = 0; i < edges.length; i++) {
-      const edge = edges[i];
-      if (!edge) continue;
+    for (let i = 0; i < node.edgeCount; i++) {
+      const next = node.nextNode(i);
+      if (next === null) continue;
       const g = inputGrads[i];
-      if (g) addToBuffer(edge, fitToInput(node, i, g));
-      const left = deps.get(edge.node)! - 1;
-      deps.set(edge.node, left);
-      if (left === 0) queue.push(edge.node);
+      if (g) addToBuffer(next, node.nextInputNr(i), fitToInput(node, i, g));
+      if (--next.pendingConsumers === 0) queue.push(next);
     }
     recycler?.sweep();
   }

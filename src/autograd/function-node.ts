@@ -28,13 +28,13 @@ export class FunctionNode extends Node {
   outputs: InputMeta[] = [];
 
   constructor(
-    name: string,
+    readonly name: string,
     edges: readonly (Edge | null)[],
     /** Shape and dtype of the input behind each edge, which its gradient must fit. */
     readonly inputs: readonly InputMeta[],
     private readonly impl: CustomBackward,
   ) {
-    super(name, edges);
+    super(edges);
   }
 
   /**

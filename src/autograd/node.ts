@@ -24,6 +24,15 @@ export interface Edge {
   inputNr: number;
 }
 
+/**
+ * One next edge as a node keeps it: the node itself for its input 0 (the
+ * common case, no object), an Edge for another input, null for an input
+ * that needs no gradient.
+ */
+export type EdgeSlot = Node | Edge | null;
+
+const slotOf = (e: EdgeSlot): EdgeSlot => (e !== null && !(e instanceof Node) && e.inputNr === 0 ? e.node : e);
+
 let nextSequenceNr = 0;
 /** Fake addresses for `<MulBackward0 object at 0x…>`: distinct and stable, derived from the sequence number (no number kept per node). */
 const ADDRESS_BASE = 0x7f3a2c000060;
@@ -68,10 +77,57 @@ export abstract class Node {
     }
   }
 
-  constructor(
-    readonly name: string,
-    readonly nextEdges: readonly (Edge | null)[],
-  ) {}
+  // The engine's bookkeeping during a backward pass (src/autograd/engine.ts), on the node
+  // rather than in maps: the pass that reached it, how many of its consumers have not run
+  // yet, and the gradients it has received.
+  passMark = 0;
+  pendingConsumers = 0;
+  receivedGrads: (Tensor | null)[] | null = null;
+
+  /** How many next edges (one per input of the op): where the gradients this node returns flow. */
+  readonly edgeCount: number;
+  // The first two next edges in fields of their own, the rest in an array: a script loop keeps
+  // hundreds of thousands of nodes alive until backward, and most ops have one or two inputs.
+  private readonly edge0: EdgeSlot;
+  private readonly edge1: EdgeSlot;
+  private readonly moreEdges: readonly EdgeSlot[] | null;
+
+  /** The node's class in PyTorch (`MulBackward0`, `AccumulateGrad`), what `grad_fn` prints. */
+  abstract get name(): string;
+
+  constructor(nextEdges: readonly EdgeSlot[]) {
+    const n = nextEdges.length;
+    this.edgeCount = n;
+    this.edge0 = n > 0 ? slotOf(nextEdges[0]!) : null;
+    this.edge1 = n > 1 ? slotOf(nextEdges[1]!) : null;
+    this.moreEdges = n > 2 ? nextEdges.slice(2).map(slotOf) : null;
+  }
+
+  protected edgeSlot(i: number): EdgeSlot {
+    return i === 0 ? this.edge0 : i === 1 ? this.edge1 : (this.moreEdges?.[i - 2] ?? null);
+  }
+
+  /** The node next edge `i` leads to (null: that input needs no gradient). */
+  nextNode(i: number): Node | null {
+    const e = this.edgeSlot(i);
+    return e === null || e instanceof Node ? e : e.node;
+  }
+
+  /** Which input of `nextNode(i)` next edge `i` leads to. */
+  nextInputNr(i: number): number {
+    const e = this.edgeSlot(i);
+    return e === null || e instanceof Node ? 0 : e.inputNr;
+  }
+
+  /** The next edges as Edge objects, made on demand (`next_functions`, drawing the graph). */
+  get nextEdges(): (Edge | null)[] {
+    const out = new Array<Edge | null>(this.edgeCount);
+    for (let i = 0; i < this.edgeCount; i++) {
+      const node = this.nextNode(i);
+      out[i] = node === null ? null : { node, inputNr: this.nextInputNr(i) };
+    }
+    return out;
+  }
 
   /** Gradients for the inputs (one per next edge), given the gradients of the outputs. */
   abstract apply(grads: readonly (Tensor | null)[]): (Tensor | null)[];
@@ -97,7 +153,11 @@ export abstract class Node {
 /** The sink of a leaf that requires grad: adds incoming gradients into `.grad`. */
 export class AccumulateGrad extends Node {
   constructor(readonly variable: Tensor) {
-    super('AccumulateGrad', []);
+    super([]);
+  }
+
+  get name(): string {
+    return 'AccumulateGrad';
   }
 
   // Stryker disable next-line BlockStatement: when an AccumulateGrad runs is unobservable: it only writes its own leaf's .grad, which no node reads during the pass
@@ -223,6 +283,15 @@ export interface BackwardSpec<A> {
  */
 let runningOutputGrads: readonly (Tensor | null)[] = NO_GRADS;
 
+type Saves = (SavedTensor | number | null)[];
+
+/**
+ * The saves of the last node that kept nothing but Python numbers: a loop's
+ * `y * 0.9999` nodes share one list. Frozen: a node copies it before
+ * writing into it.
+ */
+let sharedNumberSaves: Saves = Object.freeze([]) as unknown as Saves;
+
 /** The node of one recorded op: its registry entry, attributes and saved tensors. */
 export class OpNode<A> extends Node implements BackwardContext<A> {
   /**
@@ -232,15 +301,21 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
    * Kept small: a script loop keeps hundreds of thousands of nodes alive
    * until backward.
    */
-  private saves: (SavedTensor | number | null)[] | null = null;
+  private saves: Saves | null = null;
+  /** releaseSaved ran: a kept Python number is freed too (its value stays, for drawing the graph). */
+  private released = false;
 
   constructor(
     readonly spec: BackwardSpec<A> & { readonly saves: readonly { name: string; input?: number }[] },
     readonly attrs: A,
-    edges: readonly (Edge | null)[],
+    edges: readonly EdgeSlot[],
     readonly inputs: readonly InputMeta[],
   ) {
-    super(spec.gradFn, edges);
+    super(edges);
+  }
+
+  get name(): string {
+    return this.spec.gradFn;
   }
 
   get outputGrads(): readonly (Tensor | null)[] {
@@ -249,25 +324,67 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
 
   /** Keep `saved` under the op's save rule `rule` (its position in `spec.saves`); a wrapped number is kept as its value. */
   save(rule: number, saved: Tensor): void {
-    const kept = saved instanceof WrappedNumber ? saved.array.item() : SavedTensor.ofInput(saved);
-    (this.saves ??= new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null))[rule] = kept;
+    if (!(saved instanceof WrappedNumber)) {
+      this.writableSaves()[rule] = SavedTensor.ofInput(saved);
+      return;
+    }
+    const value = saved.array.item();
+    if (this.saves === null && this.isSharedWith(rule, value)) this.saves = sharedNumberSaves;
+    else {
+      this.writableSaves()[rule] = value;
+      this.shareNumbers();
+    }
+  }
+
+  /** The shared list is what this node's saves would be with only `value` under `rule`. */
+  private isSharedWith(rule: number, value: number): boolean {
+    const shared = sharedNumberSaves;
+    if (shared.length !== this.spec.saves.length) return false;
+    for (let i = 0; i < shared.length; i++) if (i === rule ? !Object.is(shared[i], value) : shared[i] !== null) return false;
+    return true;
   }
 
   /** Keep the op's result under save rule `rule`. */
   saveOutput(rule: number, out: Tensor): void {
-    (this.saves ??= new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null))[rule] = SavedTensor.ofOutput(out, this);
+    this.writableSaves()[rule] = SavedTensor.ofOutput(out, this);
+  }
+
+  private writableSaves(): Saves {
+    if (this.saves === null) this.saves = new Array<SavedTensor | number | null>(this.spec.saves.length).fill(null);
+    else if (Object.isFrozen(this.saves)) this.saves = [...this.saves];
+    return this.saves;
+  }
+
+  /** Saves that are all Python numbers (or nothing) become the shared list when they equal it, else the new shared list. */
+  private shareNumbers(): void {
+    const saves = this.saves!;
+    let same = saves.length === sharedNumberSaves.length;
+    for (let i = 0; i < saves.length; i++) {
+      const s = saves[i];
+      if (s !== null && typeof s !== 'number') return;
+      // Object.is: -0 and 0 are different values to keep.
+      same &&= Object.is(s, sharedNumberSaves[i]);
+    }
+    if (same) this.saves = sharedNumberSaves;
+    else sharedNumberSaves = Object.freeze(saves) as Saves;
   }
 
   /** What save rule `rule` kept (a wrapped number becomes its tensor now, the same one from then on). */
   private savedAt(rule: number): SavedTensor | null {
     const s = this.saves?.[rule] ?? null;
     if (typeof s !== 'number') return s;
-    const array = numberArray(s, this.inputs[this.spec.saves[rule]!.input!]!.dtype);
-    // It stays with the node for later passes (retain_graph): not the running pass's to recycle.
-    unborn(array.buffer);
-    const kept = SavedTensor.ofInput(new Tensor(array));
-    this.saves![rule] = kept;
+    const kept = SavedTensor.ofInput(this.numberTensor(rule, s));
+    if (this.released) kept.release();
+    this.writableSaves()[rule] = kept;
     return kept;
+  }
+
+  /** A kept Python number as the 0-d tensor the op wrapped it in. */
+  private numberTensor(rule: number, value: number): Tensor {
+    const array = numberArray(value, this.inputs[this.spec.saves[rule]!.input!]!.dtype);
+    // It may stay with the node for later passes (retain_graph): not the running pass's to recycle.
+    unborn(array.buffer);
+    return new Tensor(array);
   }
 
   /** The saved tensors by their registry names (`self`, `other`, `result`, …), in the order of the op's save rules. */
@@ -283,20 +400,34 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   saved(name: string): Tensor {
     const rules = this.spec.saves;
     for (let i = 0; i < rules.length; i++) {
-      const s = rules[i]!.name === name ? this.savedAt(i) : null;
-      if (s) return s.unpack();
+      if (rules[i]!.name !== name) continue;
+      const s = this.saves?.[i] ?? null;
+      // A backward that records nothing (no create_graph) uses a kept number's tensor and drops it:
+      // made into a tensor kept on the node, it would stay alive with the graph.
+      if (typeof s === 'number' && !isGradEnabled()) return this.numberTensor(i, s);
+      const kept = this.savedAt(i);
+      if (kept) return kept.unpack();
     }
     throw new Error(`internal: ${this.name} did not save '${name}'`);
   }
 
   needsInputGrad(i: number): boolean {
-    return this.nextEdges[i] !== null;
+    // (Past the last edge: true, as an absent edge was never null.)
+    return i >= this.edgeCount || this.edgeSlot(i) !== null;
   }
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
     // PyTorch's generated backward unpacks every saved tensor first: a changed or freed one
     // fails the pass even when this backward would not read it.
-    if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.unpack();
+    if (this.saves) {
+      for (let i = 0; i < this.saves.length; i++) {
+        const s = this.saves[i];
+        // A kept number cannot change, but it is freed with the rest.
+        if (typeof s === 'number') {
+          if (this.released) throw runtimeError(BACKWARD_TWICE);
+        } else s?.unpack();
+      }
+    }
     const outer = runningOutputGrads;
     // (An output no gradient reached may be a hole: readers take `?? zeros`.)
     runningOutputGrads = grads;
@@ -308,7 +439,12 @@ export class OpNode<A> extends Node implements BackwardContext<A> {
   }
 
   override releaseSaved(): void {
-    if (this.saves) for (let i = 0; i < this.saves.length; i++) this.savedAt(i)?.release();
+    this.released = true;
+    if (!this.saves) return;
+    for (let i = 0; i < this.saves.length; i++) {
+      const s = this.saves[i];
+      if (s instanceof SavedTensor) s.release();
+    }
   }
 }
 
@@ -336,7 +472,11 @@ export class AsStridedBackward extends Node {
     private readonly region: Region,
     private readonly baseShape: readonly number[],
   ) {
-    super('AsStridedBackward0', [baseEdge]);
+    super([baseEdge]);
+  }
+
+  get name(): string {
+    return 'AsStridedBackward0';
   }
 
   apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {

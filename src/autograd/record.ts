@@ -9,7 +9,7 @@ import { rebaseHistory } from './copy-slices.js';
 import { backwardObserver, inBackward, setBackwardObserver } from './engine.js';
 import type { FunctionNode } from './function-node.js';
 import { isGradEnabled, isInferenceMode } from './grad-mode.js';
-import { OpNode, type BackwardSpec, type Edge, type InputMeta } from './node.js';
+import { OpNode, type BackwardSpec, type EdgeSlot, type InputMeta } from './node.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -140,7 +140,7 @@ function attachNode<A>(
   op: RecordableOp<A>,
   attrs: A,
   out: Tensor,
-  edges: (Edge | null)[],
+  edges: readonly EdgeSlot[],
   inputs: readonly InputMeta[],
   savedInput: (i: number) => Tensor,
 ): OpNode<A> {
@@ -171,32 +171,28 @@ const NUMBER_META = new Map<DType, InputMeta>();
 
 let lastMetas: readonly InputMeta[] = [];
 
-/** The descriptions of an op's inputs: the previous op's list when they are the same. */
+/** The descriptions of an op's inputs: the previous op's list when they are the same (no new list). */
 function metaOf(inputs: readonly Tensor[]): readonly InputMeta[] {
-  const metas = describe(inputs);
-  if (metas.length !== lastMetas.length || metas.some((m, i) => m !== lastMetas[i])) lastMetas = metas;
+  let same = inputs.length === lastMetas.length;
+  for (let i = 0; i < inputs.length && same; i++) same = describe(inputs[i]!) === lastMetas[i];
+  if (!same) lastMetas = inputs.map(describe);
   return lastMetas;
 }
 
-function describe(inputs: readonly Tensor[]): InputMeta[] {
-  const out = new Array<InputMeta>(inputs.length);
-  for (let i = 0; i < inputs.length; i++) {
-    const { shape, dtype } = inputs[i]!.array;
-    if (shape.length === 0) {
-      let meta = NUMBER_META.get(dtype);
-      if (!meta) NUMBER_META.set(dtype, (meta = { shape: [], dtype }));
-      out[i] = meta;
-      continue;
-    }
-    if (lastMeta.dtype !== dtype || !sameShape(lastMeta.shape, shape)) lastMeta = { shape, dtype };
-    out[i] = lastMeta;
+function describe(input: Tensor): InputMeta {
+  const { shape, dtype } = input.array;
+  if (shape.length === 0) {
+    let meta = NUMBER_META.get(dtype);
+    if (!meta) NUMBER_META.set(dtype, (meta = { shape: [], dtype }));
+    return meta;
   }
-  return out;
+  if (lastMeta.dtype !== dtype || !sameShape(lastMeta.shape, shape)) lastMeta = { shape, dtype };
+  return lastMeta;
 }
 
-function edgesOf(inputs: readonly Tensor[]): (Edge | null)[] {
-  const out = new Array<Edge | null>(inputs.length);
-  for (let i = 0; i < inputs.length; i++) out[i] = inputs[i]!.gradientEdge();
+function edgesOf(inputs: readonly Tensor[]): EdgeSlot[] {
+  const out = new Array<EdgeSlot>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) out[i] = inputs[i]!.gradientSlot();
   return out;
 }
 

@@ -7,10 +7,11 @@ import type { DType } from '../tensor/dtype.js';
 import { isFloating } from '../tensor/dtype.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
 import { formatTensor } from '../tensor/format.js';
-import { allocate, castValue, NDArray, VersionCounter } from '../tensor/ndarray.js';
+import { allocate, castValue, NDArray } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isInferenceMode } from './grad-mode.js';
-import { AccumulateGrad, viewHistory, type Edge, type Node } from './node.js';
+import { unborn } from '../tensor/pool.js';
+import { AccumulateGrad, Node, viewHistory, type Edge, type EdgeSlot } from './node.js';
 
 /** A tensor hook: a new gradient, or null to keep it. */
 export type TensorHook = (grad: Tensor) => Tensor | null;
@@ -144,12 +145,17 @@ export class Tensor {
 
   /** The node gradients flow into for this tensor, or null when it needs none. */
   gradientEdge(): Edge | null {
+    const slot = this.gradientSlot();
+    return slot === null || !(slot instanceof Node) ? slot : { node: slot, inputNr: 0 };
+  }
+
+  /** gradientEdge as a node keeps it (an edge to a node's input 0 is the node itself). */
+  gradientSlot(): EdgeSlot {
     const gradFn = this.checkedGradFn();
-    if (gradFn) return { node: gradFn, inputNr: this.outputNr };
+    if (gradFn) return this.outputNr === 0 ? gradFn : { node: gradFn, inputNr: this.outputNr };
     if (!this.requiresGrad) return null;
     // One AccumulateGrad per leaf, so `next_functions` shows the same object twice.
-    this.accumulator ??= new AccumulateGrad(this);
-    return { node: this.accumulator, inputNr: 0 };
+    return (this.accumulator ??= new AccumulateGrad(this));
   }
 
   /** `requires_grad_()` / `requires_grad = b`, with PyTorch's checks. */
@@ -276,7 +282,7 @@ const NO_DIMS: readonly number[] = Object.freeze([]);
 export function numberArray(value: number, dtype: DType): NDArray {
   const buffer = allocate(dtype, 1);
   buffer[0] = castValue(dtype, value);
-  return new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, new VersionCounter());
+  return new NDArray(buffer, dtype, NO_DIMS, NO_DIMS, 0, null);
 }
 
 /**
@@ -289,4 +295,36 @@ export class WrappedNumber extends Tensor {
   static of(value: number, dtype: DType): WrappedNumber {
     return new WrappedNumber(numberArray(value, dtype));
   }
+
+  /**
+   * `of`, the same tensor each time for a value and dtype: a script loop's
+   * `y * 0.9999` made a tensor, array and buffer per op. For callers whose
+   * wrapped numbers nothing but the op's kernel sees (no tape listener,
+   * which keeps inputs): no op writes into an input, keeps it (a saved
+   * wrapped number is kept as its value) or returns it as its result.
+   */
+  static shared(value: number, dtype: DType): WrappedNumber {
+    // Not under inference mode (an inference tensor cannot be saved), not -0 (a Map key equal to 0).
+    if (isInferenceMode() || Object.is(value, -0)) return WrappedNumber.of(value, dtype);
+    const known = SHARED_NUMBERS[dtype];
+    let t = known.get(value);
+    if (t === undefined) {
+      if (known.size >= SHARED_NUMBERS_MAX) known.clear();
+      t = WrappedNumber.of(value, dtype);
+      // Made during a backward pass, it outlives it: not the pass's to recycle.
+      unborn(t.array.buffer);
+      known.set(value, t);
+    }
+    return t;
+  }
 }
+
+/** Shared wrapped numbers by dtype and value (a script's few constants; cleared when it has many). */
+const SHARED_NUMBERS: Record<DType, Map<number, WrappedNumber>> = {
+  float32: new Map(),
+  float64: new Map(),
+  int64: new Map(),
+  uint8: new Map(),
+  bool: new Map(),
+};
+const SHARED_NUMBERS_MAX = 256;

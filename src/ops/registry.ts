@@ -3,7 +3,7 @@
  * derivatives.yaml), its forward kernel next to its backward. The tape,
  * the runner's method table and the docs all read these entries.
  */
-import { recordInPlace, recordMultiOp, recordOp, type RecordableOp, type SaveRule } from '../autograd/record.js';
+import { recordInPlace, recordMultiOp, recordOp, tapeListened, type RecordableOp, type SaveRule } from '../autograd/record.js';
 import type { BackwardContext } from '../autograd/node.js';
 import { Tensor, WrappedNumber } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
@@ -234,10 +234,11 @@ function sharedFloatDtype(operands: readonly Operand[]): DType | null {
 
 const scalarDtype = (kind: ScalarKind): DType => (kind === 'bool' ? 'bool' : kind === 'int' ? 'int64' : DEFAULT_FLOAT);
 
-/** Python scalars become 0-d tensors of the compute dtype, as PyTorch wraps numbers. */
+/** Python scalars become 0-d tensors of the compute dtype, as PyTorch wraps numbers (shared ones unless a listener keeps the op's inputs). */
 function wrap(operand: Operand, dtype: DType): Tensor {
   if (operand instanceof Tensor) return operand;
-  return WrappedNumber.of(typeof operand === 'number' ? operand : operand.value, dtype);
+  const value = typeof operand === 'number' ? operand : operand.value;
+  return tapeListened() ? WrappedNumber.of(value, dtype) : WrappedNumber.shared(value, dtype);
 }
 
 /** Run an op out of place and record it on the tape. */

@@ -187,8 +187,10 @@ function numberOp(op: BinaryOp, a: Num, b: Num): PyValue {
   return floatOp(op, x, y);
 }
 
-function tensorOperand(v: PyValue): Tensor | F.Scalar | null {
+function tensorOperand(v: PyValue): Tensor | number | F.Scalar | null {
   if (v instanceof Tensor) return v;
+  // A Python float goes as a plain number (an op takes it as a float): no Scalar per op.
+  if (typeof v === 'number') return v;
   if (isNumber(v)) return toScalar(v);
   return null;
 }

@@ -18,11 +18,10 @@ import {
   normalizeDim,
   numelOf,
   sameShape,
-  VersionCounter,
 } from './ndarray.js';
 
 function fresh(buffer: Float32Array | Float64Array, shape: readonly number[], dtype: DType): NDArray {
-  return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+  return NDArray.adopt(buffer, shape, dtype);
 }
 
 /** The result shape of broadcasting two operands (no new array when they already agree). */

@@ -62,15 +62,46 @@ export function castValue(dtype: DType, v: number): number {
   return v;
 }
 
+/**
+ * The shape and strides of the last contiguous array made: a loop's
+ * results of one shape share them (never written: shapes and strides are
+ * readonly) instead of two new arrays each.
+ */
+let lastShape: readonly number[] = [];
+let lastStrides: readonly number[] = [];
+
+/** `shape` as a contiguous array's own (the shared one when it is the last shape made); its strides are then `lastStrides`. */
+function contiguousShape(shape: readonly number[]): readonly number[] {
+  if (!sameShape(shape, lastShape)) {
+    lastShape = [...shape];
+    lastStrides = contiguousStrides(shape);
+  }
+  return lastShape;
+}
+
 export class NDArray {
+  /**
+   * The version counter, shared by views; null until asked for (most
+   * arrays are never viewed, saved or changed in place, and a script loop
+   * makes hundreds of thousands of them).
+   */
+  private counter: VersionCounter | null;
+
   constructor(
     readonly buffer: Buffer,
     readonly dtype: DType,
     readonly shape: readonly number[],
     readonly strides: readonly number[],
     readonly offset: number,
-    readonly version: VersionCounter,
-  ) {}
+    /** null: a counter of its own, made when first asked for. */
+    version: VersionCounter | null,
+  ) {
+    this.counter = version;
+  }
+
+  get version(): VersionCounter {
+    return (this.counter ??= new VersionCounter());
+  }
 
   static fromValues(values: ArrayLike<number>, shape: readonly number[], dtype: DType): NDArray {
     const n = numelOf(shape);
@@ -78,13 +109,13 @@ export class NDArray {
     // Floats need no cast beyond the typed array's own rounding on store.
     if ((dtype === 'float32' || dtype === 'float64') && values.length === n) buffer.set(values);
     else for (let i = 0; i < n; i++) buffer[i] = castValue(dtype, values[i]!);
-    return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+    return NDArray.adopt(buffer, shape, dtype);
   }
 
   static full(shape: readonly number[], value: number, dtype: DType): NDArray {
     const buffer = allocate(dtype, numelOf(shape));
     buffer.fill(castValue(dtype, value));
-    return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+    return NDArray.adopt(buffer, shape, dtype);
   }
 
   static scalar(value: number, dtype: DType): NDArray {
@@ -209,7 +240,7 @@ export class NDArray {
 
   /** A fresh contiguous buffer of the dtype's array type as an array of `shape`: no copy. */
   static adopt(buffer: Buffer, shape: readonly number[], dtype: DType): NDArray {
-    return new NDArray(buffer, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+    return new NDArray(buffer, dtype, contiguousShape(shape), lastStrides, 0, null);
   }
 
   /** A contiguous copy (with a fresh version counter), optionally in another dtype. */
@@ -230,7 +261,7 @@ export class NDArray {
 
   /** The same storage under a new version counter: what `.data` returns. */
   withOwnVersion(): NDArray {
-    return new NDArray(this.buffer, this.dtype, this.shape, this.strides, this.offset, new VersionCounter());
+    return new NDArray(this.buffer, this.dtype, this.shape, this.strides, this.offset, null);
   }
 
   /** Write `values` (row-major, already broadcast to this shape) into this array's storage. */

@@ -18,7 +18,7 @@ import * as s64 from './numerics/sleefFloat64.js';
 function fresh(values: ArrayLike<number>, shape: readonly number[], dtype: DType): NDArray {
   const out = allocate(dtype, values.length);
   for (let i = 0; i < values.length; i++) out[i] = castValue(dtype, values[i]!);
-  return new NDArray(out, dtype, [...shape], contiguousStrides(shape), 0, new VersionCounter());
+  return NDArray.adopt(out, shape, dtype);
 }
 
 const reducedMask = (a: NDArray, dims: readonly number[]) => a.shape.map((_, d) => dims.includes(d));
