@@ -12,15 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-};
-const runs = arg('--runs', 5);
-const n = arg('--n', 1_000_000);
+const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, n: { type: 'string', default: '1000000' } } });
+const runs = Number(opts.runs);
+const n = Number(opts.n);
 
 const dir = mkdtempSync(join(os.tmpdir(), 'dzdx-sleef-'));
 const bundle = join(dir, 'kernels.mjs');

@@ -5,11 +5,11 @@
  * saved tensors are freed unless retain_graph.
  */
 import { runtimeError } from '../tensor/errors.js';
-import { sameShape, sizeString } from '../tensor/ndarray.js';
+import { addInto, sameShape, sizeString } from '../tensor/ndarray.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled, withGradMode } from './grad-mode.js';
 import { FunctionNode } from './function-node.js';
-import { addInto, GradRecycler } from './grad-recycler.js';
+import { GradRecycler } from './grad-recycler.js';
 import { tapeListened } from './record.js';
 import { AccumulateGrad, OpNode, type Edge, type Node } from './node.js';
 import { Tensor } from './tensor.js';
@@ -63,6 +63,8 @@ const activePasses: number[] = [];
 class PassNodes {
   readonly id = ++lastPassId;
   readonly nodes: Node[] = [];
+  /** Every node runs a registry formula or accumulates, with no hook: no user code runs in the pass. */
+  onlyRegistryFormulas = true;
   private readonly outer: { node: Node; mark: number; pending: number; grads: (Tensor | null)[] | null }[] = [];
 
   constructor(roots: readonly Edge[]) {
@@ -87,6 +89,7 @@ class PassNodes {
       this.outer.push({ node, mark: node.passMark, pending: node.pendingConsumers, grads: node.receivedGrads });
     }
     node.passMark = this.id;
+    if (node.hasPreHooks || !(node instanceof OpNode || node instanceof AccumulateGrad)) this.onlyRegistryFormulas = false;
     node.pendingConsumers = 0;
     node.receivedGrads = null;
     this.nodes.push(node);
@@ -215,7 +218,9 @@ function execute(roots: readonly Edge[], rootGrads: readonly Tensor[], retainGra
   try {
     const captureNodes = new Set(captures?.map((c) => c.edge.node));
     const needed = captures ? nodesLeadingTo(captureNodes, reach.nodes) : null;
-    const recycler = GradRecycler.forPass(reach.nodes, isGradEnabled() || tapeListened() || observer !== null);
+    // Recycling needs a pass that only the engine's slots can see into (grad-recycler.ts).
+    const recorded = isGradEnabled() || tapeListened() || observer !== null;
+    const recycler = reach.onlyRegistryFormulas && !recorded ? new GradRecycler() : null;
     try {
       run(roots, rootGrads, retainGraph, captures, needed, recycler);
     } finally {

@@ -12,24 +12,14 @@
  * no slot holds it, unless it left the pass: as a leaf's `.grad` or as an
  * `autograd.grad` result.
  */
-import type { Buffer, NDArray } from '../tensor/ndarray.js';
+import type { NDArray } from '../tensor/ndarray.js';
 import { recycle, trackBirths } from '../tensor/pool.js';
-import { AccumulateGrad, OpNode, type Node } from './node.js';
 import type { Tensor } from './tensor.js';
 
 export class GradRecycler {
   private readonly tracking = trackBirths();
   /** How many gradient slots hold each buffer born in the pass. */
   private readonly held = new Map<ArrayBufferLike, number>();
-
-  /** A recycler for a pass over `nodes`, or null when the pass may run or record anything else. */
-  static forPass(nodes: Iterable<Node>, recorded: boolean): GradRecycler | null {
-    if (recorded) return null;
-    for (const node of nodes) {
-      if (!(node instanceof OpNode || node instanceof AccumulateGrad) || node.hasPreHooks) return null;
-    }
-    return new GradRecycler();
-  }
 
   private born(g: Tensor): ArrayBufferLike | null {
     const births = this.tracking.births;
@@ -89,11 +79,4 @@ export class GradRecycler {
 
 function coversBuffer(a: NDArray): boolean {
   return a.offset === 0 && a.buffer.length === a.numel && a.isContiguous();
-}
-
-/** `target += g` elementwise, in target's storage (same shape and dtype, target contiguous): the bits of target + g. */
-export function addInto(target: NDArray, g: NDArray): void {
-  const out: Buffer = target.buffer;
-  const add = g.elements();
-  for (let i = 0; i < out.length; i++) out[i] = out[i]! + add[i]!;
 }

@@ -5,7 +5,7 @@
 import { legacyTypeName } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { DType } from '../tensor/dtype.js';
-import { NDArray, withElements } from '../tensor/ndarray.js';
+import { addInto, NDArray } from '../tensor/ndarray.js';
 import { unborn } from '../tensor/pool.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
@@ -180,18 +180,14 @@ export class AccumulateGrad extends Node {
     } else {
       // In place, as PyTorch does: an earlier `g = x.grad` sees the sum too.
       const a = v.grad.array;
-      withElements(g.array, (add) => {
-        if (a.isContiguous() && g.array.buffer !== a.buffer) {
-          const buffer = a.buffer;
-          // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
-          for (let i = 0, o = a.offset; i < add.length; i++, o++) buffer[o] = buffer[o]! + add[i]!;
-        } else {
-          const sum = a.values();
-          // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
-          for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
-          a.assign(sum);
-        }
-      });
+      if (a.isContiguous() && g.array.buffer !== a.buffer) addInto(a, g.array);
+      else {
+        const sum = a.values();
+        const add = g.array.values();
+        // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
+        for (let i = 0; i < sum.length; i++) sum[i] += add[i]!;
+        a.assign(sum);
+      }
     }
     // Stryker disable next-line ArrayDeclaration: AccumulateGrad has no next edges, so the engine never reads its outputs
     return [];

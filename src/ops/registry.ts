@@ -9,7 +9,7 @@ import { Tensor, WrappedNumber } from '../autograd/tensor.js';
 import { category, DEFAULT_FLOAT, isFloating, promoteTypes, promoteWithScalar, type DType, type ScalarKind } from '../tensor/dtype.js';
 import { LimitError, runtimeError } from '../tensor/errors.js';
 import { broadcastShapes, broadcastTo, NDArray } from '../tensor/ndarray.js';
-import { recycleUnlessShared } from '../tensor/pool.js';
+import { isPooled, recycleUnlessShared } from '../tensor/pool.js';
 
 /**
  * How an op's result dtype follows from its inputs:
@@ -278,9 +278,12 @@ export function callInPlace<A>(entry: OpEntry<A>, self: Tensor, others: readonly
   recordInPlace(entry, self, inputs, fitted, attrs);
   // The result, now copied into self, is dead unless the kernel handed back an input's storage:
   // an optimiser's next in-place op of this size takes it instead of fresh memory.
-  const operands = [self.array.buffer, ...inputs.map((t) => t.array.buffer)];
-  recycleUnlessShared(result.buffer, operands);
-  if (fitted !== result) recycleUnlessShared(fitted.buffer, operands);
+  // (fitted, self's shape, is the larger: small results, most in-place ops, stop here.)
+  if (isPooled(fitted.buffer)) {
+    const operands = [self.array.buffer, ...inputs.map((t) => t.array.buffer)];
+    recycleUnlessShared(result.buffer, operands);
+    if (fitted !== result) recycleUnlessShared(fitted.buffer, operands);
+  }
   return self;
 }
 

@@ -293,6 +293,19 @@ export function withElements<T>(a: NDArray, use: (xs: Buffer) => T): T {
   }
 }
 
+/**
+ * `target += g` elementwise in target's storage (target contiguous, g of
+ * its shape in any layout): each element target + g rounded to target's
+ * dtype, the bits of an out-of-place sum.
+ */
+export function addInto(target: NDArray, g: NDArray): void {
+  const buffer = target.buffer;
+  withElements(g, (add) => {
+    // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
+    for (let i = 0, o = target.offset; i < add.length; i++, o++) buffer[o] = buffer[o]! + add[i]!;
+  });
+}
+
 /** Two shapes are the same (without building strings). */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a === b) return true;

@@ -69,12 +69,12 @@ export function trackBirths(): { births: Map<ArrayBufferLike, Buffer>; stop(): v
 /** `buffer` outlives the pass that is tracking births (it is kept elsewhere): not the pass's to recycle. */
 export function unborn(buffer: Buffer): void {
   // Only large buffers are noted; a small one's storage is not even asked for.
-  if (born !== null && buffer.length >= minElements) born.delete(buffer.buffer);
+  if (born !== null && isPooled(buffer)) born.delete(buffer.buffer);
 }
 
 /** Keep `buffer` (dead: nothing will read or write it again) for reuse. */
 export function recycle(buffer: Buffer): void {
-  if (buffer.length < minElements || pooledBytes + buffer.byteLength > POOL_MAX_BYTES) return;
+  if (!isPooled(buffer) || pooledBytes + buffer.byteLength > POOL_MAX_BYTES) return;
   const storage = buffer.buffer;
   if (pooled.has(storage)) return;
   // A backward pass tracking it must not recycle it again.
@@ -87,9 +87,14 @@ export function recycle(buffer: Buffer): void {
   else (free as Map<number, Buffer[]>).set(buffer.length, [buffer]);
 }
 
+/** Whether `buffer` is large enough to be pooled (smaller ones are left to the collector). */
+export function isPooled(buffer: Buffer): boolean {
+  return buffer.length >= minElements;
+}
+
 /** recycle(buffer), unless it shares storage with one of `live` (a kernel may hand back an input's). */
 export function recycleUnlessShared(buffer: Buffer, live: readonly Buffer[]): void {
-  if (buffer.length < minElements) return;
+  if (!isPooled(buffer)) return;
   const storage = buffer.buffer;
   if (!live.some((b) => b.buffer === storage)) recycle(buffer);
 }

@@ -29,22 +29,23 @@ export function linspaceValues(start: number, end: number, steps: number, dtype:
   const step = r(r(e - s) / (steps - 1));
   const lanes = single ? 8 : 4;
   const vectorEnd = steps - (steps % (2 * lanes));
-  if (single) linspaceVectors32(out, s, e, step, steps, vectorEnd);
-  else linspaceVectors64(out, s, e, step, steps, vectorEnd);
+  linspaceVectors(out, s, e, step, steps, vectorEnd, single);
   const halfway = Math.floor(steps / 2);
   const fused = single ? fmaf : fma;
   for (let i = vectorEnd; i < steps; i++) out[i] = i < halfway ? fused(step, i, s) : fused(-step, steps - 1 - i, e);
   return out;
 }
 
-function linspaceVectors32(out: Float32Array | Float64Array, s: number, e: number, step: number, steps: number, vectorEnd: number): void {
-  const halfway = Math.floor(steps / 2);
-  const laneSteps = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => Math.fround(k * step));
+/** The vectors of linspace: lanes of 8 float32 or 4 float64, each base fused, lane k at base + k·step (that product rounded to the dtype). */
+function linspaceVectors(out: Float32Array | Float64Array, s: number, e: number, step: number, steps: number, vectorEnd: number, single: boolean): void {
+  const lanes = single ? 8 : 4;
+  const fused = single ? fmaf : fma;
+  const laneSteps = Array.from({ length: lanes }, (_, k) => (single ? Math.fround(k * step) : k * step));
   // The vectors from the first index at or past halfway count back from the end.
-  const split = Math.min(vectorEnd, Math.ceil(halfway / 8) * 8);
+  const split = Math.min(vectorEnd, Math.ceil(Math.floor(steps / 2) / lanes) * lanes);
   const backScale = -step;
   const backFirst = steps - 1;
-  // base = fmaf(scale, first + sign·i, origin): one loop whose parameters
+  // base = fused(scale, first + sign·i, origin): one loop whose parameters
   // switch at the split. A branch between the two formulas would be
   // compiled with the first half's alone and thrown away at the second, and
   // a second call deoptimised on entry: half a million elements to the
@@ -53,25 +54,16 @@ function linspaceVectors32(out: Float32Array | Float64Array, s: number, e: numbe
   let first = 0;
   let sign = 1;
   let origin = s;
-  for (let i = 0; i < vectorEnd; i += 8) {
+  for (let i = 0; i < vectorEnd; i += lanes) {
     if (i === split) {
       scale = backScale;
       first = backFirst;
       sign = -1;
       origin = e;
     }
-    const base = fmaf(scale, first + sign * i, origin);
+    const base = fused(scale, first + sign * i, origin);
     out[i] = base;
-    for (let k = 1; k < 8; k++) out[i + k] = base + laneSteps[k]!;
-  }
-}
-
-function linspaceVectors64(out: Float32Array | Float64Array, s: number, e: number, step: number, steps: number, vectorEnd: number): void {
-  const halfway = Math.floor(steps / 2);
-  for (let i = 0; i < vectorEnd; i += 4) {
-    const base = i < halfway ? fma(step, i, s) : fma(-step, steps - 1 - i, e);
-    out[i] = base;
-    for (let k = 1; k < 4; k++) out[i + k] = base + k * step;
+    for (let k = 1; k < lanes; k++) out[i + k] = base + laneSteps[k]!;
   }
 }
 
