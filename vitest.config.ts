@@ -4,5 +4,6 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'properties/**/*.test.ts'],
     pool: 'threads',
+    setupFiles: ['test/setup-v8-flags.ts'],
   },
 });

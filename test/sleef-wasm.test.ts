@@ -1,15 +1,16 @@
 /**
  * The WebAssembly SIMD kernels of float32 sin, cos and exp against the
  * JavaScript kernels, bit for bit (NaN counts as one value, as the
- * float-bits records canonicalise it), and the committed wasm module
- * against its AssemblyScript source.
+ * float-bits records canonicalise it), in both builds (fmaf as relaxed
+ * SIMD's fused multiply-add, and emulated), and the committed wasm
+ * modules against their AssemblyScript source.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expfArray, expfArrayJs, expfArrayWasm } from '../src/tensor/numerics/sleefFloat32.js';
 import { cosfArray, cosfArrayJs, cosfArrayWasm, sinfArray, sinfArrayJs, sinfArrayWasm } from '../src/tensor/numerics/sleefTrigFloat32.js';
 import { fmaf } from '../src/tensor/numerics/bits.js';
-import { wasmFmaf, wasmKernelsAvailable } from '../src/tensor/numerics/sleefWasm.js';
+import { useWasmVariant, wasmFmaf, wasmVariant, type WasmVariant } from '../src/tensor/numerics/sleefWasm.js';
 // @ts-expect-error: a JavaScript build tool without types
 import { compileSleefWasm, generatedModule, GENERATED } from '../tools/build-wasm.mjs';
 
@@ -60,15 +61,48 @@ function compare(name: string, js: Kernel, wasm: (xs: ArrayLike<number>, out: Ou
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1.4e-45, -1.4e-45, 1.1754942e-38, -1.1754942e-38, 1.1754944e-38, -1.1754944e-38, 3.4028235e38, -3.4028235e38, 1, -1, 0.5, 2 ** -20, -(2 ** -64)];
 
-describe('float32 sin, cos, exp in WebAssembly SIMD', () => {
-  it('runs here (Node has WebAssembly SIMD), so the comparisons below test the wasm path', () => {
-    expect(wasmKernelsAvailable()).toBe(true);
+/** Whether relaxed SIMD's multiply-add fuses on this machine (x86 with FMA3, ARM64): where it does not, the fused build is not used and not tested. */
+const FUSES = useWasmVariant('fused');
+useWasmVariant();
+
+describe('float32 sin, cos, exp in WebAssembly SIMD: the builds', () => {
+  it('the default is the fused build where it fuses, else the emulating one (Node has WebAssembly SIMD)', () => {
+    expect(wasmVariant()).toBe(FUSES ? 'fused' : 'emulated');
   });
 
-  it('the committed module is what npm run build:wasm compiles from the AssemblyScript source', async () => {
-    const bytes: Uint8Array = await compileSleefWasm();
-    expect(readFileSync(GENERATED, 'utf8')).toBe(generatedModule(bytes));
+  it('the committed modules are what npm run build:wasm compiles from the AssemblyScript source', async () => {
+    const emulated: Uint8Array = await compileSleefWasm(false);
+    const relaxed: Uint8Array = await compileSleefWasm(true);
+    expect(readFileSync(GENERATED, 'utf8')).toBe(generatedModule(emulated, relaxed));
   }, 60_000);
+
+  it.runIf(FUSES)("the fused build's fmaf is fmaf on every triple, with nothing flagged for redo", () => {
+    useWasmVariant('fused');
+    const next = generator(7);
+    const triples: number[][] = [[1 + 2 ** -12, 1 + 2 ** -12, -(1 + 2 ** -11)], [(1 + 2 ** -18) * 2 ** -12, (1 - 2 ** -18) * 2 ** -12, 1 + 2 ** -23]];
+    for (let i = 0; i < 3000; i++) triples.push([next(), next(), next()].map((bits) => fromBits([bits & 0xbfffffff])[0]!));
+    const [a, b, c] = [0, 1, 2].map((j) => Float32Array.from(triples, (t) => t[j]!));
+    const { naive, flagged } = wasmFmaf(a!, b!, c!, false, fmaf);
+    expect(flagged).toEqual([]);
+    for (let i = 0; i < triples.length; i++) {
+      const want = fmaf(a![i]!, b![i]!, c![i]!);
+      expect(Object.is(naive[i], want) || (want !== want && naive[i] !== naive[i]), `fmaf(${a![i]}, ${b![i]}, ${c![i]}) = ${want}, wasm ${naive[i]}`).toBe(true);
+    }
+    useWasmVariant();
+  });
+});
+
+describe.each<WasmVariant>(FUSES ? ['fused', 'emulated'] : ['emulated'])('float32 sin, cos, exp in WebAssembly SIMD, the %s build', (variant) => {
+  beforeAll(() => {
+    useWasmVariant(variant);
+  });
+  afterAll(() => {
+    useWasmVariant();
+  });
+
+  it('runs here, so the comparisons below test it', () => {
+    expect(wasmVariant()).toBe(variant);
+  });
 
   it('random float32 bit patterns over the whole range (wide lane groups, NaN, infinities, subnormals)', () => {
     const next = generator(1);
@@ -111,7 +145,7 @@ describe('float32 sin, cos, exp in WebAssembly SIMD', () => {
     compare(name, js, wasm, typed, 2, typed.length);
   });
 
-  it('emulates fmaf exactly: the double sums that would round twice are flagged, on midpoints of normal, subnormal and overflowing results', () => {
+  it.runIf(variant === 'emulated')('emulates fmaf exactly: the double sums that would round twice are flagged, on midpoints of normal, subnormal and overflowing results', () => {
     // [a, b, c] with a·b + c just off a float32 midpoint, where rounding the double sum to float32 is wrong
     const k = 2 ** 22 + 1;
     const twice: [number, number, number][] = [

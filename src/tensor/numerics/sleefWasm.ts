@@ -5,10 +5,16 @@
  * (docs/float32-bits.md says how); this module moves an array through the
  * module's fixed memory chunk by chunk, so the memory never grows.
  *
- * The module is compiled once, synchronously, on first use; where
- * WebAssembly or its SIMD is missing, the callers keep their JavaScript.
+ * The module is compiled once, synchronously, on first use: the relaxed
+ * SIMD build where its fused multiply-add fuses, else the build that
+ * emulates it; where WebAssembly or its SIMD is missing, the callers keep
+ * their JavaScript. (Node 20 has relaxed SIMD behind a V8 flag, which the
+ * CLI and the tests set.)
  */
-import { SLEEF_WASM_BASE64 } from './wasm/sleefWasmBytes.js';
+import { SLEEF_RELAXED_WASM_BASE64, SLEEF_WASM_BASE64 } from './wasm/sleefWasmBytes.js';
+
+/** The two builds: fmaf as relaxed SIMD's relaxed_madd where it fuses, or emulated in double precision. */
+export type WasmVariant = 'fused' | 'emulated';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -25,6 +31,7 @@ interface Exports {
 }
 
 interface Kernels {
+  variant: WasmVariant;
   exports: Exports;
   chunk: number;
   input: Float32Array;
@@ -37,15 +44,20 @@ interface Kernels {
 let kernels: Kernels | null | undefined;
 
 function load(): Kernels | null {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
+  if (kernels === undefined) kernels = instantiate('fused') ?? instantiate('emulated');
+  return kernels;
+}
+
+/** A build's kernels, or null where it cannot run here (no SIMD, no relaxed SIMD, or a relaxed_madd that does not fuse). */
+function instantiate(variant: WasmVariant): Kernels | null {
   if (typeof WebAssembly !== 'object') return null;
   try {
-    const bytes = fromBase64(SLEEF_WASM_BASE64);
+    const bytes = fromBase64(variant === 'fused' ? SLEEF_RELAXED_WASM_BASE64 : SLEEF_WASM_BASE64);
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
     const chunk = exports.chunkSize();
     const buffer = exports.memory.buffer;
-    kernels = {
+    const k: Kernels = {
+      variant,
       exports,
       chunk,
       input: new Float32Array(buffer, exports.inputs(), chunk),
@@ -54,10 +66,24 @@ function load(): Kernels | null {
       redo: new Int32Array(buffer, exports.redoVectors(), chunk / 4),
       counts: new Int32Array(buffer, exports.counts(), 2),
     };
+    return variant === 'emulated' || fuses(k) ? k : null;
   } catch {
-    kernels = null; // no SIMD (validation fails), or sync compilation refused
+    return null; // validation fails (no SIMD or relaxed SIMD), or sync compilation refused
   }
-  return kernels;
+}
+
+/**
+ * Whether the build's fmaf rounds once: (1 + 2^-12)² - (1 + 2^-11) is
+ * 2^-24 fused and 0 where the product is rounded first. The engine picks
+ * fused or not per process, for every relaxed_madd (V8: by the CPU's
+ * FMA3, in every tier), so one probe speaks for all of them.
+ */
+function fuses(k: Kernels): boolean {
+  const a = 1 + 2 ** -12;
+  k.input.fill(a, 0, 8);
+  k.input.fill(-(1 + 2 ** -11), 8, 12);
+  k.exports.fmaForTests(4, 0);
+  return k.output.subarray(0, 4).every((r) => r === 2 ** -24);
 }
 
 /** Base64 to bytes in one loop (Uint8Array.from(atob(…), callback) took 5 ms of every start that used the kernels). */
@@ -81,9 +107,15 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Whether the WebAssembly kernels run here. */
-export function wasmKernelsAvailable(): boolean {
-  return load() !== null;
+/** Which build of the WebAssembly kernels runs here (null: none can). */
+export function wasmVariant(): WasmVariant | null {
+  return load()?.variant ?? null;
+}
+
+/** For the tests: run `variant`'s build from now on (false where it cannot run here); no argument restores the default choice. */
+export function useWasmVariant(variant?: WasmVariant): boolean {
+  kernels = variant === undefined ? undefined : instantiate(variant);
+  return variant === undefined || kernels !== null;
 }
 
 /** One lane of the JavaScript kernel (lane group of the fast reduction). */

@@ -16,6 +16,13 @@
  *   kernels list the vectors with a flagged lane (rare), which the caller
  *   recomputes with the JavaScript lane functions.
  *
+ * Compiled a second time with relaxed SIMD (ASC_FEATURE_RELAXED_SIMD),
+ * fmaf is f32x4.relaxed_madd and nothing is checked or listed for redo.
+ * relaxed_madd is fused or not as the engine chooses (V8: fused where the
+ * CPU has FMA3, in every tier), so the loader uses that build only after
+ * a probe has seen it fuse; fused, it is fmaf exactly, and five times
+ * faster than the emulation.
+ *
  * sin and cos compute every lane group of 8 with the fast (Cody–Waite)
  * reduction and list the groups with a lane of magnitude >= 125 or NaN,
  * which the caller recomputes with the JavaScript Payne–Hanek path.
@@ -73,6 +80,7 @@ export function counts(): usize {
 /** float32 a*b + c: the double sum rounded to float32 (check() says whether that is right). */
 // @ts-ignore: decorator
 @inline function fma(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return narrow(f64x2.add(f64x2.mul(low(a), low(b)), low(c)), f64x2.add(f64x2.mul(high(a), high(b)), high(c)));
 }
 
@@ -110,6 +118,7 @@ function loadConstants(): void {
 /** flags folded with fma(a, b, c)'s lanes (the sums are the same expressions as fma's: the compiler shares them). */
 // @ts-ignore: decorator
 @inline function check(flags: v128, a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return flags;
   const lo = f64x2.add(f64x2.mul(low(a), low(b)), low(c));
   const hi = f64x2.add(f64x2.mul(high(a), high(b)), high(c));
   return i32x4.min_u(flags, i32x4.min_u(unsafe(lo), unsafe(hi)));
@@ -132,6 +141,7 @@ function loadConstants(): void {
  */
 // @ts-ignore: decorator
 @inline function checkInexact(flags: v128, a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return flags;
   const lo = unsafeInexact(f64x2.mul(low(a), low(b)), low(c));
   const hi = unsafeInexact(f64x2.mul(high(a), high(b)), high(c));
   return i32x4.min_u(flags, i32x4.min_u(lo, hi));
@@ -148,6 +158,7 @@ const NO_FLAGS: i32 = -1;
 /** f(x·y - p) with the product and difference in double (exact: p is x·y rounded), as the JavaScript writes an fmaf that cannot round. */
 // @ts-ignore: decorator
 @inline function productError(x: v128, y: v128, p: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, f32x4.neg(p)); // the same exact difference, rounded once
   return narrow(f64x2.sub(f64x2.mul(low(x), low(y)), low(p)), f64x2.sub(f64x2.mul(high(x), high(y)), high(p)));
 }
 
