@@ -46,15 +46,17 @@ y = torch.sin(x) * x + torch.exp(-x)
 y.sum().backward()
 `;
 
-  it('a backward pass reuses the buffers of the gradients it is done with', () => {
+  it("a script's temporaries and a backward pass's spent gradients are reused", () => {
     const forward = counted(`${chain.split('\n').slice(0, 3).join('\n')}\n`);
+    setPoolThreshold();
     const whole = counted(chain);
-    // Forward: linspace, sin, mul, neg, exp, add. Backward made 9 before the pool (each
-    // op's gradients, cos(x), two sums, the copy into x.grad); now 4 fresh and 2 reused
-    // (exp's gradient for mul's, mul's second for cos), the sums in place, no copy.
-    expect(forward.fresh).toBe(6);
-    expect(whole.fresh - forward.fresh).toBe(4);
-    expect(whole.reused).toBe(2);
+    // Forward: linspace, sin, mul, neg, exp, add; add reuses -x, dead once exp has it
+    // (src/program/temporaries.ts). Backward made 9 before the pool (each op's gradients,
+    // cos(x), two sums, the copy into x.grad); now 3 fresh and 3 reused, each a buffer
+    // whose last reader has run (sin(x) * x, dead once add has it, holds exp's gradient;
+    // that gradient, once neg's backward has it, holds one of mul's), the sums in place.
+    expect([forward.fresh, forward.reused]).toEqual([5, 1]);
+    expect([whole.fresh - forward.fresh, whole.reused - forward.reused]).toEqual([3, 3]);
   });
 
   it('an in-place op passes its result buffer on once it is copied into self', () => {
@@ -101,4 +103,59 @@ print(x.grad[::9999], g[::9999], z[::9999])
     expect(pooled.reused).toBeGreaterThan(0);
     expect(pooled.stdout.split('\n')[0]).toBe('True True');
   });
+
+  it('temporaries that something still reads are never reused', () => {
+    // Each value below shares a temporary's buffer or was seen by Python code: a view,
+    // a chunk, an in-place op's self, a detached tensor, a list's item, what a function
+    // kept, a saved result and saved operands. The loops then reuse whatever was freed.
+    const r = counted(TEMPORARIES);
+    expect(r.reused).toBeGreaterThan(10);
+    expect(r.stdout).toBe(TEMPORARIES_PYTORCH);
+  });
 });
+
+const TEMPORARIES = `import torch
+N = 100000
+x = torch.linspace(-1, 1, N, requires_grad=True)
+kept = []
+def stash(t):
+    kept.append(t)
+    return t
+y = torch.exp(-x)
+v = (x * 2).view(N // 4, 4)
+parts = (x * 3).chunk(2)
+same = (x.detach() * 4).add_(1)
+d = (x * 5).detach() + 0
+s = stash(x * 6) + 1
+kept.append(x * 7)
+m = (x * 8).max(0)
+n = (x * 9).numel() + torch.equal(x * 2, x * 2)
+w = torch.zeros(N)
+with torch.no_grad():
+    for i in range(3):
+        w -= 0.5 * torch.sin(x)
+        w += (x * 2) * (x * 3)
+z = torch.sin(x) * torch.cos(x) + torch.exp(-x) * (-x)
+for i in range(3):
+    junk = torch.sin(x) * 2 + torch.cos(x) * 3 - torch.exp(x) / 4
+z.sum().backward()
+print(y.grad_fn._saved_result[:3], y[-3:])
+print(v[0], v[-1])
+print(parts[0][:3], parts[1][-3:])
+print(same[:3], d[-3:], s[:3])
+print(kept[0][:3], kept[1][-3:], m, n)
+print(w[:3], w[-3:])
+print(x.grad[:3], x.grad[-3:], x.grad.sum())
+`;
+
+/** What PyTorch 1.13 printed for TEMPORARIES. */
+const TEMPORARIES_PYTORCH = `tensor([2.7183, 2.7182, 2.7182], grad_fn=<SliceBackward0>) tensor([0.3679, 0.3679, 0.3679], grad_fn=<SliceBackward0>)
+tensor([-2.0000, -2.0000, -1.9999, -1.9999], grad_fn=<SelectBackward0>) tensor([1.9999, 1.9999, 2.0000, 2.0000], grad_fn=<SelectBackward0>)
+tensor([-3.0000, -2.9999, -2.9999], grad_fn=<SliceBackward0>) tensor([2.9999, 2.9999, 3.0000], grad_fn=<SliceBackward0>)
+tensor([-3.0000, -2.9999, -2.9998]) tensor([4.9998, 4.9999, 5.0000]) tensor([-5.0000, -4.9999, -4.9998], grad_fn=<SliceBackward0>)
+tensor([-6.0000, -5.9999, -5.9998], grad_fn=<SliceBackward0>) tensor([6.9997, 6.9999, 7.0000], grad_fn=<SliceBackward0>) torch.return_types.max(
+values=tensor(8., grad_fn=<MaxBackward0>),
+indices=tensor(99999)) 100001
+tensor([19.2622, 19.2615, 19.2607]) tensor([16.7364, 16.7371, 16.7378])
+tensor([-5.8527, -5.8525, -5.8523]) tensor([-0.4161, -0.4161, -0.4161]) tensor(-108845.2266)
+`;

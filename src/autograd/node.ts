@@ -6,7 +6,7 @@ import { legacyTypeName } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { addInto, NDArray } from '../tensor/ndarray.js';
-import { unborn } from '../tensor/pool.js';
+import { keep, unborn } from '../tensor/pool.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
 import { numberArray, Tensor, WrappedNumber } from './tensor.js';
@@ -208,7 +208,9 @@ export class SavedTensor {
     private readonly outputArray: NDArray | null,
     private readonly outputOf: { node: Node; outputNr: number; requiresGrad: boolean } | null,
   ) {
-    this.savedVersion = (tensor?.array ?? outputArray!).version.value;
+    const array = tensor?.array ?? outputArray!;
+    this.savedVersion = array.version.value;
+    keep(array.buffer); // the interpreter must not recycle it as a dead temporary
   }
 
   static ofInput(t: Tensor): SavedTensor {

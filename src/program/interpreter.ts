@@ -9,6 +9,7 @@
  */
 import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
 import { opsRunSoFar } from '../autograd/record.js';
+import { Tensor } from '../autograd/tensor.js';
 import { LimitError, PyError } from '../tensor/errors.js';
 import {
   REF_CELL,
@@ -57,6 +58,7 @@ import { DisplayHook } from './display.js';
 import { str } from './repr.js';
 import { PySet } from './set.js';
 import { delItem, getItem, setItem } from './subscript.js';
+import { consumed, made, temporaryMark } from './temporaries.js';
 import {
   BoundMethod,
   Builtin,
@@ -813,7 +815,7 @@ export class Interpreter implements Host {
         const current = this.loadName(t);
         const value = this.eval(valueExpr);
         this.exprPos = pos;
-        return this.storeName(t, inPlace(op, current, value));
+        return this.storeName(t, this.inPlace(op, current, value, valueExpr));
       }
       case 'attr': {
         const obj = this.eval(t.obj);
@@ -821,7 +823,7 @@ export class Interpreter implements Host {
         const current = getAttr(obj, t.name);
         const value = this.eval(valueExpr);
         this.exprPos = pos;
-        const result = inPlace(op, current, value);
+        const result = this.inPlace(op, current, value, valueExpr);
         this.exprPos = t.pos;
         return setAttr(obj, t.name, result);
       }
@@ -832,13 +834,20 @@ export class Interpreter implements Host {
         const current = getItem(obj, index);
         const value = this.eval(valueExpr);
         this.exprPos = pos;
-        const result = inPlace(op, current, value);
+        const result = this.inPlace(op, current, value, valueExpr);
         this.exprPos = t.pos;
         return setItem(obj, index, result);
       }
       default:
         throw new PyError('TypeError', 'illegal expression for augmented assignment');
     }
+  }
+
+  /** `current op= value`; a tensor's in-place op consumes a temporary `value` (`w -= lr * w.grad`). */
+  private inPlace(op: Extract<Stmt, { kind: 'augassign' }>['op'], current: PyValue, value: PyValue, valueExpr: Expr): PyValue {
+    const result = inPlace(op, current, value);
+    if (current instanceof Tensor && !(value instanceof PyInstance)) consumed(valueExpr, value, result);
+    return result;
   }
 
   // ---- expressions ----
@@ -853,12 +862,8 @@ export class Interpreter implements Host {
         return this.evalAttr(e);
       case 'call':
         return this.call(e);
-      case 'binary': {
-        const left = this.eval(e.left);
-        const right = this.eval(e.right);
-        this.exprPos = e.pos;
-        return binary(e.op, left, right);
-      }
+      case 'binary':
+        return this.evalBinary(e);
       case 'str':
         return e.value;
       case 'subscript':
@@ -935,10 +940,31 @@ export class Interpreter implements Host {
     return result;
   }
 
+  private evalBinary(e: Extract<Expr, { kind: 'binary' }>): PyValue {
+    const left = this.eval(e.left);
+    const right = this.eval(e.right);
+    this.exprPos = e.pos;
+    const mark = temporaryMark();
+    const result = binary(e.op, left, right);
+    // no script class's __op__ ran: a tensor result is a registry op's
+    if (result instanceof Tensor && !(left instanceof PyInstance) && !(right instanceof PyInstance)) {
+      consumed(e.left, left, result);
+      consumed(e.right, right, result);
+      made(e, result, mark);
+    }
+    return result;
+  }
+
   private evalUnary(e: Extract<Expr, { kind: 'unary' }>): PyValue {
     const v = this.eval(e.operand);
     this.exprPos = e.pos;
-    return unary(e.op, v);
+    const mark = temporaryMark();
+    const result = unary(e.op, v);
+    if (v instanceof Tensor) {
+      consumed(e.operand, v, result);
+      made(e, result, mark);
+    }
+    return result;
   }
 
   private evalBoolop(e: Extract<Expr, { kind: 'boolop' }>): PyValue {
@@ -1046,7 +1072,14 @@ export class Interpreter implements Host {
     this.exprPos = e.pos;
     if (callee instanceof PyFunction) return this.runFunction(callee, args, kwargs, self);
     if (callee instanceof BoundMethod && callee.fn instanceof PyFunction) return this.runFunction(callee.fn, args, kwargs, callee.self);
-    return callValue(callee, args, kwargs);
+    if (!(callee instanceof Builtin && callee.pure)) return callValue(callee, args, kwargs);
+    const mark = temporaryMark();
+    const result = callValue(callee, args, kwargs);
+    // the op's tensors: `t` of `t.exp()`, and the positional arguments (where no * spread moved them)
+    if (f.kind === 'attr') consumed(f.obj, callee.self!, result);
+    if (args.length === e.args.length) for (let i = 0; i < args.length; i++) consumed(e.args[i]!, args[i]!, result);
+    made(e, result, mark);
+    return result;
   }
 
   private evalArgs(exprs: readonly Expr[], callee: PyValue): PyValue[] {

@@ -164,7 +164,7 @@ export function tensorAttr(self: Tensor, name: string): PyValue | undefined {
   const method = moreMethods[name] ?? methods[name] ?? randomTensorMethods[name] ?? libraryTensorMethods[name];
   if (method) return new Builtin(name, (call) => method(self, call), self);
   const fn = tensorFunctions[name];
-  if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }), self);
+  if (fn) return new Builtin(name, (call) => fn({ args: [self, ...call.args], kwargs: call.kwargs }), self, 'builtins', true);
   return undefined;
 }
 

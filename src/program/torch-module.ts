@@ -32,6 +32,8 @@ import {
 } from './values.js';
 
 const fn = (name: string, impl: (call: CallArgs) => PyValue, module = 'torch') => new Builtin(name, impl, undefined, module);
+/** A function of torch-ops.ts's table: a registry op. */
+const op = (name: string, module = 'torch') => new Builtin(name, tensorFunctions[name]!, undefined, module, true);
 
 /** A script value (nested lists of numbers or one-element tensors) as factory input. */
 function nested(v: PyValue): C.Nested {
@@ -217,7 +219,7 @@ const tensorConstructor = legacyConstructor('float32');
 
 function torchAttributes(): Map<string, PyValue> {
   const attrs = new Map<string, PyValue>();
-  for (const [name, impl] of Object.entries(tensorFunctions)) attrs.set(name, fn(name, impl));
+  for (const name of Object.keys(tensorFunctions)) attrs.set(name, op(name));
   for (const [name, dtype] of Object.entries(dtypes)) attrs.set(name, new PyDType(dtype));
   attrs.set('where', fn('where', whereImpl));
   attrs.set(
@@ -285,7 +287,7 @@ function torchAttributes(): Map<string, PyValue> {
 
 function functionalAttributes(): Map<string, PyValue> {
   const names = ['relu', 'sigmoid', 'tanh', 'softplus'];
-  const attrs = new Map<string, PyValue>(names.map((n) => [n, fn(n, tensorFunctions[n]!, 'torch.nn.functional')]));
+  const attrs = new Map<string, PyValue>(names.map((n) => [n, op(n, 'torch.nn.functional')]));
   for (const [name, value] of moreFunctional((m) => warn(m))) attrs.set(name, value);
   return attrs;
 }

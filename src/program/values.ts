@@ -240,6 +240,8 @@ export class Builtin extends PyObject {
     readonly self: PyValue | undefined = undefined,
     /** The module of a built-in function, for pickling-free reprs and errors. */
     readonly module: string = 'builtins',
+    /** A registry op: it keeps no reference to its arguments outside the graph (src/program/temporaries.ts). */
+    readonly pure = false,
   ) {
     super();
   }

@@ -8,9 +8,12 @@
  * buffers too late to reuse them within a script. Their users recycle
  * them where they know: an in-place op the result it copied into self
  * (src/ops/registry.ts), withElements the copy it read a strided array
- * into (ndarray.ts), and the autograd engine the gradients of a backward
+ * into (ndarray.ts), the autograd engine the gradients of a backward
  * pass it runs alone (src/autograd/grad-recycler.ts), for which it asks
- * this module to note the large buffers born during the pass.
+ * this module to note the large buffers born during the pass, and the
+ * interpreter a script's temporaries, the results an expression's ops
+ * made and consumed (src/program/temporaries.ts), for which it asks
+ * whether a result was born in its op and whether a graph keeps it.
  */
 import type { Buffer } from './ndarray.js';
 
@@ -31,6 +34,12 @@ let born: Map<ArrayBufferLike, Buffer> | null = null;
 /** How many large buffers were made and reused (for tests and benchmarks). */
 export const poolCounts = { fresh: 0, reused: 0 };
 
+/** How many large buffers newBuffer has handed out, and the storage of the last. */
+let births = 0;
+let lastBorn: ArrayBufferLike | null = null;
+/** Storages something keeps beyond the expression that made them (a saved tensor of a graph). */
+const kept = new WeakSet<ArrayBufferLike>();
+
 /** A zeroed buffer of `n` elements: a recycled one when there is one. */
 export function newBuffer(float32: boolean, n: number): Buffer {
   if (n < minElements) return float32 ? new Float32Array(n) : new Float64Array(n);
@@ -46,7 +55,28 @@ export function newBuffer(float32: boolean, n: number): Buffer {
     buffer = float32 ? new Float32Array(n) : new Float64Array(n);
   }
   born?.set(buffer.buffer, buffer);
+  births++;
+  lastBorn = buffer.buffer;
   return buffer;
+}
+
+/** A mark to pass to bornSince(). */
+export function birthCount(): number {
+  return births;
+}
+
+/** Whether `buffer` is the last large buffer handed out, and since `mark`: no one but its maker has it. */
+export function bornSince(mark: number, buffer: Buffer): boolean {
+  return births > mark && buffer.buffer === lastBorn;
+}
+
+/** `buffer` is kept by something that outlives its maker's expression (a saved tensor): never recycled as a temporary. */
+export function keep(buffer: Buffer): void {
+  if (isPooled(buffer)) kept.add(buffer.buffer);
+}
+
+export function isKept(buffer: Buffer): boolean {
+  return kept.has(buffer.buffer);
 }
 
 /**
