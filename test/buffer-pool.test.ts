@@ -52,11 +52,12 @@ y.sum().backward()
     const whole = counted(chain);
     // Forward: linspace, sin, mul, neg, exp, add; add reuses -x, dead once exp has it
     // (src/program/temporaries.ts). Backward made 9 before the pool (each op's gradients,
-    // cos(x), two sums, the copy into x.grad); now 3 fresh and 3 reused, each a buffer
+    // cos(x), two sums, the copy into x.grad); now 2 fresh and 3 reused, each a buffer
     // whose last reader has run (sin(x) * x, dead once add has it, holds exp's gradient;
-    // that gradient, once neg's backward has it, holds one of mul's), the sums in place.
+    // that gradient, once neg's backward has it, holds one of mul's), sin's g·cos(x) is
+    // written into cos(x) (F.mulIntoTemporary), and the sums are in place.
     expect([forward.fresh, forward.reused]).toEqual([5, 1]);
-    expect([whole.fresh - forward.fresh, whole.reused - forward.reused]).toEqual([3, 3]);
+    expect([whole.fresh - forward.fresh, whole.reused - forward.reused]).toEqual([2, 3]);
   });
 
   it('an in-place op passes its result buffer on once it is copied into self', () => {

@@ -3,10 +3,12 @@
  * what backward formulas, the script runner and library users call.
  * Composite ops (matmul, reshape, `2 / x`) choose entries as PyTorch does.
  */
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { tapeListened } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import { isFloating, promoteWithScalar, type DType } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
-import { NDArray } from '../tensor/ndarray.js';
+import { mulInto, NDArray, sameShape } from '../tensor/ndarray.js';
 import { reductionDims } from '../tensor/kernels.js';
 import * as S from '../tensor/shape.js';
 import * as B from './binary.js';
@@ -33,6 +35,20 @@ export const mul = (a: Operand, b: Operand): Tensor =>
 export const div = (a: Operand, b: Operand): Tensor =>
   a instanceof Tensor ? call(B.div, [a, b], undefined) : mul(reciprocal(b as Tensor), a);
 export const neg = (a: Tensor): Tensor => call(P.neg, [a], undefined);
+
+/**
+ * `g * t` for a tensor `t` that a backward formula has just made and drops
+ * afterwards (cos(x) in sin's g·cos(x)). Where no graph is recorded and
+ * nothing listens, the product is written into t's buffer, the same bits
+ * (a product rounds once, in either order), and saves a result buffer: for
+ * a large tensor, a fresh one's page faults.
+ */
+export function mulIntoTemporary(g: Tensor, t: Tensor): Tensor {
+  const a = t.array;
+  if (isGradEnabled() || tapeListened() || g.dtype !== t.dtype || !isFloating(t.dtype) || !sameShape(g.shape, t.shape) || !a.isContiguous()) return mul(g, t);
+  mulInto(a, g.array);
+  return t;
+}
 /** `t / n` as C++ backward formulas write it (a Scalar overload, DivBackward1). */
 export const divByNumber = (a: Tensor, divisor: number): Tensor => call(B.divScalar, [a], { divisor });
 

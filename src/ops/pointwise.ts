@@ -67,7 +67,7 @@ export const sin = defineOp({
   dtype: 'float',
   saves: self,
   forward: mathKernel(M.sinMath),
-  backward: (g, ctx) => [F.mul(g, F.cos(ctx.saved('self')))],
+  backward: (g, ctx) => [F.mulIntoTemporary(g, F.cos(ctx.saved('self')))],
 });
 
 export const cos = defineOp({
@@ -77,7 +77,7 @@ export const cos = defineOp({
   dtype: 'float',
   saves: self,
   forward: mathKernel(M.cosMath),
-  backward: (g, ctx) => [F.mul(g, F.neg(F.sin(ctx.saved('self'))))],
+  backward: (g, ctx) => [F.mulIntoTemporary(g, F.neg(F.sin(ctx.saved('self'))))],
 });
 
 export const tan = defineOp({

@@ -30,11 +30,11 @@ export function checkElements(n: number): void {
   }
 }
 
-export function allocate(dtype: DType, n: number): Buffer {
+export function allocate(dtype: DType, n: number, zeroed = true): Buffer {
   checkElements(n);
   // float32 rounds on every store, exactly as float32 kernels do;
   // int64, uint8 and bool hold whole numbers in doubles (int64 exact up to 2^53).
-  return newBuffer(dtype === 'float32', n);
+  return newBuffer(dtype === 'float32', n, zeroed);
 }
 
 export function numelOf(shape: readonly number[]): number {
@@ -299,10 +299,20 @@ export function withElements<T>(a: NDArray, use: (xs: Buffer) => T): T {
  * dtype, the bits of an out-of-place sum.
  */
 export function addInto(target: NDArray, g: NDArray): void {
+  combineInto(target, g, false);
+}
+
+/** `target *= g` as addInto does `+=`: the bits of an out-of-place product. */
+export function mulInto(target: NDArray, g: NDArray): void {
+  combineInto(target, g, true);
+}
+
+function combineInto(target: NDArray, g: NDArray, multiply: boolean): void {
   const buffer = target.buffer;
-  withElements(g, (add) => {
+  withElements(g, (xs) => {
     // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
-    for (let i = 0, o = target.offset; i < add.length; i++, o++) buffer[o] = buffer[o]! + add[i]!;
+    if (multiply) for (let i = 0, o = target.offset; i < xs.length; i++, o++) buffer[o] = buffer[o]! * xs[i]!;
+    else for (let i = 0, o = target.offset; i < xs.length; i++, o++) buffer[o] = buffer[o]! + xs[i]!;
   });
 }
 

@@ -40,8 +40,8 @@ let lastBorn: ArrayBufferLike | null = null;
 /** Storages something keeps beyond the expression that made them (a saved tensor of a graph). */
 const kept = new WeakSet<ArrayBufferLike>();
 
-/** A zeroed buffer of `n` elements: a recycled one when there is one. */
-export function newBuffer(float32: boolean, n: number): Buffer {
+/** A buffer of `n` elements, zeroed unless the caller writes every element: a recycled one when there is one. */
+export function newBuffer(float32: boolean, n: number, zeroed = true): Buffer {
   if (n < minElements) return float32 ? new Float32Array(n) : new Float64Array(n);
   const reused = (float32 ? free32.get(n) : free64.get(n))?.pop();
   let buffer: Buffer;
@@ -49,7 +49,7 @@ export function newBuffer(float32: boolean, n: number): Buffer {
     pooled.delete(reused.buffer);
     pooledBytes -= reused.byteLength;
     poolCounts.reused++;
-    buffer = reused.fill(0);
+    buffer = zeroed ? reused.fill(0) : reused;
   } else {
     poolCounts.fresh++;
     buffer = float32 ? new Float32Array(n) : new Float64Array(n);
