@@ -299,20 +299,23 @@ export function withElements<T>(a: NDArray, use: (xs: Buffer) => T): T {
  * dtype, the bits of an out-of-place sum.
  */
 export function addInto(target: NDArray, g: NDArray): void {
-  combineInto(target, g, false);
-}
-
-/** `target *= g` as addInto does `+=`: the bits of an out-of-place product. */
-export function mulInto(target: NDArray, g: NDArray): void {
-  combineInto(target, g, true);
-}
-
-function combineInto(target: NDArray, g: NDArray, multiply: boolean): void {
   const buffer = target.buffer;
   withElements(g, (xs) => {
     // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
-    if (multiply) for (let i = 0, o = target.offset; i < xs.length; i++, o++) buffer[o] = buffer[o]! * xs[i]!;
-    else for (let i = 0, o = target.offset; i < xs.length; i++, o++) buffer[o] = buffer[o]! + xs[i]!;
+    for (let i = 0, o = target.offset; i < xs.length; i++, o++) buffer[o] = buffer[o]! + xs[i]!;
+  });
+}
+
+/**
+ * `target *= g` as addInto does `+=`: the bits of an out-of-place product.
+ * (A loop of its own: one loop with both arms, compiled by V8 while it runs
+ * one of them, is thrown away when the other comes.)
+ */
+export function mulInto(target: NDArray, g: NDArray): void {
+  const buffer = target.buffer;
+  withElements(g, (xs) => {
+    // Stryker disable next-line EqualityOperator: a typed-array write one past the end is ignored
+    for (let i = 0, o = target.offset; i < xs.length; i++, o++) buffer[o] = buffer[o]! * xs[i]!;
   });
 }
 
