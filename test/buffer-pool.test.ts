@@ -53,11 +53,12 @@ y.sum().backward()
     // Forward: linspace, sin, mul, neg, exp, add; add reuses -x, dead once exp has it
     // (src/program/temporaries.ts). Backward made 9 before the pool (each op's gradients,
     // cos(x), two sums, the copy into x.grad); now 2 fresh and 3 reused, each a buffer
-    // whose last reader has run (sin(x) * x, dead once add has it, holds exp's gradient;
-    // that gradient, once neg's backward has it, holds one of mul's), sin's g·cos(x) is
-    // written into cos(x) (F.mulIntoTemporary), and the sums are in place.
+    // whose last reader has run: sin(x) * x, dead once add has it, holds exp's gradient;
+    // exp(-x), saved by exp and by nothing else once its backward ran, neg's; exp's
+    // gradient, once neg's backward has it, one of mul's; sin(x), saved by mul, cos(x),
+    // and sin's g·cos(x) is written into cos(x) (F.mulIntoTemporary); the sums in place.
     expect([forward.fresh, forward.reused]).toEqual([5, 1]);
-    expect([whole.fresh - forward.fresh, whole.reused - forward.reused]).toEqual([2, 3]);
+    expect([whole.fresh - forward.fresh, whole.reused - forward.reused]).toEqual([1, 4]);
   });
 
   it('an in-place op passes its result buffer on once it is copied into self', () => {
@@ -108,7 +109,9 @@ print(x.grad[::9999], g[::9999], z[::9999])
   it('temporaries that something still reads are never reused', () => {
     // Each value below shares a temporary's buffer or was seen by Python code: a view,
     // a chunk, an in-place op's self, a detached tensor, a list's item, what a function
-    // kept, a saved result and saved operands. The loops then reuse whatever was freed.
+    // kept, a saved result and saved operands, a saved temporary the script took from its
+    // grad_fn before backward freed it, one freed by a second backward after retain_graph.
+    // The loops then reuse whatever was freed.
     const r = counted(TEMPORARIES);
     expect(r.reused).toBeGreaterThan(10);
     expect(r.stdout).toBe(TEMPORARIES_PYTORCH);
@@ -137,6 +140,12 @@ with torch.no_grad():
         w -= 0.5 * torch.sin(x)
         w += (x * 2) * (x * 3)
 z = torch.sin(x) * torch.cos(x) + torch.exp(-x) * (-x)
+y2 = torch.sin(x) * x
+kept_sin = y2.grad_fn._saved_self
+y2.sum().backward()
+y3 = torch.exp(x * 2) * x
+y3.sum().backward(retain_graph=True)
+y3.sum().backward()
 for i in range(3):
     junk = torch.sin(x) * 2 + torch.cos(x) * 3 - torch.exp(x) / 4
 z.sum().backward()
@@ -147,6 +156,7 @@ print(same[:3], d[-3:], s[:3])
 print(kept[0][:3], kept[1][-3:], m, n)
 print(w[:3], w[-3:])
 print(x.grad[:3], x.grad[-3:], x.grad.sum())
+print(kept_sin[:3], kept_sin[-3:])
 `;
 
 /** What PyTorch 1.13 printed for TEMPORARIES. */
@@ -158,5 +168,6 @@ tensor([-6.0000, -5.9999, -5.9998], grad_fn=<SliceBackward0>) tensor([6.9997, 6.
 values=tensor(8., grad_fn=<MaxBackward0>),
 indices=tensor(99999)) 100001
 tensor([19.2622, 19.2615, 19.2607]) tensor([16.7364, 16.7371, 16.7378])
-tensor([-5.8527, -5.8525, -5.8523]) tensor([-0.4161, -0.4161, -0.4161]) tensor(-108845.2266)
+tensor([-7.5052, -7.5049, -7.5047]) tensor([45.2953, 45.2976, 45.3000]) tensor(643608.3750)
+tensor([-0.8415, -0.8415, -0.8414], grad_fn=<SliceBackward0>) tensor([0.8414, 0.8415, 0.8415], grad_fn=<SliceBackward0>)
 `;

@@ -5,8 +5,8 @@
 import { legacyTypeName } from '../tensor/dtype.js';
 import { runtimeError } from '../tensor/errors.js';
 import type { DType } from '../tensor/dtype.js';
-import { addInto, NDArray } from '../tensor/ndarray.js';
-import { keep, unborn } from '../tensor/pool.js';
+import { addInto, NDArray, type Buffer } from '../tensor/ndarray.js';
+import { keep, letGo, unborn } from '../tensor/pool.js';
 import { engineMath } from './engine-math.js';
 import { isGradEnabled } from './grad-mode.js';
 import { numberArray, Tensor, WrappedNumber } from './tensor.js';
@@ -201,6 +201,7 @@ export class AccumulateGrad extends Node {
  */
 export class SavedTensor {
   private readonly savedVersion: number;
+  private readonly keptBuffer: Buffer;
   private freed = false;
 
   private constructor(
@@ -210,7 +211,10 @@ export class SavedTensor {
   ) {
     const array = tensor?.array ?? outputArray!;
     this.savedVersion = array.version.value;
-    keep(array.buffer); // the interpreter must not recycle it as a dead temporary
+    // The storage it holds now (`x.data = t` may change an input's later): the interpreter must
+    // not recycle it as a dead temporary until release.
+    this.keptBuffer = array.buffer;
+    keep(this.keptBuffer);
   }
 
   static ofInput(t: Tensor): SavedTensor {
@@ -222,7 +226,9 @@ export class SavedTensor {
   }
 
   release(): void {
+    if (this.freed) return;
     this.freed = true;
+    letGo(this.keptBuffer);
   }
 
   /** What is kept, without unpacking (no version check): for drawing the graph (src/graph). */

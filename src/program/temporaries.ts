@@ -18,13 +18,17 @@
  *   another way never matches);
  * - that op's result shares no storage with it (a view, an in-place op's
  *   self) and is a tensor or a plain number;
- * - no graph keeps its buffer (a saved tensor marks it: pool.keep), it is
- *   no leaf that requires grad (AccumulateGrad holds those), and no tape
- *   listener (dzdx check's trace, the graph) records the ops.
+ * - it is no leaf that requires grad (AccumulateGrad holds those), and no
+ *   tape listener (dzdx check's trace, the graph) records the ops.
+ *
+ * A temporary that a graph saved for backward (sin(x) in sin(x) * x) is an
+ * orphan instead: its buffer is recycled when the last saved tensor lets
+ * it go, after its node's backward (pool.letGo), unless a script takes it
+ * from the graph first (`grad_fn._saved_self`: pool.adopt).
  */
 import { tapeListened } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
-import { bornSince, isKept, isPooled, recycle } from '../tensor/pool.js';
+import { bornSince, isKept, isPooled, orphan, recycle } from '../tensor/pool.js';
 import type { Expr } from './ast.js';
 import type { PyValue } from './values.js';
 
@@ -44,6 +48,8 @@ export function consumed(expr: Expr, value: PyValue, result: PyValue): void {
   madeBy.delete(value);
   const buffer = value.array.buffer;
   const separate = result instanceof Tensor ? result.array.buffer.buffer !== buffer.buffer : result === null || typeof result !== 'object';
-  if (!separate || isKept(buffer) || (value.requiresGrad && value.gradFn === null) || tapeListened()) return;
-  recycle(buffer);
+  if (!separate || (value.requiresGrad && value.gradFn === null) || tapeListened()) return;
+  // Saved for backward (sin(x) in sin(x) * x): recycled when the last saved tensor lets it go.
+  if (isKept(buffer)) orphan(buffer);
+  else recycle(buffer);
 }

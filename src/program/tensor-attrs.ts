@@ -4,6 +4,7 @@ import { AccumulateGrad, Node, OpNode } from '../autograd/node.js';
 import { assignData } from '../autograd/record.js';
 import { Tensor } from '../autograd/tensor.js';
 import { PyError, runtimeError } from '../tensor/errors.js';
+import { adopt } from '../tensor/pool.js';
 import * as F from '../ops/functional.js';
 import { registerHook } from './hooks.js';
 import { bind, toBool, toDType, toInt, toNumber, toScalar, toShape, toTensorArg } from './args.js';
@@ -193,7 +194,11 @@ export function nodeAttr(node: Node, name: string): PyValue | undefined {
   if (name.startsWith('_saved_') && node instanceof OpNode) {
     // A saved tensor (PyTorch's `_saved_self`, `_saved_result` ...): an input comes back as itself.
     const saved = (node as OpNode<unknown>).savedTensors.get(name.slice('_saved_'.length));
-    if (saved) return saved.unpack();
+    if (saved) {
+      const t = saved.unpack();
+      adopt(t.array.buffer); // a script's now: not recycled when backward frees it
+      return t;
+    }
   }
   return undefined;
 }

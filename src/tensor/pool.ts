@@ -13,7 +13,9 @@
  * this module to note the large buffers born during the pass, and the
  * interpreter a script's temporaries, the results an expression's ops
  * made and consumed (src/program/temporaries.ts), for which it asks
- * whether a result was born in its op and whether a graph keeps it.
+ * whether a result was born in its op and whether a graph keeps it; a
+ * temporary that only a graph keeps is recycled when the graph's backward
+ * lets it go.
  */
 import type { Buffer } from './ndarray.js';
 
@@ -37,8 +39,10 @@ export const poolCounts = { fresh: 0, reused: 0 };
 /** How many large buffers newBuffer has handed out, and the storage of the last. */
 let births = 0;
 let lastBorn: ArrayBufferLike | null = null;
-/** Storages something keeps beyond the expression that made them (a saved tensor of a graph). */
-const kept = new WeakSet<ArrayBufferLike>();
+/** How many saved tensors of a graph hold each large storage. */
+const keptBy = new WeakMap<ArrayBufferLike, number>();
+/** Script temporaries that only saved tensors hold (src/program/temporaries.ts): no script can reach them. */
+const orphans = new WeakSet<ArrayBufferLike>();
 
 /** A buffer of `n` elements, zeroed unless the caller writes every element: a recycled one when there is one. */
 export function newBuffer(float32: boolean, n: number, zeroed = true): Buffer {
@@ -70,13 +74,43 @@ export function bornSince(mark: number, buffer: Buffer): boolean {
   return births > mark && buffer.buffer === lastBorn;
 }
 
-/** `buffer` is kept by something that outlives its maker's expression (a saved tensor): never recycled as a temporary. */
+/** A saved tensor holds `buffer`: never recycled as a temporary while it does. */
 export function keep(buffer: Buffer): void {
-  if (isPooled(buffer)) kept.add(buffer.buffer);
+  if (!isPooled(buffer)) return;
+  const storage = buffer.buffer;
+  keptBy.set(storage, (keptBy.get(storage) ?? 0) + 1);
 }
 
 export function isKept(buffer: Buffer): boolean {
-  return kept.has(buffer.buffer);
+  return keptBy.has(buffer.buffer);
+}
+
+/**
+ * A saved tensor let `buffer` go (its node's backward ran). The last to let
+ * an orphan go recycles it, during a backward pass that tracks births (one
+ * that runs only registry formulas: nothing else can hold it).
+ */
+export function letGo(buffer: Buffer): void {
+  if (!isPooled(buffer)) return;
+  const storage = buffer.buffer;
+  const count = keptBy.get(storage);
+  if (count === undefined) return;
+  if (count > 1) {
+    keptBy.set(storage, count - 1);
+    return;
+  }
+  keptBy.delete(storage);
+  if (orphans.delete(storage) && born !== null) recycle(buffer);
+}
+
+/** `buffer` is a script temporary that saved tensors keep (and nothing else). */
+export function orphan(buffer: Buffer): void {
+  orphans.add(buffer.buffer);
+}
+
+/** A script got hold of `buffer` (`grad_fn._saved_self`): it is no orphan. */
+export function adopt(buffer: Buffer): void {
+  if (isPooled(buffer)) orphans.delete(buffer.buffer);
 }
 
 /**
