@@ -4,6 +4,5 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'properties/**/*.test.ts'],
     pool: 'threads',
-    setupFiles: ['test/setup-v8-flags.ts'],
   },
 });

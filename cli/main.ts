@@ -5,12 +5,7 @@
  * the symbolic side (the CLI's bundle has a file per command: cli/bundle).
  */
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { commandLine } from './args.js';
-
-// Node 20's V8 has WebAssembly relaxed SIMD behind a flag (shipped from Node 21);
-// the float32 sin, cos and exp kernels use its fused multiply-add where it fuses.
-if (Number(process.versions.node.split('.')[0]) < 21) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const VERSION = '0.1.0';
 

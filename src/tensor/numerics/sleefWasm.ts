@@ -8,8 +8,7 @@
  * The module is compiled once, synchronously, on first use: the relaxed
  * SIMD build where its fused multiply-add fuses, else the build that
  * emulates it; where WebAssembly or its SIMD is missing, the callers keep
- * their JavaScript. (Node 20 has relaxed SIMD behind a V8 flag, which the
- * CLI and the tests set.)
+ * their JavaScript.
  */
 import { SLEEF_RELAXED_WASM_BASE64, SLEEF_WASM_BASE64 } from './wasm/sleefWasmBytes.js';
 
@@ -51,6 +50,7 @@ function load(): Kernels | null {
 /** A build's kernels, or null where it cannot run here (no SIMD, no relaxed SIMD, or a relaxed_madd that does not fuse). */
 function instantiate(variant: WasmVariant): Kernels | null {
   if (typeof WebAssembly !== 'object') return null;
+  if (variant === 'fused') enableRelaxedSimd();
   try {
     const bytes = fromBase64(variant === 'fused' ? SLEEF_RELAXED_WASM_BASE64 : SLEEF_WASM_BASE64);
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
@@ -70,6 +70,21 @@ function instantiate(variant: WasmVariant): Kernels | null {
   } catch {
     return null; // validation fails (no SIMD or relaxed SIMD), or sync compilation refused
   }
+}
+
+/**
+ * Node 20's V8 has WebAssembly relaxed SIMD behind a flag (on by default
+ * from Node 21, and in browsers): switched on here, just before the first
+ * compile, where Node gives its v8 module to library code
+ * (process.getBuiltinModule, Node 20.16 on). Loading that module costs
+ * about 3 ms, so it is not done at start-up.
+ */
+function enableRelaxedSimd(): void {
+  type NodeProcess = { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
+  const node = (globalThis as { process?: NodeProcess }).process;
+  const major = Number(node?.versions?.node?.split('.')[0]);
+  if (!(major < 21) || typeof node?.getBuiltinModule !== 'function') return;
+  (node.getBuiltinModule('node:v8') as { setFlagsFromString(flags: string): void }).setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
 
 /**
