@@ -77,9 +77,13 @@ export function fmaf(a: number, b: number, c: number): number {
 // Run the midpoint path once now: a kernel compiled before any midpoint came
 // up (type feedback only for the common paths) would be thrown away at its
 // first one, and its loop left to the interpreter until recompiled (about
-// 10 ms of a first million-element linspace).
-fmaf(1, 1 + 2 ** -24, 0);
-fmaf(1, 1 + 2 ** -24, 2 ** -60);
+// 10 ms of a first million-element linspace). Run a few dozen times: V8 gives
+// a function its feedback vector only after several calls, and records
+// nothing before.
+for (let i = 0; i < 32; i++) {
+  fmaf(1, 1 + 2 ** -24, 0);
+  fmaf(1, 1 + 2 ** -24, 2 ** -60);
+}
 
 /** s rounds to ±infinity: it stays finite only if s is exactly the midpoint 2^128 - 2^103 and the exact sum lies below it. */
 function overflowCase(p: number, c: number, s: number, r: number): number {
