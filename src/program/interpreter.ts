@@ -1076,7 +1076,7 @@ export class Interpreter implements Host {
     const mark = temporaryMark();
     const result = callValue(callee, args, kwargs);
     // the op's tensors: `t` of `t.exp()`, and the positional arguments (where no * spread moved them)
-    if (f.kind === 'attr') consumed(f.obj, callee.self!, result);
+    if (f.kind === 'attr' && callee.self instanceof Tensor) consumed(f.obj, callee.self, result);
     if (args.length === e.args.length) for (let i = 0; i < args.length; i++) consumed(e.args[i]!, args[i]!, result);
     made(e, result, mark);
     return result;

@@ -74,7 +74,7 @@ export function fmaf(a: number, b: number, c: number): number {
   return e === 0 || (e > 0) !== (other > r) ? r : other;
 }
 
-// Run the midpoint path once now: a kernel compiled before any midpoint came
+// Run the midpoint path now: a kernel compiled before any midpoint came
 // up (type feedback only for the common paths) would be thrown away at its
 // first one, and its loop left to the interpreter until recompiled (about
 // 10 ms of a first million-element linspace). Run a few dozen times: V8 gives
