@@ -61,9 +61,6 @@ function readValues(a: NDArray, shape: readonly number[]): Float32Array | Float6
 
 const isFloat = (dtype: DType) => dtype === 'float32' || dtype === 'float64';
 
-/** The result buffer of an elementwise kernel, which writes every element (a recycled one is not zeroed first). */
-const allocateOutput = (dtype: DType, n: number) => allocate(dtype, n, false);
-
 /**
  * f of every element. The loops are written out per case (float results
  * need no cast; a broadcast single value is read once) so that each stays
@@ -72,7 +69,7 @@ const allocateOutput = (dtype: DType, n: number) => allocate(dtype, n, false);
  */
 export function mapUnary(a: NDArray, dtype: DType, f: (x: number) => number): NDArray {
   const n = a.numel;
-  const out = allocateOutput(dtype, n);
+  const out = allocate(dtype, n);
   const x = broadcastValue(a);
   if (x !== null) {
     out.fill(castValue(dtype, f(x)));
@@ -102,7 +99,7 @@ function floatValues(a: NDArray, shape: readonly number[], dtype: DType): Float3
  * cast input is a fresh contiguous buffer in PyTorch too.
  */
 export function mapUnaryMath(a: NDArray, dtype: DType, m: UnaryMath): NDArray {
-  const out = allocateOutput(dtype, a.numel) as Float32Array | Float64Array;
+  const out = allocate(dtype, a.numel) as Float32Array | Float64Array;
   applyUnary(m, dtype, floatValues(a, a.shape, dtype), out, a.isContiguous() || a.dtype !== dtype);
   return fresh(out, a.shape, dtype);
 }
@@ -125,7 +122,7 @@ export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMat
   const shape = resultShape(a.shape, b.shape);
   const xs = floatValues(a, shape, dtype);
   const ys = floatValues(b, shape, dtype);
-  const out = allocateOutput(dtype, xs.length) as Float32Array | Float64Array;
+  const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
   applyBinary(m, dtype, xs, ys, out, readsContiguously([a, b], shape));
   return fresh(out, shape, dtype);
 }
@@ -135,7 +132,7 @@ export function mapTernaryMath(a: NDArray, b: NDArray, c: NDArray, dtype: DType,
   const xs = floatValues(a, shape, dtype);
   const ys = floatValues(b, shape, dtype);
   const zs = floatValues(c, shape, dtype);
-  const out = allocateOutput(dtype, xs.length) as Float32Array | Float64Array;
+  const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
   applyTernary(m, dtype, xs, ys, zs, out, readsContiguously([a, b, c], shape));
   return fresh(out, shape, dtype);
 }
@@ -144,7 +141,7 @@ export function mapTernaryMath(a: NDArray, b: NDArray, c: NDArray, dtype: DType,
 export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y: number) => number): NDArray {
   const shape = resultShape(a.shape, b.shape);
   const n = numelOf(shape);
-  const out = allocateOutput(dtype, n);
+  const out = allocate(dtype, n);
   const x = broadcastValue(a);
   const y = broadcastValue(b);
   const cast = !isFloat(dtype);
@@ -222,7 +219,7 @@ export function arithmetic(a: NDArray, b: NDArray, dtype: DType, op: Arithmetic)
   if (!isFloat(dtype)) return mapBinary(a, b, dtype, loops.scalar);
   const shape = resultShape(a.shape, b.shape);
   const n = numelOf(shape);
-  const out = allocateOutput(dtype, n);
+  const out = allocate(dtype, n);
   const x = broadcastValue(a);
   const y = broadcastValue(b);
   if (x !== null && y !== null) out.fill(loops.scalar(x, y));
@@ -236,7 +233,7 @@ export function arithmetic(a: NDArray, b: NDArray, dtype: DType, op: Arithmetic)
 export function arithmeticWith(a: NDArray, value: number, dtype: DType, op: Arithmetic): NDArray {
   const loops = ARITHMETIC[op];
   if (!isFloat(dtype)) return mapUnary(a, dtype, (x) => loops.scalar(x, value));
-  const out = allocateOutput(dtype, a.numel);
+  const out = allocate(dtype, a.numel);
   const x = broadcastValue(a);
   if (x !== null) out.fill(loops.scalar(x, value));
   else loops.right(out, readValues(a, a.shape), value, out.length);
@@ -246,7 +243,7 @@ export function arithmeticWith(a: NDArray, value: number, dtype: DType, op: Arit
 /** -a: mapUnary(a, dtype, (x) => -x) with its loop written out. */
 export function negate(a: NDArray, dtype: DType): NDArray {
   if (!isFloat(dtype)) return mapUnary(a, dtype, (x) => -x);
-  const out = allocateOutput(dtype, a.numel);
+  const out = allocate(dtype, a.numel);
   const x = broadcastValue(a);
   if (x !== null) out.fill(-x);
   else {
@@ -269,7 +266,7 @@ export function mapBinaryLoop(a: NDArray, b: NDArray, dtype: DType, loop: Binary
   if (!isFloat(dtype)) return mapBinary(a, b, dtype, f);
   const shape = resultShape(a.shape, b.shape);
   const n = numelOf(shape);
-  const out = allocateOutput(dtype, n);
+  const out = allocate(dtype, n);
   loop(out, readValues(a, shape), readValues(b, shape), n);
   return fresh(out, shape, dtype);
 }
@@ -279,7 +276,7 @@ export function mapTernaryLoop(a: NDArray, b: NDArray, c: NDArray, dtype: DType,
   if (!isFloat(dtype)) return mapTernary(a, b, c, dtype, f);
   const shape = broadcastShapes(broadcastShapes(a.shape, b.shape), c.shape);
   const n = numelOf(shape);
-  const out = allocateOutput(dtype, n);
+  const out = allocate(dtype, n);
   loop(out, readValues(a, shape), readValues(b, shape), readValues(c, shape), n);
   return fresh(out, shape, dtype);
 }
@@ -295,7 +292,7 @@ export function mapTernary(
   const xs = readValues(a, shape);
   const ys = readValues(b, shape);
   const zs = readValues(c, shape);
-  const out = allocateOutput(dtype, xs.length);
+  const out = allocate(dtype, xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!, zs[i]!));
   return fresh(out, shape, dtype);
 }

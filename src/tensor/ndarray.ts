@@ -30,11 +30,11 @@ export function checkElements(n: number): void {
   }
 }
 
-export function allocate(dtype: DType, n: number, zeroed = true): Buffer {
+export function allocate(dtype: DType, n: number): Buffer {
   checkElements(n);
   // float32 rounds on every store, exactly as float32 kernels do;
   // int64, uint8 and bool hold whole numbers in doubles (int64 exact up to 2^53).
-  return newBuffer(dtype === 'float32', n, zeroed);
+  return newBuffer(dtype === 'float32', n);
 }
 
 export function numelOf(shape: readonly number[]): number {

@@ -44,8 +44,8 @@ const keptBy = new WeakMap<ArrayBufferLike, number>();
 /** Script temporaries that only saved tensors hold (src/program/temporaries.ts): no script can reach them. */
 const orphans = new WeakSet<ArrayBufferLike>();
 
-/** A buffer of `n` elements, zeroed unless the caller writes every element: a recycled one when there is one. */
-export function newBuffer(float32: boolean, n: number, zeroed = true): Buffer {
+/** A zeroed buffer of `n` elements: a recycled one when there is one. */
+export function newBuffer(float32: boolean, n: number): Buffer {
   if (n < minElements) return float32 ? new Float32Array(n) : new Float64Array(n);
   const reused = (float32 ? free32.get(n) : free64.get(n))?.pop();
   let buffer: Buffer;
@@ -53,7 +53,7 @@ export function newBuffer(float32: boolean, n: number, zeroed = true): Buffer {
     pooled.delete(reused.buffer);
     pooledBytes -= reused.byteLength;
     poolCounts.reused++;
-    buffer = zeroed ? reused.fill(0) : reused;
+    buffer = reused.fill(0);
   } else {
     poolCounts.fresh++;
     buffer = float32 ? new Float32Array(n) : new Float64Array(n);

@@ -17,7 +17,7 @@ import { fma, fmaf } from './bits.js';
  */
 export function linspaceValues(start: number, end: number, steps: number, dtype: DType): Float32Array | Float64Array {
   const single = dtype === 'float32';
-  const out = newBuffer(single, steps, false); // every element is written
+  const out = newBuffer(single, steps);
   if (steps === 0) return out;
   const r = single ? Math.fround : (x: number) => x;
   const s = r(start);
