@@ -8,34 +8,16 @@
  *
  *   node bench/sleef-simd.mjs [--runs 5] [--n 1000000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { importSource } from './import-source.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '5' }, n: { type: 'string', default: '1000000' } } });
 const runs = Number(opts.runs);
 const n = Number(opts.n);
 
-const dir = mkdtempSync(join(os.tmpdir(), 'dzdx-sleef-'));
-const bundle = join(dir, 'kernels.mjs');
-await build({
-  stdin: {
-    contents: `export * from './src/tensor/numerics/sleefTrigFloat32.js'; export { expfArrayJs, expfArrayWasm } from './src/tensor/numerics/sleefFloat32.js';`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  outfile: bundle,
-  logLevel: 'error',
-});
-const k = await import(pathToFileURL(bundle).href);
-rmSync(dir, { recursive: true });
+const k = await importSource(
+  `export * from './src/tensor/numerics/sleefTrigFloat32.js'; export { expfArrayJs, expfArrayWasm } from './src/tensor/numerics/sleefFloat32.js';`,
+);
 
 let seed = 1;
 const xs = Float32Array.from({ length: n }, () => {

@@ -12,11 +12,11 @@
 // PyTorch numbers, and say so. bench/speed.mjs measures the same two rows as
 // whole processes (interpreter and start-up included); this isolates the tape.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { importSource } from './import-source.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -28,22 +28,9 @@ const rounds = arg('--rounds', 3);
 const bigN = arg('--elements', 1_000_000);
 const withTorch = !process.argv.includes('--no-torch');
 
-const dir = mkdtempSync(join(os.tmpdir(), 'dzdx-tape-'));
-const bundle = join(dir, 'lib.mjs');
-await build({
-  stdin: {
-    contents: `import './src/ops/index.js'; export * as F from './src/ops/functional.js'; export { Tensor } from './src/autograd/tensor.js'; export { backward } from './src/autograd/engine.js'; export { NDArray } from './src/tensor/ndarray.js';`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  outfile: bundle,
-  logLevel: 'warning',
-});
-const { F, Tensor, backward, NDArray } = await import(pathToFileURL(bundle).href);
-rmSync(dir, { recursive: true, force: true });
+const { F, Tensor, backward, NDArray } = await importSource(
+  `import './src/ops/index.js'; export * as F from './src/ops/functional.js'; export { Tensor } from './src/autograd/tensor.js'; export { backward } from './src/autograd/engine.js'; export { NDArray } from './src/tensor/ndarray.js';`,
+);
 
 function leaf(n, value) {
   const t = new Tensor(NDArray.full(n === 4 ? [2, 2] : [n], value, 'float32'));

@@ -20,10 +20,6 @@ import {
   sameShape,
 } from './ndarray.js';
 
-function fresh(buffer: Float32Array | Float64Array, shape: readonly number[], dtype: DType): NDArray {
-  return NDArray.adopt(buffer, shape, dtype);
-}
-
 /** The result shape of broadcasting two operands (no new array when they already agree). */
 function resultShape(a: readonly number[], b: readonly number[]): readonly number[] {
   if (b.length === 0) return a;
@@ -73,12 +69,12 @@ export function mapUnary(a: NDArray, dtype: DType, f: (x: number) => number): ND
   const x = broadcastValue(a);
   if (x !== null) {
     out.fill(castValue(dtype, f(x)));
-    return fresh(out, a.shape, dtype);
+    return NDArray.adopt(out, a.shape, dtype);
   }
   const xs = readValues(a, a.shape);
   if (isFloat(dtype)) for (let i = 0; i < n; i++) out[i] = f(xs[i]!);
   else for (let i = 0; i < n; i++) out[i] = castValue(dtype, f(xs[i]!));
-  return fresh(out, a.shape, dtype);
+  return NDArray.adopt(out, a.shape, dtype);
 }
 
 /**
@@ -101,7 +97,7 @@ function floatValues(a: NDArray, shape: readonly number[], dtype: DType): Float3
 export function mapUnaryMath(a: NDArray, dtype: DType, m: UnaryMath): NDArray {
   const out = allocate(dtype, a.numel) as Float32Array | Float64Array;
   applyUnary(m, dtype, floatValues(a, a.shape, dtype), out, a.isContiguous() || a.dtype !== dtype);
-  return fresh(out, a.shape, dtype);
+  return NDArray.adopt(out, a.shape, dtype);
 }
 
 /**
@@ -124,7 +120,7 @@ export function mapBinaryMath(a: NDArray, b: NDArray, dtype: DType, m: BinaryMat
   const ys = floatValues(b, shape, dtype);
   const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
   applyBinary(m, dtype, xs, ys, out, readsContiguously([a, b], shape));
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 export function mapTernaryMath(a: NDArray, b: NDArray, c: NDArray, dtype: DType, m: TernaryMath): NDArray {
@@ -134,7 +130,7 @@ export function mapTernaryMath(a: NDArray, b: NDArray, c: NDArray, dtype: DType,
   const zs = floatValues(c, shape, dtype);
   const out = allocate(dtype, xs.length) as Float32Array | Float64Array;
   applyTernary(m, dtype, xs, ys, zs, out, readsContiguously([a, b, c], shape));
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 /** f of every pair of elements (broadcast); see mapUnary for the loops. */
@@ -161,7 +157,7 @@ export function mapBinary(a: NDArray, b: NDArray, dtype: DType, f: (x: number, y
     if (cast) for (let i = 0; i < n; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!));
     else for (let i = 0; i < n; i++) out[i] = f(xs[i]!, ys[i]!);
   }
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 /** The arithmetic operators, whose loops are written out below. */
@@ -226,7 +222,7 @@ export function arithmetic(a: NDArray, b: NDArray, dtype: DType, op: Arithmetic)
   else if (x !== null) loops.left(out, x, readValues(b, shape), n);
   else if (y !== null) loops.right(out, readValues(a, shape), y, n);
   else loops.both(out, readValues(a, shape), readValues(b, shape), n);
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 /** a ∘ value for a number: arithmetic with a broadcast value. */
@@ -237,7 +233,7 @@ export function arithmeticWith(a: NDArray, value: number, dtype: DType, op: Arit
   const x = broadcastValue(a);
   if (x !== null) out.fill(loops.scalar(x, value));
   else loops.right(out, readValues(a, a.shape), value, out.length);
-  return fresh(out, a.shape, dtype);
+  return NDArray.adopt(out, a.shape, dtype);
 }
 
 /** -a: mapUnary(a, dtype, (x) => -x) with its loop written out. */
@@ -250,7 +246,7 @@ export function negate(a: NDArray, dtype: DType): NDArray {
     const xs = readValues(a, a.shape);
     for (let i = 0; i < out.length; i++) out[i] = -xs[i]!;
   }
-  return fresh(out, a.shape, dtype);
+  return NDArray.adopt(out, a.shape, dtype);
 }
 
 /** An op's own loop over float operands already broadcast to the result's shape: out[i] = f(xs[i], ys[i]). */
@@ -268,7 +264,7 @@ export function mapBinaryLoop(a: NDArray, b: NDArray, dtype: DType, loop: Binary
   const n = numelOf(shape);
   const out = allocate(dtype, n);
   loop(out, readValues(a, shape), readValues(b, shape), n);
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 /** The three-operand form of mapBinaryLoop. */
@@ -278,7 +274,7 @@ export function mapTernaryLoop(a: NDArray, b: NDArray, c: NDArray, dtype: DType,
   const n = numelOf(shape);
   const out = allocate(dtype, n);
   loop(out, readValues(a, shape), readValues(b, shape), readValues(c, shape), n);
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 export function mapTernary(
@@ -294,7 +290,7 @@ export function mapTernary(
   const zs = readValues(c, shape);
   const out = allocate(dtype, xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = castValue(dtype, f(xs[i]!, ys[i]!, zs[i]!));
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 /** Normalised, sorted, duplicate-checked reduction dims (all dims when none given). */
@@ -329,7 +325,7 @@ export function sumDims(a: NDArray, dims: readonly number[], keepdim: boolean, d
     const sums = cascadeSum(a.buffer, a.offset, a.shape, a.strides, reduced, dtype);
     const out = allocate(dtype, sums.length);
     out.set(sums);
-    return fresh(out, reducedShape(a.shape, dims, keepdim), dtype);
+    return NDArray.adopt(out, reducedShape(a.shape, dims, keepdim), dtype);
   }
   const keptShape = reducedShape(a.shape, dims, true);
   const xs = a.values();
@@ -351,7 +347,7 @@ export function sumDims(a: NDArray, dims: readonly number[], keepdim: boolean, d
   const shape = reducedShape(a.shape, dims, keepdim);
   const out = allocate(dtype, acc.length);
   for (let i = 0; i < acc.length; i++) out[i] = castValue(dtype, acc[i]!);
-  return fresh(out, shape, dtype);
+  return NDArray.adopt(out, shape, dtype);
 }
 
 /**

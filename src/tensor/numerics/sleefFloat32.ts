@@ -29,7 +29,7 @@ import {
   dfScale,
   dfSqu,
 } from './doublefloat.js';
-import { wasmUnary } from './sleefWasm.js';
+import { WASM_MIN_ELEMENTS, wasmUnary } from './sleefWasm.js';
 
 const INF = Infinity;
 const FLT_MIN = 1.1754943508222875e-38;
@@ -112,9 +112,9 @@ function expFinish(xs: ArrayLike<number>, out: Float32Array | Float64Array, star
   }
 }
 
-/** SLEEF's expf8 over xs[start, end) (float32 values): the WebAssembly SIMD kernel where it runs (from 64 elements), else the JavaScript one. */
+/** SLEEF's expf8 over xs[start, end) (float32 values): the WebAssembly SIMD kernel where it runs, else the JavaScript one. */
 export function expfArray(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
-  if (end - start < 64 || !expfArrayWasm(xs, out, start, end)) expfArrayJs(xs, out, start, end);
+  if (end - start < WASM_MIN_ELEMENTS || !expfArrayWasm(xs, out, start, end)) expfArrayJs(xs, out, start, end);
 }
 
 export function expfArrayWasm(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): boolean {

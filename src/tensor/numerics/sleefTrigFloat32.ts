@@ -24,7 +24,7 @@ import {
   dfSqu,
 } from './doublefloat.js';
 import { ilogb2k, isNegZero, ldexp3, mulsign } from './sleefFloat32.js';
-import { wasmUnary } from './sleefWasm.js';
+import { WASM_MIN_ELEMENTS, wasmUnary } from './sleefWasm.js';
 import { rempiTableSingle } from './twoOverPi.js';
 
 const INF = Infinity;
@@ -254,16 +254,13 @@ function byLaneGroups(xs: ArrayLike<number>, out: Float32Array | Float64Array, s
   for (let b = run; b < end; b += BLOCK) fast(xs, out, b, Math.min(BLOCK, end - b));
 }
 
-/** Below this many elements the JavaScript path is as fast as copying through the wasm memory. */
-const WASM_MIN = 64;
-
 /** SLEEF's sinf8 over xs[start, end) (float32 values): the WebAssembly SIMD kernel where it runs, else the JavaScript one. */
 export function sinfArray(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
-  if (end - start < WASM_MIN || !sinfArrayWasm(xs, out, start, end)) sinfArrayJs(xs, out, start, end);
+  if (end - start < WASM_MIN_ELEMENTS || !sinfArrayWasm(xs, out, start, end)) sinfArrayJs(xs, out, start, end);
 }
 
 export function cosfArray(xs: ArrayLike<number>, out: Float32Array | Float64Array, start: number, end: number): void {
-  if (end - start < WASM_MIN || !cosfArrayWasm(xs, out, start, end)) cosfArrayJs(xs, out, start, end);
+  if (end - start < WASM_MIN_ELEMENTS || !cosfArrayWasm(xs, out, start, end)) cosfArrayJs(xs, out, start, end);
 }
 
 /** The two paths on their own (the tests compare them): the wasm one returns false where it cannot run. */

@@ -12,6 +12,9 @@
  */
 import { SLEEF_RELAXED_WASM_BASE64, SLEEF_WASM_BASE64 } from './wasm/sleefWasmBytes.js';
 
+/** Below this many elements the JavaScript kernels are as fast as copying through the module's memory. */
+export const WASM_MIN_ELEMENTS = 64;
+
 /** The two builds: fmaf as relaxed SIMD's relaxed_madd where it fuses, or emulated in double precision. */
 export type WasmVariant = 'fused' | 'emulated';
 

@@ -341,24 +341,23 @@ function padGroup(n: i32): void {
 }
 
 export function sin(n: i32): void {
-  loadConstants();
-  padGroup(n);
-  store<i32>(COUNTS, listWideGroups(n), 4);
-  let redo = 0;
-  for (let i = 0; i < n; i += 4) {
-    v128.store(OUT + (<usize>i << 2), sinVector(v128.load(IN + (<usize>i << 2))));
-    if (flagged(RESULT_FLAGS) && !load<u8>(WIDE_MAP + (<usize>i >> 3))) store<i32>(REDO + (<usize>(redo++) << 2), i);
-  }
-  store<i32>(COUNTS, redo);
+  trig(n, false);
 }
 
 export function cos(n: i32): void {
+  trig(n, true);
+}
+
+/** sin or cos over the n inputs; inlined into each with `cosine` a constant, so the branch folds away (no call per vector). */
+// @ts-ignore: decorator
+@inline function trig(n: i32, cosine: bool): void {
   loadConstants();
   padGroup(n);
   store<i32>(COUNTS, listWideGroups(n), 4);
   let redo = 0;
   for (let i = 0; i < n; i += 4) {
-    v128.store(OUT + (<usize>i << 2), cosVector(v128.load(IN + (<usize>i << 2))));
+    const d = v128.load(IN + (<usize>i << 2));
+    v128.store(OUT + (<usize>i << 2), cosine ? cosVector(d) : sinVector(d));
     if (flagged(RESULT_FLAGS) && !load<u8>(WIDE_MAP + (<usize>i >> 3))) store<i32>(REDO + (<usize>(redo++) << 2), i);
   }
   store<i32>(COUNTS, redo);
